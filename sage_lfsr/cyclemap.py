@@ -1,0 +1,202 @@
+r"""
+Results: the cycle structure of a state space, and the full map with the
+per-worker load records of the run that produced it.
+
+:class:`CycleStructure` is what theory predicts (:func:`sage_lfsr.predict_cycles`)
+and what enumeration finds; :class:`CycleMap` extends it with every cycle's
+minimal state and the measurements of the run (:func:`sage_lfsr.map_cycles`).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+
+def _sorted_counts(counts):
+    return {int(key): int(value) for key, value in sorted(counts.items()) if value}
+
+
+@dataclass(frozen=True)
+class CycleStructure:
+    r"""
+    How the ``q^d`` states of a linear map over ``GF(q)`` fall into cycles and trees.
+
+    - ``cycle_counts``: ``{cycle length: number of cycles}``;
+    - ``tail_depths``: ``{h: number of states h steps from their cycle}``, ``h = 0``
+      counting the cycle states.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr import CycleStructure
+        sage: s = CycleStructure(2, 4, {1: 1, 3: 1}, {0: 4, 1: 4, 2: 8})
+        sage: s.state_count, s.cycle_states, s.transient_states, s.period
+        (16, 4, 12, 3)
+        sage: s.is_complete()
+        True
+
+    TESTS::
+
+        sage: CycleStructure(2, 4, {1: 1, 15: 1}, {0: 16}) == CycleStructure(2, 4, {15: 1, 1: 1}, {0: 16})
+        True
+    """
+
+    field_order: int
+    degree: int
+    cycle_counts: dict
+    tail_depths: dict
+
+    def __post_init__(self):
+        object.__setattr__(self, "cycle_counts", _sorted_counts(self.cycle_counts))
+        object.__setattr__(self, "tail_depths", _sorted_counts(self.tail_depths))
+
+    @property
+    def state_count(self) -> int:
+        return self.field_order ** self.degree
+
+    @property
+    def cycle_states(self) -> int:
+        return sum(length * count for length, count in self.cycle_counts.items())
+
+    @property
+    def transient_states(self) -> int:
+        return sum(count for depth, count in self.tail_depths.items() if depth > 0)
+
+    @property
+    def cycle_count(self) -> int:
+        return sum(self.cycle_counts.values())
+
+    @property
+    def period(self) -> int:
+        return math.lcm(*self.cycle_counts) if self.cycle_counts else 1
+
+    @property
+    def is_singular(self) -> bool:
+        return self.transient_states > 0
+
+    def is_complete(self) -> bool:
+        r"""
+        The conservation law: cycle states and transient states add up to ``q^d``,
+        and the tail-depth count at ``h = 0`` equals the cycle states.
+        """
+        return (self.cycle_states + self.transient_states == self.state_count
+                and self.tail_depths.get(0, 0) == self.cycle_states)
+
+    def structure(self) -> "CycleStructure":
+        r"""The bare structure (for comparing a :class:`CycleMap` with a prediction)."""
+        return CycleStructure(self.field_order, self.degree, self.cycle_counts, self.tail_depths)
+
+    def as_dict(self) -> dict:
+        return {
+            "field_order": self.field_order,
+            "degree": self.degree,
+            "state_count": self.state_count,
+            "cycle_counts": {str(k): v for k, v in self.cycle_counts.items()},
+            "tail_depths": {str(k): v for k, v in self.tail_depths.items()},
+            "transient_states": self.transient_states,
+            "period": self.period,
+        }
+
+
+@dataclass
+class WorkerLoad:
+    r"""
+    What one worker did during a run.
+
+    ``states_owned`` counts the states of the cycles (or cycle segments, or tree
+    states) credited to this worker; ``states_traced`` counts every successor
+    step it computed, so ``redundant_states`` is work another worker also did or
+    that was thrown away. ``timeline`` holds ``(task_id, start, end)`` in seconds
+    from the start of the run.
+    """
+
+    worker: int
+    tasks: int = 0
+    states_owned: int = 0
+    states_traced: int = 0
+    busy_seconds: float = 0.0
+    waiting_seconds: float = 0.0
+    steals_made: int = 0
+    steals_suffered: int = 0
+    timeline: list = field(default_factory=list)
+
+    @property
+    def redundant_states(self) -> int:
+        return max(0, self.states_traced - self.states_owned)
+
+    def as_dict(self) -> dict:
+        return {
+            "worker": self.worker,
+            "tasks": self.tasks,
+            "states_owned": self.states_owned,
+            "states_traced": self.states_traced,
+            "redundant_states": self.redundant_states,
+            "busy_seconds": self.busy_seconds,
+            "waiting_seconds": self.waiting_seconds,
+            "steals_made": self.steals_made,
+            "steals_suffered": self.steals_suffered,
+            "timeline": [list(entry) for entry in self.timeline],
+        }
+
+
+def load_imbalance(busy_seconds) -> float:
+    r"""
+    ``lambda = (max busy / mean busy - 1) * 100`` percent; 0 for one worker or no work.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.cyclemap import load_imbalance
+        sage: load_imbalance([1.0, 1.0]), load_imbalance([3.0, 1.0]), load_imbalance([2.0, 0.0, 0.0, 0.0])
+        (0.0, 50.0, 300.0)
+    """
+    busy = list(busy_seconds)
+    mean = sum(busy) / len(busy) if busy else 0.0
+    return (max(busy) / mean - 1.0) * 100.0 if mean > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class CycleMap(CycleStructure):
+    r"""
+    The enumerated state space of a register, with the record of the run.
+
+    ``cycles`` lists ``(minimal state index, length)`` for every cycle, sorted.
+    ``choices`` says what the schedule decided (batch size, splitting, and for
+    ``schedule="auto"`` why).
+    """
+
+    cycles: tuple = ()
+    schedule: str = "sequential"
+    kernel: str = "fast"
+    workers: int = 1
+    worker_loads: tuple = ()
+    wall_seconds: float = 0.0
+    choices: dict = field(default_factory=dict)
+
+    @property
+    def imbalance(self) -> float:
+        return load_imbalance(load.busy_seconds for load in self.worker_loads)
+
+    @property
+    def states_traced(self) -> int:
+        return sum(load.states_traced for load in self.worker_loads)
+
+    @property
+    def redundant_states(self) -> int:
+        return sum(load.redundant_states for load in self.worker_loads)
+
+    def as_dict(self) -> dict:
+        result = super().as_dict()
+        result.update({
+            "cycles": [list(cycle) for cycle in self.cycles],
+            "schedule": self.schedule,
+            "kernel": self.kernel,
+            "workers": self.workers,
+            "wall_seconds": self.wall_seconds,
+            "imbalance": self.imbalance,
+            "choices": dict(self.choices),
+            "worker_loads": [load.as_dict() for load in self.worker_loads],
+        })
+        return result
+
+    def __repr__(self):
+        return (f"CycleMap of {self.state_count} states over GF({self.field_order}): "
+                f"cycles {self.cycle_counts}, transient states {self.transient_states}")

@@ -1,0 +1,142 @@
+r"""
+A mapping job cut into tasks, and the execution of one task.
+
+Data flow of a run (every schedule follows it; only step 3 differs)::
+
+    map_cycles(lfsr)                       parent process
+      1. plan: Job(key, tables, tasks, dbits, kernel, registry)
+      2. memory: StateMemory (visited bitmap, depths), shared or per worker
+      3. schedule hands tasks to workers -----> worker w: kernel = job.kernel()
+                                                 for each task it gets:
+                                                     TaskResult = execute(...)
+      4. results -------------------------------<-- cycles, segments, depths, load
+      5. assemble: CycleMap (joins segments, drops duplicate cycles, checks
+         that cycle states + transient states = q^d)
+
+A task is a range ``[lo, hi)`` of state indices and a phase:
+
+- ``"segments"``: trace the pieces of long cycles from distinguished starts;
+- ``"sweep"``: trace whole every cycle through an unvisited start;
+- ``"trees"``: singular registers, depths of the states and their cycles.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sage_lfsr.kernels.traversal import UNKNOWN_DEPTH
+
+
+@dataclass(frozen=True)
+class Task:
+    task_id: int
+    phase: str
+    lo: int
+    hi: int
+
+    @property
+    def size(self) -> int:
+        return self.hi - self.lo
+
+
+@dataclass
+class TaskResult:
+    task_id: int
+    worker: int
+    phase: str
+    cycles: np.ndarray
+    segments: np.ndarray
+    depth_counts: np.ndarray
+    states_traced: int
+    states_owned: int
+    start: float
+    end: float
+    stolen_from: int | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    r"""
+    Everything a worker needs, as plain data: the register's key
+    ``(q, coefficients)`` (workers rebuild the Sage objects from it), the integer
+    tables (used directly where Sage is absent), and the plan.
+    """
+
+    key: tuple
+    tables: object
+    tasks: tuple
+    kernel_name: str = "fast"
+    dbits: int = 0
+    registry: str = "shared"
+    rebuild_from_key: bool = True
+    choices: dict = field(default_factory=dict)
+
+    @property
+    def state_count(self) -> int:
+        return self.tables.state_count
+
+    @property
+    def singular(self) -> bool:
+        return self.tables.is_singular
+
+    def kernel(self):
+        r"""The kernel, built in the calling process from the coefficient tuple."""
+        from sage_lfsr.kernels import make_kernel
+
+        tables = self.tables
+        if self.rebuild_from_key:
+            from sage_lfsr.lfsr import LFSR
+            from sage_lfsr.tables import RegisterTables
+
+            q, coefficients = self.key
+            tables = RegisterTables.from_lfsr(LFSR(coefficients, q=q))
+        return make_kernel(self.kernel_name, tables)
+
+
+def make_tasks(state_count: int, batch_size: int, singular: bool, split: bool) -> tuple:
+    r"""
+    Cut ``[0, state_count)`` into ranges of ``batch_size`` for each phase.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.job import make_tasks
+        sage: [(t.phase, t.lo, t.hi) for t in make_tasks(10, 4, False, True)]
+        [('segments', 0, 4), ('segments', 4, 8), ('segments', 8, 10),
+         ('sweep', 0, 4), ('sweep', 4, 8), ('sweep', 8, 10)]
+    """
+    phases = ("trees",) if singular else (("segments", "sweep") if split else ("sweep",))
+    tasks = []
+    for phase in phases:
+        for lo in range(0, state_count, batch_size):
+            tasks.append(Task(len(tasks), phase, lo, min(state_count, lo + batch_size)))
+    return tuple(tasks)
+
+
+_EMPTY_CYCLES = np.empty((0, 2), dtype=np.int64)
+_EMPTY_SEGMENTS = np.empty((0, 4), dtype=np.int64)
+
+
+def execute(kernel, memory, task: Task, worker: int, dbits: int, clock_zero: float) -> TaskResult:
+    r"""Run one task with ``kernel`` on ``memory`` (a :class:`~sage_lfsr.memory.StateMemory`)."""
+    start = time.perf_counter()
+    cycles, segments, depth_counts = _EMPTY_CYCLES, _EMPTY_SEGMENTS, np.zeros(0, dtype=np.int64)
+    if task.phase == "segments":
+        segments, steps = kernel.trace_segments(task.lo, task.hi, memory.visited, dbits)
+        owned = int(segments[:, 2].sum())
+    elif task.phase == "sweep":
+        cycles, steps = kernel.sweep_cycles(task.lo, task.hi, memory.visited, memory.covered, dbits)
+        owned = int(cycles[:, 1].sum())
+    elif task.phase == "trees":
+        cycles, steps = kernel.trace_trees(task.lo, task.hi, memory.depths, memory.seen)
+        block = memory.depths[task.lo:task.hi]
+        if (block == UNKNOWN_DEPTH).any():
+            raise RuntimeError(f"task {task.task_id} left states of [{task.lo}, {task.hi}) without a depth")
+        depth_counts = np.bincount(block).astype(np.int64)
+        owned = task.size
+    else:
+        raise ValueError(f"unknown task phase {task.phase!r}")
+    end = time.perf_counter()
+    return TaskResult(task.task_id, worker, task.phase, cycles, segments, depth_counts,
+                      int(steps), owned, start - clock_zero, end - clock_zero)

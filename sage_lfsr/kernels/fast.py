@@ -1,0 +1,110 @@
+r"""
+The ``fast`` kernel: the traversals of :mod:`~sage_lfsr.kernels.traversal`
+compiled by numba, over integer states, with the successor read from
+:class:`~sage_lfsr.tables.RegisterTables`.
+
+Over `GF(2)` the feedback bit is the parity of ``state & taps`` (one ``popcnt``);
+over other fields the digits are read a chunk at a time through lookup tables.
+"""
+import numba
+import numpy as np
+from numba import types
+from numba.extending import intrinsic
+from numba.typed import List
+
+from sage_lfsr.kernels import traversal
+
+
+@intrinsic
+def _popcount(typingctx, value):
+    def codegen(context, builder, signature, args):
+        return builder.ctpop(args[0])
+    return types.uint64(types.uint64), codegen
+
+
+@numba.njit(inline="always")
+def binary_step(state, params):
+    taps, top_shift = params
+    feedback = _popcount(np.uint64(state & taps)) & np.uint64(1)
+    return (state >> 1) | np.int64(feedback << np.uint64(top_shift))
+
+
+@numba.njit(inline="always")
+def general_step(state, params):
+    q, chunk_size, top, add_table, feedback_tables = params
+    feedback, rest = 0, state
+    for chunk in range(feedback_tables.shape[0]):
+        feedback = add_table[feedback, feedback_tables[chunk, rest % chunk_size]]
+        rest //= chunk_size
+    return state // q + top * np.int64(feedback)
+
+
+@numba.njit(inline="always")
+def is_distinguished(state, dbits):
+    if dbits == 0:
+        return False
+    return (np.uint64(state) * np.uint64(traversal.GOLDEN)) >> np.uint64(64 - dbits) == np.uint64(0)
+
+
+traversal_is_marked = numba.njit(inline="always")(traversal.is_marked)
+traversal_mark = numba.njit(inline="always")(traversal.mark)
+traversal_is_covered = numba.njit(inline="always")(traversal.is_covered)
+traversal_covered_byte = numba.njit(inline="always")(traversal.covered_byte)
+
+
+def _compile(function):
+    # The traversal module's helpers resolve to their compiled versions.
+    globals_ = dict(function.__globals__, is_distinguished=is_distinguished,
+                    is_marked=traversal_is_marked, mark=traversal_mark,
+                    is_covered=traversal_is_covered, covered_byte=traversal_covered_byte)
+    rebuilt = type(function)(function.__code__, globals_, function.__name__)
+    return numba.njit(nogil=True)(rebuilt)
+
+
+_sweep_cycles = _compile(traversal.sweep_cycles)
+_trace_segments = _compile(traversal.trace_segments)
+_trace_trees = _compile(traversal.trace_trees)
+
+
+def step_function(tables):
+    r"""The compiled successor and its parameters for ``tables``."""
+    if tables.field_order == 2:
+        return binary_step, (np.int64(tables.taps), np.int64(tables.degree - 1))
+    q = tables.field_order
+    return general_step, (np.int64(q), np.int64(q ** tables.chunk_digits),
+                          np.int64(q ** (tables.degree - 1)), tables.add_table, tables.feedback_tables)
+
+
+@numba.njit(cache=True)
+def _to_array(pairs, width):
+    array = np.empty((len(pairs), width), dtype=np.int64)
+    for row in range(len(pairs)):
+        for column in range(width):
+            array[row, column] = pairs[row][column]
+    return array
+
+
+class FastKernel:
+    name = "fast"
+
+    def __init__(self, tables):
+        self.tables = tables
+        self._step, self._params = step_function(tables)
+
+    def successor(self, state: int) -> int:
+        return int(self._step(np.int64(state), self._params))
+
+    def sweep_cycles(self, lo, hi, visited, covered, dbits):
+        cycles = List.empty_list(types.UniTuple(types.int64, 2))
+        steps = _sweep_cycles(self._step, self._params, lo, hi, visited, covered, dbits, cycles)
+        return _to_array(cycles, 2), steps
+
+    def trace_segments(self, lo, hi, visited, dbits):
+        segments = List.empty_list(types.UniTuple(types.int64, 4))
+        steps = _trace_segments(self._step, self._params, lo, hi, visited, dbits, segments)
+        return _to_array(segments, 4), steps
+
+    def trace_trees(self, lo, hi, depths, seen):
+        cycles = List.empty_list(types.UniTuple(types.int64, 2))
+        steps = _trace_trees(self._step, self._params, lo, hi, depths, seen, cycles)
+        return _to_array(cycles, 2), steps

@@ -1,0 +1,59 @@
+r"""
+The ``sage`` kernel: the reference. It runs the traversals of
+:mod:`~sage_lfsr.kernels.traversal` as plain Python, and every successor is a
+Sage product ``state * M`` of a vector by the state-update matrix, as the seed
+mapper computes it. Slow (tens of thousands of states per second), exact, and
+easy to read: use it to check the fast kernel and to teach.
+"""
+import numpy as np
+
+from sage_lfsr.kernels import traversal
+
+
+class _SageSuccessor:
+    r"""``index -> vector -> vector * M -> index``, with the field's elements tabulated."""
+
+    def __init__(self, lfsr):
+        from sage_lfsr import _sage
+
+        self.q, self.degree = lfsr.field_order, lfsr.degree
+        self.space = lfsr.vector_space()
+        self.matrix = lfsr.state_update_matrix()
+        self.elements = [_sage.int_to_element(lfsr.field, value) for value in range(self.q)]
+        self.values = {element: value for value, element in enumerate(self.elements)}
+
+    def __call__(self, state, params=None):
+        digits, state = [], int(state)
+        for _ in range(self.degree):
+            state, digit = divmod(state, self.q)
+            digits.append(self.elements[digit])
+        image = self.space(digits) * self.matrix
+        index = 0
+        for entry in reversed(list(image)):
+            index = index * self.q + self.values[entry]
+        return index
+
+
+class SageKernel:
+    name = "sage"
+
+    def __init__(self, tables):
+        from sage_lfsr.lfsr import LFSR
+
+        q, coefficients = tables.key()
+        self.successor = _SageSuccessor(LFSR(coefficients, q=q))
+
+    def sweep_cycles(self, lo, hi, visited, covered, dbits):
+        cycles = []
+        steps = traversal.sweep_cycles(self.successor, None, lo, hi, visited, covered, dbits, cycles)
+        return np.array(cycles, dtype=np.int64).reshape(-1, 2), steps
+
+    def trace_segments(self, lo, hi, visited, dbits):
+        segments = []
+        steps = traversal.trace_segments(self.successor, None, lo, hi, visited, dbits, segments)
+        return np.array(segments, dtype=np.int64).reshape(-1, 4), steps
+
+    def trace_trees(self, lo, hi, depths, seen):
+        cycles = []
+        steps = traversal.trace_trees(self.successor, None, lo, hi, depths, seen, cycles)
+        return np.array(cycles, dtype=np.int64).reshape(-1, 2), steps

@@ -1,0 +1,142 @@
+r"""
+The three traversals of a state space, written once.
+
+Each is plain Python that numba compiles: the ``fast`` kernel compiles them
+with an integer successor, the ``sage`` kernel runs them as they are with a
+successor that multiplies Sage vectors by the state-update matrix. States are
+integers; ``visited`` and ``seen`` are bitmaps (numpy ``uint8``, bit ``x & 7``
+of byte ``x >> 3``) that only the calling worker writes; ``covered`` stacks
+the bitmaps of every worker (``visited`` among them) as rows, so a worker sees
+what the others have traced without writing to memory they write to (shared
+cache lines written from two cores cost more than the tracing itself).
+``depths`` holds one byte per state, ``UNKNOWN_DEPTH`` until the state's
+distance to its cycle is known.
+
+- :func:`sweep_cycles` -- every cycle of an invertible register through a start
+  in ``[lo, hi)`` not yet visited, traced whole. A walk gives up at a state
+  already visited (another walk covers that cycle) and, with ``dbits > 0``, at a
+  distinguished state (such cycles are traced in segments instead).
+- :func:`trace_segments` -- from each distinguished start in ``[lo, hi)`` to the
+  next distinguished state: the pieces of long cycles split among workers.
+- :func:`trace_trees` -- singular registers: the depth of every state reached
+  from ``[lo, hi)`` and the cycles the trees drain into.
+
+Each returns the number of states it walked (the re-walks that ``trace_trees``
+makes to number a tail or close a cycle are not counted again), so a
+sequential run walks exactly ``q^d`` states.
+"""
+import numpy as np
+
+UNKNOWN_DEPTH = 255
+#: Fibonacci hashing: the top bits of ``state * GOLDEN mod 2^64`` spread any
+#: pattern of states evenly.
+GOLDEN = 0x9E3779B97F4A7C15
+
+
+def is_distinguished(state, dbits):
+    r"""A fixed pseudo-random ``2^-dbits`` share of the states (none for ``dbits = 0``)."""
+    if dbits == 0:
+        return False
+    return ((int(state) * GOLDEN) & 0xFFFFFFFFFFFFFFFF) >> (64 - dbits) == 0
+
+
+def is_marked(bitmap, state):
+    return (bitmap[state >> 3] >> (state & 7)) & 1 == 1
+
+
+def mark(bitmap, state):
+    bitmap[state >> 3] |= np.uint8(1 << (state & 7))
+
+
+def is_covered(bitmaps, state):
+    for row in range(bitmaps.shape[0]):
+        if (bitmaps[row, state >> 3] >> (state & 7)) & 1 == 1:
+            return True
+    return False
+
+
+def covered_byte(bitmaps, index):
+    combined = 0
+    for row in range(bitmaps.shape[0]):
+        combined |= bitmaps[row, index]
+    return combined
+
+
+def sweep_cycles(step, params, lo, hi, visited, covered, dbits, cycles):
+    steps = 0
+    start = lo - 1
+    while start + 1 < hi:
+        start += 1
+        if start & 7 == 0 and start + 8 <= hi and covered_byte(covered, start >> 3) == 255:
+            start += 7
+            continue
+        if is_covered(covered, start) or is_distinguished(start, dbits):
+            continue
+        state, smallest, length, complete = start, start, 0, True
+        while True:
+            mark(visited, state)
+            state = step(state, params)
+            length += 1
+            if state == start:
+                break
+            # A covered state lies on a cycle another walk is covering (or has covered).
+            if is_distinguished(state, dbits) or is_covered(covered, state):
+                complete = False
+                break
+            smallest = min(smallest, state)
+        steps += length
+        if complete:
+            cycles.append((smallest, length))
+    return steps
+
+
+def trace_segments(step, params, lo, hi, visited, dbits, segments):
+    steps = 0
+    for start in range(lo, hi):
+        if not is_distinguished(start, dbits):
+            continue
+        state, smallest, length = start, start, 0
+        while True:
+            mark(visited, state)
+            state = step(state, params)
+            length += 1
+            if state == start or is_distinguished(state, dbits):
+                break
+            smallest = min(smallest, state)
+        steps += length
+        segments.append((start, state, length, smallest))
+    return steps
+
+
+def trace_trees(step, params, lo, hi, depths, seen, cycles):
+    steps = 0
+    for start in range(lo, hi):
+        if depths[start] != UNKNOWN_DEPTH:
+            continue
+        state = start
+        while depths[state] == UNKNOWN_DEPTH and not is_marked(seen, state):
+            mark(seen, state)
+            state = step(state, params)
+            steps += 1
+        if depths[state] == UNKNOWN_DEPTH:
+            # ``state`` is on this walk and comes round again: a new cycle.
+            entry, smallest, length = state, state, 0
+            while True:
+                depths[state] = 0
+                state = step(state, params)
+                length += 1
+                smallest = min(smallest, state)
+                if state == entry:
+                    break
+            cycles.append((smallest, length))
+        # Number the walk's tail back from where it met known depths.
+        state, tail = start, 0
+        while depths[state] == UNKNOWN_DEPTH:
+            state = step(state, params)
+            tail += 1
+        base = np.int64(depths[state]) + tail
+        state = start
+        for offset in range(tail):
+            depths[state] = base - offset
+            state = step(state, params)
+    return steps

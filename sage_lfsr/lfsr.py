@@ -1,0 +1,295 @@
+r"""
+Linear feedback shift registers over `GF(q)`.
+
+The convention is Sage's (:func:`sage.crypto.lfsr.lfsr_sequence`): with
+coefficients `c_0, \ldots, c_{d-1}` the sequence obeys
+`x_{n+d} = \sum_i c_i x_{n+i}`, the state is `(x_n, \ldots, x_{n+d-1})`, the next
+state is ``state * M`` for the state-update matrix `M` (the right companion
+matrix of the characteristic polynomial `x^d - \sum_i c_i x^i`), and a state's
+index is `\sum_i \mathrm{int}(x_i) q^i`, `\mathrm{int}` being the integer
+representation of a field element (:func:`sage_lfsr._sage.element_to_int`).
+"""
+from __future__ import annotations
+
+from functools import cached_property
+
+from sage_lfsr import _sage
+from sage_lfsr.limits import check_state_space
+
+
+def _field(q):
+    try:
+        q = int(q)
+    except (TypeError, ValueError):
+        raise TypeError(f"the field order must be an integer, not {q!r}") from None
+    if q < 2 or not _sage.is_prime_power(q):
+        raise ValueError(f"the field order q = {q} is not a prime power, so there is no field GF({q})")
+    return _sage.GF(q, "z") if q > _prime_of(q) else _sage.GF(q)
+
+
+def _prime_of(q):
+    return int(_sage.Integer(q).prime_divisors()[0])
+
+
+def _coerce_coefficient(field, value, position):
+    if hasattr(value, "parent") and value.parent() is field:
+        return value
+    if isinstance(value, int) or type(value).__name__ == "Integer":
+        if not 0 <= int(value) < field.order():
+            raise ValueError(f"coefficient c_{position} = {value} is outside GF({field.order()}): "
+                             f"integers stand for field elements 0..{field.order() - 1}")
+        return _sage.int_to_element(field, int(value))
+    try:
+        return field(value)
+    except (TypeError, ValueError, ArithmeticError):
+        raise ValueError(f"coefficient c_{position} = {value!r} is not an element of GF({field.order()})") from None
+
+
+class LFSR:
+    r"""
+    A linear feedback shift register of degree `d` over `GF(q)`.
+
+    INPUT:
+
+    - ``coefficients`` -- `c_0, \ldots, c_{d-1}`: field elements, or integers read
+      as integer representations of field elements
+    - ``q`` -- the field order, a prime power (default: 2)
+
+    EXAMPLES::
+
+        sage: from sage_lfsr import LFSR
+        sage: r = LFSR([1, 1, 0, 0])
+        sage: r
+        LFSR of degree 4 over GF(2) with characteristic polynomial x^4 + x + 1
+        sage: r.sequence([1, 0, 0, 0], 10)
+        [1, 0, 0, 0, 1, 0, 0, 1, 1, 0]
+        sage: r.period(1)
+        15
+        sage: LFSR([1, 2], q=9).field
+        Finite Field in z of size 3^2
+
+    TESTS::
+
+        sage: LFSR([1, 1], q=6)
+        Traceback (most recent call last):
+        ...
+        ValueError: the field order q = 6 is not a prime power, so there is no field GF(6)
+        sage: LFSR([1, 3], q=3)
+        Traceback (most recent call last):
+        ...
+        ValueError: coefficient c_1 = 3 is outside GF(3): integers stand for field elements 0..2
+        sage: LFSR([])
+        Traceback (most recent call last):
+        ...
+        ValueError: an LFSR needs at least one coefficient
+    """
+
+    def __init__(self, coefficients, q=2):
+        self._field = _field(q)
+        coefficients = list(coefficients)
+        if not coefficients:
+            raise ValueError("an LFSR needs at least one coefficient")
+        self._coefficients = tuple(_coerce_coefficient(self._field, c, i) for i, c in enumerate(coefficients))
+
+    @classmethod
+    def from_polynomial(cls, polynomial, q=None):
+        r"""
+        The register whose characteristic polynomial is ``polynomial`` (made monic).
+
+        ``polynomial`` is a Sage polynomial over a finite field, or a string such as
+        ``"x^4 + x + 1"`` read over ``GF(q)`` (in `GF(p^m)` the generator is ``z``).
+
+        EXAMPLES::
+
+            sage: from sage_lfsr import LFSR
+            sage: LFSR.from_polynomial("x^4 + x + 1").coefficients()
+            (1, 1, 0, 0)
+            sage: LFSR.from_polynomial("x^2 + 1", q=3).characteristic_polynomial()
+            x^2 + 1
+            sage: LFSR.from_polynomial("x^2 + z*x + 1", q=4).coefficients()
+            (1, z)
+        """
+        if isinstance(polynomial, str):
+            field = _field(2 if q is None else q)
+            ring = _sage.PolynomialRing(field, "x")
+            try:
+                polynomial = ring(polynomial.replace("**", "^"))
+            except Exception as error:
+                raise ValueError(f"cannot read {polynomial!r} as a polynomial over GF({field.order()}): {error}") from None
+        else:
+            field = polynomial.base_ring()
+            if q is not None and field.order() != q:
+                raise ValueError(f"the polynomial is over GF({field.order()}), not GF({q})")
+        if polynomial.degree() < 1:
+            raise ValueError("the characteristic polynomial must have degree at least 1")
+        polynomial = polynomial.monic()
+        coefficients = [-c for c in polynomial.list()[:-1]]
+        return cls(coefficients, q=field.order()) if field.order() == _prime_of(field.order()) else cls._over(field, coefficients)
+
+    @classmethod
+    def _over(cls, field, coefficients):
+        register = cls.__new__(cls)
+        register._field = field
+        register._coefficients = tuple(field(c) for c in coefficients)
+        return register
+
+    def __repr__(self):
+        return (f"LFSR of degree {self.degree} over GF({self.field_order}) "
+                f"with characteristic polynomial {self.characteristic_polynomial()}")
+
+    def __eq__(self, other):
+        return isinstance(other, LFSR) and self.key() == other.key()
+
+    def __hash__(self):
+        return hash(self.key())
+
+    @property
+    def field(self):
+        return self._field
+
+    @property
+    def field_order(self) -> int:
+        return int(self._field.order())
+
+    @property
+    def degree(self) -> int:
+        return len(self._coefficients)
+
+    @property
+    def state_count(self) -> int:
+        return self.field_order ** self.degree
+
+    @property
+    def is_singular(self) -> bool:
+        r"""``True`` when `c_0 = 0`: the update is not invertible and states form trees."""
+        return self._coefficients[0] == 0
+
+    def coefficients(self) -> tuple:
+        return self._coefficients
+
+    def key(self) -> tuple:
+        r"""
+        ``(q, (int(c_0), ..., int(c_{d-1})))``: plain integers that rebuild the register
+        in another process with ``LFSR(coefficients, q)``.
+
+        EXAMPLES::
+
+            sage: from sage_lfsr import LFSR
+            sage: r = LFSR.from_polynomial("x^3 + z*x + 1", q=4)
+            sage: r.key()
+            (4, (1, 2, 0))
+            sage: LFSR(r.key()[1], q=r.key()[0]) == r
+            True
+        """
+        return self.field_order, tuple(_sage.element_to_int(c) for c in self._coefficients)
+
+    def characteristic_polynomial(self):
+        r"""`x^d - \sum_i c_i x^i` over the register's field."""
+        ring = _sage.PolynomialRing(self._field, "x")
+        return ring([-c for c in self._coefficients] + [1])
+
+    @cached_property
+    def _matrix(self):
+        matrix = _sage.companion_matrix(self.characteristic_polynomial(), format="right")
+        matrix.set_immutable()
+        return matrix
+
+    def state_update_matrix(self):
+        r"""
+        The matrix `M` with ``next_state = state * M``.
+
+        EXAMPLES::
+
+            sage: from sage_lfsr import LFSR
+            sage: r = LFSR([1, 0, 1], q=3)
+            sage: M = r.state_update_matrix(); M
+            [0 0 1]
+            [1 0 0]
+            [0 1 1]
+            sage: M.charpoly() == r.characteristic_polynomial()
+            True
+        """
+        return self._matrix
+
+    def vector_space(self):
+        return _sage.VectorSpace(self._field, self.degree)
+
+    def state_vector(self, state):
+        r"""The state as a vector; ``state`` is an index, a tuple or a vector."""
+        if isinstance(state, int) or type(state).__name__ == "Integer":
+            state = state_index_to_tuple(int(state), self.field_order, self.degree)
+            return self.vector_space()([_sage.int_to_element(self._field, x) for x in state])
+        values = list(state)
+        if len(values) != self.degree:
+            raise ValueError(f"a state of this register has {self.degree} entries, not {len(values)}")
+        return self.vector_space()([_coerce_coefficient(self._field, x, i) for i, x in enumerate(values)])
+
+    def state_index(self, vector) -> int:
+        r"""The index `\sum_i \mathrm{int}(x_i) q^i` of a state vector."""
+        return tuple_to_state_index([_sage.element_to_int(x) for x in vector], self.field_order)
+
+    def next_state(self, state):
+        return self.state_vector(state) * self._matrix
+
+    def sequence(self, fill, length):
+        r"""
+        The first ``length`` terms from the initial ``fill`` `(x_0, \ldots, x_{d-1})`.
+
+        EXAMPLES::
+
+            sage: from sage_lfsr import LFSR
+            sage: from sage.crypto.lfsr import lfsr_sequence
+            sage: r = LFSR([2, 1], q=3); F = r.field
+            sage: r.sequence([1, 0], 8) == lfsr_sequence([F(2), F(1)], [F(1), F(0)], 8)
+            True
+        """
+        fill = list(self.state_vector(fill))
+        return _sage.lfsr_sequence(list(self._coefficients), fill, int(length))
+
+    def period(self, state) -> int:
+        r"""
+        Steps until ``state`` comes back, or ``None`` for a transient state of a
+        singular register (checked by tracing: use it on small registers).
+        """
+        start = self.state_vector(state)
+        current, seen = start, {tuple(start): 0}
+        for step in range(1, self.state_count + 1):
+            current = current * self._matrix
+            key = tuple(current)
+            if current == start:
+                return step
+            if key in seen:
+                return None
+            seen[key] = step
+        raise AssertionError("a state of a finite register must recur")
+
+
+def state_index_to_tuple(index: int, q: int, degree: int) -> tuple:
+    r"""
+    The integer representations `(x_0, \ldots, x_{d-1})` of state number ``index``.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr import state_index_to_tuple, tuple_to_state_index
+        sage: state_index_to_tuple(11, 3, 3)
+        (2, 0, 1)
+        sage: tuple_to_state_index((2, 0, 1), 3)
+        11
+    """
+    if not 0 <= index < q ** degree:
+        raise ValueError(f"state index {index} is outside 0..{q ** degree - 1}")
+    digits = []
+    for _ in range(degree):
+        index, digit = divmod(index, q)
+        digits.append(digit)
+    return tuple(digits)
+
+
+def tuple_to_state_index(digits, q: int) -> int:
+    r"""The index `\sum_i x_i q^i` of a tuple of integer representations."""
+    index = 0
+    for digit in reversed(tuple(digits)):
+        if not 0 <= int(digit) < q:
+            raise ValueError(f"state entry {digit} is outside 0..{q - 1}")
+        index = index * q + int(digit)
+    return index

@@ -1,0 +1,276 @@
+r"""
+``map_cycles``: enumerate the state space of a register under a schedule.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from sage_lfsr import planning
+from sage_lfsr.cyclemap import CycleMap, WorkerLoad
+from sage_lfsr.errors import IncompleteResult
+from sage_lfsr.job import Job, make_tasks
+from sage_lfsr.kernels import check_kernel, make_kernel
+from sage_lfsr.limits import check_state_space
+from sage_lfsr.schedules import available_schedules as _registered, get_schedule
+from sage_lfsr.schedules.base import RunOptions, RunRecord
+from sage_lfsr.tables import RegisterTables
+
+REGISTRIES = ("shared", "manager")
+START_METHODS = ("fork", "spawn", "forkserver")
+#: Largest degree the depth bytes of singular registers allow.
+MAX_DEGREE = 250
+
+
+def available_schedules():
+    r"""
+    Names accepted by ``map_cycles(schedule=...)``.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr import available_schedules
+        sage: available_schedules()
+        ['auto', 'dask', 'hybrid', 'queue', 'sequential', 'static', 'steal']
+    """
+    return sorted(_registered() + ["auto"])
+
+
+def map_cycles(register, schedule="sequential", workers=None, batch_size=None, kernel="fast",
+               registry="shared", split=None, start_method="fork", progress=None, cancel=None,
+               scheduler_address=None, checkpoint=None) -> CycleMap:
+    r"""
+    Map every state of ``register`` into its cycle (and, for singular registers,
+    its distance from it).
+
+    INPUT:
+
+    - ``register`` -- an :class:`~sage_lfsr.lfsr.LFSR` (or prebuilt
+      :class:`~sage_lfsr.tables.RegisterTables`, for machines without Sage)
+    - ``schedule`` -- ``"sequential"`` (default), ``"static"``, ``"queue"``,
+      ``"steal"``, ``"hybrid"``, ``"dask"`` or ``"auto"``
+    - ``workers`` -- worker processes (default: 1 for ``"sequential"``, else every core)
+    - ``batch_size`` -- states per task (default: sized from the problem and a
+      measured cost per state, see :func:`~sage_lfsr.planning.auto_batch_size`)
+    - ``kernel`` -- ``"fast"`` (compiled) or ``"sage"`` (Sage vector times matrix)
+    - ``registry`` -- ``"shared"`` (visited states in shared memory) or
+      ``"manager"`` (the seed's design: a Manager dict of claimed cycles only)
+    - ``split`` -- trace cycles longer than a task in segments (default: when the
+      predicted longest cycle is longer than a task)
+    - ``start_method`` -- ``"fork"`` (default) or ``"spawn"``
+    - ``progress`` -- called as ``progress(states_done, states_total)``
+    - ``cancel`` -- an object with ``is_set()`` (``threading.Event``); when set the
+      run stops and raises :class:`~sage_lfsr.errors.MappingCancelled`
+    - ``scheduler_address`` -- for ``schedule="dask"``: the scheduler to use
+      (default: a LocalCluster)
+    - ``checkpoint`` -- a file name or :class:`~sage_lfsr.checkpoint.Checkpoint`:
+      finished tasks are recorded there, and a rerun resumes from them
+
+    OUTPUT: a :class:`~sage_lfsr.cyclemap.CycleMap`
+
+    EXAMPLES::
+
+        sage: from sage_lfsr import LFSR, map_cycles
+        sage: result = map_cycles(LFSR.from_polynomial("x^4 + x^3 + x^2"))
+        sage: result.cycle_counts, result.tail_depths, result.transient_states
+        ({1: 1, 3: 1}, {0: 4, 1: 4, 2: 8}, 12)
+        sage: result.cycles
+        ((0, 1), (6, 3))
+        sage: parallel = map_cycles(LFSR([1, 1, 0, 0, 0, 0, 1, 0]), schedule="steal", workers=2, batch_size=32)
+        sage: parallel.cycle_counts, len(parallel.worker_loads)
+        ({1: 1, 3: 1, 7: 1, 21: 12}, 2)
+
+    TESTS::
+
+        sage: map_cycles(LFSR([1, 1]), schedule="static", workers=0)
+        Traceback (most recent call last):
+        ...
+        ValueError: workers must be a positive integer, not 0
+        sage: map_cycles(LFSR([1, 1]), schedule="round-robin")
+        Traceback (most recent call last):
+        ...
+        ValueError: unknown schedule 'round-robin': choose one of ...
+    """
+    tables = register if isinstance(register, RegisterTables) else RegisterTables.from_lfsr(register)
+    rebuild_from_key = not isinstance(register, RegisterTables)
+    options = _check_arguments(schedule, workers, batch_size, kernel, registry, start_method, tables)
+    options.progress, options.cancel, options.scheduler_address = progress, cancel, scheduler_address
+    state_count = tables.state_count
+
+    kernel_in_parent = make_kernel(kernel, tables)
+    step_seconds = planning.measure_step_seconds(kernel_in_parent, state_count, tables.is_singular)
+    longest_cycle, structure_note = _longest_cycle(register, tables)
+    choices = {"step_seconds": step_seconds}
+    if schedule == "auto":
+        schedule, workers, auto_reason = _auto_schedule(state_count, step_seconds)
+        choices["auto"] = auto_reason
+    schedule_object = get_schedule(schedule)
+    if schedule == "sequential":
+        workers = 1
+    elif workers is None:
+        workers = planning.default_workers()
+    options.workers = workers
+    if batch_size is None:
+        batch_size = planning.auto_batch_size(state_count, 1 if schedule == "sequential" else workers, step_seconds)
+        choices["batch_size_reason"] = (f"auto: >= {planning.TASK_COST_OVER_IPC}x the IPC per task at "
+                                        f"{step_seconds * 1e9:.1f} ns per state, about {planning.TASKS_PER_WORKER} "
+                                        "tasks per worker")
+    batch_size = min(batch_size, state_count)
+    if split is None:
+        split = not tables.is_singular and schedule != "sequential" and longest_cycle > batch_size
+    if tables.is_singular and split:
+        raise ValueError("splitting long cycles is implemented for invertible registers (c_0 != 0) only")
+    dbits = planning.distinguished_bits(batch_size, longest_cycle) if split else 0
+    if split and dbits == 0:
+        dbits = max(1, min(24, int(np.log2(max(2, batch_size))) - 6))
+    choices.update({"batch_size": batch_size, "split": bool(split), "distinguished_bits": dbits,
+                    "longest_cycle": longest_cycle, "structure": structure_note, "registry": registry})
+    job = Job(tables.key(), tables, make_tasks(state_count, batch_size, tables.is_singular, bool(split)),
+              kernel, dbits, registry, rebuild_from_key, choices)
+    planned, restored = job, []
+    if checkpoint is not None:
+        from sage_lfsr.checkpoint import Checkpoint
+
+        checkpoint = checkpoint if isinstance(checkpoint, Checkpoint) else Checkpoint(checkpoint)
+        restored = checkpoint.restore(job)
+        options.on_result = checkpoint.record
+        finished = {result.task_id for result in restored}
+        job = replace(job, tasks=tuple(task for task in job.tasks if task.task_id not in finished))
+        job.choices["resumed_tasks"] = len(finished)
+    record = schedule_object.run(job, options) if job.tasks else RunRecord([])
+    record.results = restored + list(record.results)
+    return assemble(planned, record, schedule, kernel, workers)
+
+
+def _check_arguments(schedule, workers, batch_size, kernel, registry, start_method, tables):
+    if schedule not in available_schedules():
+        raise ValueError(f"unknown schedule {schedule!r}: choose one of {', '.join(available_schedules())}")
+    for name, value in (("workers", workers), ("batch_size", batch_size)):
+        if value is not None and (not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0):
+            raise ValueError(f"{name} must be a positive integer, not {value!r}")
+    check_kernel(kernel)
+    if registry not in REGISTRIES:
+        raise ValueError(f"unknown registry {registry!r}: choose 'shared' or 'manager'")
+    if start_method not in START_METHODS:
+        raise ValueError(f"unknown start method {start_method!r}: choose one of {', '.join(START_METHODS)}")
+    if tables.degree > MAX_DEGREE:
+        raise ValueError(f"degree {tables.degree} is above the supported {MAX_DEGREE}")
+    check_state_space(tables.state_count, tables.state_count // 8, "map this state space")
+    return RunOptions(start_method=start_method)
+
+
+def _longest_cycle(register, tables):
+    if isinstance(register, RegisterTables):
+        return tables.state_count, "no Sage: assumed one cycle as long as the state space"
+    from sage_lfsr.theory import predict_cycles
+
+    predicted = predict_cycles(register)
+    return max(predicted.cycle_counts), f"predicted {predicted.cycle_count} cycles, longest {max(predicted.cycle_counts)}"
+
+
+def _auto_schedule(state_count, step_seconds):
+    cores = planning.default_workers()
+    estimate = state_count * step_seconds
+    if state_count < planning.AUTO_SEQUENTIAL_BELOW or cores == 1 or estimate < 0.05:
+        return "sequential", 1, (f"sequential: {state_count} states take about {estimate:.3f} s on one core, "
+                                 "less than starting worker processes costs")
+    return "hybrid", cores, (f"hybrid on {cores} workers: about {estimate:.2f} s of work on one core; static "
+                             "chunks keep IPC low and stealing evens out uneven cycles")
+
+
+def assemble(job, record, schedule, kernel, workers) -> CycleMap:
+    r"""Merge task results into a :class:`CycleMap`, checking that they cover every state."""
+    results = _one_per_task(job, record.results)
+    loads = {worker: WorkerLoad(worker) for worker in range(workers)}
+    for worker, seconds in record.waiting_seconds.items():
+        loads.setdefault(worker, WorkerLoad(worker)).waiting_seconds = seconds
+
+    cycles = [result.cycles for result in results if len(result.cycles)]
+    owners = [np.full(len(result.cycles), result.worker) for result in results if len(result.cycles)]
+    all_cycles = np.concatenate(cycles) if cycles else np.empty((0, 2), np.int64)
+    all_owners = np.concatenate(owners) if owners else np.empty(0, np.int64)
+    smallest, first = np.unique(all_cycles[:, 0], return_index=True)
+    lengths = all_cycles[first, 1]
+    cycle_owner = all_owners[first]
+    if record.claims is not None:
+        cycle_owner = np.array([record.claims.get(int(state), -1) for state in smallest], dtype=np.int64)
+
+    joined, segment_owned = _join_segments(results)
+    depth_counts = _depth_counts(job, results)
+
+    for result in results:
+        load = loads.setdefault(result.worker, WorkerLoad(result.worker))
+        load.tasks += 1
+        load.states_traced += result.states_traced
+        load.busy_seconds += result.end - result.start
+        load.timeline.append((result.task_id, result.start, result.end))
+        if result.phase == "trees":
+            load.states_owned += result.states_owned
+        if result.stolen_from is not None:
+            load.steals_made += 1
+            loads.setdefault(result.stolen_from, WorkerLoad(result.stolen_from)).steals_suffered += 1
+    if not job.singular:
+        for worker, length in zip(cycle_owner.tolist(), lengths.tolist()):
+            if worker in loads:
+                loads[worker].states_owned += length
+        for worker, owned in segment_owned.items():
+            loads[worker].states_owned += owned
+
+    counts = {}
+    for length in list(lengths.tolist()) + [length for _, length in joined]:
+        counts[length] = counts.get(length, 0) + 1
+    all_cycle_list = sorted([tuple(pair) for pair in np.stack([smallest, lengths], axis=1).tolist()] + joined)
+    tails = depth_counts if job.singular else {0: job.state_count}
+    result = CycleMap(job.tables.field_order, job.tables.degree, counts, tails,
+                      cycles=tuple(all_cycle_list), schedule=schedule, kernel=kernel, workers=workers,
+                      worker_loads=tuple(sorted(loads.values(), key=lambda load: load.worker)),
+                      wall_seconds=record.wall_seconds, choices=dict(job.choices))
+    if not result.is_complete():
+        raise IncompleteResult(f"the results cover {result.cycle_states} cycle states and "
+                               f"{result.transient_states} transient states, not the {job.state_count} states")
+    return result
+
+
+def _one_per_task(job, results):
+    by_task = {}
+    for result in results:
+        by_task.setdefault(result.task_id, result)
+    missing = [task.task_id for task in job.tasks if task.task_id not in by_task]
+    if missing:
+        raise IncompleteResult(f"{len(missing)} tasks returned no result (task ids {missing[:10]})")
+    return sorted(by_task.values(), key=lambda result: result.task_id)
+
+
+def _join_segments(results):
+    r"""Chain segments ``start -> end`` into cycles; return ``[(smallest, length)]`` and states per tracer."""
+    table, owned = {}, {}
+    for result in results:
+        for start, end, length, smallest in result.segments.tolist():
+            table[start] = (end, length, smallest)
+            owned[result.worker] = owned.get(result.worker, 0) + length
+    cycles, done = [], set()
+    for first in table:
+        if first in done:
+            continue
+        state, total, smallest = first, 0, first
+        while True:
+            if state not in table:
+                raise IncompleteResult(f"the segment chain from state {first} breaks at state {state}")
+            done.add(state)
+            end, length, segment_smallest = table[state]
+            total += length
+            smallest = min(smallest, segment_smallest)
+            state = end
+            if state == first:
+                break
+        cycles.append((smallest, total))
+    return cycles, owned
+
+
+def _depth_counts(job, results):
+    counts = {}
+    for result in results:
+        for depth, count in enumerate(result.depth_counts.tolist()):
+            if count:
+                counts[depth] = counts.get(depth, 0) + count
+    return counts

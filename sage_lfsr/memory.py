@@ -1,0 +1,106 @@
+r"""
+The per-state memory of a run: a visited bitmap (invertible registers), or a
+depth byte per state and a bitmap of the states on a worker's own walks
+(singular registers).
+
+With ``registry="shared"`` the visited bitmap or the depths live in
+:mod:`multiprocessing.shared_memory`, so a worker skips the states any worker
+has covered; with ``registry="manager"`` (the seed's design) every worker has
+its own and only the Manager's cycle registry is shared.
+"""
+from __future__ import annotations
+
+from multiprocessing import resource_tracker, shared_memory
+
+import numpy as np
+
+from sage_lfsr.kernels.traversal import UNKNOWN_DEPTH
+from sage_lfsr.limits import check_state_space
+
+
+class SharedArray:
+    r"""
+    A numpy array in shared memory. Forked children use the parent's mapping;
+    a pickled copy (spawned children) attaches by name.
+    """
+
+    def __init__(self, shape, dtype, fill=0):
+        self.shape, self.dtype = shape, np.dtype(dtype)
+        size = max(1, int(np.prod(shape)) * self.dtype.itemsize)
+        self._memory = shared_memory.SharedMemory(create=True, size=size)
+        self._owner = True
+        self.array = np.ndarray(shape, self.dtype, buffer=self._memory.buf)
+        if fill:
+            self.array.fill(fill)
+
+    def __getstate__(self):
+        return {"name": self._memory.name, "shape": self.shape, "dtype": self.dtype.str}
+
+    def __setstate__(self, state):
+        self.shape, self.dtype = state["shape"], np.dtype(state["dtype"])
+        self._memory = shared_memory.SharedMemory(name=state["name"])
+        # The creating process owns the segment; keep this process's tracker from unlinking it.
+        resource_tracker.unregister(self._memory._name, "shared_memory")
+        self._owner = False
+        self.array = np.ndarray(self.shape, self.dtype, buffer=self._memory.buf)
+
+    def release(self):
+        self.array = None
+        try:
+            self._memory.close()
+            if self._owner:
+                self._memory.unlink()
+        except (FileNotFoundError, BufferError):
+            pass
+
+
+class StateMemory:
+    r"""
+    Plan and storage of the per-state memory; :meth:`for_worker` gives the arrays
+    one worker uses.
+
+    With ``shared=True`` an invertible register gets one visited bitmap per
+    worker in shared memory, rows of one array: each worker writes only its own
+    row and reads all of them. A singular register gets one shared depth array.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.memory import StateMemory
+        sage: memory = StateMemory(2**10, singular=False, shared=True, workers=2)
+        sage: arrays = memory.for_worker(1)
+        sage: arrays.visited.nbytes, arrays.covered.shape, arrays.depths
+        (128, (2, 128), None)
+        sage: memory.release()
+    """
+
+    def __init__(self, state_count: int, singular: bool, shared: bool, workers: int = 1):
+        self.state_count, self.singular, self.shared = state_count, singular, shared
+        bitmap_bytes = (state_count + 7) // 8
+        per_worker = state_count + bitmap_bytes if singular else bitmap_bytes
+        needed = (state_count + workers * bitmap_bytes) if (shared and singular) else workers * per_worker
+        check_state_space(state_count, needed, "hold the visited states of this run")
+        self._shared = None
+        if shared:
+            self._shared = (SharedArray(state_count, np.uint8, UNKNOWN_DEPTH) if singular
+                            else SharedArray((workers, bitmap_bytes), np.uint8))
+
+    def for_worker(self, worker: int = 0) -> "WorkerArrays":
+        bitmap_bytes = (self.state_count + 7) // 8
+        shared = self._shared.array if self._shared is not None else None
+        if self.singular:
+            depths = shared if shared is not None else np.full(self.state_count, UNKNOWN_DEPTH, np.uint8)
+            return WorkerArrays(None, None, depths, np.zeros(bitmap_bytes, np.uint8))
+        covered = shared if shared is not None else np.zeros((1, bitmap_bytes), np.uint8)
+        return WorkerArrays(covered[worker if shared is not None else 0], covered, None, None)
+
+    def release(self):
+        if self._shared is not None:
+            self._shared.release()
+            self._shared = None
+
+
+class WorkerArrays:
+    __slots__ = ("visited", "covered", "depths", "seen")
+
+    def __init__(self, visited, covered, depths, seen):
+        self.visited, self.covered, self.depths, self.seen = visited, covered, depths, seen

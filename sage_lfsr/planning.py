@@ -1,0 +1,72 @@
+r"""
+Sizing a run: the batch size (states per task), whether to split long cycles,
+and what ``schedule="auto"`` picks. Every decision is written into the
+result's ``choices`` with its reason.
+"""
+from __future__ import annotations
+
+import math
+import os
+import time
+
+import numpy as np
+
+from sage_lfsr.kernels import STEP_SECONDS
+
+#: A task should cost at least this many times the IPC of handing it out.
+TASK_COST_OVER_IPC = 50
+#: Seconds of IPC to hand out a task and return its result through a Manager.
+IPC_SECONDS_PER_TASK = 4e-4
+#: Tasks per worker wanted for balance when the problem is large enough.
+TASKS_PER_WORKER = 16
+#: Below this many states a parallel run cannot pay for starting its processes.
+AUTO_SEQUENTIAL_BELOW = 1 << 20
+
+
+def measure_step_seconds(kernel, state_count, singular):
+    r"""
+    Seconds per successor step of ``kernel``, timed on a few short segments
+    (kernel tables and compiled code are warm afterwards, too).
+    """
+    if singular:
+        return STEP_SECONDS[kernel.name] * 3
+    sample_range, bits = (1 << 14, 10) if kernel.name == "fast" else (1 << 8, 4)
+    bitmap = np.zeros((state_count + 7) // 8, dtype=np.uint8)  # calloc: untouched pages cost nothing
+    kernel.trace_segments(0, 1, bitmap, bits)
+    start = time.perf_counter()
+    _, steps = kernel.trace_segments(0, min(sample_range, state_count), bitmap, bits)
+    elapsed = time.perf_counter() - start
+    return elapsed / steps if steps >= 256 else STEP_SECONDS[kernel.name]
+
+
+def auto_batch_size(state_count, workers, step_seconds):
+    r"""
+    States per task: enough that a task costs ``TASK_COST_OVER_IPC`` times its IPC,
+    and otherwise small enough to give each worker ``TASKS_PER_WORKER`` tasks.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.planning import auto_batch_size
+        sage: auto_batch_size(2**24, 2, 1e-8)
+        2097152
+        sage: auto_batch_size(2**12, 4, 3e-5)
+        64
+    """
+    floor = math.ceil(TASK_COST_OVER_IPC * IPC_SECONDS_PER_TASK / step_seconds)
+    balanced = math.ceil(state_count / (workers * TASKS_PER_WORKER))
+    batch = max(floor, balanced)
+    return int(min(state_count, 1 << max(0, math.ceil(math.log2(batch)))))
+
+
+def distinguished_bits(batch_size, longest_cycle):
+    r"""
+    Bits for the distinguished states that cut long cycles into segments of
+    about ``2^bits`` states: 0 (no splitting) when no cycle is longer than a task.
+    """
+    if longest_cycle <= batch_size:
+        return 0
+    return max(6, min(24, int(math.log2(batch_size)) - 6))
+
+
+def default_workers():
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

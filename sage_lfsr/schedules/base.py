@@ -1,0 +1,60 @@
+r"""
+The interface every schedule implements, and the registry of schedules by name.
+
+A schedule decides which worker runs which task. It receives a
+:class:`~sage_lfsr.job.Job` (the tasks and everything needed to run them) and
+returns a :class:`RunRecord`: the task results and what each worker measured.
+Adding a schedule is adding a module that defines a subclass and decorates it
+with :func:`register`.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+SCHEDULES = {}
+
+
+def register(cls):
+    r"""Class decorator: make the schedule available under ``cls.name``."""
+    SCHEDULES[cls.name] = cls
+    return cls
+
+
+def available_schedules():
+    return sorted(SCHEDULES)
+
+
+def get_schedule(name):
+    if name not in SCHEDULES:
+        raise ValueError(f"unknown schedule {name!r}: choose one of {', '.join(available_schedules() + ['auto'])}")
+    return SCHEDULES[name]()
+
+
+@dataclass
+class RunOptions:
+    workers: int = 1
+    start_method: str = "fork"
+    progress: object = None
+    cancel: object = None
+    scheduler_address: str | None = None
+    #: Called in the calling process with each TaskResult as it arrives (checkpoints).
+    on_result: object = None
+
+
+@dataclass
+class RunRecord:
+    results: list
+    waiting_seconds: dict = field(default_factory=dict)
+    claims: dict | None = None
+    wall_seconds: float = 0.0
+
+
+class Schedule(ABC):
+    name: str = ""
+    #: One line for listings and plots.
+    description: str = ""
+
+    @abstractmethod
+    def run(self, job, options: RunOptions) -> RunRecord:
+        r"""Run every task of ``job``; return the results of all of them."""

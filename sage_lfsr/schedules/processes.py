@@ -1,0 +1,212 @@
+r"""
+Running tasks in worker processes: what the static, queue, steal and hybrid
+schedules share. A subclass only says where each worker gets its next task
+(:meth:`ProcessSchedule.task_sources`).
+
+::
+
+    parent                                   worker w (forked or spawned)
+    ------                                   ----------------------------
+    Manager: registry, task queues  <------> source = sources[w]
+    shared memory: visited / depths <------> kernel = job.kernel()  (Sage rebuilt here)
+    results queue  <------------------------ ("result", TaskResult) per task
+                   <------------------------ ("done", w, waiting seconds)
+                   <------------------------ ("error", w, task id, traceback)
+
+The parent waits on the results queue with a short timeout and checks after
+each wait that every worker that has not said "done" is still alive, so a
+crashed worker ends the run with an error instead of a hang. On an error,
+cancellation or Ctrl-C every worker is terminated (then killed), the Manager
+shut down and the shared memory released before the exception propagates.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue as queue_module
+import signal
+import time
+import traceback
+from abc import abstractmethod
+from multiprocessing.managers import SyncManager
+
+from sage_lfsr.errors import MappingCancelled, WorkerError
+from sage_lfsr.job import execute
+from sage_lfsr.memory import StateMemory
+from sage_lfsr.schedules.base import RunRecord, Schedule
+
+#: Seconds between liveness checks while the parent waits for results.
+POLL_SECONDS = 0.1
+#: Seconds a terminated worker gets to exit before it is killed.
+TERMINATE_GRACE_SECONDS = 1.0
+
+
+class CycleRegistry:
+    r"""
+    The Manager-side cycle registry: cycles claimed under their minimal state,
+    a whole task's cycles in one call (atomic: the Manager runs it under a lock).
+    """
+
+    def __init__(self):
+        import threading
+
+        self._owners = {}
+        self._lock = threading.Lock()
+
+    def claim(self, worker, smallest_states, lengths):
+        r"""Claim cycles for ``worker``; return the number of states it now owns from them."""
+        owned = 0
+        with self._lock:
+            for smallest, length in zip(smallest_states, lengths):
+                if self._owners.setdefault(smallest, worker) == worker:
+                    owned += length
+        return owned
+
+    def owners(self):
+        return dict(self._owners)
+
+
+class RunManager(SyncManager):
+    pass
+
+
+RunManager.register("CycleRegistry", CycleRegistry)
+
+
+def _ignore_interrupts():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _worker_main(worker, job, memory, source, registry, results, clock_zero, parent_pid):
+    _ignore_interrupts()
+    task_id = None
+    waiting = 0.0
+    try:
+        kernel = job.kernel()
+        arrays = memory.for_worker(worker)
+        while True:
+            if os.getppid() != parent_pid:
+                return
+            asked = time.perf_counter()
+            item = source.next_task(worker)
+            waiting += time.perf_counter() - asked
+            if item is None:
+                break
+            task, stolen_from = item
+            task_id = task.task_id
+            result = execute(kernel, arrays, task, worker, job.dbits, clock_zero)
+            result.stolen_from = stolen_from
+            if registry is not None and len(result.cycles):
+                claimed = registry.claim(worker, result.cycles[:, 0].tolist(), result.cycles[:, 1].tolist())
+                if task.phase == "sweep":
+                    result.states_owned = claimed
+            results.put(("result", result))
+            task_id = None
+        results.put(("done", worker, waiting))
+    except BaseException:
+        results.put(("error", worker, task_id, traceback.format_exc()))
+
+
+class ProcessSchedule(Schedule):
+    #: Whether the task sources need a Manager (for its queues).
+    uses_manager_queues = False
+
+    @abstractmethod
+    def task_sources(self, tasks, workers, manager):
+        r"""One object per worker with ``next_task(worker) -> (task, stolen_from) or None``."""
+
+    def run(self, job, options):
+        context = multiprocessing.get_context(options.start_method)
+        workers = options.workers
+        memory = StateMemory(job.state_count, job.singular, shared=job.registry == "shared", workers=workers)
+        manager = processes = None
+        try:
+            if self.uses_manager_queues or job.registry == "manager":
+                manager = RunManager(ctx=context)
+                manager.start(_ignore_interrupts)
+            registry = manager.CycleRegistry() if job.registry == "manager" else None
+            sources = self.task_sources(list(job.tasks), workers, manager)
+            results = context.Queue()
+            clock_zero = time.perf_counter()
+            processes = [context.Process(target=_worker_main, name=f"sage_lfsr-worker-{worker}",
+                                         args=(worker, job, memory, sources[worker], registry, results,
+                                               clock_zero, os.getpid()), daemon=True)
+                         for worker in range(workers)]
+            for process in processes:
+                process.start()
+            record = self._collect(job, processes, results, options)
+            record.wall_seconds = time.perf_counter() - clock_zero
+            if registry is not None:
+                record.claims = registry.owners()
+            return record
+        finally:
+            _stop(processes or [])
+            if manager is not None:
+                manager.shutdown()
+            memory.release()
+
+    def _collect(self, job, processes, results, options):
+        collected, waiting = [], {}
+        sizes = {task.task_id: task.size for task in job.tasks}
+        total = sum(sizes.values())
+        done_states = 0
+        while len(waiting) < len(processes):
+            if options.cancel is not None and options.cancel.is_set():
+                raise MappingCancelled("the run was cancelled")
+            try:
+                message = results.get(timeout=POLL_SECONDS)
+            except queue_module.Empty:
+                _check_alive(processes, waiting)
+                continue
+            kind = message[0]
+            if kind == "result":
+                collected.append(message[1])
+                if options.on_result is not None:
+                    options.on_result(message[1])
+                done_states += sizes[message[1].task_id]
+                if options.progress is not None:
+                    options.progress(done_states, total)
+            elif kind == "done":
+                waiting[message[1]] = message[2]
+            else:
+                _, worker, task_id, details = message
+                raise WorkerError(worker, task_id, details)
+        return RunRecord(collected, waiting)
+
+
+def _check_alive(processes, finished):
+    for worker, process in enumerate(processes):
+        if worker not in finished and process.exitcode is not None:
+            raise WorkerError(worker, None, f"the worker process exited with code {process.exitcode} "
+                                            "before finishing its tasks")
+
+
+def _stop(processes):
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    deadline = time.monotonic() + TERMINATE_GRACE_SECONDS
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join(1.0)
+
+
+def split_evenly(items, parts):
+    r"""
+    ``parts`` contiguous runs of ``items``, as even as possible.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.schedules.processes import split_evenly
+        sage: split_evenly(list(range(7)), 3)
+        [[0, 1, 2], [3, 4], [5, 6]]
+    """
+    size, extra = divmod(len(items), parts)
+    runs, lo = [], 0
+    for part in range(parts):
+        hi = lo + size + (1 if part < extra else 0)
+        runs.append(items[lo:hi])
+        lo = hi
+    return runs

@@ -1,0 +1,32 @@
+r"""
+``"sequential"``: the reference. Every task runs in the calling process, in order.
+"""
+import time
+
+from sage_lfsr.job import execute
+from sage_lfsr.errors import MappingCancelled
+from sage_lfsr.memory import StateMemory
+from sage_lfsr.schedules.base import RunRecord, Schedule, register
+
+
+@register
+class Sequential(Schedule):
+    name = "sequential"
+    description = "all tasks in the calling process (the reference)"
+
+    def run(self, job, options):
+        clock_zero = time.perf_counter()
+        kernel = job.kernel()
+        memory = StateMemory(job.state_count, job.singular, shared=False)
+        arrays = memory.for_worker()
+        results, done = [], 0
+        for task in job.tasks:
+            if options.cancel is not None and options.cancel.is_set():
+                raise MappingCancelled("the run was cancelled")
+            results.append(execute(kernel, arrays, task, 0, job.dbits, clock_zero))
+            if options.on_result is not None:
+                options.on_result(results[-1])
+            done += task.size
+            if options.progress is not None:
+                options.progress(done, sum(t.size for t in job.tasks))
+        return RunRecord(results, {0: 0.0}, None, time.perf_counter() - clock_zero)

@@ -1,0 +1,21 @@
+from setuptools import find_packages, setup
+
+setup(
+    name="sage_lfsr",
+    version="0.1.0",
+    description="Map the state space of linear feedback shift registers over GF(q), in parallel, and predict it",
+    long_description=open("README.md").read() if __import__("os").path.exists("README.md") else "",
+    long_description_content_type="text/markdown",
+    packages=find_packages(include=["sage_lfsr", "sage_lfsr.*"]),
+    python_requires=">=3.10",
+    install_requires=[
+        "passagemath-modules", "passagemath-flint", "passagemath-pari", "passagemath-repl",
+        "numpy", "numba", "matplotlib", "ipywidgets", "tqdm",
+    ],
+    extras_require={
+        "notebook": ["jupyterlab", "ipykernel", "nbclient"],
+        "dask": ["dask[distributed]"],
+        "test": ["pytest", "pytest-timeout", "hypothesis", "nbclient", "ipykernel", "playwright"],
+    },
+    entry_points={"console_scripts": ["sage-lfsr=sage_lfsr.__main__:main"]},
+)
