@@ -110,7 +110,10 @@ def map_cycles(register, schedule="sequential", workers=None, batch_size=None, k
     elif workers is None:
         workers = planning.default_workers()
     options.workers = workers
-    if batch_size is None:
+    if batch_size is None and schedule == "static":
+        batch_size = -(-state_count // workers)
+        choices["batch_size_reason"] = "static: one chunk per worker"
+    elif batch_size is None:
         batch_size = planning.auto_batch_size(state_count, 1 if schedule == "sequential" else workers, step_seconds)
         choices["batch_size_reason"] = (f"auto: >= {planning.TASK_COST_OVER_IPC}x the IPC per task at "
                                         f"{step_seconds * 1e9:.1f} ns per state, about {planning.TASKS_PER_WORKER} "

@@ -3,10 +3,13 @@ The per-state memory of a run: a visited bitmap (invertible registers), or a
 depth byte per state and a bitmap of the states on a worker's own walks
 (singular registers).
 
-With ``registry="shared"`` the visited bitmap or the depths live in
+With ``registry="shared"`` the visited bitmaps live in
 :mod:`multiprocessing.shared_memory`, so a worker skips the states any worker
 has covered; with ``registry="manager"`` (the seed's design) every worker has
-its own and only the Manager's cycle registry is shared.
+its own and only the Manager's cycle registry is shared. Depths (singular
+registers) are always kept per worker: a worker numbering a tail could read a
+cycle state as "unknown" just before another worker marks it as on the cycle,
+and sharing them safely would need whole cycles published atomically.
 """
 from __future__ import annotations
 
@@ -61,7 +64,7 @@ class StateMemory:
 
     With ``shared=True`` an invertible register gets one visited bitmap per
     worker in shared memory, rows of one array: each worker writes only its own
-    row and reads all of them. A singular register gets one shared depth array.
+    row and reads all of them.
 
     EXAMPLES::
 
@@ -74,21 +77,18 @@ class StateMemory:
     """
 
     def __init__(self, state_count: int, singular: bool, shared: bool, workers: int = 1):
+        shared = shared and not singular
         self.state_count, self.singular, self.shared = state_count, singular, shared
         bitmap_bytes = (state_count + 7) // 8
         per_worker = state_count + bitmap_bytes if singular else bitmap_bytes
-        needed = (state_count + workers * bitmap_bytes) if (shared and singular) else workers * per_worker
-        check_state_space(state_count, needed, "hold the visited states of this run")
-        self._shared = None
-        if shared:
-            self._shared = (SharedArray(state_count, np.uint8, UNKNOWN_DEPTH) if singular
-                            else SharedArray((workers, bitmap_bytes), np.uint8))
+        check_state_space(state_count, workers * per_worker, "hold the visited states of this run")
+        self._shared = SharedArray((workers, bitmap_bytes), np.uint8) if shared else None
 
     def for_worker(self, worker: int = 0) -> "WorkerArrays":
         bitmap_bytes = (self.state_count + 7) // 8
         shared = self._shared.array if self._shared is not None else None
         if self.singular:
-            depths = shared if shared is not None else np.full(self.state_count, UNKNOWN_DEPTH, np.uint8)
+            depths = np.full(self.state_count, UNKNOWN_DEPTH, np.uint8)
             return WorkerArrays(None, None, depths, np.zeros(bitmap_bytes, np.uint8))
         covered = shared if shared is not None else np.zeros((1, bitmap_bytes), np.uint8)
         return WorkerArrays(covered[worker if shared is not None else 0], covered, None, None)

@@ -42,20 +42,23 @@ def measure_step_seconds(kernel, state_count, singular):
 def auto_batch_size(state_count, workers, step_seconds):
     r"""
     States per task: enough that a task costs ``TASK_COST_OVER_IPC`` times its IPC,
-    and otherwise small enough to give each worker ``TASKS_PER_WORKER`` tasks.
+    and otherwise small enough to give each worker ``TASKS_PER_WORKER`` tasks;
+    never so many that a worker gets no task.
 
     EXAMPLES::
 
         sage: from sage_lfsr.planning import auto_batch_size
         sage: auto_batch_size(2**24, 2, 1e-8)
         2097152
+        sage: auto_batch_size(2**16, 2, 1e-8)
+        32768
         sage: auto_batch_size(2**12, 4, 3e-5)
         64
     """
     floor = math.ceil(TASK_COST_OVER_IPC * IPC_SECONDS_PER_TASK / step_seconds)
     balanced = math.ceil(state_count / (workers * TASKS_PER_WORKER))
-    batch = max(floor, balanced)
-    return int(min(state_count, 1 << max(0, math.ceil(math.log2(batch)))))
+    batch = 1 << max(0, math.ceil(math.log2(max(floor, balanced))))
+    return int(min(batch, math.ceil(state_count / workers)))
 
 
 def distinguished_bits(batch_size, longest_cycle):

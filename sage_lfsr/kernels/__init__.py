@@ -27,6 +27,11 @@ def check_kernel(name):
     return name
 
 
+def register_kernel(name, module, class_name):
+    r"""Make the kernel class ``module.class_name`` available as ``name`` (for extensions and tests)."""
+    _KERNELS[name] = (module, class_name)
+
+
 def make_kernel(name, tables):
     module, cls = _KERNELS[check_kernel(name)]
     return getattr(importlib.import_module(module), cls)(tables)

@@ -13,9 +13,9 @@ cache lines written from two cores cost more than the tracing itself).
 distance to its cycle is known.
 
 - :func:`sweep_cycles` -- every cycle of an invertible register through a start
-  in ``[lo, hi)`` not yet visited, traced whole. A walk gives up at a state
-  already visited (another walk covers that cycle) and, with ``dbits > 0``, at a
-  distinguished state (such cycles are traced in segments instead).
+  in ``[lo, hi)`` that no worker has visited, traced whole. With ``dbits > 0``
+  a walk gives up at a distinguished state (such cycles are traced in segments
+  instead) or at a state it marked before (on such a cycle too).
 - :func:`trace_segments` -- from each distinguished start in ``[lo, hi)`` to the
   next distinguished state: the pieces of long cycles split among workers.
 - :func:`trace_trees` -- singular registers: the depth of every state reached
@@ -79,8 +79,10 @@ def sweep_cycles(step, params, lo, hi, visited, covered, dbits, cycles):
             length += 1
             if state == start:
                 break
-            # A covered state lies on a cycle another walk is covering (or has covered).
-            if is_distinguished(state, dbits) or is_covered(covered, state):
+            # A state this worker marked before lies on a cycle with distinguished
+            # states: segments cover it. (Another worker's mark proves nothing:
+            # it may be walking this very cycle, and would stop at ours.)
+            if is_distinguished(state, dbits) or is_marked(visited, state):
                 complete = False
                 break
             smallest = min(smallest, state)

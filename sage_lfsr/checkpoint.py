@@ -1,0 +1,289 @@
+r"""
+Checkpoints: finished tasks recorded on disk, so an interrupted run resumes.
+
+:func:`~sage_lfsr.mapper.map_cycles` with ``checkpoint=FILE`` calls
+:meth:`Checkpoint.restore` before the run (it creates the file, or reads the
+results recorded there) and :meth:`Checkpoint.record` in the calling process
+for every task result that arrives. A rerun with the same file runs only the
+tasks without a recorded result and ends with the identical map.
+
+File layout::
+
+    b"SAGE_LFSR_CHECKPOINT\n"                       magic line
+    frame: header  (JSON: register key, tasks, dbits, batch size, split)
+    frame: result  (one TaskResult) ...             one frame a finished task
+
+    frame = 4-byte payload length, 4-byte CRC-32 of the payload, payload
+
+A result payload is one line of JSON (the numbers of a
+:class:`~sage_lfsr.job.TaskResult`, its phase and its arrays' shapes) followed
+by the arrays as raw little-endian int64. The header is written to a temporary file that is then renamed, so a
+checkpoint file always has a whole header. Each result frame is written with
+one ``write`` and ``fsync``-ed. A frame cut short (the process was killed while
+writing it) can only be the last one: it is ignored and cut off on restore.
+Anything else that does not check out (bad magic, a checksum mismatch, a result
+for a task the header does not list) is refused with
+:class:`CheckpointCorrupted`; a header for another job with
+:class:`CheckpointMismatch`. Result frames hold numbers only (no pickles), so
+reading a checkpoint runs no code from the file.
+"""
+from __future__ import annotations
+
+import json
+import os
+import struct
+import zlib
+
+import numpy as np
+
+from sage_lfsr.job import TaskResult
+
+MAGIC = b"SAGE_LFSR_CHECKPOINT\n"
+FORMAT_VERSION = 1
+_FRAME_HEAD = struct.Struct(">II")
+#: TaskResult fields stored as arrays (raw little-endian int64) and as JSON numbers in a result frame.
+_ARRAY_FIELDS = ("cycles", "segments", "depth_counts")
+_NUMBER_FIELDS = ("task_id", "worker", "states_traced", "states_owned", "start", "end", "stolen_from")
+
+
+class CheckpointError(ValueError):
+    r"""A checkpoint file cannot be used for this run."""
+
+
+class CheckpointMismatch(CheckpointError):
+    r"""The checkpoint was written for another register or another plan of tasks."""
+
+
+class CheckpointCorrupted(CheckpointError):
+    r"""The checkpoint file is damaged or is not a checkpoint."""
+
+
+def job_header(job) -> dict:
+    r"""
+    What identifies ``job`` for a checkpoint: the register key, the tasks and the
+    distinguished bits (not the kernel, schedule or workers, which do not change
+    the results).
+
+    EXAMPLES::
+
+        sage: from sage_lfsr import LFSR
+        sage: from sage_lfsr.checkpoint import job_header
+        sage: from sage_lfsr.job import Job, make_tasks
+        sage: from sage_lfsr.tables import RegisterTables
+        sage: tables = RegisterTables.from_lfsr(LFSR([1, 1, 0, 0]))
+        sage: header = job_header(Job(tables.key(), tables, make_tasks(16, 8, False, False)))
+        sage: header["key"], header["tasks"], header["batch_size"], header["split"]
+        ([2, [1, 1, 0, 0]], [['sweep', 0, 8], ['sweep', 8, 16]], 8, False)
+    """
+    q, coefficients = job.key
+    tasks = [[task.phase, int(task.lo), int(task.hi)] for task in job.tasks]
+    batch_size = max((task.hi - task.lo for task in job.tasks), default=0)
+    return {
+        "format": "sage_lfsr checkpoint",
+        "version": FORMAT_VERSION,
+        "key": [int(q), [int(c) for c in coefficients]],
+        "state_count": int(job.state_count),
+        "batch_size": int(job.choices.get("batch_size", batch_size)),
+        "split": any(task.phase == "segments" for task in job.tasks),
+        "dbits": int(job.dbits),
+        "tasks": tasks,
+    }
+
+
+def _describe(header) -> str:
+    q, coefficients = header["key"]
+    return (f"the register over GF({q}) with coefficients {tuple(coefficients)} in {len(header['tasks'])} tasks "
+            f"(batch size {header['batch_size']}, split {'on' if header['split'] else 'off'}, "
+            f"distinguished bits {header['dbits']})")
+
+
+def _frame(payload: bytes) -> bytes:
+    return _FRAME_HEAD.pack(len(payload), zlib.crc32(payload)) + payload
+
+
+def _encode_result(result: TaskResult) -> bytes:
+    arrays = [np.ascontiguousarray(getattr(result, name), dtype="<i8") for name in _ARRAY_FIELDS]
+    numbers = {name: (float if name in ("start", "end") else int)(getattr(result, name))
+               for name in _NUMBER_FIELDS if getattr(result, name) is not None}
+    numbers.update(phase=result.phase, shapes=[list(array.shape) for array in arrays])
+    return json.dumps(numbers).encode("utf-8") + b"\n" + b"".join(array.tobytes() for array in arrays)
+
+
+def _decode_result(payload: bytes) -> TaskResult:
+    line_end = payload.index(b"\n")
+    numbers = json.loads(payload[:line_end].decode("utf-8"))
+    arrays, offset = [], line_end + 1
+    for shape in numbers["shapes"]:
+        size = int(np.prod(shape, dtype=np.int64))
+        arrays.append(np.frombuffer(payload, dtype="<i8", count=size, offset=offset).astype(np.int64).reshape(shape))
+        offset += 8 * size
+    if offset != len(payload):
+        raise ValueError("the record's arrays do not fill it")
+    cycles, segments, depth_counts = arrays
+    return TaskResult(int(numbers["task_id"]), int(numbers["worker"]), str(numbers["phase"]),
+                      cycles.reshape(-1, 2), segments.reshape(-1, 4), depth_counts.reshape(-1),
+                      int(numbers["states_traced"]), int(numbers["states_owned"]), float(numbers["start"]),
+                      float(numbers["end"]), numbers.get("stolen_from"))
+
+
+class Checkpoint:
+    r"""
+    A checkpoint file: :meth:`restore` before a run, :meth:`record` after each task.
+
+    INPUT:
+
+    - ``path`` -- the file name (created by :meth:`restore` when absent)
+
+    EXAMPLES::
+
+        sage: import os, tempfile
+        sage: from sage_lfsr import LFSR, map_cycles
+        sage: from sage_lfsr.checkpoint import Checkpoint
+        sage: path = os.path.join(tempfile.mkdtemp(), "run.ckpt")
+        sage: register = LFSR.from_polynomial("x^4 + x^3 + x^2 + x + 1")
+        sage: first = map_cycles(register, batch_size=int(4), checkpoint=path)
+        sage: Checkpoint(path).planned()
+        {'batch_size': 4, 'split': False}
+        sage: len(Checkpoint(path).read()[1])
+        4
+        sage: again = map_cycles(register, batch_size=int(4), checkpoint=path)
+        sage: again.choices["resumed_tasks"], again.cycles == first.cycles
+        (4, True)
+
+    A checkpoint of another register is refused::
+
+        sage: map_cycles(LFSR([1, 1, 0, 0]), batch_size=int(4), checkpoint=path)
+        Traceback (most recent call last):
+        ...
+        CheckpointMismatch: checkpoint ... was written for the register over GF(2) with coefficients (1, 1, 1, 1) ...
+    """
+
+    def __init__(self, path):
+        self.path = os.fspath(path)
+
+    def __repr__(self):
+        return f"Checkpoint({self.path!r})"
+
+    def exists(self) -> bool:
+        return os.path.exists(self.path)
+
+    def planned(self):
+        r"""
+        ``{"batch_size": ..., "split": ...}`` the recorded run used, or ``None`` when
+        there is no checkpoint file yet: pass them to ``map_cycles`` so a resumed run
+        plans the same tasks (batch sizing is timed, so it can differ between runs).
+        """
+        if not self.exists():
+            return None
+        header = self.read(results=False)[0]
+        return {"batch_size": header["batch_size"], "split": header["split"]}
+
+    def read(self, results=True):
+        r"""
+        ``(header, results, good_length)``: the header, the recorded task results
+        (when ``results``) and the length of the file up to its last whole frame.
+        Reads only; raises :class:`CheckpointCorrupted` for a damaged file.
+        """
+        try:
+            with open(self.path, "rb") as stream:
+                data = stream.read()
+        except OSError as error:
+            raise CheckpointError(f"cannot read checkpoint {self.path}: {error.strerror}") from None
+        if not data.startswith(MAGIC):
+            raise CheckpointCorrupted(f"{self.path} is not a sage_lfsr checkpoint (or its first bytes are damaged)")
+        frames, good_length = self._frames(data)
+        if not frames:
+            raise CheckpointCorrupted(f"checkpoint {self.path} is corrupted: its header is incomplete")
+        try:
+            header = json.loads(frames[0][1].decode("utf-8"))
+            header["key"], header["tasks"], header["dbits"]
+        except (ValueError, KeyError, TypeError):
+            raise CheckpointCorrupted(f"checkpoint {self.path} is corrupted: its header cannot be read") from None
+        if header.get("format") != "sage_lfsr checkpoint" or header.get("version") != FORMAT_VERSION:
+            raise CheckpointCorrupted(f"{self.path} is not a sage_lfsr checkpoint of format version {FORMAT_VERSION}")
+        recorded = [self._result(header, offset, payload) for offset, payload in frames[1:]] if results else []
+        return header, recorded, good_length
+
+    def _frames(self, data):
+        frames, offset = [], len(MAGIC)
+        while offset < len(data):
+            if offset + _FRAME_HEAD.size > len(data):
+                break  # a frame head cut short: the last write was interrupted
+            length, checksum = _FRAME_HEAD.unpack_from(data, offset)
+            body = offset + _FRAME_HEAD.size
+            if body + length > len(data):
+                break  # a payload cut short: the last write was interrupted
+            payload = data[body:body + length]
+            if zlib.crc32(payload) != checksum:
+                raise CheckpointCorrupted(f"checkpoint {self.path} is corrupted: the record at byte {offset} "
+                                          "fails its checksum")
+            frames.append((offset, payload))
+            offset = body + length
+        return frames, offset
+
+    def _result(self, header, offset, payload):
+        try:
+            result = _decode_result(payload)
+        except Exception:
+            raise CheckpointCorrupted(f"checkpoint {self.path} is corrupted: the record at byte {offset} "
+                                      "is not a task result") from None
+        tasks = header["tasks"]
+        if not 0 <= result.task_id < len(tasks) or tasks[result.task_id][0] != result.phase:
+            raise CheckpointCorrupted(f"checkpoint {self.path} is corrupted: the record at byte {offset} is for "
+                                      f"task {result.task_id} ({result.phase}), which its header does not list")
+        return result
+
+    def restore(self, job) -> list:
+        r"""
+        The results recorded for ``job``; creates the file with ``job``'s header
+        when it does not exist. Raises :class:`CheckpointMismatch` when the file
+        was written for another job, :class:`CheckpointCorrupted` when it is damaged.
+        """
+        wanted = job_header(job)
+        if not self.exists():
+            self._create(wanted)
+            return []
+        header, results, good_length = self.read()
+        self._check_same_job(header, wanted)
+        if good_length < os.path.getsize(self.path):
+            os.truncate(self.path, good_length)  # drop a record torn by a kill
+        return results
+
+    def _check_same_job(self, header, wanted):
+        if header["key"] != wanted["key"]:
+            raise CheckpointMismatch(f"checkpoint {self.path} was written for {_describe(header)}, "
+                                     f"not for {_describe(wanted)}: use another file for this register")
+        if header["tasks"] != wanted["tasks"] or header["dbits"] != wanted["dbits"]:
+            raise CheckpointMismatch(f"checkpoint {self.path} was written for {_describe(header)}, but this run "
+                                     f"plans {_describe(wanted)}: rerun with batch size {header['batch_size']} "
+                                     f"and split {'on' if header['split'] else 'off'} to resume it")
+
+    def _create(self, header):
+        directory = os.path.dirname(os.path.abspath(self.path))
+        temporary = os.path.join(directory, f".{os.path.basename(self.path)}.{os.getpid()}.tmp")
+        with open(temporary, "wb") as stream:
+            stream.write(MAGIC + _frame(json.dumps(header).encode("utf-8")))
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, self.path)
+        _sync_directory(directory)
+
+    def record(self, result: TaskResult):
+        r"""Append ``result`` durably (one write, flushed and ``fsync``-ed)."""
+        with open(self.path, "ab") as stream:
+            stream.write(_frame(_encode_result(result)))
+            stream.flush()
+            os.fsync(stream.fileno())
+
+
+def _sync_directory(directory):
+    try:
+        descriptor = os.open(directory, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory descriptors
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(descriptor)

@@ -1,0 +1,448 @@
+r"""
+The command line: ``sage -python -m sage_lfsr``, ``python -m sage_lfsr`` or ``sage-lfsr``.
+
+Subcommands:
+
+- ``map`` -- enumerate the state space of one register under a schedule, as JSON
+  or CSV; ``--checkpoint FILE`` makes an interrupted run resumable;
+- ``predict`` -- the cycle structure from the factorization alone (no enumeration);
+- ``bench`` -- the schedules compared on one register: a CSV and two PNG plots.
+
+Exit codes: 0 done, 1 failure (a worker error, a damaged checkpoint, an
+interrupted run), 2 bad arguments (a one-line message, no traceback; ``--traceback``
+shows it). A progress bar goes to standard error for runs longer than a second
+unless ``--quiet``.
+
+EXAMPLES::
+
+    sage: from sage_lfsr.cli import main
+    sage: main(["predict", "--polynomial", "x^4 + x^3 + x^2"])
+    {
+      "field_order": 2,
+      ...
+      "cycle_counts": {
+        "1": 1,
+        "3": 1
+      },
+    ...
+    0
+    sage: main(["map", "--q", "6", "--coefficients", "1,1"])
+    sage-lfsr: error: the field order q = 6 is not a prime power, so there is no field GF(6)
+    2
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import os
+import sys
+import time
+import traceback
+
+PROG = "sage-lfsr"
+#: Seconds a run must last before its progress bar shows.
+PROGRESS_DELAY_SECONDS = 1.0
+BENCH_SCHEDULES = ("sequential", "static", "queue", "steal", "hybrid")
+BENCH_COLUMNS = ("schedule", "workers", "wall_seconds", "run_seconds", "speedup", "imbalance_percent",
+                 "redundant_states", "states_traced", "tasks", "batch_size", "matches_sequential")
+
+
+class UsageError(ValueError):
+    r"""A bad argument: reported in one line, exit code 2."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    r"""An argument parser whose errors are one line on standard error and exit code 2."""
+
+    def error(self, message):
+        raise UsageError(message)
+
+
+# ---------------------------------------------------------------- arguments
+
+def positive_int(text):
+    r"""
+    An integer ``>= 1`` from the command line.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.cli import positive_int
+        sage: positive_int("4")
+        4
+        sage: positive_int("0")
+        Traceback (most recent call last):
+        ...
+        ArgumentTypeError: must be a positive integer, not '0'
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, not {text!r}")
+    return value
+
+
+def positive_int_list(text):
+    r"""
+    A comma-separated list of positive integers.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.cli import positive_int_list
+        sage: positive_int_list("1,2, 4")
+        [1, 2, 4]
+    """
+    return [positive_int(item.strip()) for item in text.split(",") if item.strip()]
+
+
+def parse_coefficients(text):
+    r"""
+    ``c_0, ..., c_{d-1}`` from ``"1,0,1"``: integers (the integer representations
+    of field elements) or, in `GF(p^m)`, expressions in the generator ``z``.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.cli import parse_coefficients
+        sage: parse_coefficients("1, 1,0,0")
+        [1, 1, 0, 0]
+        sage: parse_coefficients("1,z+1")
+        [1, 'z+1']
+        sage: parse_coefficients(" , ")
+        Traceback (most recent call last):
+        ...
+        ArgumentTypeError: expected coefficients c0,c1,...,c(d-1), not ' , '
+    """
+    items = [item.strip() for item in text.split(",")]
+    if not all(items):
+        raise argparse.ArgumentTypeError(f"expected coefficients c0,c1,...,c(d-1), not {text!r}")
+    return [int(item) if item.lstrip("-").isdigit() else item for item in items]
+
+
+def _add_register_arguments(parser):
+    parser.add_argument("--q", type=int, default=2, help="the field order, a prime power (default: 2)")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--coefficients", type=parse_coefficients, metavar="c0,c1,...",
+                       help="feedback coefficients c_0..c_(d-1): x_(n+d) = sum c_i x_(n+i)")
+    which.add_argument("--polynomial", metavar="POLY", help='the characteristic polynomial, e.g. "x^4+x+1"')
+
+
+def _add_run_arguments(parser):
+    parser.add_argument("--kernel", default="fast", help="fast (compiled) or sage (reference)")
+    parser.add_argument("--batch-size", type=positive_int, help="states per task (default: sized automatically)")
+    parser.add_argument("--registry", default="shared", help="shared or manager")
+    parser.add_argument("--split", action=argparse.BooleanOptionalAction, default=None,
+                        help="trace long cycles in segments (default: when a cycle is longer than a task)")
+    parser.add_argument("--scheduler-address", metavar="ADDRESS",
+                        help="Dask scheduler for --schedule dask, e.g. tcp://host:8786 (default: a LocalCluster)")
+
+
+def build_parser():
+    r"""The argument parser of the command line."""
+    parser = OneLineParser(prog=PROG, description="Map and predict the state space of LFSRs over GF(q).")
+    parser.add_argument("--traceback", action="store_true", help="show the traceback of an error")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{map,predict,bench}")
+
+    mapping = commands.add_parser("map", help="enumerate every cycle (and tree) of a register")
+    _add_register_arguments(mapping)
+    mapping.add_argument("--schedule", default="sequential", help="sequential, static, queue, steal, hybrid, "
+                                                                  "dask or auto (default: sequential)")
+    mapping.add_argument("--workers", type=positive_int, help="worker processes (default: every core)")
+    _add_run_arguments(mapping)
+    mapping.add_argument("--format", choices=("json", "csv"), default="json")
+    mapping.add_argument("--output", metavar="FILE", help="write here instead of standard output")
+    mapping.add_argument("--checkpoint", metavar="FILE", help="record finished tasks; rerun to resume")
+    mapping.add_argument("--quiet", action="store_true", help="no progress bar")
+    mapping.set_defaults(run=command_map)
+
+    predicting = commands.add_parser("predict", help="the cycle structure from the factorization")
+    _add_register_arguments(predicting)
+    predicting.add_argument("--format", choices=("json", "csv"), default="json")
+    predicting.add_argument("--output", metavar="FILE", help="write here instead of standard output")
+    predicting.set_defaults(run=command_predict)
+
+    bench = commands.add_parser("bench", help="compare schedules on one register: a CSV and PNG plots")
+    _add_register_arguments(bench)
+    bench.add_argument("--schedules", default=",".join(BENCH_SCHEDULES),
+                       help=f"comma-separated (default: {','.join(BENCH_SCHEDULES)}); sequential always runs")
+    bench.add_argument("--workers", type=positive_int_list, default=[1, 2], metavar="W1,W2,...",
+                       help="worker counts (default: 1,2)")
+    _add_run_arguments(bench)
+    bench.add_argument("--repeat", type=positive_int, default=1, help="runs per point; the fastest counts")
+    bench.add_argument("--output", metavar="FILE.csv", default="bench.csv",
+                       help="the CSV; the plots go beside it as FILE_speedup.png and FILE_imbalance.png")
+    bench.add_argument("--quiet", action="store_true", help="no progress bar")
+    bench.set_defaults(run=command_bench)
+    return parser
+
+
+def build_register(arguments):
+    r"""
+    The :class:`~sage_lfsr.lfsr.LFSR` named by ``--q`` and ``--coefficients`` or ``--polynomial``.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.cli import build_parser, build_register
+        sage: build_register(build_parser().parse_args(["predict", "--q", "3", "--coefficients", "2,1"]))
+        LFSR of degree 2 over GF(3) with characteristic polynomial x^2 + 2*x + 1
+        sage: build_register(build_parser().parse_args(["predict", "--q", "4", "--polynomial", "x^2+z*x+1"]))
+        LFSR of degree 2 over GF(4) with characteristic polynomial x^2 + z*x + 1
+    """
+    from sage_lfsr.lfsr import LFSR
+
+    if arguments.polynomial is not None:
+        return LFSR.from_polynomial(arguments.polynomial, q=arguments.q)
+    return LFSR(arguments.coefficients, q=arguments.q)
+
+
+def _check_run_arguments(arguments, schedules):
+    from sage_lfsr.kernels import available_kernels
+    from sage_lfsr.mapper import REGISTRIES, available_schedules
+
+    known = available_schedules()
+    for schedule in schedules:
+        if schedule not in known:
+            hint = ' (it needs: pip install "dask[distributed]")' if schedule == "dask" else ""
+            raise UsageError(f"unknown schedule {schedule!r}{hint}: choose one of {', '.join(known)}")
+    if arguments.kernel not in available_kernels():
+        raise UsageError(f"unknown kernel {arguments.kernel!r}: choose one of {', '.join(available_kernels())}")
+    if arguments.registry not in REGISTRIES:
+        raise UsageError(f"unknown registry {arguments.registry!r}: choose one of {', '.join(REGISTRIES)}")
+
+
+# ---------------------------------------------------------------- output
+
+def register_description(register) -> dict:
+    q, coefficients = register.key()
+    return {"q": int(q), "coefficients": [int(c) for c in coefficients],
+            "polynomial": str(register.characteristic_polynomial())}
+
+
+def structure_rows(document):
+    r"""
+    ``(quantity, key, value)`` rows of a result dictionary, for CSV output.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.cli import structure_rows
+        sage: structure_rows({"cycle_counts": {"1": 1, "15": 1}, "period": 15, "cycles": [[0, 1], [1, 15]]})
+        [('cycle_count', '1', 1), ('cycle_count', '15', 1), ('summary', 'period', 15)]
+    """
+    rows = []
+    for quantity, values in (("cycle_count", document.get("cycle_counts", {})),
+                             ("tail_depth", document.get("tail_depths", {}))):
+        rows.extend((quantity, key, value) for key, value in values.items())
+    for key, value in document.items():
+        if not isinstance(value, (dict, list)):
+            rows.append(("summary", key, value))
+    for load in document.get("worker_loads", []):
+        for key, value in load.items():
+            if key != "timeline":
+                rows.append((f"worker_{load['worker']}", key, value))
+    return rows
+
+
+def _render(document, output_format):
+    if output_format == "json":
+        return json.dumps(document, indent=2, default=str) + "\n"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(("quantity", "key", "value"))
+    writer.writerows(structure_rows(document))
+    return buffer.getvalue()
+
+
+def _write(text, path):
+    if path is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        with open(path, "w", encoding="utf-8") as stream:
+            stream.write(text)
+
+
+class ProgressBar:
+    r"""A tqdm bar on standard error fed by ``map_cycles(progress=...)``; shows after a second."""
+
+    def __init__(self, quiet, unit="states", total=None):
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total, unit=unit, unit_scale=unit == "states", delay=PROGRESS_DELAY_SECONDS,
+                        disable=quiet, file=sys.stderr, leave=False, dynamic_ncols=True)
+
+    def __call__(self, done, total):
+        if self.bar.total != total:
+            self.bar.total = total
+        self.bar.update(done - self.bar.n)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.bar.close()
+
+
+# ---------------------------------------------------------------- commands
+
+def command_map(arguments):
+    r"""``map``: the full map of one register."""
+    from sage_lfsr.checkpoint import Checkpoint
+    from sage_lfsr.mapper import map_cycles
+
+    register = build_register(arguments)
+    _check_run_arguments(arguments, [arguments.schedule])
+    batch_size, split = arguments.batch_size, arguments.split
+    if arguments.checkpoint is not None:
+        planned = Checkpoint(arguments.checkpoint).planned()
+        if planned is not None:  # plan the tasks the recorded run planned (batch sizing is timed)
+            batch_size = planned["batch_size"] if batch_size is None else batch_size
+            split = planned["split"] if split is None else split
+    with ProgressBar(arguments.quiet) as progress:
+        result = map_cycles(register, schedule=arguments.schedule, workers=arguments.workers,
+                            batch_size=batch_size, kernel=arguments.kernel, registry=arguments.registry,
+                            split=split, progress=progress, scheduler_address=arguments.scheduler_address,
+                            checkpoint=arguments.checkpoint)
+    document = {"register": register_description(register)}
+    document.update(result.as_dict())
+    _write(_render(document, arguments.format), arguments.output)
+    return 0
+
+
+def command_predict(arguments):
+    r"""``predict``: the cycle structure from theory."""
+    from sage_lfsr.theory import predict_cycles
+
+    register = build_register(arguments)
+    structure = predict_cycles(register)
+    document = {"register": register_description(register)}
+    document.update(structure.as_dict())
+    document["cycle_count"] = structure.cycle_count
+    _write(_render(document, arguments.format), arguments.output)
+    return 0
+
+
+def command_bench(arguments):
+    r"""``bench``: every (schedule, workers) on one register, to a CSV and two PNG plots."""
+    from sage_lfsr.mapper import map_cycles
+
+    register = build_register(arguments)
+    schedules = ["sequential"] + [name.strip() for name in arguments.schedules.split(",")
+                                  if name.strip() and name.strip() != "sequential"]
+    _check_run_arguments(arguments, schedules)
+    points = [("sequential", 1)] + [(name, workers) for name in schedules[1:] for workers in arguments.workers]
+    common = {"batch_size": arguments.batch_size, "kernel": arguments.kernel, "registry": arguments.registry,
+              "split": arguments.split, "scheduler_address": arguments.scheduler_address}
+    map_cycles(register, schedule="sequential", **common)  # untimed: compiles the kernel, warms caches
+    rows, reference = [], None
+    with ProgressBar(arguments.quiet, unit="runs", total=len(points) * arguments.repeat) as progress:
+        for schedule, workers in points:
+            fastest = None
+            for _ in range(arguments.repeat):
+                started = time.perf_counter()
+                result = map_cycles(register, schedule=schedule, workers=workers, **common)
+                elapsed = time.perf_counter() - started
+                if fastest is None or elapsed < fastest[0]:
+                    fastest = (elapsed, result)
+                progress(progress.bar.n + 1, progress.bar.total)
+            elapsed, result = fastest
+            reference = reference or (elapsed, result)
+            rows.append(bench_row(schedule, workers, elapsed, result, reference))
+    write_bench(rows, arguments.output)
+    mismatched = [f"{row['schedule']}/{row['workers']}" for row in rows if not row["matches_sequential"]]
+    if mismatched:
+        raise RuntimeError(f"these runs disagree with the sequential map: {', '.join(mismatched)}")
+    return 0
+
+
+def bench_row(schedule, workers, elapsed, result, reference) -> dict:
+    r"""One CSV row: times, speedup over the sequential ``reference``, imbalance, redundant work."""
+    reference_seconds, reference_map = reference
+    return {
+        "schedule": schedule, "workers": workers, "wall_seconds": round(elapsed, 6),
+        "run_seconds": round(result.wall_seconds, 6),
+        "speedup": round(reference_seconds / elapsed, 4) if elapsed > 0 else math.inf,
+        "imbalance_percent": round(result.imbalance, 2), "redundant_states": result.redundant_states,
+        "states_traced": result.states_traced, "tasks": sum(load.tasks for load in result.worker_loads),
+        "batch_size": result.choices.get("batch_size"),
+        "matches_sequential": result.cycles == reference_map.cycles and result.structure() == reference_map.structure(),
+    }
+
+
+def write_bench(rows, csv_path):
+    r"""Write ``rows`` to ``csv_path`` and the speedup and imbalance plots beside it; return the plot paths."""
+    os.makedirs(os.path.dirname(os.path.abspath(csv_path)), exist_ok=True)
+    with open(csv_path, "w", newline="", encoding="utf-8") as stream:
+        writer = csv.DictWriter(stream, fieldnames=BENCH_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    stem = csv_path[:-4] if csv_path.endswith(".csv") else csv_path
+    paths = []
+    for column, label, suffix in (("speedup", "speedup over sequential", "speedup"),
+                                  ("imbalance_percent", "load imbalance lambda (%)", "imbalance")):
+        path = f"{stem}_{suffix}.png"
+        bench_figure(rows, column, label).savefig(path, dpi=100)
+        paths.append(path)
+    return paths
+
+
+def bench_figure(rows, column, label):
+    r"""
+    A :class:`matplotlib.figure.Figure` of ``column`` against workers, a line per schedule.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.cli import bench_figure
+        sage: rows = [{"schedule": "steal", "workers": 1, "speedup": 0.9}, {"schedule": "steal", "workers": 2, "speedup": 1.7}]
+        sage: figure = bench_figure(rows, "speedup", "speedup")
+        sage: [line.get_label() for line in figure.axes[0].get_lines()]
+        ['steal']
+    """
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(6, 4), layout="constrained")
+    axes = figure.add_subplot()
+    for schedule in dict.fromkeys(row["schedule"] for row in rows):
+        points = sorted((row["workers"], row[column]) for row in rows if row["schedule"] == schedule)
+        axes.plot([w for w, _ in points], [v for _, v in points], marker="o", label=schedule)
+    axes.set_xlabel("workers")
+    axes.set_ylabel(label)
+    axes.set_xticks(sorted({row["workers"] for row in rows}))
+    axes.legend()
+    return figure
+
+
+# ---------------------------------------------------------------- entry point
+
+def _first_line(error):
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]
+
+
+def main(argv=None) -> int:
+    r"""
+    Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code.
+    """
+    from sage_lfsr.checkpoint import CheckpointCorrupted
+
+    arguments = None
+    try:
+        arguments = build_parser().parse_args(argv)
+        return arguments.run(arguments)
+    except SystemExit as exit_request:  # --help
+        return exit_request.code if isinstance(exit_request.code, int) else 0
+    except KeyboardInterrupt:
+        resume = getattr(arguments, "checkpoint", None)
+        hint = f": rerun with --checkpoint {resume} to resume" if resume else ""
+        print(f"{PROG}: interrupted{hint}", file=sys.stderr)
+        return 1
+    except Exception as error:
+        if getattr(arguments, "traceback", False):
+            traceback.print_exc()
+        bad_input = isinstance(error, (ValueError, TypeError, argparse.ArgumentTypeError))
+        bad_input = bad_input and not isinstance(error, CheckpointCorrupted)
+        kind = "error" if bad_input else f"failed ({type(error).__name__})"
+        print(f"{PROG}: {kind}: {_first_line(error)}", file=sys.stderr)
+        return 2 if bad_input else 1

@@ -1,0 +1,201 @@
+r"""
+``"dask"``: the same tasks on a Dask distributed cluster, one machine or many.
+
+::
+
+    parent (map_cycles)                       Dask worker process (any machine)
+    -------------------                       ---------------------------------
+    Client(scheduler_address) or a LocalCluster
+    submit(run_task, spec, task) per task --> run_task: the run's (kernel, StateMemory)
+      (pure=False, retries)                    from a module-level cache, built on the
+                                               first task from the coefficient tuple
+                                               (job.kernel(), Sage rebuilt there)
+    wait(FIRST_COMPLETED) <------------------- (worker name, TaskResult)
+      on_result, progress; worker name -> index 0..W-1
+    client.run(release_run) on every worker: drop the run's cache entries
+
+Each worker process keeps one private :class:`~sage_lfsr.memory.StateMemory`
+(``shared=False``) per run, so its visited bitmap persists across its tasks as
+with ``registry="manager"``; walks of other workers are not seen, which costs
+only redundant work (:func:`~sage_lfsr.mapper.assemble` drops duplicate
+cycles). When a worker dies, Dask recomputes its tasks on the others (a
+restarted worker starts with fresh memory); the map is the same.
+
+Without a scheduler address a ``LocalCluster`` of ``workers`` processes with
+one thread each is started and closed around the run. Load records use the
+worker's name when it is an index ``0..W-1`` (a ``LocalCluster`` names its
+workers so, and a restarted worker keeps its name), otherwise workers are
+numbered in the order of their names.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from dataclasses import replace
+
+from sage_lfsr.errors import MappingCancelled, WorkerError
+from sage_lfsr.job import execute
+from sage_lfsr.memory import StateMemory
+from sage_lfsr.schedules.base import RunRecord, Schedule, register
+
+import distributed  # noqa: E402  (an ImportError here leaves the schedule unregistered)
+
+#: Seconds between checks for cancellation while waiting for results.
+POLL_SECONDS = 0.1
+#: Extra tries Dask gives a task that raised (a lost worker is handled separately,
+#: by the scheduler's ``allowed-failures``).
+TASK_RETRIES = 2
+
+#: ``(run id, process id) -> (kernel, worker arrays, lock)`` in each worker process.
+_RUN_STATE = {}
+_RUN_STATE_LOCK = threading.Lock()
+
+
+def _run_state(run_id, job):
+    with _RUN_STATE_LOCK:
+        key = (run_id, os.getpid())
+        if key not in _RUN_STATE:
+            memory = StateMemory(job.state_count, job.singular, shared=False)
+            _RUN_STATE[key] = (job.kernel(), memory.for_worker(0), threading.Lock())
+        return _RUN_STATE[key]
+
+
+def run_task(run_id, job, task, wall_zero):
+    r"""
+    Run ``task`` of ``job`` in this Dask worker; return ``(worker name, TaskResult)``.
+
+    The kernel and the per-state memory of the run are built on the first task
+    the process gets and kept for its later tasks.
+    """
+    kernel, arrays, lock = _run_state(run_id, job)
+    clock_zero = time.perf_counter() - (time.time() - wall_zero)
+    with lock:  # tasks of one run share the memory: one at a time in a multi-threaded worker
+        result = execute(kernel, arrays, task, -1, job.dbits, clock_zero)
+    return str(distributed.get_worker().name), result
+
+
+def prepare_worker(rebuild_from_key):
+    r"""
+    Import what the tasks need in the worker's main thread (run there by
+    ``client.run``): Sage's BLAS, set up on a task thread, crashes the worker at exit.
+    """
+    import sage_lfsr.kernels.fast  # noqa: F401
+
+    if rebuild_from_key:
+        import sage_lfsr._sage  # noqa: F401
+    return os.getpid()
+
+
+def release_run(run_id):
+    r"""Drop the cached kernel and memory of run ``run_id`` in this process; return how many."""
+    with _RUN_STATE_LOCK:
+        keys = [key for key in _RUN_STATE if key[0] == run_id]
+        for key in keys:
+            del _RUN_STATE[key]
+    return len(keys)
+
+
+def worker_indices(names, workers):
+    r"""
+    Index ``0..W-1`` for each Dask worker name: names that are such indices keep
+    them, the others are numbered in sorted order after them.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.schedules.dask_cluster import worker_indices
+        sage: worker_indices(["1", "0"], 2)
+        {'0': 0, '1': 1}
+        sage: worker_indices(["tcp://10.0.0.2:4000", "tcp://10.0.0.1:4000"], 2)
+        {'tcp://10.0.0.1:4000': 0, 'tcp://10.0.0.2:4000': 1}
+        sage: worker_indices(["0", "node-b", "node-a"], 3)
+        {'0': 0, 'node-a': 1, 'node-b': 2}
+    """
+    indices = {name: int(name) for name in names if name.isdigit() and int(name) < workers}
+    taken = set(indices.values())
+    free = (index for index in range(10 ** 9) if index not in taken)
+    for name in sorted(set(names) - set(indices)):
+        indices[name] = next(free)
+    return indices
+
+
+class _ClusterClient:
+    r"""A client of the cluster at ``address``, or of a LocalCluster it starts and closes."""
+
+    def __init__(self, address, workers):
+        self.address, self.workers = address, workers
+        self.cluster = self.client = None
+
+    def __enter__(self):
+        if self.address:
+            self.client = distributed.Client(self.address)
+        else:
+            self.cluster = distributed.LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                                    dashboard_address=None, worker_dashboard_address=None,
+                                                    host="127.0.0.1")
+            self.client = distributed.Client(self.cluster)
+        return self.client
+
+    def __exit__(self, *exc_info):
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+@register
+class DaskSchedule(Schedule):
+    name = "dask"
+    description = "tasks on a Dask distributed cluster (a LocalCluster without an address)"
+
+    def run(self, job, options):
+        started = time.perf_counter()
+        with _ClusterClient(options.scheduler_address, options.workers) as client:
+            job.choices["dask_start_seconds"] = time.perf_counter() - started
+            run_id = uuid.uuid4().hex
+            try:
+                return self._run(client, run_id, job, options)
+            finally:
+                try:
+                    client.run(release_run, run_id)
+                except Exception:  # pragma: no cover - a worker gone at the end keeps nothing
+                    pass
+
+    def _run(self, client, run_id, job, options):
+        names = [str(info.get("name", address)) for address, info in client.scheduler_info()["workers"].items()]
+        indices = worker_indices(names, options.workers)
+        client.run(prepare_worker, job.rebuild_from_key)
+        spec = client.scatter(replace(job, tasks=(), choices={}), broadcast=True, hash=False)
+        wall_zero, clock_zero = time.time(), time.perf_counter()
+        pending = {client.submit(run_task, run_id, spec, task, wall_zero, pure=False, retries=TASK_RETRIES,
+                                 key=f"sage_lfsr-{run_id}-{task.task_id}"): task
+                   for task in job.tasks}
+        total = sum(task.size for task in job.tasks)
+        collected, done_states = [], 0
+        while pending:
+            if options.cancel is not None and options.cancel.is_set():
+                client.cancel(list(pending))
+                raise MappingCancelled("the run was cancelled")
+            try:
+                finished = distributed.wait(list(pending), timeout=POLL_SECONDS, return_when="FIRST_COMPLETED").done
+            except distributed.TimeoutError:
+                continue
+            for future in finished:
+                task = pending.pop(future)
+                try:
+                    name, result = future.result()
+                except Exception as error:
+                    raise WorkerError(f"dask {future.key}", task.task_id, repr(error)) from error
+                future.release()
+                if name not in indices:  # a worker that joined during the run
+                    indices[name] = max(indices.values(), default=-1) + 1
+                result.worker = indices[name]
+                collected.append(result)
+                if options.on_result is not None:
+                    options.on_result(result)
+                done_states += task.size
+                if options.progress is not None:
+                    options.progress(done_states, total)
+        waiting = {index: 0.0 for index in set(indices.values())}
+        return RunRecord(collected, waiting, None, time.perf_counter() - clock_zero)

@@ -1,0 +1,41 @@
+import os
+import random
+
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+from sage_lfsr.lfsr import LFSR  # noqa: E402
+
+
+def random_register(rng, q, degree, singular=False):
+    coefficients = [rng.randrange(q) for _ in range(degree)]
+    coefficients[0] = 0 if singular else rng.randrange(1, q)
+    return LFSR(coefficients, q=q)
+
+
+@pytest.fixture
+def rng():
+    return random.Random(20261126)
+
+
+#: Registers every schedule is checked on: (label, q, coefficients).
+SCHEDULE_REGISTERS = [
+    ("primitive GF(2) x^10+x^3+1", 2, (1, 0, 0, 1, 0, 0, 0, 0, 0, 0)),
+    ("many cycles GF(2) x^10-1", 2, (1,) + (0,) * 9),
+    ("skewed GF(2) (x^5+x^2+1)(x^3+x+1)(x+1)", 2, None),
+    ("singular GF(2) x^3(x^7+x+1)", 2, (0, 0, 0, 1, 1, 0, 0, 0, 0, 0)),
+    ("GF(3) degree 6", 3, (2, 1, 0, 2, 0, 1)),
+    ("GF(4) degree 5", 4, (3, 1, 0, 2, 1)),
+    ("GF(9) degree 3 singular", 9, (0, 5, 7)),
+    ("GF(9) degree 4", 9, (1, 0, 3, 8)),
+]
+
+
+def schedule_register(label):
+    for name, q, coefficients in SCHEDULE_REGISTERS:
+        if name == label:
+            if coefficients is None:
+                return LFSR.from_polynomial("(x^5+x^2+1)*(x^3+x+1)*(x+1)", q=q)
+            return LFSR(coefficients, q=q)
+    raise KeyError(label)

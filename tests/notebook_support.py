@@ -1,0 +1,48 @@
+r"""Shared helpers of the notebook, widget and JupyterLab tests (imported, not a conftest)."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+NOTEBOOKS = REPOSITORY / "notebooks"
+NOTEBOOK_NAMES = ("explore_cycles.ipynb", "scheduling.ipynb", "lfsr_theory.ipynb")
+KERNEL_NAME = "sage_lfsr"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def require_kernel():
+    r"""Skip unless the ``sage_lfsr`` kernelspec is installed (``bash .ci/jupyter.sh $VENV`` installs it)."""
+    pytest.importorskip("nbclient")
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+    except NoSuchKernel:
+        pytest.skip(f"no '{KERNEL_NAME}' kernelspec: run `bash .ci/jupyter.sh {sys.prefix}`")
+
+
+def notebook_environment() -> dict:
+    r"""Environment for kernels and servers: headless matplotlib, the package importable."""
+    environment = dict(os.environ)
+    environment["MPLBACKEND"] = "Agg"
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPOSITORY), environment.get("PYTHONPATH")]))
+    return environment
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def jupyter_executable() -> str | None:
+    candidate = Path(sys.executable).parent / "jupyter"
+    return str(candidate) if candidate.exists() else shutil.which("jupyter")

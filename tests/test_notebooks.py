@@ -1,0 +1,72 @@
+r"""
+Every notebook executes top to bottom headless (nbclient, the ``sage_lfsr``
+kernel) without an error, and shows what it promises.
+"""
+import json
+import os
+
+import pytest
+
+from notebook_support import KERNEL_NAME, NOTEBOOK_NAMES, NOTEBOOKS, REPOSITORY, require_kernel
+
+
+def execute(name):
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    client = NotebookClient(notebook, kernel_name=KERNEL_NAME, timeout=180, allow_errors=False,
+                            resources={"metadata": {"path": str(REPOSITORY)}})
+    previous = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = "Agg"
+    try:
+        client.execute()
+    finally:
+        if previous is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = previous
+    return notebook
+
+
+def outputs(notebook):
+    return [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.get("outputs", [])]
+
+
+@pytest.mark.parametrize("name", NOTEBOOK_NAMES)
+def test_notebook_has_the_package_kernelspec(name):
+    metadata = json.loads((NOTEBOOKS / name).read_text())["metadata"]
+    assert metadata["kernelspec"] == {"name": "sage_lfsr", "display_name": "Python (sage_lfsr)",
+                                      "language": "python"}
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("name", NOTEBOOK_NAMES)
+def test_notebook_executes_headless(name):
+    require_kernel()
+    notebook = execute(name)
+    results = outputs(notebook)
+    assert not [output for output in results if output.output_type == "error"]
+    assert not [output for output in results if output.get("name") == "stderr" and "Traceback" in output.text]
+    if name in ("explore_cycles.ipynb", "scheduling.ipynb"):
+        widget_views = [output for output in results
+                        if "application/vnd.jupyter.widget-view+json" in output.get("data", {})]
+        assert widget_views, "the widget cells display no widget"
+        state = notebook.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+        images = [model for model in state.get("state", {}).values()
+                  if model["model_name"] == "ImageModel"
+                  and any(buffer.get("data", "").startswith("iVBORw0KGgo") for buffer in model.get("buffers", []))]
+        assert images, "no figure (PNG) was drawn into the widgets"
+    if name == "lfsr_theory.ipynb":
+        assert sum("image/png" in output.get("data", {}) for output in results) >= 3
+        last_values = [output["data"]["text/plain"] for output in results if "text/plain" in output.get("data", {})]
+        assert "False" not in last_values
+        assert last_values.count("True") >= 3
+
+
+@pytest.mark.timeout(300)
+def test_explorer_notebook_maps_the_register_it_shows():
+    require_kernel()
+    notebook = execute("explore_cycles.ipynb")
+    text = [output["data"]["text/plain"] for output in outputs(notebook) if "text/plain" in output.get("data", {})]
+    assert any("CycleMap of 256 states over GF(2)" in value for value in text)
