@@ -29,14 +29,14 @@ def measure_step_seconds(kernel, state_count, singular):
     (kernel tables and compiled code are warm afterwards, too).
     """
     if singular:
-        return STEP_SECONDS[kernel.name] * 3
-    sample_range, bits = (1 << 14, 10) if kernel.name == "fast" else (1 << 8, 4)
+        return STEP_SECONDS.get(kernel.name, STEP_SECONDS["fast"]) * 3
+    sample_range, bits = (1 << 8, 4) if kernel.name == "sage" else (1 << 14, 10)
     bitmap = np.zeros((state_count + 7) // 8, dtype=np.uint8)  # calloc: untouched pages cost nothing
     kernel.trace_segments(0, 1, bitmap, bits)
     start = time.perf_counter()
     _, steps = kernel.trace_segments(0, min(sample_range, state_count), bitmap, bits)
     elapsed = time.perf_counter() - start
-    return elapsed / steps if steps >= 256 else STEP_SECONDS[kernel.name]
+    return elapsed / steps if steps >= 256 else STEP_SECONDS.get(kernel.name, STEP_SECONDS["fast"])
 
 
 def auto_batch_size(state_count, workers, step_seconds):

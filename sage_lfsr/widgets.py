@@ -462,10 +462,10 @@ class CycleExplorer(widgets.VBox):
 PRESETS = {
     "custom": {"note": "your own settings"},
     "static imbalance": {
-        "note": "one long cycle (primitive register), Manager registry, no splitting: static leaves a worker "
-                "idle or tracing the cycle again; lambda near (W - 1) * 100 %",
-        "register": "random primitive", "degree": 16, "workers": 2, "batch_size": 0,
-        "schedules": ("sequential", "static", "steal"), "registry": "manager", "split": "off"},
+        "note": "one long cycle (primitive register) handed out whole: Manager registry, no splitting, the "
+                "cycle one piece of work; static leaves the other workers idle, lambda = (W - 1) * 100 %",
+        "register": "random primitive", "degree": 16, "workers": 2, "batch_size": 1 << 16,
+        "schedules": ("sequential", "static", "steal", "hybrid"), "registry": "manager", "split": "off"},
     "split evens it out": {
         "note": "the same long cycle split into segments (jumps ahead), shared registry",
         "register": "random primitive", "degree": 16, "workers": 2, "batch_size": 4096,

@@ -76,16 +76,23 @@ def run_task(run_id, job, task, wall_zero):
     return str(distributed.get_worker().name), result
 
 
-def prepare_worker(rebuild_from_key):
+class PrepareWorker(distributed.WorkerPlugin):
     r"""
-    Import what the tasks need in the worker's main thread (run there by
-    ``client.run``): Sage's BLAS, set up on a task thread, crashes the worker at exit.
+    Import what the tasks need in each worker's main thread, on the workers there
+    are and on any that join or restart: Sage's BLAS, first loaded on a task
+    thread, crashes the worker process when it exits.
     """
-    import sage_lfsr.kernels.fast  # noqa: F401
 
-    if rebuild_from_key:
-        import sage_lfsr._sage  # noqa: F401
-    return os.getpid()
+    name = "sage_lfsr-prepare"
+
+    def __init__(self, with_sage):
+        self.with_sage = with_sage
+
+    def setup(self, worker):
+        import sage_lfsr.kernels.fast  # noqa: F401
+
+        if self.with_sage:
+            import sage_lfsr._sage  # noqa: F401
 
 
 def release_run(run_id):
@@ -165,7 +172,7 @@ class DaskSchedule(Schedule):
     def _run(self, client, run_id, job, options):
         names = [str(info.get("name", address)) for address, info in client.scheduler_info()["workers"].items()]
         indices = worker_indices(names, options.workers)
-        client.run(prepare_worker, job.rebuild_from_key)
+        client.register_plugin(PrepareWorker(job.rebuild_from_key), name=PrepareWorker.name)
         spec = client.scatter(replace(job, tasks=(), choices={}), broadcast=True, hash=False)
         wall_zero, clock_zero = time.time(), time.perf_counter()
         pending = {client.submit(run_task, run_id, spec, task, wall_zero, pure=False, retries=TASK_RETRIES,

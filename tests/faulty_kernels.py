@@ -1,0 +1,33 @@
+r"""Kernels that fail on purpose, to test how runs end when a worker does."""
+import os
+import time
+
+from sage_lfsr.kernels.fast import FastKernel
+
+FAILING_LO = 512
+
+
+class RaisingKernel(FastKernel):
+    name = "raising"
+
+    def sweep_cycles(self, lo, hi, visited, covered, dbits):
+        if lo == FAILING_LO:
+            raise ArithmeticError(f"deliberate failure at state {lo}")
+        return super().sweep_cycles(lo, hi, visited, covered, dbits)
+
+
+class DyingKernel(FastKernel):
+    name = "dying"
+
+    def sweep_cycles(self, lo, hi, visited, covered, dbits):
+        if lo == FAILING_LO:
+            os._exit(3)
+        return super().sweep_cycles(lo, hi, visited, covered, dbits)
+
+
+class SlowKernel(FastKernel):
+    name = "slow"
+
+    def sweep_cycles(self, lo, hi, visited, covered, dbits):
+        time.sleep(0.5)
+        return super().sweep_cycles(lo, hi, visited, covered, dbits)

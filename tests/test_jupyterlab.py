@@ -1,0 +1,120 @@
+r"""
+The explorer notebook opened in JupyterLab, in headless Chromium (Debian's
+``/usr/bin/chromium`` driven by Playwright's Python package), runs and renders
+its widgets: sliders, text boxes, progress bar and figure images appear, with
+no 'Error displaying widget' and no lasting 'Loading widget'.
+"""
+import os
+import secrets
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from notebook_support import (CHROMIUM, CHROMIUM_ARGS, REPOSITORY, free_port, jupyter_executable,
+                              notebook_environment, require_kernel)
+
+SERVER_START_SECONDS = 90
+RENDER_SECONDS = 150
+
+
+def _skip_without_browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium; .ci/jupyter.sh does it)")
+    pytest.importorskip("playwright.sync_api", reason="playwright is missing (.ci/jupyter.sh installs it)")
+    if jupyter_executable() is None:
+        pytest.skip("jupyter is missing (.ci/jupyter.sh installs jupyterlab)")
+    require_kernel()
+
+
+@pytest.fixture
+def jupyter_lab(tmp_path):
+    r"""A JupyterLab server on a free port with a random token: yields ``(base_url, token)``."""
+    _skip_without_browser()
+    port, token = free_port(), secrets.token_hex(16)
+    environment = notebook_environment()
+    environment["JUPYTER_CONFIG_DIR"] = str(tmp_path / "config")
+    environment["JUPYTER_RUNTIME_DIR"] = str(tmp_path / "runtime")
+    command = [jupyter_executable(), "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+               f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={REPOSITORY}",
+               "--LabApp.expose_app_in_browser=True", f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
+               "--LabApp.news_url="]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")
+    log = open(tmp_path / "jupyter.log", "w")
+    server = subprocess.Popen(command, cwd=REPOSITORY, env=environment, stdout=log, stderr=subprocess.STDOUT)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base_url}/api/status?token={token}", timeout=5) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                pytest.fail("JupyterLab did not start:\n" + (tmp_path / "jupyter.log").read_text()[-3000:])
+            time.sleep(0.5)
+        yield base_url, token
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+def _output_text(page) -> str:
+    return "\n".join(page.locator(".jp-OutputArea").all_inner_texts())
+
+
+@pytest.mark.timeout(300)
+def test_explorer_widgets_render_in_jupyterlab(jupyter_lab, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    base_url, token = jupyter_lab
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1800})
+            page.goto(f"{base_url}/lab/tree/notebooks/explore_cycles.ipynb?token={token}", timeout=90_000)
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+            page.wait_for_function("() => window.jupyterapp !== undefined", timeout=60_000)
+            # The kernel named by the notebook's metadata, no kernel-choice dialog.
+            page.wait_for_function(
+                "() => { const w = window.jupyterapp.shell.currentWidget;"
+                " return w && w.sessionContext && w.sessionContext.session"
+                " && w.sessionContext.session.kernel"
+                " && w.sessionContext.session.kernel.name === 'sage_lfsr'; }", timeout=90_000)
+            assert page.locator(".jp-Dialog").count() == 0
+            page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            page.wait_for_selector(".jp-OutputArea .widget-image img, .jp-OutputArea img.widget-image",
+                                   state="attached", timeout=RENDER_SECONDS * 1000)
+            page.wait_for_selector(".jp-OutputArea .widget-text, .jp-OutputArea .widget-inline-hbox",
+                                   timeout=30_000)
+            page.wait_for_selector(".jp-OutputArea .widget-progress", timeout=30_000)
+            deadline = time.monotonic() + 60
+            while "Loading widget" in _output_text(page) and time.monotonic() < deadline:
+                time.sleep(1)
+            time.sleep(2)  # let the last figure land
+            text = _output_text(page)
+            page.screenshot(path=str(tmp_path / "explore_cycles.png"), full_page=True)
+            shot = os.environ.get("SAGE_LFSR_SCREENSHOT")
+            if shot:
+                page.screenshot(path=shot, full_page=True)
+            assert "Error displaying widget" not in text
+            assert "Loading widget" not in text
+            assert "cycle length" in text and "predicted cycles" in text
+            assert "agree" in text
+            images = page.locator(".jp-OutputArea img")
+            assert images.count() >= 3
+            assert all(images.nth(i).evaluate("img => img.naturalWidth") > 100 for i in range(images.count())
+                       if images.nth(i).is_visible())
+        finally:
+            browser.close()
