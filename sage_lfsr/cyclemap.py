@@ -145,10 +145,10 @@ def load_imbalance(busy_seconds) -> float:
     EXAMPLES::
 
         sage: from sage_lfsr.cyclemap import load_imbalance
-        sage: load_imbalance([1.0, 1.0]), load_imbalance([3.0, 1.0]), load_imbalance([2.0, 0.0, 0.0, 0.0])
+        sage: load_imbalance([1, 1]), load_imbalance([3, 1]), load_imbalance([2, 0, 0, 0])
         (0.0, 50.0, 300.0)
     """
-    busy = list(busy_seconds)
+    busy = [float(seconds) for seconds in busy_seconds]
     mean = sum(busy) / len(busy) if busy else 0.0
     return (max(busy) / mean - 1.0) * 100.0 if mean > 0 else 0.0
 

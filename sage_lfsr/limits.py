@@ -40,6 +40,7 @@ def check_state_space(state_count: int, bytes_needed: float, what: str = "map th
         ...
         MemoryError: 18446744073709551616 states are too many to map: ...
     """
+    state_count, bytes_needed = int(state_count), float(bytes_needed)
     if state_count > MAX_STATES:
         raise MemoryError(f"{state_count} states are too many to map: the limit is {MAX_STATES} (2^40), "
                           f"and {what} would need {format_bytes(bytes_needed)}")

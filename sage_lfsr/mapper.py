@@ -3,6 +3,7 @@ r"""
 """
 from __future__ import annotations
 
+import numbers
 from dataclasses import replace
 
 import numpy as np
@@ -78,7 +79,7 @@ def map_cycles(register, schedule="sequential", workers=None, batch_size=None, k
         ((0, 1), (6, 3))
         sage: parallel = map_cycles(LFSR([1, 1, 0, 0, 0, 0, 1, 0]), schedule="steal", workers=2, batch_size=32)
         sage: parallel.cycle_counts, len(parallel.worker_loads)
-        ({1: 1, 3: 1, 7: 1, 21: 12}, 2)
+        ({1: 2, 127: 2}, 2)
 
     TESTS::
 
@@ -109,7 +110,7 @@ def map_cycles(register, schedule="sequential", workers=None, batch_size=None, k
         workers = 1
     elif workers is None:
         workers = planning.default_workers()
-    options.workers = workers
+    options.workers = workers = int(workers)
     if batch_size is None and schedule == "static":
         batch_size = -(-state_count // workers)
         choices["batch_size_reason"] = "static: one chunk per worker"
@@ -118,7 +119,7 @@ def map_cycles(register, schedule="sequential", workers=None, batch_size=None, k
         choices["batch_size_reason"] = (f"auto: >= {planning.TASK_COST_OVER_IPC}x the IPC per task at "
                                         f"{step_seconds * 1e9:.1f} ns per state, about {planning.TASKS_PER_WORKER} "
                                         "tasks per worker")
-    batch_size = min(batch_size, state_count)
+    batch_size = int(min(batch_size, state_count))
     if split is None:
         split = not tables.is_singular and schedule != "sequential" and longest_cycle > batch_size
     if tables.is_singular and split:
@@ -149,7 +150,7 @@ def _check_arguments(schedule, workers, batch_size, kernel, registry, start_meth
     if schedule not in available_schedules():
         raise ValueError(f"unknown schedule {schedule!r}: choose one of {', '.join(available_schedules())}")
     for name, value in (("workers", workers), ("batch_size", batch_size)):
-        if value is not None and (not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0):
+        if value is not None and (not isinstance(value, numbers.Integral) or isinstance(value, bool) or value <= 0):
             raise ValueError(f"{name} must be a positive integer, not {value!r}")
     check_kernel(kernel)
     if registry not in REGISTRIES:
@@ -219,13 +220,16 @@ def assemble(job, record, schedule, kernel, workers) -> CycleMap:
         for worker, owned in segment_owned.items():
             loads[worker].states_owned += owned
 
-    counts = {}
-    for length in list(lengths.tolist()) + [length for _, length in joined]:
-        counts[length] = counts.get(length, 0) + 1
-    all_cycle_list = sorted([tuple(pair) for pair in np.stack([smallest, lengths], axis=1).tolist()] + joined)
+    joined_array = np.array(joined, dtype=np.int64).reshape(-1, 2)
+    cycle_smallest = np.concatenate([smallest, joined_array[:, 0]])
+    cycle_lengths = np.concatenate([lengths, joined_array[:, 1]])
+    order = np.argsort(cycle_smallest, kind="stable")
+    distinct_lengths, multiplicities = np.unique(cycle_lengths, return_counts=True)
+    counts = dict(zip(distinct_lengths.tolist(), multiplicities.tolist()))
+    all_cycle_list = tuple(zip(cycle_smallest[order].tolist(), cycle_lengths[order].tolist()))
     tails = depth_counts if job.singular else {0: job.state_count}
     result = CycleMap(job.tables.field_order, job.tables.degree, counts, tails,
-                      cycles=tuple(all_cycle_list), schedule=schedule, kernel=kernel, workers=workers,
+                      cycles=all_cycle_list, schedule=schedule, kernel=kernel, workers=workers,
                       worker_loads=tuple(sorted(loads.values(), key=lambda load: load.worker)),
                       wall_seconds=record.wall_seconds, choices=dict(job.choices))
     if not result.is_complete():

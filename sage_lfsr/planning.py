@@ -53,7 +53,7 @@ def auto_batch_size(state_count, workers, step_seconds):
         sage: auto_batch_size(2**16, 2, 1e-8)
         32768
         sage: auto_batch_size(2**12, 4, 3e-5)
-        64
+        1024
     """
     floor = math.ceil(TASK_COST_OVER_IPC * IPC_SECONDS_PER_TASK / step_seconds)
     balanced = math.ceil(state_count / (workers * TASKS_PER_WORKER))

@@ -128,7 +128,7 @@ def cycle_length_figure(structures) -> Figure:
         if not log_lengths and len(lengths) <= 12:
             axes.set_xticks(lengths)
         axes.grid(alpha=0.3)
-    share_axes.yaxis.set_major_formatter(lambda value, _: f"{value:.0%}" if value >= 0.01 else f"{value:.1e}")
+    share_axes.yaxis.set_major_formatter(lambda value, _: f"{value:.0%}" if value >= 0.01 or value == 0 else f"{value:.1e}")
     if any(label for label, _ in labelled):
         count_axes.legend(fontsize="small")
     first = labelled[0][1]

@@ -64,7 +64,7 @@ class RegisterTables:
             sage: from sage_lfsr import LFSR
             sage: from sage_lfsr.tables import RegisterTables
             sage: t = RegisterTables.from_lfsr(LFSR([1, 1], q=4))
-            sage: t.add_table[2, 3], t.feedback_tables.shape
+            sage: int(t.add_table[2, 3]), t.feedback_tables.shape
             (1, (1, 16))
         """
         from sage_lfsr import _sage

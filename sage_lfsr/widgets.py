@@ -352,14 +352,13 @@ class CycleExplorer(widgets.VBox):
     def __init__(self, field_order=2, source="coefficients", coefficients="1 1 0 0 0 0 1 0",
                  polynomial="x^8 + x^6 + x^5 + x^4", degree=8, seed=1, kernel="fast", background=True):
         style = {"description_width": "110px"}
-        wide = widgets.Layout(width="420px")
         self.field_order = widgets.BoundedIntText(value=field_order, min=0, max=10 ** 6, description="field order q",
                                                   style=style)
         self.source = widgets.ToggleButtons(options=SOURCES, value=source, description="register from", style=style)
         self.coefficients = widgets.Text(value=coefficients, description="c_0 ... c_{d-1}", continuous_update=False,
-                                         style=style, layout=wide)
+                                         style=style, layout=widgets.Layout(width="420px"))
         self.polynomial = widgets.Text(value=polynomial, description="polynomial", continuous_update=False,
-                                       style=style, layout=wide)
+                                       style=style, layout=widgets.Layout(width="420px"))
         self.degree = widgets.BoundedIntText(value=degree, min=1, max=64, description="degree", style=style)
         self.seed = widgets.IntText(value=seed, description="seed", style=style)
         self.kernel = widgets.Dropdown(options=["fast", "sage"], value=kernel, description="kernel", style=style)

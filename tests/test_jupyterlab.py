@@ -98,7 +98,8 @@ def test_explorer_widgets_render_in_jupyterlab(jupyter_lab, tmp_path):
                                    state="attached", timeout=RENDER_SECONDS * 1000)
             page.wait_for_selector(".jp-OutputArea .widget-text, .jp-OutputArea .widget-inline-hbox",
                                    timeout=30_000)
-            page.wait_for_selector(".jp-OutputArea .widget-progress", timeout=30_000)
+            page.wait_for_selector(".jp-OutputArea .widget-hprogress, .jp-OutputArea .widget-progress",
+                                   state="attached", timeout=30_000)
             deadline = time.monotonic() + 60
             while "Loading widget" in _output_text(page) and time.monotonic() < deadline:
                 time.sleep(1)

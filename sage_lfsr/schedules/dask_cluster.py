@@ -6,9 +6,10 @@ r"""
     parent (map_cycles)                       Dask worker process (any machine)
     -------------------                       ---------------------------------
     Client(scheduler_address) or a LocalCluster
-    submit(run_task, spec, task) per task --> run_task: the run's (kernel, StateMemory)
-      (pure=False, retries)                    from a module-level cache, built on the
-                                               first task from the coefficient tuple
+    submit(run_task, spec, task) per task --> run_task (a coroutine: the main thread):
+      (pure=False, retries)                    the run's (kernel, StateMemory) from a
+                                               module-level cache, built on the first
+                                               task from the coefficient tuple
                                                (job.kernel(), Sage rebuilt there)
     wait(FIRST_COMPLETED) <------------------- (worker name, TaskResult)
       on_result, progress; worker name -> index 0..W-1
@@ -29,6 +30,7 @@ numbered in the order of their names.
 """
 from __future__ import annotations
 
+import collections
 import os
 import threading
 import time
@@ -44,6 +46,8 @@ import distributed  # noqa: E402  (an ImportError here leaves the schedule unreg
 
 #: Seconds between checks for cancellation while waiting for results.
 POLL_SECONDS = 0.1
+#: Seconds to fetch a finished task's result before its handle is renewed.
+RESULT_TIMEOUT_SECONDS = 30
 #: Extra tries Dask gives a task that raised (a lost worker is handled separately,
 #: by the scheduler's ``allowed-failures``).
 TASK_RETRIES = 2
@@ -51,10 +55,14 @@ TASK_RETRIES = 2
 #: ``(run id, process id) -> (kernel, worker arrays, lock)`` in each worker process.
 _RUN_STATE = {}
 _RUN_STATE_LOCK = threading.Lock()
+#: Runs that have ended in this process: a task of theirs still queued here builds nothing.
+_ENDED_RUNS = collections.deque(maxlen=1024)
 
 
 def _run_state(run_id, job):
     with _RUN_STATE_LOCK:
+        if run_id in _ENDED_RUNS:
+            raise MappingCancelled(f"run {run_id} has ended")
         key = (run_id, os.getpid())
         if key not in _RUN_STATE:
             memory = StateMemory(job.state_count, job.singular, shared=False)
@@ -62,12 +70,16 @@ def _run_state(run_id, job):
         return _RUN_STATE[key]
 
 
-def run_task(run_id, job, task, wall_zero):
+async def run_task(run_id, job, task, wall_zero):
     r"""
     Run ``task`` of ``job`` in this Dask worker; return ``(worker name, TaskResult)``.
 
     The kernel and the per-state memory of the run are built on the first task
-    the process gets and kept for its later tasks.
+    the process gets and kept for its later tasks. A coroutine, so the worker
+    runs it on its event loop, in the process's main thread: PARI (finite fields
+    of order ``p^m``, the ``sage`` kernel) crashes on other threads, and Sage's
+    BLAS, first loaded on a task thread, crashes the process when it exits. The
+    loop is blocked while a task runs, so keep tasks to seconds (the batch size).
     """
     kernel, arrays, lock = _run_state(run_id, job)
     clock_zero = time.perf_counter() - (time.time() - wall_zero)
@@ -76,28 +88,10 @@ def run_task(run_id, job, task, wall_zero):
     return str(distributed.get_worker().name), result
 
 
-class PrepareWorker(distributed.WorkerPlugin):
-    r"""
-    Import what the tasks need in each worker's main thread, on the workers there
-    are and on any that join or restart: Sage's BLAS, first loaded on a task
-    thread, crashes the worker process when it exits.
-    """
-
-    name = "sage_lfsr-prepare"
-
-    def __init__(self, with_sage):
-        self.with_sage = with_sage
-
-    def setup(self, worker):
-        import sage_lfsr.kernels.fast  # noqa: F401
-
-        if self.with_sage:
-            import sage_lfsr._sage  # noqa: F401
-
-
 def release_run(run_id):
     r"""Drop the cached kernel and memory of run ``run_id`` in this process; return how many."""
     with _RUN_STATE_LOCK:
+        _ENDED_RUNS.append(run_id)
         keys = [key for key in _RUN_STATE if key[0] == run_id]
         for key in keys:
             del _RUN_STATE[key]
@@ -139,7 +133,7 @@ class _ClusterClient:
             self.client = distributed.Client(self.address)
         else:
             self.cluster = distributed.LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                                    dashboard_address=None, worker_dashboard_address=None,
+                                                    dashboard_address=":0", worker_dashboard_address=None,
                                                     host="127.0.0.1")
             self.client = distributed.Client(self.cluster)
         return self.client
@@ -172,7 +166,6 @@ class DaskSchedule(Schedule):
     def _run(self, client, run_id, job, options):
         names = [str(info.get("name", address)) for address, info in client.scheduler_info()["workers"].items()]
         indices = worker_indices(names, options.workers)
-        client.register_plugin(PrepareWorker(job.rebuild_from_key), name=PrepareWorker.name)
         spec = client.scatter(replace(job, tasks=(), choices={}), broadcast=True, hash=False)
         wall_zero, clock_zero = time.time(), time.perf_counter()
         pending = {client.submit(run_task, run_id, spec, task, wall_zero, pure=False, retries=TASK_RETRIES,
@@ -190,10 +183,12 @@ class DaskSchedule(Schedule):
                 continue
             for future in finished:
                 task = pending.pop(future)
-                try:
-                    name, result = future.result()
-                except Exception as error:
-                    raise WorkerError(f"dask {future.key}", task.task_id, repr(error)) from error
+                outcome = self._outcome(client, future, task)
+                if outcome is None:  # lost with its worker: Dask recomputes it, wait on a new handle
+                    pending[distributed.Future(future.key, client)] = task
+                    future.release()
+                    continue
+                name, result = outcome
                 future.release()
                 if name not in indices:  # a worker that joined during the run
                     indices[name] = max(indices.values(), default=-1) + 1
@@ -206,3 +201,16 @@ class DaskSchedule(Schedule):
                     options.progress(done_states, total)
         waiting = {index: 0.0 for index in set(indices.values())}
         return RunRecord(collected, waiting, None, time.perf_counter() - clock_zero)
+
+    @staticmethod
+    def _outcome(client, future, task):
+        r"""``(worker name, TaskResult)``, or ``None`` when the result was lost with its worker."""
+        if future.status == "error":
+            error = future.exception()
+            raise WorkerError(f"dask {future.key}", task.task_id, repr(error)) from error
+        try:
+            return future.result(timeout=RESULT_TIMEOUT_SECONDS)
+        except Exception:
+            if future.status == "error":
+                raise
+            return None

@@ -1,0 +1,72 @@
+r"""Shared pieces of the benchmark scripts: the registers, timing, the machine, the report."""
+import os
+import platform
+import time
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+SECTIONS = DOCS / "benchmarks"
+
+
+def machine_description():
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return f"{cpu}, {cores} cores usable, Python {platform.python_version()}, {platform.system()} {platform.release()}"
+
+
+def best_of(repeats, function):
+    r"""The fastest of ``repeats`` runs of ``function()`` as ``(seconds, result)``: the machines are shared."""
+    best = None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = function()
+        elapsed = time.perf_counter() - start
+        if best is None or elapsed < best[0]:
+            best = (elapsed, result)
+    return best
+
+
+def benchmark_registers(degree):
+    r"""
+    The three kinds of register of the schedule benchmark, over GF(2):
+    primitive (one cycle of 2^d - 1 states), many equal cycles (x^d + 1),
+    skewed (primitive of degree d - 5 times primitive of degree 5).
+    """
+    from sage_lfsr.lfsr import LFSR
+    from sage_lfsr.theory import random_primitive_polynomial
+
+    primitive = random_primitive_polynomial(2, degree, seed=1)
+    small = random_primitive_polynomial(2, 5, seed=2)
+    large = random_primitive_polynomial(2, degree - 5, seed=3) if degree > 6 else random_primitive_polynomial(2, 1, seed=3)
+    return {
+        "primitive": LFSR.from_polynomial(primitive),
+        "many-cycles": LFSR.from_polynomial(f"x^{degree}+1"),
+        "skewed": LFSR.from_polynomial(small * large),
+    }
+
+
+def write_section(name, title, lines):
+    SECTIONS.mkdir(parents=True, exist_ok=True)
+    (SECTIONS / f"{name}.md").write_text(f"## {title}\n\n" + "\n".join(lines) + "\n")
+    assemble_report()
+
+
+def assemble_report():
+    order = ["kernels", "schedules", "scale", "scaling-16-cores"]
+    parts = ["# Benchmarks", "",
+             "Written by the scripts in `benchmarks/` (`python benchmarks/run_all.py`); each section names the "
+             "machine it ran on. Times are the best of a few runs (the machines are shared and noisy); speedups "
+             "are ratios measured in the same run.", ""]
+    for name in order:
+        path = SECTIONS / f"{name}.md"
+        if path.exists():
+            parts.append(path.read_text())
+    (DOCS / "benchmarks.md").write_text("\n".join(parts))

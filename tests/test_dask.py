@@ -1,0 +1,120 @@
+"""
+The ``dask`` schedule on a LocalCluster (processes, 2 workers, loopback): the
+same map as the sequential reference and the theory, per-worker memory kept
+across a worker's tasks and released after the run, and a worker killed in the
+middle of a run whose tasks are recomputed elsewhere.
+"""
+import multiprocessing
+import os
+import threading
+
+import pytest
+
+distributed = pytest.importorskip("distributed")
+
+from sage_lfsr import LFSR, map_cycles, predict_cycles  # noqa: E402
+from sage_lfsr.schedules import dask_cluster  # noqa: E402
+
+pytestmark = pytest.mark.timeout(180)
+
+REGISTERS = {
+    "gf2-primitive": LFSR.from_polynomial("x^12 + x^6 + x^4 + x + 1"),
+    "gf2-reducible": LFSR.from_polynomial("(x^2 + x + 1)^2 * (x^5 + x^2 + 1)"),
+    "gf2-singular": LFSR.from_polynomial("x^10 + x^9 + x^4 + x^3"),
+    "gf3": LFSR.from_polynomial("(x + 1)^2 * (x^4 + x + 2)", q=3),
+    "gf3-singular": LFSR.from_polynomial("x^6 + x^4 + 2*x^2", q=3),
+    "gf4": LFSR.from_polynomial("x^5 + z*x + 1", q=4),
+    "gf9": LFSR([1, "z", 0], q=9),
+}
+
+
+def local_cluster():
+    return distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                    dashboard_address=":0", worker_dashboard_address=None)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with local_cluster() as running, distributed.Client(running) as client:
+        yield running, client
+
+
+def assert_matches_reference(result, register):
+    reference = map_cycles(register)
+    assert result.cycles == reference.cycles
+    assert result.structure() == reference.structure() == predict_cycles(register)
+
+
+@pytest.mark.parametrize("name", sorted(REGISTERS))
+@pytest.mark.parametrize("kernel", ["fast", "sage"])
+def test_dask_maps_like_the_reference(cluster, name, kernel):
+    running, client = cluster
+    register = REGISTERS[name]
+    result = map_cycles(register, schedule="dask", workers=2, batch_size=64, kernel=kernel,
+                        scheduler_address=running.scheduler_address)
+    assert_matches_reference(result, register)
+    task_count = len(range(0, register.state_count, 64)) * (2 if result.choices["split"] else 1)
+    assert sum(load.tasks for load in result.worker_loads) == task_count
+    assert {load.worker for load in result.worker_loads} == {0, 1}
+    assert all(load.tasks > 0 for load in result.worker_loads)  # both workers took part
+    assert result.schedule == "dask" and result.workers == 2
+
+
+def test_worker_memory_persists_across_tasks_and_is_released(cluster):
+    running, client = cluster
+    register = REGISTERS["gf2-primitive"]  # one cycle of 4095 states, traced whole (no split)
+    result = map_cycles(register, schedule="dask", workers=2, batch_size=64, split=False,
+                        scheduler_address=running.scheduler_address)
+    assert_matches_reference(result, register)
+    # A worker traces the long cycle on its first task only; fresh memory per task
+    # would retrace it on each of the 64 tasks.
+    assert result.states_traced <= 2 * register.state_count
+    cached = client.run(lambda: len(dask_cluster._RUN_STATE))
+    assert set(cached.values()) == {0}
+
+
+def test_a_local_cluster_is_started_and_closed():
+    register = REGISTERS["gf3-singular"]
+    children_before = set(multiprocessing.active_children())
+    result = map_cycles(register, schedule="dask", workers=2, batch_size=32)
+    assert_matches_reference(result, register)
+    assert len(result.worker_loads) == 2 and result.choices["dask_start_seconds"] > 0
+    assert set(multiprocessing.active_children()) <= children_before  # its worker processes are gone
+
+
+def test_a_worker_killed_mid_run_has_its_tasks_recomputed():
+    register = LFSR.from_polynomial("x^13 + x^4 + x^3 + x + 1")  # 8192 states, sage kernel: about 0.3 s of work
+    with local_cluster() as running, distributed.Client(running) as client:
+        pids_before = client.run(os.getpid)
+        victim = sorted(pids_before)[0]
+        progress_calls = []
+        killer = threading.Thread(target=client.run, args=(os._exit, 1), kwargs={"workers": [victim],
+                                                                                 "on_error": "ignore"})
+
+        def kill_on_first_result(done, total):
+            progress_calls.append((done, total))
+            if len(progress_calls) == 1:
+                killer.start()
+
+        result = map_cycles(register, schedule="dask", workers=2, batch_size=32, kernel="sage", split=True,
+                            progress=kill_on_first_result, scheduler_address=running.scheduler_address)
+        killer.join(timeout=60)
+        assert progress_calls[-1][0] == progress_calls[-1][1] == 2 * register.state_count  # two phases
+        assert len(progress_calls) == len(range(0, register.state_count, 32)) * 2
+        client.wait_for_workers(2, timeout=60)
+        pids_after = client.run(os.getpid)
+        assert set(pids_after.values()).isdisjoint({pids_before[victim]})  # the victim did die
+    assert_matches_reference(result, register)
+    assert {load.worker for load in result.worker_loads} <= {0, 1}  # the restarted worker keeps its name
+
+
+def test_cancel_stops_a_dask_run(cluster):
+    from sage_lfsr.errors import MappingCancelled
+
+    running, client = cluster
+    cancel = threading.Event()
+    with pytest.raises(MappingCancelled):
+        map_cycles(REGISTERS["gf2-primitive"], schedule="dask", workers=2, batch_size=64, kernel="sage",
+                   scheduler_address=running.scheduler_address, cancel=cancel,
+                   progress=lambda done, total: cancel.set())
+    assert set(client.run(lambda: len(dask_cluster._RUN_STATE)).values()) == {0}
