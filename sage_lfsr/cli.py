@@ -231,7 +231,8 @@ def structure_rows(document):
         sage: structure_rows({"cycle_counts": {"1": 1, "15": 1}, "period": 15, "cycles": [[0, 1], [1, 15]]})
         [('cycle_count', '1', 1), ('cycle_count', '15', 1), ('summary', 'period', 15)]
     """
-    rows = []
+    rows = [("register", key, ",".join(map(str, value)) if isinstance(value, list) else value)
+            for key, value in document.get("register", {}).items()]
     for quantity, values in (("cycle_count", document.get("cycle_counts", {})),
                              ("tail_depth", document.get("tail_depths", {}))):
         rows.extend((quantity, key, value) for key, value in values.items())

@@ -99,6 +99,8 @@ def map_cycles(register, schedule="sequential", workers=None, batch_size=None, k
     state_count = tables.state_count
 
     kernel_in_parent = make_kernel(kernel, tables)
+    if hasattr(kernel_in_parent, "warm_up"):
+        kernel_in_parent.warm_up()
     step_seconds = planning.measure_step_seconds(kernel_in_parent, state_count, tables.is_singular)
     longest_cycle, structure_note = _longest_cycle(register, tables)
     choices = {"step_seconds": step_seconds}

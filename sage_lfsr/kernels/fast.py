@@ -91,6 +91,13 @@ class FastKernel:
         self.tables = tables
         self._step, self._params = step_function(tables)
 
+    def warm_up(self):
+        r"""Compile every traversal for this successor now, so forked workers inherit the code."""
+        bitmap = np.zeros((1, 1), dtype=np.uint8)
+        self.sweep_cycles(0, 0, bitmap[0], bitmap, 0)
+        self.trace_segments(0, 0, bitmap[0], 0)
+        self.trace_trees(0, 0, np.zeros(1, dtype=np.uint8), bitmap[0])
+
     def successor(self, state: int) -> int:
         return int(self._step(np.int64(state), self._params))
 
