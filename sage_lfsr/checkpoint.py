@@ -141,18 +141,18 @@ class Checkpoint:
         sage: from sage_lfsr.checkpoint import Checkpoint
         sage: path = os.path.join(tempfile.mkdtemp(), "run.ckpt")
         sage: register = LFSR.from_polynomial("x^4 + x^3 + x^2 + x + 1")
-        sage: first = map_cycles(register, batch_size=int(4), checkpoint=path)
+        sage: first = map_cycles(register, batch_size=4, checkpoint=path)
         sage: Checkpoint(path).planned()
         {'batch_size': 4, 'split': False}
         sage: len(Checkpoint(path).read()[1])
         4
-        sage: again = map_cycles(register, batch_size=int(4), checkpoint=path)
+        sage: again = map_cycles(register, batch_size=4, checkpoint=path)
         sage: again.choices["resumed_tasks"], again.cycles == first.cycles
         (4, True)
 
     A checkpoint of another register is refused::
 
-        sage: map_cycles(LFSR([1, 1, 0, 0]), batch_size=int(4), checkpoint=path)
+        sage: map_cycles(LFSR([1, 1, 0, 0]), batch_size=4, checkpoint=path)
         Traceback (most recent call last):
         ...
         CheckpointMismatch: checkpoint ... was written for the register over GF(2) with coefficients (1, 1, 1, 1) ...

@@ -15,16 +15,26 @@ unless ``--quiet``.
 
 EXAMPLES::
 
+    sage: import os
     sage: from sage_lfsr.cli import main
-    sage: main(["predict", "--polynomial", "x^4 + x^3 + x^2"])
-    {
-      "field_order": 2,
-      ...
-      "cycle_counts": {
-        "1": 1,
-        "3": 1
-      },
-    ...
+    sage: main(["predict", "--polynomial", "x^4 + x^3 + x^2", "--format", "csv"])
+    quantity,key,value
+    register,q,2
+    register,coefficients,"0,0,1,1"
+    register,polynomial,x^4 + x^3 + x^2
+    cycle_count,1,1
+    cycle_count,3,1
+    tail_depth,0,4
+    tail_depth,1,4
+    tail_depth,2,8
+    summary,field_order,2
+    summary,degree,4
+    summary,state_count,16
+    summary,transient_states,12
+    summary,period,3
+    summary,cycle_count,2
+    0
+    sage: main(["map", "--polynomial", "x^4 + x + 1", "--quiet", "--output", os.devnull])
     0
     sage: main(["map", "--q", "6", "--coefficients", "1,1"])
     sage-lfsr: error: the field order q = 6 is not a prime power, so there is no field GF(6)
@@ -45,6 +55,8 @@ import traceback
 PROG = "sage-lfsr"
 #: Seconds a run must last before its progress bar shows.
 PROGRESS_DELAY_SECONDS = 1.0
+#: Least seconds between two redraws of the progress bar.
+PROGRESS_REDRAW_SECONDS = 0.1
 BENCH_SCHEDULES = ("sequential", "static", "queue", "steal", "hybrid")
 BENCH_COLUMNS = ("schedule", "workers", "wall_seconds", "run_seconds", "speedup", "imbalance_percent",
                  "redundant_states", "states_traced", "tasks", "batch_size", "matches_sequential")
@@ -272,6 +284,7 @@ class ProgressBar:
         from tqdm import tqdm
 
         self.bar = tqdm(total=total, unit=unit, unit_scale=unit == "states", delay=PROGRESS_DELAY_SECONDS,
+                        mininterval=PROGRESS_REDRAW_SECONDS,
                         disable=quiet, file=sys.stderr, leave=False, dynamic_ncols=True)
 
     def __call__(self, done, total):

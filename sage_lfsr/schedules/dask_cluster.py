@@ -52,7 +52,7 @@ RESULT_TIMEOUT_SECONDS = 30
 #: by the scheduler's ``allowed-failures``).
 TASK_RETRIES = 2
 
-#: ``(run id, process id) -> (kernel, worker arrays, lock)`` in each worker process.
+#: ``(run id, process id) -> (kernel, worker arrays)`` in each worker process.
 _RUN_STATE = {}
 _RUN_STATE_LOCK = threading.Lock()
 #: Runs that have ended in this process: a task of theirs still queued here builds nothing.
@@ -66,7 +66,7 @@ def _run_state(run_id, job):
         key = (run_id, os.getpid())
         if key not in _RUN_STATE:
             memory = StateMemory(job.state_count, job.singular, shared=False)
-            _RUN_STATE[key] = (job.kernel(), memory.for_worker(0), threading.Lock())
+            _RUN_STATE[key] = (job.kernel(), memory.for_worker(0))
         return _RUN_STATE[key]
 
 
@@ -81,10 +81,9 @@ async def run_task(run_id, job, task, wall_zero):
     BLAS, first loaded on a task thread, crashes the process when it exits. The
     loop is blocked while a task runs, so keep tasks to seconds (the batch size).
     """
-    kernel, arrays, lock = _run_state(run_id, job)
+    kernel, arrays = _run_state(run_id, job)
     clock_zero = time.perf_counter() - (time.time() - wall_zero)
-    with lock:  # tasks of one run share the memory: one at a time in a multi-threaded worker
-        result = execute(kernel, arrays, task, -1, job.dbits, clock_zero)
+    result = execute(kernel, arrays, task, -1, job.dbits, clock_zero)  # no await: one task at a time
     return str(distributed.get_worker().name), result
 
 
@@ -131,11 +130,15 @@ class _ClusterClient:
     def __enter__(self):
         if self.address:
             self.client = distributed.Client(self.address)
-        else:
-            self.cluster = distributed.LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                                    dashboard_address=":0", worker_dashboard_address=None,
-                                                    host="127.0.0.1")
+            return self.client
+        self.cluster = distributed.LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                                dashboard_address=":0", worker_dashboard_address=None,
+                                                host="127.0.0.1")
+        try:
             self.client = distributed.Client(self.cluster)
+        except BaseException:
+            self.cluster.close()
+            raise
         return self.client
 
     def __exit__(self, *exc_info):
@@ -183,7 +186,7 @@ class DaskSchedule(Schedule):
                 continue
             for future in finished:
                 task = pending.pop(future)
-                outcome = self._outcome(client, future, task)
+                outcome = self._outcome(future, task)
                 if outcome is None:  # lost with its worker: Dask recomputes it, wait on a new handle
                     pending[distributed.Future(future.key, client)] = task
                     future.release()
@@ -203,14 +206,13 @@ class DaskSchedule(Schedule):
         return RunRecord(collected, waiting, None, time.perf_counter() - clock_zero)
 
     @staticmethod
-    def _outcome(client, future, task):
+    def _outcome(future, task):
         r"""``(worker name, TaskResult)``, or ``None`` when the result was lost with its worker."""
-        if future.status == "error":
-            error = future.exception()
-            raise WorkerError(f"dask {future.key}", task.task_id, repr(error)) from error
         try:
-            return future.result(timeout=RESULT_TIMEOUT_SECONDS)
+            if future.status != "error":
+                return future.result(timeout=RESULT_TIMEOUT_SECONDS)
         except Exception:
-            if future.status == "error":
-                raise
-            return None
+            if future.status != "error":
+                return None
+        error = future.exception()
+        raise WorkerError(f"on Dask ({future.key})", task.task_id, f"{type(error).__name__}: {error}") from error
