@@ -283,3 +283,25 @@ def test_bench_writes_a_csv_and_two_plots(capsys, tmp_path):
     for suffix in ("speedup", "imbalance"):
         picture = tmp_path / "out" / f"bench_{suffix}.png"
         assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and picture.stat().st_size > 5000
+
+
+def test_a_rerun_with_a_checkpoint_plans_the_recorded_tasks(capsys, tmp_path):
+    arguments, register = REGISTERS["gf2-degree-12"]
+    path = str(tmp_path / "run.ckpt")
+    # Sized automatically for 2 workers, split (a cycle of 4095 states is longer than a task) ...
+    code, out, _ = run_main(capsys, "map", *arguments, "--schedule", "queue", "--workers", "2",
+                            "--checkpoint", path, "--quiet")
+    first = json.loads(out)
+    assert code == 0 and first["choices"]["split"] and first["choices"].get("resumed_tasks") == 0
+    # ... which a plain sequential run would plan otherwise (one task, no split): the header wins.
+    code, out, err = run_main(capsys, "map", *arguments, "--checkpoint", path, "--quiet")
+    assert code == 0, err
+    again = json.loads(out)
+    assert again["choices"]["batch_size"] == first["choices"]["batch_size"] and again["choices"]["split"]
+    assert again["choices"]["resumed_tasks"] == sum(load["tasks"] for load in first["worker_loads"])
+    assert again["cycles"] == first["cycles"]
+    assert_document_matches(again, register)
+    # An explicit batch size that contradicts the checkpoint is refused, in one line.
+    code, _, err = run_main(capsys, "map", *arguments, "--checkpoint", path, "--batch-size", "7", "--quiet")
+    assert code == 2 and len(err.splitlines()) == 1
+    assert f"rerun with batch size {first['choices']['batch_size']} and split on" in err

@@ -7,6 +7,7 @@ middle of a run whose tasks are recomputed elsewhere.
 import multiprocessing
 import os
 import threading
+import time
 
 import pytest
 
@@ -87,19 +88,25 @@ def test_a_worker_killed_mid_run_has_its_tasks_recomputed():
     with local_cluster() as running, distributed.Client(running) as client:
         pids_before = client.run(os.getpid)
         victim = sorted(pids_before)[0]
-        progress_calls = []
-        killer = threading.Thread(target=client.run, args=(os._exit, 1), kwargs={"workers": [victim],
-                                                                                 "on_error": "ignore"})
+        progress_calls, killed_at = [], []
+
+        def kill_victim():
+            client.run(os._exit, 1, workers=[victim], on_error="ignore")
+            killed_at.append(time.monotonic())
+
+        killer = threading.Thread(target=kill_victim)
 
         def kill_on_first_result(done, total):
-            progress_calls.append((done, total))
+            progress_calls.append((done, total, time.monotonic()))
             if len(progress_calls) == 1:
                 killer.start()
 
         result = map_cycles(register, schedule="dask", workers=2, batch_size=32, kernel="sage", split=True,
                             progress=kill_on_first_result, scheduler_address=running.scheduler_address)
         killer.join(timeout=60)
-        assert progress_calls[-1][0] == progress_calls[-1][1] == 2 * register.state_count  # two phases
+        assert killed_at and killed_at[0] < progress_calls[-1][2]  # the worker died before the run ended
+        done, total, _ = progress_calls[-1]
+        assert done == total == 2 * register.state_count  # two phases
         assert len(progress_calls) == len(range(0, register.state_count, 32)) * 2
         client.wait_for_workers(2, timeout=60)
         pids_after = client.run(os.getpid)

@@ -42,7 +42,7 @@ from sage_lfsr.job import execute
 from sage_lfsr.memory import StateMemory
 from sage_lfsr.schedules.base import RunRecord, Schedule, register
 
-import distributed  # noqa: E402  (an ImportError here leaves the schedule unregistered)
+import distributed  # an ImportError here leaves the schedule unregistered (see schedules/__init__.py)
 
 #: Seconds between checks for cancellation while waiting for results.
 POLL_SECONDS = 0.1
