@@ -9,7 +9,10 @@ minimal state and the measurements of the run (:func:`sage_lfsr.map_cycles`).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
 
 
 def _sorted_counts(counts):
@@ -153,17 +156,71 @@ def load_imbalance(busy_seconds) -> float:
     return (max(busy) / mean - 1.0) * 100.0 if mean > 0 else 0.0
 
 
+class CycleList(Sequence):
+    r"""
+    Every cycle as ``(minimal state, length)``, sorted: a read-only sequence of
+    pairs over one ``(n, 2)`` integer array (a register can have millions of cycles).
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr.cyclemap import CycleList
+        sage: cycles = CycleList(np.array([[0, 1], [1, 15]]))
+        sage: cycles, len(cycles), cycles[1], list(cycles) == [(0, 1), (1, 15)]
+        (((0, 1), (1, 15)), 2, (1, 15), True)
+        sage: cycles == ((0, 1), (1, 15)), cycles == CycleList(np.array([[0, 1]]))
+        (True, False)
+    """
+
+    __slots__ = ("array",)
+
+    def __init__(self, pairs=()):
+        array = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        array.flags.writeable = False
+        self.array = array
+
+    def __len__(self):
+        return len(self.array)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return CycleList(self.array[index])
+        smallest, length = self.array[index].tolist()
+        return smallest, length
+
+    def __iter__(self):
+        return iter(zip(self.array[:, 0].tolist(), self.array[:, 1].tolist()))
+
+    def __eq__(self, other):
+        if isinstance(other, CycleList):
+            return np.array_equal(self.array, other.array)
+        if isinstance(other, (tuple, list)):
+            return len(other) == len(self) and all(tuple(a) == b for a, b in zip(other, self))
+        return NotImplemented
+
+    __hash__ = None
+
+    def __repr__(self):
+        if len(self) > 20:
+            return f"CycleList of {len(self)} cycles: {tuple(self[:5])[:-1]}..."
+        return repr(tuple(self))
+
+    def tolist(self):
+        return self.array.tolist()
+
+
 @dataclass(frozen=True)
 class CycleMap(CycleStructure):
     r"""
     The enumerated state space of a register, with the record of the run.
 
-    ``cycles`` lists ``(minimal state index, length)`` for every cycle, sorted.
+    ``cycles`` lists ``(minimal state index, length)`` for every cycle, sorted
+    (a :class:`CycleList`).
     ``choices`` says what the schedule decided (batch size, splitting, and for
     ``schedule="auto"`` why).
     """
 
-    cycles: tuple = ()
+    cycles: CycleList = field(default_factory=CycleList)
     schedule: str = "sequential"
     kernel: str = "fast"
     workers: int = 1
@@ -186,7 +243,7 @@ class CycleMap(CycleStructure):
     def as_dict(self) -> dict:
         result = super().as_dict()
         result.update({
-            "cycles": [list(cycle) for cycle in self.cycles],
+            "cycles": self.cycles.tolist(),
             "schedule": self.schedule,
             "kernel": self.kernel,
             "workers": self.workers,

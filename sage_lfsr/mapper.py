@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 
 from sage_lfsr import planning
-from sage_lfsr.cyclemap import CycleMap, WorkerLoad
+from sage_lfsr.cyclemap import CycleList, CycleMap, WorkerLoad
 from sage_lfsr.errors import IncompleteResult
 from sage_lfsr.job import Job, make_tasks
 from sage_lfsr.kernels import check_kernel, make_kernel
@@ -216,9 +216,11 @@ def assemble(job, record, schedule, kernel, workers) -> CycleMap:
             load.steals_made += 1
             loads.setdefault(result.stolen_from, WorkerLoad(result.stolen_from)).steals_suffered += 1
     if not job.singular:
-        for worker, length in zip(cycle_owner.tolist(), lengths.tolist()):
-            if worker in loads:
-                loads[worker].states_owned += length
+        known = cycle_owner >= 0
+        owned_by = np.bincount(cycle_owner[known], weights=lengths[known], minlength=workers)
+        for worker, owned in enumerate(owned_by.astype(np.int64).tolist()):
+            if owned:
+                loads.setdefault(worker, WorkerLoad(worker)).states_owned += owned
         for worker, owned in segment_owned.items():
             loads[worker].states_owned += owned
 
@@ -228,7 +230,7 @@ def assemble(job, record, schedule, kernel, workers) -> CycleMap:
     order = np.argsort(cycle_smallest, kind="stable")
     distinct_lengths, multiplicities = np.unique(cycle_lengths, return_counts=True)
     counts = dict(zip(distinct_lengths.tolist(), multiplicities.tolist()))
-    all_cycle_list = tuple(zip(cycle_smallest[order].tolist(), cycle_lengths[order].tolist()))
+    all_cycle_list = CycleList(np.stack([cycle_smallest[order], cycle_lengths[order]], axis=1))
     tails = depth_counts if job.singular else {0: job.state_count}
     result = CycleMap(job.tables.field_order, job.tables.degree, counts, tails,
                       cycles=all_cycle_list, schedule=schedule, kernel=kernel, workers=workers,
