@@ -113,6 +113,15 @@ def map_cycles(register, schedule="sequential", workers=None, batch_size=None, k
     elif workers is None:
         workers = planning.default_workers()
     options.workers = workers = int(workers)
+    if checkpoint is not None:
+        from sage_lfsr.checkpoint import Checkpoint
+
+        # Batch sizing is timed: a resumed run must plan the tasks the checkpoint recorded.
+        checkpoint = checkpoint if isinstance(checkpoint, Checkpoint) else Checkpoint(checkpoint)
+        recorded = checkpoint.planned()
+        if recorded is not None:
+            batch_size = recorded["batch_size"] if batch_size is None else batch_size
+            split = recorded["split"] if split is None else split
     if batch_size is None and schedule == "static":
         batch_size = -(-state_count // workers)
         choices["batch_size_reason"] = "static: one chunk per worker"
@@ -135,9 +144,6 @@ def map_cycles(register, schedule="sequential", workers=None, batch_size=None, k
               kernel, dbits, registry, rebuild_from_key, choices)
     planned, restored = job, []
     if checkpoint is not None:
-        from sage_lfsr.checkpoint import Checkpoint
-
-        checkpoint = checkpoint if isinstance(checkpoint, Checkpoint) else Checkpoint(checkpoint)
         restored = checkpoint.restore(job)
         options.on_result = checkpoint.record
         finished = {result.task_id for result in restored}

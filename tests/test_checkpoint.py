@@ -96,6 +96,19 @@ def test_planned_gives_the_recorded_batch_size_and_split(tmp_path):
     assert_same_map(resumed, first, register)
 
 
+def test_resume_with_automatic_sizing_reuses_the_recorded_plan(tmp_path):
+    # Neither run names a batch size or split: the second must take them from the file,
+    # though it is sequential (whose own automatic sizing would differ).
+    register, _, _ = CASES["gf2-primitive-split"]
+    path = tmp_path / "run.ckpt"
+    first = map_cycles(register, schedule="steal", workers=3, checkpoint=path)
+    resumed = map_cycles(register, checkpoint=path)
+    assert resumed.choices["batch_size"] == first.choices["batch_size"]
+    assert resumed.choices["split"] == first.choices["split"]
+    assert resumed.choices["resumed_tasks"] == len(Checkpoint(path).read()[0]["tasks"])
+    assert_same_map(resumed, first, register)
+
+
 def test_torn_final_record_is_ignored_and_cut_off(tmp_path):
     register, batch_size, split = CASES["gf2-singular"]
     path = tmp_path / "run.ckpt"
