@@ -105,7 +105,7 @@ def map_cycles(register, schedule="sequential", workers=None, batch_size=None, k
     longest_cycle, structure_note = _longest_cycle(register, tables)
     choices = {"step_seconds": step_seconds}
     if schedule == "auto":
-        schedule, workers, auto_reason = _auto_schedule(state_count, step_seconds)
+        schedule, workers, auto_reason = planning.auto_schedule(state_count, step_seconds)
         choices["auto"] = auto_reason
     schedule_object = get_schedule(schedule)
     if schedule == "sequential":
@@ -178,16 +178,6 @@ def _longest_cycle(register, tables):
 
     predicted = predict_cycles(register)
     return max(predicted.cycle_counts), f"predicted {predicted.cycle_count} cycles, longest {max(predicted.cycle_counts)}"
-
-
-def _auto_schedule(state_count, step_seconds):
-    cores = planning.default_workers()
-    estimate = state_count * step_seconds
-    if state_count < planning.AUTO_SEQUENTIAL_BELOW or cores == 1 or estimate < 0.05:
-        return "sequential", 1, (f"sequential: {state_count} states take about {estimate:.3f} s on one core, "
-                                 "less than starting worker processes costs")
-    return "hybrid", cores, (f"hybrid on {cores} workers: about {estimate:.2f} s of work on one core; static "
-                             "chunks keep IPC low and stealing evens out uneven cycles")
 
 
 def assemble(job, record, schedule, kernel, workers) -> CycleMap:

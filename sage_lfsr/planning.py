@@ -21,6 +21,9 @@ IPC_SECONDS_PER_TASK = 4e-4
 TASKS_PER_WORKER = 16
 #: Below this many states a parallel run cannot pay for starting its processes.
 AUTO_SEQUENTIAL_BELOW = 1 << 20
+#: Below this much single-core work (seconds), likewise: starting workers and a
+#: Manager costs about 0.05 s here, which should stay under a fifth of the run.
+AUTO_SEQUENTIAL_SECONDS = 0.25
 
 
 def measure_step_seconds(kernel, state_count, singular):
@@ -73,3 +76,27 @@ def distinguished_bits(batch_size, longest_cycle):
 
 def default_workers():
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def auto_schedule(state_count, step_seconds, cores=None):
+    r"""
+    What ``schedule="auto"`` runs: ``(schedule, workers, reason)``.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.planning import auto_schedule
+        sage: auto_schedule(2**16, 3e-9, cores=16)[:2]
+        ('sequential', 1)
+        sage: schedule, workers, reason = auto_schedule(2**30, 3e-9, cores=16)
+        sage: schedule, workers, reason.startswith("hybrid on 16 workers")
+        ('hybrid', 16, True)
+        sage: auto_schedule(2**30, 3e-9, cores=1)[:2]
+        ('sequential', 1)
+    """
+    cores = default_workers() if cores is None else cores
+    estimate = state_count * step_seconds
+    if state_count < AUTO_SEQUENTIAL_BELOW or cores == 1 or estimate < AUTO_SEQUENTIAL_SECONDS:
+        return "sequential", 1, (f"sequential: {state_count} states take about {estimate:.3f} s on one core "
+                                 f"({'one core' if cores == 1 else 'too little to pay for starting worker processes'})")
+    return "hybrid", cores, (f"hybrid on {cores} workers: about {estimate:.2f} s of work on one core; static "
+                             "chunks keep IPC low and stealing evens out uneven cycles")

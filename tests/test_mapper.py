@@ -116,3 +116,25 @@ def test_state_space_too_big_for_memory_says_how_much_it_needs():
         map_cycles(LFSR([1] + [0] * 38 + [1]), schedule="static", workers=2, registry="manager")
     with pytest.raises(MemoryError, match="too many to map"):
         map_cycles(LFSR([1] + [0] * 62 + [1]))
+
+
+def test_auto_runs_small_spaces_sequentially_and_says_why():
+    register = LFSR.from_polynomial("x^10+x^3+1")
+    result = map_cycles(register, schedule="auto")
+    assert result.schedule == "sequential" and result.workers == 1
+    assert result.choices["auto"].startswith("sequential:")
+    assert result.structure() == predict_cycles(register)
+
+
+def test_auto_goes_parallel_when_the_work_pays_for_the_workers(monkeypatch):
+    from sage_lfsr import planning
+
+    monkeypatch.setattr(planning, "AUTO_SEQUENTIAL_BELOW", 1)
+    monkeypatch.setattr(planning, "AUTO_SEQUENTIAL_SECONDS", 0.0)
+    monkeypatch.setattr(planning, "default_workers", lambda: 2)
+    register = LFSR.from_polynomial("x^16+x^14+x^13+x^11+1")
+    result = map_cycles(register, schedule="auto")
+    assert result.schedule == "hybrid" and result.workers == 2
+    assert result.choices["auto"].startswith("hybrid on 2 workers")
+    assert result.choices["split"] is True  # the predicted cycle is longer than a task
+    assert result.structure() == predict_cycles(register)
