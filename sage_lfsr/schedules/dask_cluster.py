@@ -42,7 +42,10 @@ from sage_lfsr.job import execute
 from sage_lfsr.memory import StateMemory
 from sage_lfsr.schedules.base import RunRecord, Schedule, register
 
-import distributed  # an ImportError here leaves the schedule unregistered (see schedules/__init__.py)
+try:
+    import distributed
+except ImportError:  # the schedule stays listed and says what to install when it is used
+    distributed = None
 
 #: Seconds between checks for cancellation while waiting for results.
 POLL_SECONDS = 0.1
@@ -154,6 +157,8 @@ class DaskSchedule(Schedule):
     description = "tasks on a Dask distributed cluster (a LocalCluster without an address)"
 
     def run(self, job, options):
+        if distributed is None:
+            raise ImportError("schedule 'dask' needs Dask's distributed package: pip install 'dask[distributed]'")
         started = time.perf_counter()
         with _ClusterClient(options.scheduler_address, options.workers) as client:
             job.choices["dask_start_seconds"] = time.perf_counter() - started
