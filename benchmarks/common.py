@@ -60,7 +60,7 @@ def write_section(name, title, lines):
 
 
 def assemble_report():
-    order = ["kernels", "schedules", "scale", "scaling-16-cores"]
+    order = ["kernels", "schedules", "scale", "scaling-16-cores", "scaling-16-cores-one-bitmap"]
     parts = ["# Benchmarks", "",
              "Written by the scripts in `benchmarks/` (`python benchmarks/run_all.py`); each section names the "
              "machine it ran on. Times are the best of a few runs (the machines are shared and noisy); speedups "

@@ -126,7 +126,7 @@ def execute(kernel, memory, task: Task, worker: int, dbits: int, clock_zero: flo
         segments, steps = kernel.trace_segments(task.lo, task.hi, memory.visited, dbits)
         owned = int(segments[:, 2].sum())
     elif task.phase == "sweep":
-        cycles, steps = kernel.sweep_cycles(task.lo, task.hi, memory.visited, memory.covered, dbits)
+        cycles, steps = kernel.sweep_cycles(task.lo, task.hi, memory.visited, memory.covered, dbits, memory.own_marks)
         owned = int(cycles[:, 1].sum())
     elif task.phase == "trees":
         cycles, steps = kernel.trace_trees(task.lo, task.hi, memory.depths, memory.seen)

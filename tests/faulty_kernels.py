@@ -10,24 +10,24 @@ FAILING_LO = 512
 class RaisingKernel(FastKernel):
     name = "raising"
 
-    def sweep_cycles(self, lo, hi, visited, covered, dbits):
+    def sweep_cycles(self, lo, hi, visited, covered, dbits, own_marks=True):
         if lo == FAILING_LO:
             raise ArithmeticError(f"deliberate failure at state {lo}")
-        return super().sweep_cycles(lo, hi, visited, covered, dbits)
+        return super().sweep_cycles(lo, hi, visited, covered, dbits, own_marks)
 
 
 class DyingKernel(FastKernel):
     name = "dying"
 
-    def sweep_cycles(self, lo, hi, visited, covered, dbits):
+    def sweep_cycles(self, lo, hi, visited, covered, dbits, own_marks=True):
         if lo == FAILING_LO:
             os._exit(3)
-        return super().sweep_cycles(lo, hi, visited, covered, dbits)
+        return super().sweep_cycles(lo, hi, visited, covered, dbits, own_marks)
 
 
 class SlowKernel(FastKernel):
     name = "slow"
 
-    def sweep_cycles(self, lo, hi, visited, covered, dbits):
+    def sweep_cycles(self, lo, hi, visited, covered, dbits, own_marks=True):
         time.sleep(0.5)
-        return super().sweep_cycles(lo, hi, visited, covered, dbits)
+        return super().sweep_cycles(lo, hi, visited, covered, dbits, own_marks)

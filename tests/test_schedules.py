@@ -62,6 +62,26 @@ def test_registry_and_splitting_do_not_change_the_result(schedule, registry, spl
 
 @pytest.mark.timeout(240)
 @pytest.mark.parametrize("schedule", LOCAL_PARALLEL)
+@pytest.mark.parametrize("split", [False, True])
+def test_one_bitmap_shared_by_all_workers(schedule, split, references, monkeypatch):
+    # Large state spaces share one visited bitmap (bits can be lost in races):
+    # force that layout on small ones.
+    from sage_lfsr import memory
+
+    monkeypatch.setattr(memory, "ROWS_UP_TO_BYTES", 0)
+    for label in LABELS:
+        register = schedule_register(label)
+        if split and register.is_singular:
+            continue
+        for workers in (2, 4):
+            result = map_cycles(register, schedule=schedule, workers=workers, batch_size=61, split=split)
+            assert_same_map(result, references[label])
+            if not register.is_singular:
+                assert result.choices["visited_layout"] == "single"
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("schedule", LOCAL_PARALLEL)
 def test_sage_kernel_in_workers(schedule, references):
     for label in ("GF(4) degree 5", "singular GF(2) x^3(x^7+x+1)"):
         register = schedule_register(label)

@@ -101,9 +101,9 @@ class FastKernel:
     def successor(self, state: int) -> int:
         return int(self._step(np.int64(state), self._params))
 
-    def sweep_cycles(self, lo, hi, visited, covered, dbits):
+    def sweep_cycles(self, lo, hi, visited, covered, dbits, own_marks=True):
         cycles = List.empty_list(types.UniTuple(types.int64, 2))
-        steps = _sweep_cycles(self._step, self._params, lo, hi, visited, covered, dbits, cycles)
+        steps = _sweep_cycles(self._step, self._params, lo, hi, visited, covered, dbits, own_marks, cycles)
         return _to_array(cycles, 2), steps
 
     def trace_segments(self, lo, hi, visited, dbits):

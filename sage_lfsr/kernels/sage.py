@@ -43,9 +43,9 @@ class SageKernel:
         q, coefficients = tables.key()
         self.successor = _SageSuccessor(LFSR(coefficients, q=q))
 
-    def sweep_cycles(self, lo, hi, visited, covered, dbits):
+    def sweep_cycles(self, lo, hi, visited, covered, dbits, own_marks=True):
         cycles = []
-        steps = traversal.sweep_cycles(self.successor, None, lo, hi, visited, covered, dbits, cycles)
+        steps = traversal.sweep_cycles(self.successor, None, lo, hi, visited, covered, dbits, own_marks, cycles)
         return np.array(cycles, dtype=np.int64).reshape(-1, 2), steps
 
     def trace_segments(self, lo, hi, visited, dbits):

@@ -15,7 +15,7 @@ distance to its cycle is known.
 - :func:`sweep_cycles` -- every cycle of an invertible register through a start
   in ``[lo, hi)`` that no worker has visited, traced whole. With ``dbits > 0``
   a walk gives up at a distinguished state (such cycles are traced in segments
-  instead) or at a state it marked before (on such a cycle too).
+  instead) or, with ``own_marks``, at a state it marked before (on such a cycle too).
 - :func:`trace_segments` -- from each distinguished start in ``[lo, hi)`` to the
   next distinguished state: the pieces of long cycles split among workers.
 - :func:`trace_trees` -- singular registers: the depth of every state reached
@@ -62,7 +62,7 @@ def covered_byte(bitmaps, index):
     return combined
 
 
-def sweep_cycles(step, params, lo, hi, visited, covered, dbits, cycles):
+def sweep_cycles(step, params, lo, hi, visited, covered, dbits, own_marks, cycles):
     steps = 0
     start = lo - 1
     while start + 1 < hi:
@@ -81,8 +81,9 @@ def sweep_cycles(step, params, lo, hi, visited, covered, dbits, cycles):
                 break
             # A state this worker marked before lies on a cycle with distinguished
             # states: segments cover it. (Another worker's mark proves nothing:
-            # it may be walking this very cycle, and would stop at ours.)
-            if is_distinguished(state, dbits) or is_marked(visited, state):
+            # it may be walking this very cycle, and would stop at ours; so where
+            # ``visited`` is shared by all workers, ``own_marks`` is False.)
+            if is_distinguished(state, dbits) or (own_marks and is_marked(visited, state)):
                 complete = False
                 break
             smallest = min(smallest, state)

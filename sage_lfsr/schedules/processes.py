@@ -119,6 +119,7 @@ class ProcessSchedule(Schedule):
         context = multiprocessing.get_context(options.start_method)
         workers = options.workers
         memory = StateMemory(job.state_count, job.singular, shared=job.registry == "shared", workers=workers)
+        job.choices["visited_layout"] = memory.layout
         manager = processes = None
         try:
             if self.uses_manager_queues or job.registry == "manager":
