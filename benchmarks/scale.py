@@ -1,6 +1,6 @@
 r"""
-Scale: a degree-32 GF(2) register (2^32 states, 512 MiB of visited bitmap per
-worker) mapped with W workers, its wall time and peak memory. Writes
+Scale: a degree-32 GF(2) register (2^32 states, a 512 MiB visited bitmap)
+mapped with W workers, against one core, with the peak memory. Writes
 docs/benchmarks/scale.md.
 
     python benchmarks/scale.py [--degree 32] [--workers 2] [--schedule queue]
@@ -49,7 +49,7 @@ def main():
              f"{register.state_count / seconds / 1e6:.1f} | {result.imbalance:.1f} | "
              f"{100 * (result.states_traced - result.state_count) / result.state_count:.1f} | "
              f"{sum(load.tasks for load in result.worker_loads)} | {own:.2f} | {worker:.2f} |", "",
-             "The visited bitmaps live in shared memory (one row of 2^32 bits = 512 MiB per worker), "
+             "The visited bitmap lives in shared memory (2^32 bits = 512 MiB, one bitmap shared by the workers), "
              "counted in the RSS of the processes that touch them. The sequential run (the reference "
              "the result is compared with) ran after the parallel one, in the same process."]
     print("\n".join(lines))

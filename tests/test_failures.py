@@ -22,10 +22,10 @@ for name, cls in (("raising", "RaisingKernel"), ("dying", "DyingKernel"), ("slow
     register_kernel(name, "faulty_kernels", cls)
 
 
-def children():
+def children(parent=None):
     r"""Child processes, less multiprocessing's resource tracker (one per interpreter, by design)."""
     found = []
-    for child in psutil.Process().children(recursive=True):
+    for child in (parent or psutil.Process()).children(recursive=True):
         try:
             if "resource_tracker" not in " ".join(child.cmdline()):
                 found.append(child)
@@ -101,10 +101,10 @@ def test_ctrl_c_stops_every_worker_within_two_seconds(schedule):
         assert process.stdout.readline().strip() == "starting"
         parent = psutil.Process(process.pid)
         deadline = time.monotonic() + 30
-        while len(parent.children(recursive=True)) < 3 and time.monotonic() < deadline:
+        spawned = children(parent)
+        while len(spawned) < 3 and time.monotonic() < deadline:
             time.sleep(0.05)
-        spawned = [child for child in parent.children(recursive=True)
-                   if "resource_tracker" not in " ".join(child.cmdline())]
+            spawned = children(parent)
         assert len(spawned) >= 3  # two workers and the Manager
         time.sleep(0.5)
         os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
