@@ -96,23 +96,7 @@ def map_cycles(register, schedule="sequential", workers=None, batch_size=None, k
     rebuild_from_key = not isinstance(register, RegisterTables)
     options = _check_arguments(schedule, workers, batch_size, kernel, registry, start_method, tables)
     options.progress, options.cancel, options.scheduler_address = progress, cancel, scheduler_address
-    state_count = tables.state_count
 
-    kernel_in_parent = make_kernel(kernel, tables)
-    if hasattr(kernel_in_parent, "warm_up"):
-        kernel_in_parent.warm_up()
-    step_seconds = planning.measure_step_seconds(kernel_in_parent, state_count, tables.is_singular)
-    longest_cycle, structure_note = _longest_cycle(register, tables)
-    choices = {"step_seconds": step_seconds}
-    if schedule == "auto":
-        schedule, workers, auto_reason = planning.auto_schedule(state_count, step_seconds)
-        choices["auto"] = auto_reason
-    schedule_object = get_schedule(schedule)
-    if schedule == "sequential":
-        workers = 1
-    elif workers is None:
-        workers = planning.default_workers()
-    options.workers = workers = int(workers)
     if checkpoint is not None:
         from sage_lfsr.checkpoint import Checkpoint
 
@@ -122,25 +106,12 @@ def map_cycles(register, schedule="sequential", workers=None, batch_size=None, k
         if recorded is not None:
             batch_size = recorded["batch_size"] if batch_size is None else batch_size
             split = recorded["split"] if split is None else split
-    if batch_size is None and schedule == "static":
-        batch_size = -(-state_count // workers)
-        choices["batch_size_reason"] = "static: one chunk per worker"
-    elif batch_size is None:
-        batch_size = planning.auto_batch_size(state_count, 1 if schedule == "sequential" else workers, step_seconds)
-        choices["batch_size_reason"] = (f"auto: >= {planning.TASK_COST_OVER_IPC}x the IPC per task at "
-                                        f"{step_seconds * 1e9:.1f} ns per state, about {planning.TASKS_PER_WORKER} "
-                                        "tasks per worker")
-    batch_size = int(min(batch_size, state_count))
-    if split is None:
-        split = not tables.is_singular and schedule != "sequential" and longest_cycle > batch_size
-    if tables.is_singular and split:
-        raise ValueError("splitting long cycles is implemented for invertible registers (c_0 != 0) only")
-    dbits = planning.distinguished_bits(batch_size, longest_cycle) if split else 0
-    if split and dbits == 0:
-        dbits = max(1, min(24, int(np.log2(max(2, batch_size))) - 6))
-    choices.update({"batch_size": batch_size, "split": bool(split), "distinguished_bits": dbits,
-                    "longest_cycle": longest_cycle, "structure": structure_note, "registry": registry})
-    job = Job(tables.key(), tables, make_tasks(state_count, batch_size, tables.is_singular, bool(split)),
+    schedule, workers, batch_size, split, dbits, choices = _plan(
+        register, tables, kernel, schedule, workers, batch_size, split)
+    choices["registry"] = registry
+    schedule_object = get_schedule(schedule)
+    options.workers = workers
+    job = Job(tables.key(), tables, make_tasks(tables.state_count, batch_size, tables.is_singular, split),
               kernel, dbits, registry, rebuild_from_key, choices)
     planned, restored = job, []
     if checkpoint is not None:
@@ -152,6 +123,40 @@ def map_cycles(register, schedule="sequential", workers=None, batch_size=None, k
     record = schedule_object.run(job, options) if job.tasks else RunRecord([])
     record.results = restored + list(record.results)
     return assemble(planned, record, schedule, kernel, workers)
+
+
+def _plan(register, tables, kernel, schedule, workers, batch_size, split):
+    r"""Resolve ``"auto"``, the worker count, the batch size and the splitting; say why in ``choices``."""
+    state_count = tables.state_count
+    kernel_in_parent = make_kernel(kernel, tables)
+    if hasattr(kernel_in_parent, "warm_up"):
+        kernel_in_parent.warm_up()  # compiled once here, inherited by forked workers
+    step_seconds = planning.measure_step_seconds(kernel_in_parent, state_count, tables.is_singular)
+    longest_cycle, structure_note = _longest_cycle(register, tables)
+    choices = {"step_seconds": step_seconds, "longest_cycle": longest_cycle, "structure": structure_note}
+    if schedule == "auto":
+        schedule, workers, choices["auto"] = planning.auto_schedule(state_count, step_seconds)
+    if schedule == "sequential":
+        workers = 1
+    elif workers is None:
+        workers = planning.default_workers()
+    workers = int(workers)
+    if batch_size is None and schedule == "static":
+        batch_size = -(-state_count // workers)
+        choices["batch_size_reason"] = "static: one chunk per worker"
+    elif batch_size is None:
+        batch_size = planning.auto_batch_size(state_count, workers, step_seconds)
+        choices["batch_size_reason"] = (f"auto: >= {planning.TASK_COST_OVER_IPC}x the IPC per task at "
+                                        f"{step_seconds * 1e9:.1f} ns per state, about {planning.TASKS_PER_WORKER} "
+                                        "tasks per worker")
+    batch_size = int(min(batch_size, state_count))
+    if split is None:
+        split = not tables.is_singular and schedule != "sequential" and longest_cycle > batch_size
+    if tables.is_singular and split:
+        raise ValueError("splitting long cycles is implemented for invertible registers (c_0 != 0) only")
+    dbits = planning.distinguished_bits(batch_size) if split else 0
+    choices.update({"batch_size": batch_size, "split": bool(split), "distinguished_bits": dbits})
+    return schedule, workers, batch_size, bool(split), dbits, choices
 
 
 def _check_arguments(schedule, workers, batch_size, kernel, registry, start_method, tables):

@@ -64,14 +64,18 @@ def auto_batch_size(state_count, workers, step_seconds):
     return int(min(batch, math.ceil(state_count / workers)))
 
 
-def distinguished_bits(batch_size, longest_cycle):
+def distinguished_bits(batch_size):
     r"""
     Bits for the distinguished states that cut long cycles into segments of
-    about ``2^bits`` states: 0 (no splitting) when no cycle is longer than a task.
+    about ``2^bits`` states, some 64 segments to a task.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.planning import distinguished_bits
+        sage: distinguished_bits(2**20), distinguished_bits(100), distinguished_bits(2**40)
+        (14, 1, 24)
     """
-    if longest_cycle <= batch_size:
-        return 0
-    return max(6, min(24, int(math.log2(batch_size)) - 6))
+    return max(1, min(24, int(math.log2(max(2, batch_size))) - 6))
 
 
 def default_workers():
