@@ -60,7 +60,8 @@ def write_section(name, title, lines):
 
 
 def assemble_report():
-    order = ["summary", "kernels", "schedules", "scale", "scaling-16-cores-one-bitmap", "scaling-16-cores"]
+    order = ["summary", "kernels", "schedules", "schedules-large", "scale", "scaling-16-cores-one-bitmap",
+             "scaling-16-cores"]
     parts = ["# Benchmarks", "",
              "Written by the scripts in `benchmarks/`: `kernels.py`, `schedules.py` (also on a machine without "
              "Sage, from tables it exports), `scale.py`; `summary.md` beside the sections is written by hand from "
