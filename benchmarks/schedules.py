@@ -7,7 +7,10 @@ or with --tables DIR runs from prepared tables on a machine without Sage.
 
     python benchmarks/schedules.py [--sizes 12,16,20,22,24] [--workers 1,2,4]
     python benchmarks/schedules.py --export DIR --sizes 28     # tables for another machine
-    python benchmarks/schedules.py --tables DIR --workers 1,2,4,8,16 --section scaling-16-cores
+    python benchmarks/schedules.py --sizes 26,28 --workers 2 --designs package \
+        --section schedules-large --title "Schedules, large state spaces, 2 cores (issue 4)"
+    python benchmarks/schedules.py --tables DIR --sizes 28 --workers 2,8,16 --designs package \
+        --section scaling-16-cores-one-bitmap --title "Schedules on the lent 16-core machine, ..."
 """
 import argparse
 from pathlib import Path
@@ -44,6 +47,7 @@ def main():
     parser.add_argument("--tables")
     parser.add_argument("--export")
     parser.add_argument("--section", default="schedules")
+    parser.add_argument("--title", default="Schedules (issues 3 and 4)")
     arguments = parser.parse_args()
     sizes = [int(size) for size in arguments.sizes.split(",")]
     worker_counts = [int(count) for count in arguments.workers.split(",")]
@@ -77,8 +81,7 @@ def main():
                     lines.append(f"| {kind} | 2^{degree} | {design} | {schedule} | {workers} | {seconds:.3f} | "
                                  f"{sequential_seconds / seconds:.2f} | {result.imbalance:.0f} | {redundant:.0f} | {tasks} |")
                     print(lines[-1], flush=True)
-    write_section(arguments.section, "Schedules (issues 3 and 4)" if arguments.section == "schedules"
-                  else f"Schedules: {arguments.section}", lines)
+    write_section(arguments.section, arguments.title, lines)
 
 
 if __name__ == "__main__":
