@@ -159,41 +159,42 @@ def load_imbalance(busy_seconds) -> float:
 class CycleList(Sequence):
     r"""
     Every cycle as ``(minimal state, length)``, sorted: a read-only sequence of
-    pairs over one ``(n, 2)`` integer array (a register can have millions of cycles).
+    pairs over two integer arrays (a register can have millions of cycles).
 
     EXAMPLES::
 
         sage: import numpy as np
         sage: from sage_lfsr.cyclemap import CycleList
-        sage: cycles = CycleList(np.array([[0, 1], [1, 15]]))
+        sage: cycles = CycleList(np.array([0, 1]), np.array([1, 15]))
         sage: cycles, len(cycles), cycles[1], list(cycles) == [(0, 1), (1, 15)]
         (((0, 1), (1, 15)), 2, (1, 15), True)
-        sage: cycles == ((0, 1), (1, 15)), cycles == CycleList(np.array([[0, 1]]))
+        sage: cycles == ((0, 1), (1, 15)), cycles == CycleList(np.array([0]), np.array([1]))
         (True, False)
     """
 
-    __slots__ = ("array",)
+    __slots__ = ("smallest", "lengths")
 
-    def __init__(self, pairs=()):
-        array = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-        array.flags.writeable = False
-        self.array = array
+    def __init__(self, smallest=(), lengths=()):
+        self.smallest = np.asarray(smallest, dtype=np.int64).reshape(-1)
+        self.lengths = np.asarray(lengths, dtype=np.int64).reshape(-1)
+        if len(self.smallest) != len(self.lengths):
+            raise ValueError("a cycle list needs as many lengths as minimal states")
+        self.smallest.flags.writeable = self.lengths.flags.writeable = False
 
     def __len__(self):
-        return len(self.array)
+        return len(self.smallest)
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return CycleList(self.array[index])
-        smallest, length = self.array[index].tolist()
-        return smallest, length
+            return CycleList(self.smallest[index], self.lengths[index])
+        return int(self.smallest[index]), int(self.lengths[index])
 
     def __iter__(self):
-        return iter(zip(self.array[:, 0].tolist(), self.array[:, 1].tolist()))
+        return iter(zip(self.smallest.tolist(), self.lengths.tolist()))
 
     def __eq__(self, other):
         if isinstance(other, CycleList):
-            return np.array_equal(self.array, other.array)
+            return np.array_equal(self.smallest, other.smallest) and np.array_equal(self.lengths, other.lengths)
         if isinstance(other, (tuple, list)):
             return len(other) == len(self) and all(tuple(a) == b for a, b in zip(other, self))
         return NotImplemented
@@ -202,11 +203,11 @@ class CycleList(Sequence):
 
     def __repr__(self):
         if len(self) > 20:
-            return f"CycleList of {len(self)} cycles: {tuple(self[:5])[:-1]}..."
+            return f"CycleList of {len(self)} cycles: {tuple(self[:4])}..."
         return repr(tuple(self))
 
     def tolist(self):
-        return self.array.tolist()
+        return [list(pair) for pair in self]
 
 
 @dataclass(frozen=True)

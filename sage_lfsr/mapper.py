@@ -192,13 +192,7 @@ def assemble(job, record, schedule, kernel, workers) -> CycleMap:
     for worker, seconds in record.waiting_seconds.items():
         loads.setdefault(worker, WorkerLoad(worker)).waiting_seconds = seconds
 
-    cycles = [result.cycles for result in results if len(result.cycles)]
-    owners = [np.full(len(result.cycles), result.worker) for result in results if len(result.cycles)]
-    all_cycles = np.concatenate(cycles) if cycles else np.empty((0, 2), np.int64)
-    all_owners = np.concatenate(owners) if owners else np.empty(0, np.int64)
-    smallest, first = np.unique(all_cycles[:, 0], return_index=True)
-    lengths = all_cycles[first, 1]
-    cycle_owner = all_owners[first]
+    smallest, lengths, cycle_owner = _distinct_cycles(results)
     if record.claims is not None:
         cycle_owner = np.array([record.claims.get(int(state), -1) for state in smallest], dtype=np.int64)
 
@@ -225,13 +219,13 @@ def assemble(job, record, schedule, kernel, workers) -> CycleMap:
         for worker, owned in segment_owned.items():
             loads[worker].states_owned += owned
 
-    joined_array = np.array(joined, dtype=np.int64).reshape(-1, 2)
-    cycle_smallest = np.concatenate([smallest, joined_array[:, 0]])
-    cycle_lengths = np.concatenate([lengths, joined_array[:, 1]])
-    order = np.argsort(cycle_smallest, kind="stable")
-    distinct_lengths, multiplicities = np.unique(cycle_lengths, return_counts=True)
-    counts = dict(zip(distinct_lengths.tolist(), multiplicities.tolist()))
-    all_cycle_list = CycleList(np.stack([cycle_smallest[order], cycle_lengths[order]], axis=1))
+    if joined:
+        joined_smallest, joined_lengths = np.array(sorted(joined), dtype=np.int64).T
+        places = np.searchsorted(smallest, joined_smallest)
+        smallest = np.insert(smallest, places, joined_smallest)
+        lengths = np.insert(lengths, places, joined_lengths)
+    all_cycle_list = CycleList(smallest, lengths)
+    counts = _length_counts(lengths)
     tails = depth_counts if job.singular else {0: job.state_count}
     result = CycleMap(job.tables.field_order, job.tables.degree, counts, tails,
                       cycles=all_cycle_list, schedule=schedule, kernel=kernel, workers=workers,
@@ -241,6 +235,36 @@ def assemble(job, record, schedule, kernel, workers) -> CycleMap:
         raise IncompleteResult(f"the results cover {result.cycle_states} cycle states and "
                                f"{result.transient_states} transient states, not the {job.state_count} states")
     return result
+
+
+def _distinct_cycles(results):
+    r"""
+    The cycles the tasks found whole, each once, sorted by minimal state:
+    ``(smallest, lengths, owner)``, the owner being the worker whose result came first.
+    """
+    found = [result for result in results if len(result.cycles)]
+    if not found:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, empty
+    smallest = np.concatenate([result.cycles[:, 0] for result in found])
+    lengths = np.concatenate([result.cycles[:, 1] for result in found])
+    owners = np.concatenate([np.full(len(result.cycles), result.worker, dtype=np.int64) for result in found])
+    order = np.argsort(smallest, kind="stable")
+    ordered = smallest[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    keep = order[first]
+    return smallest[keep], lengths[keep], owners[keep]
+
+
+def _length_counts(lengths):
+    r"""``{length: number of cycles}``; a bincount where the lengths are small."""
+    if len(lengths) and lengths.max() < (1 << 24):
+        counts = np.bincount(lengths)
+        present = np.flatnonzero(counts)
+        return dict(zip(present.tolist(), counts[present].tolist()))
+    distinct, multiplicities = np.unique(lengths, return_counts=True)
+    return dict(zip(distinct.tolist(), multiplicities.tolist()))
 
 
 def _one_per_task(job, results):
