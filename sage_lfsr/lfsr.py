@@ -14,7 +14,6 @@ from __future__ import annotations
 from functools import cached_property
 
 from sage_lfsr import _sage
-from sage_lfsr.limits import check_state_space
 
 
 def _field(q):
