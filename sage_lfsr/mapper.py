@@ -258,8 +258,8 @@ def _distinct_cycles(results):
 
 
 def _length_counts(lengths):
-    r"""``{length: number of cycles}``; a bincount where the lengths are small."""
-    if len(lengths) and lengths.max() < (1 << 24):
+    r"""``{length: number of cycles}``; a bincount where the lengths are few and small."""
+    if len(lengths) and lengths.max() <= 4 * len(lengths) + 1024:
         counts = np.bincount(lengths)
         present = np.flatnonzero(counts)
         return dict(zip(present.tolist(), counts[present].tolist()))
