@@ -88,24 +88,27 @@ class StateMemory:
     """
 
     def __init__(self, state_count: int, singular: bool, shared: bool, workers: int = 1):
-        shared = shared and not singular
-        self.state_count, self.singular, self.shared = state_count, singular, shared
-        bitmap_bytes = (state_count + 7) // 8
+        self.state_count, self.singular = state_count, singular
+        self.bitmap_bytes = bitmap_bytes = (state_count + 7) // 8
+        if not shared or singular:
+            self.layout = "private"
+        else:
+            self.layout = "rows" if bitmap_bytes <= ROWS_UP_TO_BYTES else "single"
         per_worker = state_count + bitmap_bytes if singular else bitmap_bytes
-        needed = workers * per_worker if not shared or bitmap_bytes <= ROWS_UP_TO_BYTES else bitmap_bytes
+        needed = bitmap_bytes if self.layout == "single" else workers * per_worker
         check_state_space(state_count, needed, "hold the visited states of this run")
-        self.layout = ("rows" if bitmap_bytes <= ROWS_UP_TO_BYTES else "single") if shared else "private"
-        self._shared = SharedArray((workers if self.layout == "rows" else 1, bitmap_bytes), np.uint8) if shared else None
+        self._shared = None
+        if self.layout != "private":
+            self._shared = SharedArray((workers if self.layout == "rows" else 1, bitmap_bytes), np.uint8)
 
     def for_worker(self, worker: int = 0) -> "WorkerArrays":
-        bitmap_bytes = (self.state_count + 7) // 8
-        shared = self._shared.array if self._shared is not None else None
         if self.singular:
             depths = np.full(self.state_count, UNKNOWN_DEPTH, np.uint8)
-            return WorkerArrays(None, None, depths, np.zeros(bitmap_bytes, np.uint8))
+            return WorkerArrays(None, None, depths, np.zeros(self.bitmap_bytes, np.uint8))
         if self.layout == "private":
-            covered = np.zeros((1, bitmap_bytes), np.uint8)
+            covered = np.zeros((1, self.bitmap_bytes), np.uint8)
             return WorkerArrays(covered[0], covered, None, None)
+        shared = self._shared.array
         if self.layout == "rows":
             return WorkerArrays(shared[worker], shared, None, None)
         return WorkerArrays(shared[0], shared, None, None, own_marks=False)
