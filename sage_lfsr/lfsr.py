@@ -11,16 +11,14 @@ representation of a field element (:func:`sage_lfsr._sage.element_to_int`).
 """
 from __future__ import annotations
 
+import numbers
 from functools import cached_property
 
 from sage_lfsr import _sage
 
 
 def _field(q):
-    try:
-        q = int(q)
-    except (TypeError, ValueError):
-        raise TypeError(f"the field order must be an integer, not {q!r}") from None
+    q = as_integer(q, "the field order")
     if q < 2 or not _sage.is_prime_power(q):
         raise ValueError(f"the field order q = {q} is not a prime power, so there is no field GF({q})")
     return _sage.GF(q, "z") if q > _prime_of(q) else _sage.GF(q)
@@ -30,18 +28,63 @@ def _prime_of(q):
     return int(_sage.Integer(q).prime_divisors()[0])
 
 
-def _coerce_coefficient(field, value, position):
-    if hasattr(value, "parent") and value.parent() is field:
-        return value
-    if isinstance(value, int) or type(value).__name__ == "Integer":
-        if not 0 <= int(value) < field.order():
-            raise ValueError(f"coefficient c_{position} = {value} is outside GF({field.order()}): "
-                             f"integers stand for field elements 0..{field.order() - 1}")
-        return _sage.int_to_element(field, int(value))
+def as_integer(value, what):
+    r"""
+    ``value`` as a Python ``int`` when it is an integer (Python, Sage or numpy);
+    otherwise a :class:`TypeError` (booleans, floats, rationals and field elements
+    are not integers here, even where they equal one).
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr.lfsr import as_integer
+        sage: as_integer(np.int64(5), "q"), as_integer(Integer(7), "q")
+        (5, 7)
+        sage: as_integer(float(2.5), "the field order")
+        Traceback (most recent call last):
+        ...
+        TypeError: the field order must be an integer, not 2.5
+        sage: as_integer(True, "q")
+        Traceback (most recent call last):
+        ...
+        TypeError: q must be an integer, not True
+    """
+    if isinstance(value, bool) or not (isinstance(value, numbers.Integral) or type(value).__name__ == "Integer"):
+        raise TypeError(f"{what} must be an integer, not {value!r}")
+    return int(value)
+
+
+def _coerce_coefficient(field, value, position, name="coefficient c_"):
+    r"""
+    A field element from ``value``: an element of ``field`` (or of a subfield that
+    coerces into it), an integer read as an integer representation, or text read by
+    :func:`~sage_lfsr.parsing.parse_field_element` (never evaluated).
+    """
+    label = f"{name}{position}"
+    if isinstance(value, str):
+        from sage_lfsr.parsing import ParseError, parse_field_element
+
+        try:
+            return parse_field_element(value, field)
+        except ParseError as error:
+            raise ValueError(f"{label}: {error}") from None
+    parent = getattr(value, "parent", None)
+    if callable(parent) and type(value).__name__ != "Integer":
+        parent = value.parent()
+        if parent is field:
+            return value
+        if getattr(parent, "is_finite", lambda: False)() and parent.is_field() and field.has_coerce_map_from(parent):
+            return field(value)
+        raise ValueError(f"{label} = {value!r} is an element of {parent}, not of GF({field.order()})")
     try:
-        return field(value)
-    except (TypeError, ValueError, ArithmeticError):
-        raise ValueError(f"coefficient c_{position} = {value!r} is not an element of GF({field.order()})") from None
+        integer = as_integer(value, label)
+    except TypeError:
+        raise TypeError(f"{label} = {value!r} is neither an element of GF({field.order()}) nor an integer "
+                        f"standing for one") from None
+    if not 0 <= integer < field.order():
+        raise ValueError(f"{label} = {integer} is outside GF({field.order()}): "
+                         f"integers stand for field elements 0..{field.order() - 1}")
+    return _sage.int_to_element(field, integer)
 
 
 class LFSR:
@@ -81,6 +124,16 @@ class LFSR:
         Traceback (most recent call last):
         ...
         ValueError: an LFSR needs at least one coefficient
+        sage: LFSR([GF(3)(2), 1])
+        Traceback (most recent call last):
+        ...
+        ValueError: coefficient c_0 = 2 is an element of Finite Field of size 3, not of GF(2)
+        sage: LFSR(['__import__("os").system("touch pwned")', 1], q=4)
+        Traceback (most recent call last):
+        ...
+        ValueError: coefficient c_0: cannot read '__import__("os").system("touch pwned")' as an element of GF(4): unexpected character '"' at position 12
+        sage: LFSR(["z + 1", "1"], q=4).coefficients()
+        (z + 1, 1)
     """
 
     def __init__(self, coefficients, q=2):
@@ -96,7 +149,8 @@ class LFSR:
         The register whose characteristic polynomial is ``polynomial`` (made monic).
 
         ``polynomial`` is a Sage polynomial over a finite field, or a string such as
-        ``"x^4 + x + 1"`` read over ``GF(q)`` (in `GF(p^m)` the generator is ``z``).
+        ``"x^4 + x + 1"`` read over ``GF(q)`` (in `GF(p^m)` the generator is ``z``) by
+        :func:`~sage_lfsr.parsing.parse_polynomial`, which never evaluates it.
 
         EXAMPLES::
 
@@ -107,16 +161,29 @@ class LFSR:
             x^2 + 1
             sage: LFSR.from_polynomial("x^2 + z*x + 1", q=4).coefficients()
             (1, z)
+
+        TESTS::
+
+            sage: LFSR.from_polynomial("x^(10^9) + 1")
+            Traceback (most recent call last):
+            ...
+            ParseError: cannot read 'x^(10^9) + 1' as a polynomial over GF(2): its degree may reach 1000000000, above the limit of 4096
+            sage: LFSR.from_polynomial(GF(3)['x']([1, 1]), q=2)
+            Traceback (most recent call last):
+            ...
+            ValueError: the polynomial is over GF(3), not GF(2)
         """
         if isinstance(polynomial, str):
+            from sage_lfsr.parsing import parse_polynomial
+
             field = _field(2 if q is None else q)
-            ring = _sage.PolynomialRing(field, "x")
-            try:
-                polynomial = ring(polynomial.replace("**", "^"))
-            except Exception as error:
-                raise ValueError(f"cannot read {polynomial!r} as a polynomial over GF({field.order()}): {error}") from None
+            polynomial = parse_polynomial(polynomial, field)
         else:
+            if not isinstance(polynomial, _sage.Polynomial):
+                raise TypeError(f"expected a polynomial or its text, not {type(polynomial).__name__}")
             field = polynomial.base_ring()
+            if not (field.is_field() and field.is_finite()):
+                raise ValueError(f"the polynomial must be over a finite field GF(q), not over {field}")
             if q is not None and field.order() != q:
                 raise ValueError(f"the polynomial is over GF({field.order()}), not GF({q})")
         if polynomial.degree() < 1:
