@@ -1,8 +1,9 @@
 r"""
 Checkpoints: finished tasks recorded on disk, so an interrupted run resumes.
 
-:func:`~sage_lfsr.mapper.map_cycles` with ``checkpoint=FILE`` calls
-:meth:`Checkpoint.restore` before the run (it creates the file, or reads the
+:func:`~sage_lfsr.planning.plan` with ``checkpoint=FILE`` plans the batch size
+and splitting the file records (:meth:`Checkpoint.planned`);
+:func:`~sage_lfsr.mapper.run` calls :meth:`Checkpoint.restore` before the run (it creates the file, or reads the
 results recorded there) and :meth:`Checkpoint.record` in the calling process
 for every task result that arrives. A rerun with the same file runs only the
 tasks without a recorded result and ends with the identical map.
@@ -68,22 +69,21 @@ def job_header(job) -> dict:
 
         sage: from sage_lfsr import LFSR
         sage: from sage_lfsr.checkpoint import job_header
+        sage: from sage_lfsr.description import describe
         sage: from sage_lfsr.job import Job, make_tasks
-        sage: from sage_lfsr.tables import RegisterTables
-        sage: tables = RegisterTables.from_lfsr(LFSR([1, 1, 0, 0]))
-        sage: header = job_header(Job(tables.key(), tables, make_tasks(16, 8, False, False)))
+        sage: header = job_header(Job(describe(LFSR([1, 1, 0, 0])), make_tasks(16, 8, False, False)))
         sage: header["key"], header["tasks"], header["batch_size"], header["split"]
         ([2, [1, 1, 0, 0]], [['sweep', 0, 8], ['sweep', 8, 16]], 8, False)
     """
-    q, coefficients = job.key
+    q, coefficients = job.register.key
     tasks = [[task.phase, int(task.lo), int(task.hi)] for task in job.tasks]
-    batch_size = max((task.hi - task.lo for task in job.tasks), default=0)
+    batch_size = max((task.hi - task.lo for task in job.tasks), default=0)  # the first task of a phase is whole
     return {
         "format": "sage_lfsr checkpoint",
         "version": FORMAT_VERSION,
         "key": [int(q), [int(c) for c in coefficients]],
         "state_count": int(job.state_count),
-        "batch_size": int(job.choices.get("batch_size", batch_size)),
+        "batch_size": int(batch_size),
         "split": any(task.phase == "segments" for task in job.tasks),
         "dbits": int(job.dbits),
         "tasks": tasks,
@@ -170,8 +170,8 @@ class Checkpoint:
     def planned(self):
         r"""
         ``{"batch_size": ..., "split": ...}`` the recorded run used, or ``None`` when
-        there is no checkpoint file yet: pass them to ``map_cycles`` so a resumed run
-        plans the same tasks (batch sizing is timed, so it can differ between runs).
+        there is no checkpoint file yet: :func:`~sage_lfsr.planning.plan` uses them so a
+        resumed run plans the same tasks (batch sizing is timed, so it can differ between runs).
         """
         if not self.exists():
             return None

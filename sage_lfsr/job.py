@@ -3,13 +3,14 @@ A mapping job cut into tasks, and the execution of one task.
 
 Data flow of a run (every schedule follows it; only step 3 differs)::
 
-    map_cycles(lfsr)                       parent process
-      1. plan: Job(key, tables, tasks, dbits, kernel, registry)
+    plan(register, ...) -> Plan            parent process (Sage: tables, prediction)
+    run(plan)                              parent process, no Sage
+      1. plan.job(): Job(register description, tasks, kernel name, dbits, memory layout)
       2. memory: StateMemory (visited bitmap, depths), shared or per worker
       3. schedule hands tasks to workers -----> worker w: kernel = job.kernel()
                                                  for each task it gets:
                                                      TaskResult = execute(...)
-      4. results -------------------------------<-- cycles, segments, depths, load
+      4. RunRecord <----------------------------<-- cycles, segments, depths, timings
       5. assemble: CycleMap (joins segments, drops duplicate cycles, checks
          that cycle states + transient states = q^d)
 
@@ -22,7 +23,7 @@ A task is a range ``[lo, hi)`` of state indices and a phase:
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -59,40 +60,40 @@ class TaskResult:
 @dataclass(frozen=True)
 class Job:
     r"""
-    Everything a worker needs, as plain data: the register's key
-    ``(q, coefficients)`` (workers rebuild the Sage objects from it), the integer
-    tables (used directly where Sage is absent), and the plan.
+    Everything a worker needs, as plain data: one description of the register
+    (:class:`~sage_lfsr.description.RegisterDescription`), the tasks, and how to
+    run them (kernel name, distinguished bits, registry, memory layout).
     """
 
-    key: tuple
-    tables: object
+    register: object
     tasks: tuple
     kernel_name: str = "fast"
     dbits: int = 0
     registry: str = "shared"
-    rebuild_from_key: bool = True
-    choices: dict = field(default_factory=dict)
+    memory_layout: str = "private"
 
     @property
     def state_count(self) -> int:
-        return self.tables.state_count
+        return self.register.state_count
 
     @property
     def singular(self) -> bool:
-        return self.tables.is_singular
+        return self.register.singular
 
     def kernel(self):
-        r"""The kernel, built in the calling process from the coefficient tuple."""
+        r"""
+        The kernel, built in the calling process: the ``fast`` kernel reads the
+        tables it is given, the ``sage`` kernel rebuilds the register from its key.
+        """
         from sage_lfsr.kernels import make_kernel
 
-        tables = self.tables
-        if self.rebuild_from_key:
-            from sage_lfsr.lfsr import LFSR
-            from sage_lfsr.tables import RegisterTables
+        return make_kernel(self.kernel_name, self.register)
 
-            q, coefficients = self.key
-            tables = RegisterTables.from_lfsr(LFSR(coefficients, q=q))
-        return make_kernel(self.kernel_name, tables)
+    def memory(self, workers: int = 1):
+        r"""The per-state memory of this job for ``workers`` workers, in its planned layout."""
+        from sage_lfsr.memory import StateMemory
+
+        return StateMemory(self.state_count, self.singular, self.memory_layout, workers)
 
 
 def make_tasks(state_count: int, batch_size: int, singular: bool, split: bool) -> tuple:

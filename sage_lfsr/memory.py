@@ -18,7 +18,6 @@ from multiprocessing import resource_tracker, shared_memory
 import numpy as np
 
 from sage_lfsr.kernels.traversal import UNKNOWN_DEPTH
-from sage_lfsr.limits import check_state_space
 
 
 class SharedArray:
@@ -65,38 +64,61 @@ class SharedArray:
 ROWS_UP_TO_BYTES = 1 << 21
 
 
+LAYOUTS = ("private", "rows", "single")
+
+
+def choose_layout(state_count: int, singular: bool, shared: bool) -> str:
+    r"""
+    Where the visited states live: ``"private"`` (each worker its own arrays:
+    singular registers, or no sharing), ``"rows"`` (shared, one row per worker,
+    up to :data:`ROWS_UP_TO_BYTES`) or ``"single"`` (one shared bitmap).
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.memory import choose_layout
+        sage: choose_layout(2**10, False, True), choose_layout(2**30, False, True), choose_layout(2**10, True, True)
+        ('rows', 'single', 'private')
+    """
+    if not shared or singular:
+        return "private"
+    return "rows" if (state_count + 7) // 8 <= ROWS_UP_TO_BYTES else "single"
+
+
+def bytes_needed(state_count: int, singular: bool, layout: str, workers: int) -> int:
+    r"""Bytes of per-state memory a run in ``layout`` holds with ``workers`` copies of private arrays."""
+    bitmap_bytes = (state_count + 7) // 8
+    per_worker = state_count + bitmap_bytes if singular else bitmap_bytes
+    return bitmap_bytes if layout == "single" else workers * per_worker
+
+
 class StateMemory:
     r"""
-    Plan and storage of the per-state memory; :meth:`for_worker` gives the arrays
-    one worker uses.
+    The storage of the per-state memory in a layout chosen by
+    :func:`choose_layout`; :meth:`for_worker` gives the arrays one worker uses.
 
-    With ``shared=True`` an invertible register gets its visited bitmaps in
-    shared memory: up to :data:`ROWS_UP_TO_BYTES` one per worker, rows of one
-    array (each worker writes only its own row and reads all of them), above it
-    one bitmap all workers write. Two workers setting bits of one byte at once
+    In a shared layout an invertible register gets its visited bitmaps in
+    shared memory: ``"rows"`` one per worker, rows of one array (each worker
+    writes only its own row and reads all of them), ``"single"`` one bitmap all
+    workers write. Two workers setting bits of one byte at once
     can lose one of them; that costs redundant work only, never a wrong map
     (see :mod:`~sage_lfsr.kernels.traversal`).
 
     EXAMPLES::
 
         sage: from sage_lfsr.memory import StateMemory
-        sage: memory = StateMemory(2**10, singular=False, shared=True, workers=2)
+        sage: memory = StateMemory(2**10, singular=False, layout="rows", workers=2)
         sage: arrays = memory.for_worker(1)
         sage: arrays.visited.nbytes, arrays.covered.shape, arrays.depths
         (128, (2, 128), None)
         sage: memory.release()
     """
 
-    def __init__(self, state_count: int, singular: bool, shared: bool, workers: int = 1):
+    def __init__(self, state_count: int, singular: bool, layout: str = "private", workers: int = 1):
+        if layout not in LAYOUTS:
+            raise ValueError(f"unknown memory layout {layout!r}: choose one of {', '.join(LAYOUTS)}")
         self.state_count, self.singular = state_count, singular
         self.bitmap_bytes = bitmap_bytes = (state_count + 7) // 8
-        if not shared or singular:
-            self.layout = "private"
-        else:
-            self.layout = "rows" if bitmap_bytes <= ROWS_UP_TO_BYTES else "single"
-        per_worker = state_count + bitmap_bytes if singular else bitmap_bytes
-        needed = bitmap_bytes if self.layout == "single" else workers * per_worker
-        check_state_space(state_count, needed, "hold the visited states of this run")
+        self.layout = "private" if singular else layout
         self._shared = None
         if self.layout != "private":
             self._shared = SharedArray((workers if self.layout == "rows" else 1, bitmap_bytes), np.uint8)

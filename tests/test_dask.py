@@ -134,10 +134,10 @@ def test_a_task_that_raises_ends_the_run_with_a_worker_error(cluster, monkeypatc
     running, client = cluster
     register = REGISTERS["gf2-reducible"]
     # One task of an unknown phase: execute() raises on the worker, after Dask's retries too.
-    import sage_lfsr.mapper as mapper
+    import sage_lfsr.planning as planning
 
-    real_make_tasks = mapper.make_tasks
-    monkeypatch.setattr(mapper, "make_tasks", lambda *args: real_make_tasks(*args) + (
+    real_make_tasks = planning.make_tasks
+    monkeypatch.setattr(planning, "make_tasks", lambda *args: real_make_tasks(*args) + (
         Task(len(real_make_tasks(*args)), "bogus-phase", 0, 8),))
     with pytest.raises(WorkerError, match=r"failed during task \d+:\nValueError: unknown task phase 'bogus-phase'"):
         map_cycles(register, schedule="dask", workers=2, batch_size=64, scheduler_address=running.scheduler_address)

@@ -1,5 +1,5 @@
 r"""
-Tracing kernels, by name.
+Tracing kernels, by name (the interface: :mod:`sage_lfsr.kernels.base`).
 
 - ``"fast"``: compiled (numba) over integer states; needs only numpy and numba.
 - ``"sage"``: the reference, Sage ``vector * matrix`` products; needs Sage.
@@ -9,29 +9,51 @@ same arguments and results (see :mod:`sage_lfsr.kernels.traversal`).
 """
 import importlib
 
-_KERNELS = {"fast": ("sage_lfsr.kernels.fast", "FastKernel"),
-            "sage": ("sage_lfsr.kernels.sage", "SageKernel")}
-
-#: Rough cost of one successor step in seconds, used to size tasks before any
-#: measurement (the schedules refine it from a short calibration run).
-STEP_SECONDS = {"fast": 1e-8, "sage": 3e-5}
+#: ``name -> (module, class)``: a new kernel is one line here.
+KERNELS = {"fast": ("sage_lfsr.kernels.fast", "FastKernel"),
+           "sage": ("sage_lfsr.kernels.sage", "SageKernel")}
 
 
 def available_kernels():
-    return sorted(_KERNELS)
+    return sorted(KERNELS)
 
 
 def check_kernel(name):
-    if name not in _KERNELS:
+    if name not in KERNELS:
         raise ValueError(f"unknown kernel {name!r}: choose one of {', '.join(available_kernels())}")
     return name
 
 
 def register_kernel(name, module, class_name):
     r"""Make the kernel class ``module.class_name`` available as ``name`` (for extensions and tests)."""
-    _KERNELS[name] = (module, class_name)
+    KERNELS[name] = (module, class_name)
 
 
-def make_kernel(name, tables):
-    module, cls = _KERNELS[check_kernel(name)]
-    return getattr(importlib.import_module(module), cls)(tables)
+def kernel_class(name):
+    r"""The :class:`~sage_lfsr.kernels.base.Kernel` subclass registered as ``name``."""
+    from sage_lfsr.kernels.base import Kernel
+
+    module, class_name = KERNELS[check_kernel(name)]
+    cls = getattr(importlib.import_module(module), class_name)
+    if not issubclass(cls, Kernel):
+        raise TypeError(f"kernel {name!r} ({module}.{class_name}) does not implement sage_lfsr.kernels.base.Kernel")
+    return cls
+
+
+def make_kernel(name, register):
+    r"""
+    The kernel ``name`` for ``register`` (a
+    :class:`~sage_lfsr.description.RegisterDescription`, or anything
+    :func:`~sage_lfsr.description.describe` takes).
+
+    EXAMPLES::
+
+        sage: from sage_lfsr import LFSR
+        sage: from sage_lfsr.kernels import make_kernel
+        sage: kernel = make_kernel("fast", LFSR([1, 1, 0, 0]))
+        sage: kernel.name, kernel.successor(1)
+        ('fast', 8)
+    """
+    from sage_lfsr.description import describe
+
+    return kernel_class(name)(describe(register))

@@ -13,6 +13,7 @@ from numba.extending import intrinsic
 from numba.typed import List
 
 from sage_lfsr.kernels import traversal
+from sage_lfsr.kernels.base import Kernel
 
 
 @intrinsic
@@ -84,12 +85,14 @@ def _to_array(pairs, width):
     return array
 
 
-class FastKernel:
+class FastKernel(Kernel):
     name = "fast"
+    step_seconds = 1e-8
+    calibration_sample = (1 << 14, 10)
 
-    def __init__(self, tables):
-        self.tables = tables
-        self._step, self._params = step_function(tables)
+    def __init__(self, register):
+        super().__init__(register)
+        self._step, self._params = step_function(register.tables)
 
     def warm_up(self):
         r"""Compile every traversal for this successor now, so forked workers inherit the code."""

@@ -8,6 +8,7 @@ easy to read: use it to check the fast kernel and to teach.
 import numpy as np
 
 from sage_lfsr.kernels import traversal
+from sage_lfsr.kernels.base import Kernel
 
 
 class _SageSuccessor:
@@ -34,14 +35,14 @@ class _SageSuccessor:
         return index
 
 
-class SageKernel:
+class SageKernel(Kernel):
     name = "sage"
+    step_seconds = 3e-5
+    calibration_sample = (1 << 8, 4)
 
-    def __init__(self, tables):
-        from sage_lfsr.lfsr import LFSR
-
-        q, coefficients = tables.key()
-        self.successor = _SageSuccessor(LFSR(coefficients, q=q))
+    def __init__(self, register):
+        super().__init__(register)
+        self.successor = _SageSuccessor(register.rebuild())  # Sage objects built here, from the key
 
     def sweep_cycles(self, lo, hi, visited, covered, dbits, own_marks=True):
         cycles = []

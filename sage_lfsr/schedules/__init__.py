@@ -8,5 +8,6 @@ Scheduling options, one module each, registered by name:
 - ``hybrid``: static chunks plus stealing (Option 3);
 - ``dask``: the same tasks on a Dask cluster (needs ``dask[distributed]``).
 """
-from sage_lfsr.schedules.base import SCHEDULES, available_schedules, get_schedule, register  # noqa: F401
+from sage_lfsr.schedules.base import (  # noqa: F401
+    SCHEDULES, available_schedules, get_schedule, register, schedule_class)
 from sage_lfsr.schedules import dask_cluster, hybrid, sequential, shared_queue, static, steal  # noqa: F401

@@ -25,10 +25,14 @@ def available_schedules():
     return sorted(SCHEDULES)
 
 
-def get_schedule(name):
+def schedule_class(name):
     if name not in SCHEDULES:
-        raise ValueError(f"unknown schedule {name!r}: choose one of {', '.join(available_schedules() + ['auto'])}")
-    return SCHEDULES[name]()
+        raise ValueError(f"unknown schedule {name!r}: choose one of {', '.join(sorted(available_schedules() + ['auto']))}")
+    return SCHEDULES[name]
+
+
+def get_schedule(name):
+    return schedule_class(name)()
 
 
 @dataclass
@@ -40,6 +44,8 @@ class RunOptions:
     scheduler_address: str | None = None
     #: Called in the calling process with each TaskResult as it arrives (checkpoints).
     on_result: object = None
+    #: The kernel the planner built and warmed (used where tasks run in the calling process).
+    kernel: object = None
 
 
 @dataclass
@@ -48,12 +54,18 @@ class RunRecord:
     waiting_seconds: dict = field(default_factory=dict)
     claims: dict | None = None
     wall_seconds: float = 0.0
+    #: What the schedule measured beyond the task results (e.g. ``dask_start_seconds``).
+    measured: dict = field(default_factory=dict)
 
 
 class Schedule(ABC):
     name: str = ""
     #: One line for listings and plots.
     description: str = ""
+    #: Whether workers may share visited bitmaps (``registry="shared"``).
+    shares_memory: bool = False
+    #: Whether every worker's private memory lives on this machine.
+    runs_workers_here: bool = True
 
     @abstractmethod
     def run(self, job, options: RunOptions) -> RunRecord:

@@ -9,14 +9,15 @@ r"""
     submit(run_task, spec, task) per task --> run_task (a coroutine: the main thread):
       (pure=False, retries)                    the run's (kernel, StateMemory) from a
                                                module-level cache, built on the first
-                                               task from the coefficient tuple
-                                               (job.kernel(), Sage rebuilt there)
+                                               task (job.kernel(): the fast kernel
+                                               reads the tables, the sage kernel
+                                               rebuilds the register from its key)
     wait(FIRST_COMPLETED) <------------------- (worker name, TaskResult)
       on_result, progress; worker name -> index 0..W-1
     client.run(release_run) on every worker: drop the run's cache entries
 
 Each worker process keeps one private :class:`~sage_lfsr.memory.StateMemory`
-(``shared=False``) per run, so its visited bitmap persists across its tasks as
+(layout ``"private"``) per run, so its visited bitmap persists across its tasks as
 with ``registry="manager"``; walks of other workers are not seen, which costs
 only redundant work (:func:`~sage_lfsr.mapper.assemble` drops duplicate
 cycles). When a worker dies, Dask recomputes its tasks on the others (a
@@ -39,7 +40,6 @@ from dataclasses import replace
 
 from sage_lfsr.errors import MappingCancelled, WorkerError
 from sage_lfsr.job import execute
-from sage_lfsr.memory import StateMemory
 from sage_lfsr.schedules.base import RunRecord, Schedule, register
 
 try:
@@ -68,8 +68,7 @@ def _run_state(run_id, job):
             raise MappingCancelled(f"run {run_id} has ended")
         key = (run_id, os.getpid())
         if key not in _RUN_STATE:
-            memory = StateMemory(job.state_count, job.singular, shared=False)
-            _RUN_STATE[key] = (job.kernel(), memory.for_worker(0))
+            _RUN_STATE[key] = (job.kernel(), job.memory().for_worker(0))
         return _RUN_STATE[key]
 
 
@@ -155,16 +154,19 @@ class _ClusterClient:
 class DaskSchedule(Schedule):
     name = "dask"
     description = "tasks on a Dask distributed cluster (a LocalCluster without an address)"
+    runs_workers_here = False
 
     def run(self, job, options):
         if distributed is None:
             raise ImportError("schedule 'dask' needs Dask's distributed package: pip install 'dask[distributed]'")
         started = time.perf_counter()
         with _ClusterClient(options.scheduler_address, options.workers) as client:
-            job.choices["dask_start_seconds"] = time.perf_counter() - started
+            start_seconds = time.perf_counter() - started
             run_id = uuid.uuid4().hex
             try:
-                return self._run(client, run_id, job, options)
+                record = self._run(client, run_id, job, options)
+                record.measured["dask_start_seconds"] = start_seconds
+                return record
             finally:
                 try:
                     client.run(release_run, run_id)
@@ -174,7 +176,7 @@ class DaskSchedule(Schedule):
     def _run(self, client, run_id, job, options):
         names = [str(info.get("name", address)) for address, info in client.scheduler_info()["workers"].items()]
         indices = worker_indices(names, options.workers)
-        spec = client.scatter(replace(job, tasks=(), choices={}), broadcast=True, hash=False)
+        spec = client.scatter(replace(job, tasks=()), broadcast=True, hash=False)
         wall_zero, clock_zero = time.time(), time.perf_counter()
         pending = {client.submit(run_task, run_id, spec, task, wall_zero, pure=False, retries=TASK_RETRIES,
                                  key=f"sage_lfsr-{run_id}-{task.task_id}"): task

@@ -8,7 +8,7 @@ schedules share. A subclass only says where each worker gets its next task
     parent                                   worker w (forked or spawned)
     ------                                   ----------------------------
     Manager: registry, task queues  <------> source = sources[w]
-    shared memory: visited / depths <------> kernel = job.kernel()  (Sage rebuilt here)
+    shared memory: visited / depths <------> kernel = job.kernel()  (sage kernel: Sage rebuilt here)
     results queue  <------------------------ ("result", TaskResult) per task
                    <------------------------ ("done", w, waiting seconds)
                    <------------------------ ("error", w, task id, traceback)
@@ -32,7 +32,6 @@ from multiprocessing.managers import SyncManager
 
 from sage_lfsr.errors import MappingCancelled, WorkerError
 from sage_lfsr.job import execute
-from sage_lfsr.memory import StateMemory
 from sage_lfsr.schedules.base import RunRecord, Schedule
 
 #: Seconds between liveness checks while the parent waits for results.
@@ -108,6 +107,7 @@ def _worker_main(worker, job, memory, source, registry, results, clock_zero, par
 
 
 class ProcessSchedule(Schedule):
+    shares_memory = True
     #: Whether the task sources need a Manager (for its queues).
     uses_manager_queues = False
 
@@ -118,8 +118,7 @@ class ProcessSchedule(Schedule):
     def run(self, job, options):
         context = multiprocessing.get_context(options.start_method)
         workers = options.workers
-        memory = StateMemory(job.state_count, job.singular, shared=job.registry == "shared", workers=workers)
-        job.choices["visited_layout"] = memory.layout
+        memory = job.memory(workers)
         manager = processes = None
         try:
             if self.uses_manager_queues or job.registry == "manager":

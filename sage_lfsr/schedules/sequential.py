@@ -5,7 +5,6 @@ import time
 
 from sage_lfsr.job import execute
 from sage_lfsr.errors import MappingCancelled
-from sage_lfsr.memory import StateMemory
 from sage_lfsr.schedules.base import RunRecord, Schedule, register
 
 
@@ -16,10 +15,9 @@ class Sequential(Schedule):
 
     def run(self, job, options):
         clock_zero = time.perf_counter()
-        kernel = job.kernel()
-        memory = StateMemory(job.state_count, job.singular, shared=False)
-        arrays = memory.for_worker()
-        results, done = [], 0
+        kernel = options.kernel if options.kernel is not None else job.kernel()
+        arrays = job.memory().for_worker()
+        results, done, total = [], 0, sum(task.size for task in job.tasks)
         for task in job.tasks:
             if options.cancel is not None and options.cancel.is_set():
                 raise MappingCancelled("the run was cancelled")
@@ -28,5 +26,5 @@ class Sequential(Schedule):
                 options.on_result(results[-1])
             done += task.size
             if options.progress is not None:
-                options.progress(done, sum(t.size for t in job.tasks))
+                options.progress(done, total)
         return RunRecord(results, {0: 0.0}, None, time.perf_counter() - clock_zero)

@@ -1,0 +1,84 @@
+r"""
+One description of a register, as plain picklable data: what a worker gets.
+
+- ``kind`` -- which family of register (``"lfsr"``), naming how to rebuild it;
+- ``key`` -- its identity in plain integers (``(q, coefficients)`` for an LFSR),
+  recorded in checkpoints;
+- ``tables`` -- the integer tables the ``fast`` kernel reads (no Sage needed).
+
+:meth:`RegisterDescription.rebuild` builds the Sage object again from the key
+(the ``sage`` kernel does so in each worker, the seed's design). Another kind of
+register is one entry in :data:`REBUILDERS` and a ``describe()`` method on its
+class that returns a :class:`RegisterDescription`.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+#: ``kind -> (module, function)``: the function takes the key and returns the Sage register.
+REBUILDERS = {"lfsr": ("sage_lfsr.description", "_rebuild_lfsr")}
+
+
+def _rebuild_lfsr(key):
+    from sage_lfsr.lfsr import LFSR
+
+    q, coefficients = key
+    return LFSR(coefficients, q=q)
+
+
+@dataclass(frozen=True)
+class RegisterDescription:
+    r"""
+    A register as plain data: ``kind``, ``key`` and the kernel ``tables``.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr import LFSR
+        sage: from sage_lfsr.description import describe
+        sage: description = describe(LFSR([1, 1, 0, 0]))
+        sage: description.kind, description.key, description.state_count, description.singular
+        ('lfsr', (2, (1, 1, 0, 0)), 16, False)
+        sage: description.rebuild()
+        LFSR of degree 4 over GF(2) with characteristic polynomial x^4 + x + 1
+    """
+
+    kind: str
+    key: tuple
+    tables: object
+
+    @property
+    def state_count(self) -> int:
+        return self.tables.state_count
+
+    @property
+    def singular(self) -> bool:
+        return self.tables.is_singular
+
+    @property
+    def degree(self) -> int:
+        return self.tables.degree
+
+    def rebuild(self):
+        r"""The Sage register, built again from the key (imports Sage)."""
+        module, function = REBUILDERS[self.kind]
+        return getattr(importlib.import_module(module), function)(self.key)
+
+
+def describe(register) -> RegisterDescription:
+    r"""
+    The :class:`RegisterDescription` of ``register``: an
+    :class:`~sage_lfsr.lfsr.LFSR` (tables built with Sage), prebuilt
+    :class:`~sage_lfsr.tables.RegisterTables` (no Sage), an object with a
+    ``describe()`` method, or a description (returned as it is).
+    """
+    from sage_lfsr.tables import RegisterTables
+
+    if isinstance(register, RegisterDescription):
+        return register
+    if isinstance(register, RegisterTables):
+        return RegisterDescription("lfsr", register.key(), register)
+    if hasattr(register, "describe"):
+        return register.describe()
+    tables = RegisterTables.from_lfsr(register)
+    return RegisterDescription("lfsr", tables.key(), tables)
