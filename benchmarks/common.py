@@ -1,7 +1,6 @@
 r"""Shared pieces of the benchmark scripts: the registers, timing, the machine, the report."""
 import os
 import platform
-import time
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -20,18 +19,6 @@ def machine_description():
         pass
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return f"{cpu}, {cores} cores usable, Python {platform.python_version()}, {platform.system()} {platform.release()}"
-
-
-def best_of(repeats, function):
-    r"""The fastest of ``repeats`` runs of ``function()`` as ``(seconds, result)``: the machines are shared."""
-    best = None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = function()
-        elapsed = time.perf_counter() - start
-        if best is None or elapsed < best[0]:
-            best = (elapsed, result)
-    return best
 
 
 def benchmark_registers(degree):

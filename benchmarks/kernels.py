@@ -4,9 +4,10 @@ Kernel throughput: states mapped per second on one core, fast (numba) and sage
 """
 import random
 
-from common import best_of, machine_description, write_section
+from common import machine_description, write_section
 
 from sage_lfsr import LFSR, map_cycles
+from sage_lfsr.figures import best_of
 from sage_lfsr.theory import random_primitive_polynomial
 
 

@@ -12,6 +12,7 @@ import time
 from common import machine_description, write_section
 
 from sage_lfsr import LFSR, map_cycles, predict_cycles
+from sage_lfsr.figures import run_row
 from sage_lfsr.theory import random_primitive_polynomial
 
 
@@ -38,6 +39,7 @@ def main():
     reference = map_cycles(register)
     sequential_seconds = time.perf_counter() - start
     assert reference.cycles == result.cycles
+    row = run_row(result, seconds, sequential_seconds)
     lines = [f"Machine: {machine_description()}", "",
              f"`map_cycles(register, schedule={arguments.schedule!r}, workers={arguments.workers})` on the primitive "
              f"register {register.characteristic_polynomial()} ({register.state_count:,} states, one cycle of "
@@ -45,10 +47,9 @@ def main():
              "| wall s | sequential s | speedup | million states/s | lambda % | redundant % | tasks | "
              "peak RSS caller GiB | peak RSS largest worker GiB |",
              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-             f"| {seconds:.1f} | {sequential_seconds:.1f} | {sequential_seconds / seconds:.2f} | "
-             f"{register.state_count / seconds / 1e6:.1f} | {result.imbalance:.1f} | "
-             f"{100 * (result.states_traced - result.state_count) / result.state_count:.1f} | "
-             f"{sum(load.tasks for load in result.worker_loads)} | {own:.2f} | {worker:.2f} |", "",
+             f"| {seconds:.1f} | {sequential_seconds:.1f} | {row['speedup']:.2f} | "
+             f"{register.state_count / seconds / 1e6:.1f} | {row['imbalance_percent']:.1f} | "
+             f"{row['redundant_percent']:.1f} | {row['tasks']} | {own:.2f} | {worker:.2f} |", "",
              "The visited bitmap lives in shared memory (2^32 bits = 512 MiB, one bitmap shared by the workers), "
              "counted in the RSS of the processes that touch them. The sequential run (the reference "
              "the result is compared with) ran after the parallel one, in the same process."]

@@ -15,9 +15,10 @@ or with --tables DIR runs from prepared tables on a machine without Sage.
 import argparse
 from pathlib import Path
 
-from common import best_of, machine_description, write_section
+from common import machine_description, write_section
 
 from sage_lfsr import map_cycles
+from sage_lfsr.figures import best_of, run_row
 from sage_lfsr.tables import RegisterTables
 
 SCHEDULES = ("static", "queue", "steal", "hybrid")
@@ -59,7 +60,7 @@ def main():
     lines = [f"Machine: {machine_description()}", "",
              "Wall seconds of `map_cycles` (process start included), speedup over the sequential fast "
              "kernel measured in the same run, lambda = (max busy / mean busy - 1) * 100 %, and redundant "
-             "work = states traced beyond the state count, in % of it. Design `seed`: Manager cycle registry, "
+             "work = states traced beyond the states owned, in % of the state count (`sage_lfsr.figures`). Design `seed`: Manager cycle registry, "
              "whole cycles (the seed's mapper); `package`: shared-memory visited bitmaps, cycles longer than "
              "a task split into segments.", "",
              "| register | states | design | schedule | W | wall s | speedup | lambda % | redundant % | tasks |",
@@ -68,7 +69,7 @@ def main():
     for degree, kind, register in registers(sizes, arguments.tables):
         sequential_seconds, reference = best_of(arguments.repeats, lambda: map_cycles(register))
         lines.append(f"| {kind} | 2^{degree} | - | sequential | 1 | {sequential_seconds:.3f} | 1.00 | 0 | 0 | "
-                     f"{len(reference.worker_loads[0].timeline)} |")
+                     f"{reference.tasks} |")
         print(lines[-1], flush=True)
         for design in arguments.designs.split(","):
             for workers in worker_counts:
@@ -76,10 +77,10 @@ def main():
                     seconds, result = best_of(arguments.repeats, lambda: map_cycles(
                         register, schedule=schedule, workers=workers, **DESIGNS[design]))
                     assert result.cycles == reference.cycles, (kind, degree, design, schedule, workers)
-                    redundant = 100.0 * (result.states_traced - result.state_count) / result.state_count
-                    tasks = sum(load.tasks for load in result.worker_loads)
+                    row = run_row(result, seconds, sequential_seconds)
                     lines.append(f"| {kind} | 2^{degree} | {design} | {schedule} | {workers} | {seconds:.3f} | "
-                                 f"{sequential_seconds / seconds:.2f} | {result.imbalance:.0f} | {redundant:.0f} | {tasks} |")
+                                 f"{row['speedup']:.2f} | {row['imbalance_percent']:.0f} | "
+                                 f"{row['redundant_percent']:.0f} | {row['tasks']} |")
                     print(lines[-1], flush=True)
     write_section(arguments.section, arguments.title, lines)
 

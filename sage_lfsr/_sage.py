@@ -5,15 +5,16 @@ On the modular distributions (passagemath) some defining modules rely on lazy
 imports that ``sage.all__sagemath_modules`` sets up, so that module is loaded
 first when it exists; a full Sage install has it too. Everything else in the
 package imports Sage through this module, so Sage is only loaded where it is
-needed (the compute engine in :mod:`sage_lfsr.engine` runs on numpy alone).
+needed: planning (:mod:`sage_lfsr.planning`) builds the register's tables and
+predicts its cycles with Sage, while running a plan (:mod:`sage_lfsr.mapper`,
+the schedules, the ``fast`` kernel) needs numpy and numba alone.
 """
 try:
     import sage.all__sagemath_modules  # noqa: F401
 except ImportError:  # pragma: no cover - older monolithic Sage
     import sage.all  # noqa: F401
 
-from sage.arith.functions import lcm  # noqa: F401
-from sage.arith.misc import factor, gcd, is_prime_power  # noqa: F401
+from sage.arith.misc import factor, is_prime_power  # noqa: F401
 from sage.crypto.lfsr import lfsr_sequence  # noqa: F401
 from sage.matrix.constructor import matrix  # noqa: F401
 from sage.matrix.special import companion_matrix  # noqa: F401

@@ -46,10 +46,8 @@ import argparse
 import csv
 import io
 import json
-import math
 import os
 import sys
-import time
 import traceback
 
 PROG = "sage-lfsr"
@@ -59,7 +57,8 @@ PROGRESS_DELAY_SECONDS = 1.0
 PROGRESS_REDRAW_SECONDS = 0.1
 BENCH_SCHEDULES = ("sequential", "static", "queue", "steal", "hybrid")
 BENCH_COLUMNS = ("schedule", "workers", "wall_seconds", "run_seconds", "speedup", "imbalance_percent",
-                 "redundant_states", "states_traced", "tasks", "batch_size", "matches_sequential")
+                 "redundant_states", "redundant_percent", "states_traced", "tasks", "batch_size",
+                 "matches_sequential")
 
 
 class UsageError(ValueError):
@@ -210,21 +209,6 @@ def build_register(arguments):
     return LFSR(arguments.coefficients, q=arguments.q)
 
 
-def _check_run_arguments(arguments, schedules):
-    from sage_lfsr.kernels import available_kernels
-    from sage_lfsr.mapper import REGISTRIES, available_schedules
-
-    known = available_schedules()
-    for schedule in schedules:
-        if schedule not in known:
-            hint = ' (it needs: pip install "dask[distributed]")' if schedule == "dask" else ""
-            raise UsageError(f"unknown schedule {schedule!r}{hint}: choose one of {', '.join(known)}")
-    if arguments.kernel not in available_kernels():
-        raise UsageError(f"unknown kernel {arguments.kernel!r}: choose one of {', '.join(available_kernels())}")
-    if arguments.registry not in REGISTRIES:
-        raise UsageError(f"unknown registry {arguments.registry!r}: choose one of {', '.join(REGISTRIES)}")
-
-
 # ---------------------------------------------------------------- output
 
 def register_description(register) -> dict:
@@ -303,26 +287,23 @@ class ProgressBar:
 
 def command_map(arguments):
     r"""``map``: the full map of one register."""
-    from sage_lfsr.checkpoint import Checkpoint
-    from sage_lfsr.mapper import map_cycles
+    from sage_lfsr.mapper import run
+    from sage_lfsr.planning import plan
 
     register = build_register(arguments)
-    _check_run_arguments(arguments, [arguments.schedule])
-    batch_size, split = arguments.batch_size, arguments.split
-    if arguments.checkpoint is not None:
-        planned = Checkpoint(arguments.checkpoint).planned()
-        if planned is not None:  # plan the tasks the recorded run planned (batch sizing is timed)
-            batch_size = planned["batch_size"] if batch_size is None else batch_size
-            split = planned["split"] if split is None else split
+    decided = plan(register, schedule=arguments.schedule, workers=arguments.workers, checkpoint=arguments.checkpoint,
+                   **_run_options(arguments))
     with ProgressBar(arguments.quiet) as progress:
-        result = map_cycles(register, schedule=arguments.schedule, workers=arguments.workers,
-                            batch_size=batch_size, kernel=arguments.kernel, registry=arguments.registry,
-                            split=split, progress=progress, scheduler_address=arguments.scheduler_address,
-                            checkpoint=arguments.checkpoint)
+        result = run(decided, progress=progress)
     document = {"register": register_description(register)}
     document.update(result.as_dict())
     _write(_render(document, arguments.format), arguments.output)
     return 0
+
+
+def _run_options(arguments) -> dict:
+    return {"batch_size": arguments.batch_size, "kernel": arguments.kernel, "registry": arguments.registry,
+            "split": arguments.split, "scheduler_address": arguments.scheduler_address}
 
 
 def command_predict(arguments):
@@ -340,30 +321,28 @@ def command_predict(arguments):
 
 def command_bench(arguments):
     r"""``bench``: every (schedule, workers) on one register, to a CSV and two PNG plots."""
-    from sage_lfsr.mapper import map_cycles
+    from sage_lfsr.figures import best_of
+    from sage_lfsr.mapper import run
+    from sage_lfsr.planning import plan
 
     register = build_register(arguments)
     schedules = ["sequential"] + [name.strip() for name in arguments.schedules.split(",")
                                   if name.strip() and name.strip() != "sequential"]
-    _check_run_arguments(arguments, schedules)
     points = [("sequential", 1)] + [(name, workers) for name in schedules[1:] for workers in arguments.workers]
-    common = {"batch_size": arguments.batch_size, "kernel": arguments.kernel, "registry": arguments.registry,
-              "split": arguments.split, "scheduler_address": arguments.scheduler_address}
-    map_cycles(register, schedule="sequential", **common)  # untimed: compiles the kernel, warms caches
+    plans = [plan(register, schedule=schedule, workers=workers, **_run_options(arguments))
+             for schedule, workers in points]  # every argument checked before the first run
+    run(plans[0])  # untimed: warms caches
     rows, reference = [], None
     with ProgressBar(arguments.quiet, unit="runs", total=len(points) * arguments.repeat) as progress:
-        for schedule, workers in points:
-            fastest = None
-            for _ in range(arguments.repeat):
-                started = time.perf_counter()
-                result = map_cycles(register, schedule=schedule, workers=workers, **common)
-                elapsed = time.perf_counter() - started
-                if fastest is None or elapsed < fastest[0]:
-                    fastest = (elapsed, result)
+        for decided in plans:
+            def once(decided=decided):
+                result = run(decided)
                 progress(progress.bar.n + 1, progress.bar.total)
-            elapsed, result = fastest
+                return result
+
+            elapsed, result = best_of(arguments.repeat, once)
             reference = reference or (elapsed, result)
-            rows.append(bench_row(schedule, workers, elapsed, result, reference))
+            rows.append(bench_row(elapsed, result, reference))
     write_bench(rows, arguments.output)
     mismatched = [f"{row['schedule']}/{row['workers']}" for row in rows if not row["matches_sequential"]]
     if mismatched:
@@ -371,25 +350,25 @@ def command_bench(arguments):
     return 0
 
 
-def bench_row(schedule, workers, elapsed, result, reference) -> dict:
-    r"""One CSV row: times, speedup over the sequential ``reference``, imbalance, redundant work."""
+def bench_row(elapsed, result, reference) -> dict:
+    r"""One CSV row: :func:`~sage_lfsr.figures.run_row` over the sequential ``reference``, and agreement with it."""
+    from sage_lfsr.figures import run_row
+
     reference_seconds, reference_map = reference
-    return {
-        "schedule": schedule, "workers": workers, "wall_seconds": round(elapsed, 6),
-        "run_seconds": round(result.wall_seconds, 6),
-        "speedup": round(reference_seconds / elapsed, 4) if elapsed > 0 else math.inf,
-        "imbalance_percent": round(result.imbalance, 2), "redundant_states": result.redundant_states,
-        "states_traced": result.states_traced, "tasks": sum(load.tasks for load in result.worker_loads),
-        "batch_size": result.choices.get("batch_size"),
-        "matches_sequential": result.cycles == reference_map.cycles and result.structure() == reference_map.structure(),
-    }
+    row = run_row(result, elapsed, reference_seconds)
+    row.update({key: round(row[key], digits) for key, digits in
+                (("wall_seconds", 6), ("speedup", 4), ("imbalance_percent", 2), ("redundant_percent", 2))})
+    row["run_seconds"] = round(result.wall_seconds, 6)
+    row["matches_sequential"] = (result.cycles == reference_map.cycles
+                                 and result.structure() == reference_map.structure())
+    return row
 
 
 def write_bench(rows, csv_path):
     r"""Write ``rows`` to ``csv_path`` and the speedup and imbalance plots beside it; return the plot paths."""
     os.makedirs(os.path.dirname(os.path.abspath(csv_path)), exist_ok=True)
     with open(csv_path, "w", newline="", encoding="utf-8") as stream:
-        writer = csv.DictWriter(stream, fieldnames=BENCH_COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(stream, fieldnames=BENCH_COLUMNS, lineterminator="\n", extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
     stem = csv_path[:-4] if csv_path.endswith(".csv") else csv_path

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sage_lfsr.figures import load_imbalance, redundant_percent
+
 
 def _sorted_counts(counts):
     return {int(key): int(value) for key, value in sorted(counts.items()) if value}
@@ -141,21 +143,6 @@ class WorkerLoad:
         }
 
 
-def load_imbalance(busy_seconds) -> float:
-    r"""
-    ``lambda = (max busy / mean busy - 1) * 100`` percent; 0 for one worker or no work.
-
-    EXAMPLES::
-
-        sage: from sage_lfsr.cyclemap import load_imbalance
-        sage: load_imbalance([1, 1]), load_imbalance([3, 1]), load_imbalance([2, 0, 0, 0])
-        (0.0, 50.0, 300.0)
-    """
-    busy = [float(seconds) for seconds in busy_seconds]
-    mean = sum(busy) / len(busy) if busy else 0.0
-    return (max(busy) / mean - 1.0) * 100.0 if mean > 0 else 0.0
-
-
 class CycleList(Sequence):
     r"""
     Every cycle as ``(minimal state, length)``, sorted: a read-only sequence of
@@ -241,6 +228,19 @@ class CycleMap(CycleStructure):
     def redundant_states(self) -> int:
         return sum(load.redundant_states for load in self.worker_loads)
 
+    @property
+    def redundant_percent(self) -> float:
+        r"""Redundant work in percent of the state space (:func:`~sage_lfsr.figures.redundant_percent`)."""
+        return redundant_percent(self.redundant_states, self.state_count)
+
+    @property
+    def tasks(self) -> int:
+        return sum(load.tasks for load in self.worker_loads)
+
+    @property
+    def steals(self) -> int:
+        return sum(load.steals_made for load in self.worker_loads)
+
     def as_dict(self) -> dict:
         result = super().as_dict()
         result.update({
@@ -250,6 +250,7 @@ class CycleMap(CycleStructure):
             "workers": self.workers,
             "wall_seconds": self.wall_seconds,
             "imbalance": self.imbalance,
+            "redundant_percent": self.redundant_percent,
             "choices": dict(self.choices),
             "worker_loads": [load.as_dict() for load in self.worker_loads],
         })

@@ -430,7 +430,8 @@ def timeline_figure(cycle_maps) -> Figure:
 def speedup_rows(cycle_maps, baseline=None) -> list:
     r"""
     One row per run: schedule, workers, wall seconds, speedup over the baseline
-    run, load imbalance lambda (%), states traced and the redundant share.
+    run, load imbalance lambda (%), states traced and redundant work (% of the
+    state space), as :func:`~sage_lfsr.figures.run_row` defines them.
 
     INPUT:
 
@@ -449,6 +450,8 @@ def speedup_rows(cycle_maps, baseline=None) -> list:
         sage: row["schedule"], row["speedup"], row["lambda %"]
         ('sequential', 1.0, 0.0)
     """
+    from sage_lfsr.figures import run_row
+
     maps = list(cycle_maps)
     if not maps:
         return []
@@ -456,16 +459,16 @@ def speedup_rows(cycle_maps, baseline=None) -> list:
         baseline = next((m for m in maps if m.schedule == "sequential"), maps[0])
     rows = []
     for cycle_map in maps:
-        traced = cycle_map.states_traced
+        row = run_row(cycle_map, baseline_seconds=baseline.wall_seconds)
         rows.append({
-            "schedule": cycle_map.schedule,
-            "workers": cycle_map.workers,
-            "wall s": round(cycle_map.wall_seconds, 4),
-            "speedup": round(baseline.wall_seconds / cycle_map.wall_seconds, 2) if cycle_map.wall_seconds > 0 else float("nan"),
-            "lambda %": round(cycle_map.imbalance, 1),
-            "states traced": traced,
-            "redundant %": round(100.0 * cycle_map.redundant_states / traced, 1) if traced else 0.0,
-            "steals": sum(load.steals_made for load in cycle_map.worker_loads),
+            "schedule": row["schedule"],
+            "workers": row["workers"],
+            "wall s": round(row["wall_seconds"], 4),
+            "speedup": round(row["speedup"], 2),
+            "lambda %": round(row["imbalance_percent"], 1),
+            "states traced": row["states_traced"],
+            "redundant %": round(row["redundant_percent"], 1),
+            "steals": row["steals"],
         })
     return rows
 

@@ -12,12 +12,14 @@ Data flow::
 
     widget values --read_register--> LFSR --predict_cycles--> table
                                        |
-                                       +--BackgroundRun(map_cycles, progress, cancel)--> CycleMap
-                                                                                          |
-                               plot.* Figure --figure_png--> ipywidgets.Image  <----------+
+                                       +--plan (main thread: Sage)--> Plan
+                                                                       |
+                                       BackgroundRun(run, progress, cancel)--> CycleMap
+                                                                                  |
+                               plot.* Figure --figure_png--> ipywidgets.Image  <--+
 
 Long mappings run in a background thread; an ``IntProgress`` follows the
-``progress`` callback of :func:`~sage_lfsr.mapper.map_cycles` and a Cancel button
+``progress`` callback of :func:`~sage_lfsr.mapper.run` and a Cancel button
 sets the ``threading.Event`` passed as ``cancel``. Bad input and failed runs are
 shown as a short message in the widget, never as a traceback. Figures are shown
 as PNG ``Image`` widgets built once and updated in place.
@@ -419,22 +421,19 @@ class CycleExplorer(widgets.VBox):
             f"characteristic polynomial factored: <code>{html.escape(str(factored_characteristic_polynomial(register)))}</code>"
             f"<br>order of the polynomial (the period): {order}; {register.state_count} states</p>")
         self.table.value = structure_table_html(self.predicted)
-        # Sage (PARI above all) must stay in the main thread: the thread gets integer tables only.
-        from sage_lfsr.tables import RegisterTables
+        # Sage (PARI above all) must stay in the main thread: plan here, run the plan in the thread.
+        from sage_lfsr.mapper import run
+        from sage_lfsr.planning import plan
 
-        tables = RegisterTables.from_lfsr(register)
         self.successors = (plot.successor_table(register) if register.state_count <= plot.MAX_GRAPH_STATES
                            else None)
-        batch_size = max(1, register.state_count // PROGRESS_STEPS)
-        kernel = self.kernel.value
-        if kernel == "sage" and register.field_order > 2:
+        decided = plan(register, kernel=self.kernel.value, batch_size=max(1, register.state_count // PROGRESS_STEPS))
+        if decided.kernel == "sage" and register.field_order > 2:
             # Sage builds GF(p^m) and GF(p) > 2 with PARI, which is not safe outside the main thread.
             background = False
 
         def work(progress, cancel):
-            from sage_lfsr.mapper import map_cycles
-
-            return map_cycles(tables, kernel=kernel, batch_size=int(batch_size), progress=progress, cancel=cancel)
+            return run(decided, progress=progress, cancel=cancel)
 
         self.runner.start(work, self._show_map, background=background)
 
@@ -601,28 +600,22 @@ class SchedulingBench(widgets.VBox):
         if self.batch_size.value:
             options["batch_size"] = int(self.batch_size.value)
         total = register.state_count * len(schedules)
-        # Sage (PARI above all) must stay in the main thread: predict here, hand the thread integer tables.
-        from sage_lfsr.tables import RegisterTables
-        from sage_lfsr.theory import predict_cycles
+        # Sage (PARI above all) must stay in the main thread: plan here, run the plans in the thread.
+        from sage_lfsr.mapper import run
+        from sage_lfsr.planning import plan
 
-        tables = RegisterTables.from_lfsr(register)
-        longest_cycle = max(predict_cycles(register).cycle_counts)
-
-        def split_for(schedule):
-            if options["split"] is not None or "batch_size" not in options:
-                return options["split"]
-            return (not register.is_singular and schedule != "sequential"
-                    and longest_cycle > options["batch_size"])
+        try:
+            plans = [plan(register, schedule=schedule, **options) for schedule in schedules]
+        except (ValueError, MemoryError) as error:
+            self.message.value = message_html(str(error).splitlines()[0])
+            return
 
         def work(progress, cancel):
-            from sage_lfsr.mapper import map_cycles
-
             runs = []
-            for number, schedule in enumerate(schedules):
+            for number, decided in enumerate(plans):
                 done_before = number * register.state_count
                 report = (lambda done, _, before=done_before: progress(before + done, total))
-                runs.append(map_cycles(tables, schedule=schedule, progress=report, cancel=cancel,
-                                       **dict(options, split=split_for(schedule))))
+                runs.append(run(decided, progress=report, cancel=cancel))
             return runs
 
         self.runner.start(work, self._show_runs, background=background)
