@@ -37,8 +37,10 @@ def element_to_int(element):
         sage: K = GF(9, 'z'); z = K.gen()
         sage: element_to_int(z + 2), element_to_int(K(1)), element_to_int(K(0))
         (5, 1, 0)
+        sage: type(element_to_int(z))
+        <class 'int'>
     """
-    p = element.parent().characteristic()
+    p = int(element.parent().characteristic())  # plain ints: keys and tables pickle without Sage
     value = 0
     for digit in reversed(element.polynomial().list()):
         value = value * p + int(digit)

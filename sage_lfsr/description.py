@@ -14,7 +14,7 @@ class that returns a :class:`RegisterDescription`.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 #: ``kind -> (module, function)``: the function takes the key and returns the Sage register.
 REBUILDERS = {"lfsr": ("sage_lfsr.description", "_rebuild_lfsr")}
@@ -45,7 +45,8 @@ class RegisterDescription:
 
     kind: str
     key: tuple
-    tables: object
+    #: Determined by the key, so left out of comparisons and the repr.
+    tables: object = field(compare=False, repr=False)
 
     @property
     def state_count(self) -> int:
