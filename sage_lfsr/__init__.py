@@ -11,6 +11,15 @@ EXAMPLES::
     {1: 1, 5: 3}
     sage: result.structure() == predict_cycles(register)
     True
+
+In two steps, deciding first (with Sage) and running later (without)::
+
+    sage: from sage_lfsr import plan, run
+    sage: decided = plan(register, schedule="queue", workers=2, batch_size=8)
+    sage: decided.split, decided.reasons["split"]
+    (False, 'the longest cycle (5 states, predicted) is not longer than a task (8 states)')
+    sage: run(decided).cycles == result.cycles
+    True
 """
 import importlib
 
@@ -21,6 +30,7 @@ _HOMES = {
     "WorkerLoad": "sage_lfsr.cyclemap", "LFSR": "sage_lfsr.lfsr",
     "state_index_to_tuple": "sage_lfsr.lfsr", "tuple_to_state_index": "sage_lfsr.lfsr",
     "map_cycles": "sage_lfsr.mapper", "available_schedules": "sage_lfsr.mapper",
+    "plan": "sage_lfsr.planning", "Plan": "sage_lfsr.planning", "run": "sage_lfsr.mapper",
     "predict_cycles": "sage_lfsr.theory",
 }
 
@@ -37,7 +47,7 @@ def __dir__():
 
 __all__ = [
     "LFSR", "CycleMap", "CycleStructure", "WorkerLoad",
-    "map_cycles", "predict_cycles", "available_schedules",
+    "map_cycles", "plan", "run", "Plan", "predict_cycles", "available_schedules",
     "state_index_to_tuple", "tuple_to_state_index",
 ]
 __version__ = "0.1.0"

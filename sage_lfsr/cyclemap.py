@@ -204,8 +204,9 @@ class CycleMap(CycleStructure):
 
     ``cycles`` lists ``(minimal state index, length)`` for every cycle, sorted
     (a :class:`CycleList`).
-    ``choices`` says what the schedule decided (batch size, splitting, and for
-    ``schedule="auto"`` why).
+    ``choices`` says what the plan decided and why (batch size, splitting, memory
+    layout, and for ``schedule="auto"`` the reason; see
+    :meth:`~sage_lfsr.planning.Plan.choices`), and what the run measured.
     """
 
     cycles: CycleList = field(default_factory=CycleList)

@@ -234,6 +234,12 @@ class BackgroundRun:
     def cancel(self):
         self.cancel_event.set()
 
+    def show_error(self, error):
+        r"""Show ``error`` as one line (its type and the first line of its message)."""
+        first_line = str(error).splitlines()[0] if str(error) else ""
+        self.message.value = message_html(f"{type(error).__name__}: {first_line}")
+        self.progress.bar_style = "danger"
+
     def _report(self, done, total):
         self.progress.max = max(1, int(total))
         self.progress.value = int(done)
@@ -246,9 +252,7 @@ class BackgroundRun:
             self.progress.bar_style = "warning"
             return
         except Exception as error:  # shown to the user, never as a traceback
-            first_line = str(error).splitlines()[0] if str(error) else ""
-            self.message.value = message_html(f"{type(error).__name__}: {first_line}")
-            self.progress.bar_style = "danger"
+            self.show_error(error)
             return
         finally:
             self.cancel_button.disabled = True
@@ -606,8 +610,8 @@ class SchedulingBench(widgets.VBox):
 
         try:
             plans = [plan(register, schedule=schedule, **options) for schedule in schedules]
-        except (ValueError, MemoryError) as error:
-            self.message.value = message_html(str(error).splitlines()[0])
+        except (ValueError, MemoryError) as error:  # planning refused: shown as a failed run would be
+            self.runner.show_error(error)
             return
 
         def work(progress, cancel):

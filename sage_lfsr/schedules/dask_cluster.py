@@ -19,7 +19,7 @@ r"""
 Each worker process keeps one private :class:`~sage_lfsr.memory.StateMemory`
 (layout ``"private"``) per run, so its visited bitmap persists across its tasks as
 with ``registry="manager"``; walks of other workers are not seen, which costs
-only redundant work (:func:`~sage_lfsr.mapper.assemble` drops duplicate
+only redundant work (:func:`~sage_lfsr.assembly.assemble` drops duplicate
 cycles). When a worker dies, Dask recomputes its tasks on the others (a
 restarted worker starts with fresh memory); the map is the same.
 
