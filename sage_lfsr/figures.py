@@ -36,8 +36,8 @@ def speedup(baseline_seconds, seconds) -> float:
     EXAMPLES::
 
         sage: from sage_lfsr.figures import speedup
-        sage: speedup(3.0, 1.5), speedup(1.0, 0)
-        (2.0, inf)
+        sage: speedup(3r, 2r), speedup(1r, 0r)
+        (1.5, inf)
     """
     return baseline_seconds / seconds if seconds > 0 else math.inf
 
