@@ -31,7 +31,7 @@ _HOMES = {
     "state_index_to_tuple": "sage_lfsr.lfsr", "tuple_to_state_index": "sage_lfsr.lfsr",
     "map_cycles": "sage_lfsr.mapper", "available_schedules": "sage_lfsr.mapper",
     "plan": "sage_lfsr.planning", "Plan": "sage_lfsr.planning", "run": "sage_lfsr.mapper",
-    "predict_cycles": "sage_lfsr.theory",
+    "predict_cycles": "sage_lfsr.theory", "MatrixRegister": "sage_lfsr.matrix_register",
 }
 
 
@@ -46,7 +46,7 @@ def __dir__():
 
 
 __all__ = [
-    "LFSR", "CycleMap", "CycleStructure", "WorkerLoad",
+    "LFSR", "MatrixRegister", "CycleMap", "CycleStructure", "WorkerLoad",
     "map_cycles", "plan", "run", "Plan", "predict_cycles", "available_schedules",
     "state_index_to_tuple", "tuple_to_state_index",
 ]

@@ -75,13 +75,12 @@ def job_header(job) -> dict:
         sage: header["key"], header["tasks"], header["batch_size"], header["split"]
         ([2, [1, 1, 0, 0]], [['sweep', 0, 8], ['sweep', 8, 16]], 8, False)
     """
-    q, coefficients = job.register.key
     tasks = [[task.phase, int(task.lo), int(task.hi)] for task in job.tasks]
     batch_size = max((task.hi - task.lo for task in job.tasks), default=0)  # the first task of a phase is whole
     return {
         "format": "sage_lfsr checkpoint",
         "version": FORMAT_VERSION,
-        "key": [int(q), [int(c) for c in coefficients]],
+        "key": _plain_key(job.register.key),
         "state_count": int(job.state_count),
         "batch_size": int(batch_size),
         "split": any(task.phase == "segments" for task in job.tasks),
@@ -90,9 +89,18 @@ def job_header(job) -> dict:
     }
 
 
+def _plain_key(key):
+    r"""A register key (nested tuples of integers and names) as JSON lists."""
+    if isinstance(key, (tuple, list)):
+        return [_plain_key(part) for part in key]
+    return key if isinstance(key, str) else int(key)
+
+
 def _describe(header) -> str:
-    q, coefficients = header["key"]
-    return (f"the register over GF({q}) with coefficients {tuple(coefficients)} in {len(header['tasks'])} tasks "
+    key = header["key"]
+    register = (f"the register over GF({key[0]}) with coefficients {tuple(key[1])}" if len(key) == 2
+                else f"the register with key {key}")
+    return (f"{register} in {len(header['tasks'])} tasks "
             f"(batch size {header['batch_size']}, split {'on' if header['split'] else 'off'}, "
             f"distinguished bits {header['dbits']})")
 

@@ -17,14 +17,14 @@ import importlib
 from dataclasses import dataclass, field
 
 #: ``kind -> (module, function)``: the function takes the key and returns the Sage register.
-REBUILDERS = {"lfsr": ("sage_lfsr.description", "_rebuild_lfsr")}
+REBUILDERS = {"lfsr": ("sage_lfsr.description", "_rebuild_lfsr"),
+              "matrix": ("sage_lfsr.matrix_register", "rebuild_matrix_register")}
 
 
 def _rebuild_lfsr(key):
     from sage_lfsr.lfsr import LFSR
 
-    q, coefficients = key
-    return LFSR(coefficients, q=q)
+    return LFSR.from_key(key)
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,19 @@ def describe(register) -> RegisterDescription:
     r"""
     The :class:`RegisterDescription` of ``register``: an
     :class:`~sage_lfsr.lfsr.LFSR` (tables built with Sage), prebuilt
-    :class:`~sage_lfsr.tables.RegisterTables` (no Sage), an object with a
+    :class:`~sage_lfsr.tables.RegisterTables` (no Sage), a square Sage matrix
+    (as a :class:`~sage_lfsr.matrix_register.MatrixRegister`), an object with a
     ``describe()`` method, or a description (returned as it is).
+
+    EXAMPLES::
+
+        sage: from sage_lfsr import LFSR
+        sage: from sage_lfsr.description import describe
+        sage: galois = describe(LFSR([1, 1], q=3, constant=2, form="galois"))
+        sage: galois.key, type(galois.tables).__name__, galois.rebuild().form
+        ((3, (1, 1), 2, 'galois'), 'LinearMapTables', 'galois')
+        sage: describe(matrix(GF(2), [[0, 1], [1, 1]])).kind
+        'matrix'
     """
     from sage_lfsr.tables import RegisterTables
 
@@ -79,7 +90,18 @@ def describe(register) -> RegisterDescription:
         return register
     if isinstance(register, RegisterTables):
         return RegisterDescription("lfsr", register.key(), register)
+    if type(register).__module__.startswith("sage.matrix."):  # no Sage import for anything else
+        from sage_lfsr.matrix_register import MatrixRegister
+
+        register = MatrixRegister(register)
     if hasattr(register, "describe"):
         return register.describe()
+    if not hasattr(register, "state_update_matrix"):
+        raise TypeError("expected an LFSR, a square matrix over GF(q), a MatrixRegister or register tables, "
+                        f"not {type(register).__name__}")
+    if register.form == "galois":
+        from sage_lfsr.linear_tables import LinearMapTables
+
+        return RegisterDescription("lfsr", register.key(), LinearMapTables.from_register(register))
     tables = RegisterTables.from_lfsr(register)
     return RegisterDescription("lfsr", tables.key(), tables)

@@ -8,6 +8,15 @@ state is ``state * M`` for the state-update matrix `M` (the right companion
 matrix of the characteristic polynomial `x^d - \sum_i c_i x^i`), and a state's
 index is `\sum_i \mathrm{int}(x_i) q^i`, `\mathrm{int}` being the integer
 representation of a field element (:func:`sage_lfsr._sage.element_to_int`).
+
+Two variants of hardware registers are covered too. An *affine* register (XNOR
+feedback) adds a constant: `x_{n+d} = \sum_i c_i x_{n+i} + b`, so the next state
+is ``state * M + b'`` with `b' = b e_{d-1}`. The *Galois* form (internal XOR)
+keeps the coefficients in the cells: with state `(a_0, \ldots, a_{d-1})` the next
+state is `a_i' = a_{i-1} + c_i a_{d-1}` (`a_{-1} = 0`), multiplication by `x`
+modulo the characteristic polynomial, whose matrix is the transpose of the
+Fibonacci one; its constant enters the first cell, `b' = b e_0`. This is the
+convention of the ``galois`` package's ``GLFSR``.
 """
 from __future__ import annotations
 
@@ -22,6 +31,19 @@ def _field(q):
     if q < 2 or not _sage.is_prime_power(q):
         raise ValueError(f"the field order q = {q} is not a prime power, so there is no field GF({q})")
     return _sage.GF(q, "z") if q > _prime_of(q) else _sage.GF(q)
+
+
+FORMS = ("fibonacci", "galois")
+
+
+def _check_form(form):
+    if form not in FORMS:
+        raise ValueError(f"unknown form {form!r}: choose 'fibonacci' or 'galois'")
+    return form
+
+
+def _coerce_constant(field, value):
+    return _coerce_coefficient(field, value, "", name="the constant b")
 
 
 def _prime_of(q):
@@ -96,6 +118,9 @@ class LFSR:
     - ``coefficients`` -- `c_0, \ldots, c_{d-1}`: field elements, or integers read
       as integer representations of field elements
     - ``q`` -- the field order, a prime power (default: 2)
+    - ``constant`` -- `b`, added to every feedback term (default: 0, a linear
+      register), read as the coefficients are
+    - ``form`` -- ``"fibonacci"`` (default) or ``"galois"`` (see the module notes)
 
     EXAMPLES::
 
@@ -109,6 +134,15 @@ class LFSR:
         15
         sage: LFSR([1, 2], q=9).field
         Finite Field in z of size 3^2
+
+    An XNOR register, and the Galois form of `x^4 + x + 1`::
+
+        sage: LFSR([1, 1, 0, 0], constant=1)
+        LFSR of degree 4 over GF(2) with characteristic polynomial x^4 + x + 1, constant 1
+        sage: g = LFSR([1, 1, 0, 0], form="galois"); g
+        LFSR of degree 4 over GF(2) with characteristic polynomial x^4 + x + 1, Galois form
+        sage: g.next_state((0, 0, 0, 1))
+        (1, 1, 0, 0)
 
     TESTS::
 
@@ -134,23 +168,34 @@ class LFSR:
         ValueError: coefficient c_0: cannot read '__import__("os").system("touch pwned")' as an element of GF(4): unexpected character '"' at position 12
         sage: LFSR(["z + 1", "1"], q=4).coefficients()
         (z + 1, 1)
+        sage: LFSR([1, 1], constant=2)
+        Traceback (most recent call last):
+        ...
+        ValueError: the constant b = 2 is outside GF(2): integers stand for field elements 0..1
+        sage: LFSR([1, 1], form="internal")
+        Traceback (most recent call last):
+        ...
+        ValueError: unknown form 'internal': choose 'fibonacci' or 'galois'
     """
 
-    def __init__(self, coefficients, q=2):
+    def __init__(self, coefficients, q=2, constant=0, form="fibonacci"):
         self._field = _field(q)
         coefficients = list(coefficients)
         if not coefficients:
             raise ValueError("an LFSR needs at least one coefficient")
         self._coefficients = tuple(_coerce_coefficient(self._field, c, i) for i, c in enumerate(coefficients))
+        self._form = _check_form(form)
+        self._constant = _coerce_constant(self._field, constant)
 
     @classmethod
-    def from_polynomial(cls, polynomial, q=None):
+    def from_polynomial(cls, polynomial, q=None, constant=0, form="fibonacci"):
         r"""
         The register whose characteristic polynomial is ``polynomial`` (made monic).
 
         ``polynomial`` is a Sage polynomial over a finite field, or a string such as
         ``"x^4 + x + 1"`` read over ``GF(q)`` (in `GF(p^m)` the generator is ``z``) by
         :func:`~sage_lfsr.parsing.parse_polynomial`, which never evaluates it.
+        ``constant`` and ``form`` are as for :class:`LFSR`.
 
         EXAMPLES::
 
@@ -172,6 +217,13 @@ class LFSR:
             Traceback (most recent call last):
             ...
             ValueError: the polynomial is over GF(3), not GF(2)
+
+        The Galois form::
+
+            sage: LFSR.from_polynomial("x^3 + x + 1", form="galois").state_update_matrix()
+            [0 1 0]
+            [0 0 1]
+            [1 1 0]
         """
         if isinstance(polynomial, str):
             from sage_lfsr.parsing import parse_polynomial
@@ -190,18 +242,40 @@ class LFSR:
             raise ValueError("the characteristic polynomial must have degree at least 1")
         polynomial = polynomial.monic()
         coefficients = [-c for c in polynomial.list()[:-1]]
-        return cls(coefficients, q=field.order()) if field.order() == _prime_of(field.order()) else cls._over(field, coefficients)
+        if field.order() == _prime_of(field.order()):
+            return cls(coefficients, q=field.order(), constant=constant, form=form)
+        return cls._over(field, coefficients, constant, form)
 
     @classmethod
-    def _over(cls, field, coefficients):
+    def _over(cls, field, coefficients, constant=0, form="fibonacci"):
         register = cls.__new__(cls)
         register._field = field
         register._coefficients = tuple(field(c) for c in coefficients)
+        register._form = _check_form(form)
+        register._constant = _coerce_constant(field, constant)
         return register
 
+    @classmethod
+    def from_key(cls, key):
+        r"""
+        The register with this :meth:`key`.
+
+        EXAMPLES::
+
+            sage: from sage_lfsr import LFSR
+            sage: r = LFSR([1, 2], q=3, constant=1, form="galois")
+            sage: LFSR.from_key(r.key()) == r
+            True
+        """
+        q, coefficients, *variant = key
+        return cls(coefficients, q=q, constant=variant[0] if variant else 0,
+                   form=variant[1] if variant else "fibonacci")
+
     def __repr__(self):
+        variant = (f", constant {self._constant}" if self.is_affine else "") + (
+            ", Galois form" if self._form == "galois" else "")
         return (f"LFSR of degree {self.degree} over GF({self.field_order}) "
-                f"with characteristic polynomial {self.characteristic_polynomial()}")
+                f"with characteristic polynomial {self.characteristic_polynomial()}{variant}")
 
     def __eq__(self, other):
         return isinstance(other, LFSR) and self.key() == other.key()
@@ -230,13 +304,28 @@ class LFSR:
         r"""``True`` when `c_0 = 0`: the update is not invertible and states form trees."""
         return self._coefficients[0] == 0
 
+    @property
+    def constant(self):
+        r"""`b`, added to every feedback term (zero for a linear register)."""
+        return self._constant
+
+    @property
+    def is_affine(self) -> bool:
+        return self._constant != 0
+
+    @property
+    def form(self) -> str:
+        r"""``"fibonacci"`` or ``"galois"``."""
+        return self._form
+
     def coefficients(self) -> tuple:
         return self._coefficients
 
     def key(self) -> tuple:
         r"""
         ``(q, (int(c_0), ..., int(c_{d-1})))``: plain integers that rebuild the register
-        in another process with ``LFSR(coefficients, q)``.
+        in another process with ``LFSR(coefficients, q)``; an affine or Galois register
+        appends ``(int(b), form)`` (rebuild any of them with :meth:`from_key`).
 
         EXAMPLES::
 
@@ -246,8 +335,13 @@ class LFSR:
             (4, (1, 2, 0))
             sage: LFSR(r.key()[1], q=r.key()[0]) == r
             True
+            sage: LFSR([1, 1], constant=1).key()
+            (2, (1, 1), 1, 'fibonacci')
         """
-        return self.field_order, tuple(_sage.element_to_int(c) for c in self._coefficients)
+        key = self.field_order, tuple(_sage.element_to_int(c) for c in self._coefficients)
+        if self.is_affine or self._form != "fibonacci":
+            key += (_sage.element_to_int(self._constant), self._form)
+        return key
 
     def characteristic_polynomial(self):
         r"""`x^d - \sum_i c_i x^i` over the register's field."""
@@ -257,12 +351,15 @@ class LFSR:
     @cached_property
     def _matrix(self):
         matrix = _sage.companion_matrix(self.characteristic_polynomial(), format="right")
+        if self._form == "galois":
+            matrix = matrix.transpose()
         matrix.set_immutable()
         return matrix
 
     def state_update_matrix(self):
         r"""
-        The matrix `M` with ``next_state = state * M``.
+        The matrix `M` with ``next_state = state * M`` (plus :meth:`constant_vector`
+        for an affine register), in the register's form.
 
         EXAMPLES::
 
@@ -276,6 +373,46 @@ class LFSR:
             True
         """
         return self._matrix
+
+    def constant_vector(self):
+        r"""
+        `b'`, added to ``state * M`` at every step: `b` in the cell that takes the
+        feedback (the last for the Fibonacci form, the first for the Galois form).
+
+        EXAMPLES::
+
+            sage: from sage_lfsr import LFSR
+            sage: LFSR([1, 0, 1], q=3, constant=2).constant_vector()
+            (0, 0, 2)
+            sage: LFSR([1, 0, 1], q=3, constant=2, form="galois").constant_vector()
+            (2, 0, 0)
+        """
+        vector = self.vector_space()(0)
+        vector[self.degree - 1 if self._form == "fibonacci" else 0] = self._constant
+        return vector
+
+    def fibonacci_to_galois_matrix(self):
+        r"""
+        The matrix `T` with `M_{galois} = T^{-1} M_{fib} T`: the Galois state that
+        corresponds to the Fibonacci state `s` is `s T`, for the linear and the
+        affine register alike (its rows are the Galois states of the Fibonacci unit
+        states; the impulse `(0, \ldots, 0, 1)` corresponds to `(1, 0, \ldots, 0)`).
+
+        EXAMPLES::
+
+            sage: from sage_lfsr import LFSR
+            sage: fib = LFSR([1, 1, 0, 0], constant=1); gal = LFSR([1, 1, 0, 0], constant=1, form="galois")
+            sage: T = fib.fibonacci_to_galois_matrix()
+            sage: T.inverse() * fib.state_update_matrix() * T == gal.state_update_matrix()
+            True
+            sage: s = fib.state_vector(6)
+            sage: gal.next_state(s * T) == fib.next_state(s) * T
+            True
+        """
+        fibonacci = _sage.companion_matrix(self.characteristic_polynomial(), format="right")
+        impulse = self.vector_space().gen(self.degree - 1)
+        krylov = _sage.matrix(self._field, [impulse * fibonacci ** k for k in range(self.degree)])
+        return krylov.inverse()
 
     def vector_space(self):
         return _sage.VectorSpace(self._field, self.degree)
@@ -295,11 +432,16 @@ class LFSR:
         return tuple_to_state_index([_sage.element_to_int(x) for x in vector], self.field_order)
 
     def next_state(self, state):
-        return self.state_vector(state) * self._matrix
+        image = self.state_vector(state) * self._matrix
+        return image + self.constant_vector() if self.is_affine else image
 
     def sequence(self, fill, length):
         r"""
         The first ``length`` terms from the initial ``fill`` `(x_0, \ldots, x_{d-1})`.
+
+        For the Galois form ``fill`` is a Galois state, and the terms are those of
+        the Fibonacci register in the corresponding state (see
+        :meth:`fibonacci_to_galois_matrix`).
 
         EXAMPLES::
 
@@ -308,9 +450,19 @@ class LFSR:
             sage: r = LFSR([2, 1], q=3); F = r.field
             sage: r.sequence([1, 0], 8) == lfsr_sequence([F(2), F(1)], [F(1), F(0)], 8)
             True
+            sage: LFSR([1, 1], constant=1).sequence([0, 0], 6)
+            [0, 0, 1, 0, 0, 1]
         """
-        fill = list(self.state_vector(fill))
-        return _sage.lfsr_sequence(list(self._coefficients), fill, int(length))
+        fill = self.state_vector(fill)
+        if self._form == "galois":
+            fill = fill * self.fibonacci_to_galois_matrix().inverse()
+        if not self.is_affine:
+            return _sage.lfsr_sequence(list(self._coefficients), list(fill), int(length))
+        terms = list(fill)
+        while len(terms) < length:
+            window = terms[len(terms) - self.degree:]
+            terms.append(sum(c * x for c, x in zip(self._coefficients, window)) + self._constant)
+        return terms[:int(length)]
 
     def period(self, state) -> int:
         r"""
@@ -320,7 +472,7 @@ class LFSR:
         start = self.state_vector(state)
         current, seen = start, {tuple(start): 0}
         for step in range(1, self.state_count + 1):
-            current = current * self._matrix
+            current = self.next_state(current)
             key = tuple(current)
             if current == start:
                 return step

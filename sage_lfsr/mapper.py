@@ -23,7 +23,9 @@ def map_cycles(register, schedule="sequential", workers=None, batch_size=None, k
 
     INPUT:
 
-    - ``register`` -- an :class:`~sage_lfsr.lfsr.LFSR` (or prebuilt
+    - ``register`` -- an :class:`~sage_lfsr.lfsr.LFSR` (linear or affine, either
+      form), a square Sage matrix over `GF(q)` (row-vector states, ``state * M``)
+      or a :class:`~sage_lfsr.matrix_register.MatrixRegister` (or prebuilt
       :class:`~sage_lfsr.tables.RegisterTables`, for machines without Sage)
     - ``schedule`` -- ``"sequential"`` (default), ``"static"``, ``"queue"``,
       ``"steal"``, ``"hybrid"``, ``"dask"`` or ``"auto"``

@@ -38,6 +38,8 @@ from sage_lfsr.schedules import available_schedules as _registered, schedule_cla
 
 REGISTRIES = ("shared", "manager")
 START_METHODS = ("fork", "spawn", "forkserver")
+SPLIT_NEEDS_INVERTIBLE = ("splitting long cycles is implemented for invertible registers only "
+                          "(c_0 != 0; for a matrix, det M != 0)")
 #: Largest degree the depth bytes of singular registers allow.
 MAX_DEGREE = 250
 
@@ -293,6 +295,8 @@ def plan(register, schedule="sequential", workers=None, batch_size=None, kernel=
 
     check_arguments(schedule, workers, batch_size, kernel, registry, start_method, split)
     description = describe(register)
+    if split and description.singular:
+        raise ValueError(SPLIT_NEEDS_INVERTIBLE)
     if description.degree > MAX_DEGREE:
         raise ValueError(f"degree {description.degree} is above the supported {MAX_DEGREE}")
     state_count, singular = description.state_count, description.singular
@@ -344,7 +348,7 @@ def plan(register, schedule="sequential", workers=None, batch_size=None, kernel=
     reasons.setdefault("split", "given")
     split = bool(split)
     if singular and split:
-        raise ValueError("splitting long cycles is implemented for invertible registers (c_0 != 0) only")
+        raise ValueError(SPLIT_NEEDS_INVERTIBLE)
     dbits = distinguished_bits(batch_size) if split else 0
     reasons["dbits"] = f"segments of about 2^{dbits} states" if split else "no splitting"
 

@@ -8,8 +8,8 @@ used on a machine without Sage.
 
 The successor of state index `x = \sum_i x_i q^i` is
 `\lfloor x / q \rfloor + q^{d-1} f(x)` with the feedback
-`f(x) = \sum_i c_i x_i` in `GF(q)`. The digits are read ``chunk_digits`` at a
-time: ``feedback_tables[j][v]`` is the feedback contributed by chunk ``j`` with
+`f(x) = \sum_i c_i x_i + b` in `GF(q)` (`b` the constant of an affine
+register). The digits are read ``chunk_digits`` at a time: ``feedback_tables[j][v]`` is the feedback contributed by chunk ``j`` with
 value ``v``, and ``add_table`` adds two field elements given by their integer
 representations. Over `GF(2)` the feedback is the parity of ``x & taps``.
 """
@@ -38,6 +38,7 @@ class RegisterTables:
     add_table: np.ndarray
     feedback_tables: np.ndarray
     chunk_digits: int
+    constant: int = 0
 
     @property
     def state_count(self) -> int:
@@ -52,7 +53,9 @@ class RegisterTables:
         return sum(1 << i for i, c in enumerate(self.coefficients) if c)
 
     def key(self) -> tuple:
-        return self.field_order, tuple(self.coefficients)
+        r"""The register's key (see :meth:`~sage_lfsr.lfsr.LFSR.key`)."""
+        key = self.field_order, tuple(self.coefficients)
+        return key + (self.constant, "fibonacci") if self.constant else key
 
     @classmethod
     def from_lfsr(cls, lfsr) -> "RegisterTables":
@@ -85,15 +88,17 @@ class RegisterTables:
                                          for element in elements], dtype=np.uint8)
                 table = add_table[table, contribution[(values // q ** offset) % q]]
             feedback_tables[chunk] = table
-        return cls(q, degree, lfsr.key()[1], add_table, feedback_tables, digits)
+        return cls(q, degree, lfsr.key()[1], add_table, feedback_tables, digits, _sage.element_to_int(lfsr.constant))
 
     def save(self, path):
         np.savez(path, field_order=self.field_order, coefficients=np.array(self.coefficients),
-                 add_table=self.add_table, feedback_tables=self.feedback_tables, chunk_digits=self.chunk_digits)
+                 add_table=self.add_table, feedback_tables=self.feedback_tables, chunk_digits=self.chunk_digits,
+                 constant=self.constant)
 
     @classmethod
     def load(cls, path) -> "RegisterTables":
         data = np.load(path)
         coefficients = tuple(int(c) for c in data["coefficients"])
         return cls(int(data["field_order"]), len(coefficients), coefficients, data["add_table"],
-                   data["feedback_tables"], int(data["chunk_digits"]))
+                   data["feedback_tables"], int(data["chunk_digits"]),
+                   int(data["constant"]) if "constant" in data else 0)

@@ -13,6 +13,12 @@ length `A` with `b` cycles of length `B` give `a b \gcd(A, B)` cycles of length
 of their states, `K(h) = \sum_i \min(h, e_i)`, lie `h` steps from zero
 (Elspas 1959; Lidl and Niederreiter, ch. 8).
 
+An affine map `x \mapsto xM + b` is the restriction to `t = 1` of the linear map
+`(x, t) \mapsto (xM + tb, t)` of `GF(q)^{d+1}`; its states with `t = 0` are those of
+`M`, and those with `t = \lambda \neq 0` are scaled copies of those with `t = 1`.
+So the affine structure, tail depths included, is (structure of the extended map
+minus structure of `M`) divided by `q - 1`.
+
 EXAMPLES::
 
     sage: from sage_lfsr import LFSR
@@ -30,6 +36,7 @@ from math import gcd, lcm
 from sage_lfsr import _sage
 from sage_lfsr.cyclemap import CycleStructure
 from sage_lfsr.lfsr import LFSR, _field
+from sage_lfsr.matrix_register import MatrixRegister
 
 
 def _check_polynomial(polynomial):
@@ -48,7 +55,7 @@ def _check_matrix(matrix):
 
 
 def _field_and_degree(lfsr_or_matrix):
-    if isinstance(lfsr_or_matrix, LFSR):
+    if isinstance(lfsr_or_matrix, (LFSR, MatrixRegister)):
         return lfsr_or_matrix.field, lfsr_or_matrix.degree
     if isinstance(lfsr_or_matrix, _sage.Matrix):
         _check_matrix(lfsr_or_matrix)
@@ -231,6 +238,8 @@ def factored_characteristic_polynomial(lfsr_or_matrix):
     _field_and_degree(lfsr_or_matrix)
     if isinstance(lfsr_or_matrix, LFSR):
         return lfsr_or_matrix.characteristic_polynomial().factor()
+    if isinstance(lfsr_or_matrix, MatrixRegister):
+        lfsr_or_matrix = lfsr_or_matrix.state_update_matrix()
     return lfsr_or_matrix.charpoly("x").factor()
 
 
@@ -250,7 +259,10 @@ def elementary_divisors(lfsr_or_matrix) -> list:
     """
     field, _ = _field_and_degree(lfsr_or_matrix)
     if isinstance(lfsr_or_matrix, LFSR):
+        # Either form is a single cyclic block (the Galois matrix is the transpose).
         return sorted(lfsr_or_matrix.characteristic_polynomial().factor())
+    if isinstance(lfsr_or_matrix, MatrixRegister):
+        lfsr_or_matrix = lfsr_or_matrix.state_update_matrix()
     ring = _sage.PolynomialRing(field, "x")
     divisors = []
     for coefficients in lfsr_or_matrix.rational_form(format="invariants"):
@@ -286,13 +298,15 @@ def _tail_depths(q: int, cycle_states: int, nilpotent_sizes: list) -> dict:
 
 def predict_cycles(lfsr_or_matrix) -> CycleStructure:
     r"""
-    The cycle structure of an LFSR, or of the map ``state -> state * M`` for a
-    square matrix ``M`` over `GF(q)`, from the elementary divisors alone.
+    The cycle structure of an LFSR (linear or affine, either form), or of the map
+    ``state -> state * M`` for a square matrix ``M`` over `GF(q)`, from the
+    elementary divisors alone.
 
     INPUT:
 
-    - ``lfsr_or_matrix`` -- an :class:`~sage_lfsr.lfsr.LFSR`, or a square matrix
-      over a finite field
+    - ``lfsr_or_matrix`` -- an :class:`~sage_lfsr.lfsr.LFSR`, a
+      :class:`~sage_lfsr.matrix_register.MatrixRegister`, or a square matrix over
+      a finite field
 
     OUTPUT: a :class:`~sage_lfsr.cyclemap.CycleStructure`
 
@@ -318,6 +332,18 @@ def predict_cycles(lfsr_or_matrix) -> CycleStructure:
         sage: predict_cycles(matrix(GF(3), [[0, 1], [0, 0]]))
         CycleStructure(field_order=3, degree=2, cycle_counts={1: 1}, tail_depths={0: 1, 1: 2, 2: 6})
 
+    An affine register through the extended map: the complemented cycling
+    register of degree 4 (`x_{n+4} = x_n + 1`) has Golomb's 2 cycles of length 8,
+    and the Galois form has the Fibonacci form's structure::
+
+        sage: predict_cycles(LFSR([1, 0, 0, 0], constant=1)).cycle_counts
+        {8: 2}
+        sage: predict_cycles(LFSR([0, 1, 1], q=3, constant=1)).tail_depths
+        {0: 9, 1: 18}
+        sage: r = LFSR([1, 0, 2, 1], q=5, constant=3)
+        sage: predict_cycles(r) == predict_cycles(LFSR([1, 0, 2, 1], q=5, constant=3, form="galois"))
+        True
+
     TESTS::
 
         sage: predict_cycles(matrix(GF(2), [[1, 0, 1], [0, 1, 1]]))
@@ -332,6 +358,8 @@ def predict_cycles(lfsr_or_matrix) -> CycleStructure:
         CycleStructure(field_order=5, degree=0, cycle_counts={1: 1}, tail_depths={0: 1})
     """
     field, degree = _field_and_degree(lfsr_or_matrix)
+    if getattr(lfsr_or_matrix, "is_affine", False):
+        return _affine_cycles(lfsr_or_matrix)
     q, p = int(field.order()), int(field.characteristic())
     cycle_counts = Counter({1: 1})
     nilpotent_sizes = []
@@ -345,3 +373,27 @@ def predict_cycles(lfsr_or_matrix) -> CycleStructure:
     cycle_states = q ** (degree - sum(nilpotent_sizes))
     return CycleStructure(field_order=q, degree=degree, cycle_counts=dict(cycle_counts),
                           tail_depths=_tail_depths(q, cycle_states, nilpotent_sizes))
+
+
+def _affine_cycles(register) -> CycleStructure:
+    r"""The structure of ``state -> state * M + b'`` from the extended linear map (see the module notes)."""
+    matrix, constant = register.state_update_matrix(), register.constant_vector()
+    field, degree = register.field, register.degree
+    rows = [list(row) + [field(0)] for row in matrix.rows()] + [list(constant) + [field(1)]]
+    extended = predict_cycles(_sage.matrix(field, rows))
+    linear = predict_cycles(matrix)
+    q = int(field.order())
+
+    def restricted(extended_counts, linear_counts):
+        counts = {}
+        for key, count in extended_counts.items():
+            share, remainder = divmod(count - linear_counts.get(key, 0), q - 1)
+            if remainder or share < 0:
+                raise ArithmeticError(f"the extended map does not split into scaled copies at {key}")
+            if share:
+                counts[key] = share
+        return counts
+
+    return CycleStructure(field_order=q, degree=degree,
+                          cycle_counts=restricted(extended.cycle_counts, linear.cycle_counts),
+                          tail_depths=restricted(extended.tail_depths, linear.tail_depths))

@@ -4,7 +4,9 @@ compiled by numba, over integer states, with the successor read from
 :class:`~sage_lfsr.tables.RegisterTables`.
 
 Over `GF(2)` the feedback bit is the parity of ``state & taps`` (one ``popcnt``);
-over other fields the digits are read a chunk at a time through lookup tables.
+over other fields the digits are read a chunk at a time through lookup tables;
+both start from the constant of an affine register. Tables of other kinds bring
+their own successor (``tables.compiled_step()``, e.g. :mod:`~sage_lfsr.kernels.linear_steps`).
 """
 import numba
 import numpy as np
@@ -25,15 +27,15 @@ def _popcount(typingctx, value):
 
 @numba.njit(inline="always")
 def binary_step(state, params):
-    taps, top_shift = params
-    feedback = _popcount(np.uint64(state & taps)) & np.uint64(1)
+    taps, top_shift, constant = params
+    feedback = (_popcount(np.uint64(state & taps)) & np.uint64(1)) ^ np.uint64(constant)
     return (state >> 1) | np.int64(feedback << np.uint64(top_shift))
 
 
 @numba.njit(inline="always")
 def general_step(state, params):
-    q, chunk_size, top, add_table, feedback_tables = params
-    feedback, rest = 0, state
+    q, chunk_size, top, add_table, feedback_tables, constant = params
+    feedback, rest = constant, state
     for chunk in range(feedback_tables.shape[0]):
         feedback = add_table[feedback, feedback_tables[chunk, rest % chunk_size]]
         rest //= chunk_size
@@ -69,11 +71,13 @@ _trace_trees = _compile(traversal.trace_trees)
 
 def step_function(tables):
     r"""The compiled successor and its parameters for ``tables``."""
+    if hasattr(tables, "compiled_step"):
+        return tables.compiled_step()
     if tables.field_order == 2:
-        return binary_step, (np.int64(tables.taps), np.int64(tables.degree - 1))
+        return binary_step, (np.int64(tables.taps), np.int64(tables.degree - 1), np.int64(tables.constant))
     q = tables.field_order
-    return general_step, (np.int64(q), np.int64(q ** tables.chunk_digits),
-                          np.int64(q ** (tables.degree - 1)), tables.add_table, tables.feedback_tables)
+    return general_step, (np.int64(q), np.int64(q ** tables.chunk_digits), np.int64(q ** (tables.degree - 1)),
+                          tables.add_table, tables.feedback_tables, np.int64(tables.constant))
 
 
 @numba.njit(cache=True)

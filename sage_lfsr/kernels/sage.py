@@ -12,15 +12,16 @@ from sage_lfsr.kernels.base import Kernel
 
 
 class _SageSuccessor:
-    r"""``index -> vector -> vector * M -> index``, with the field's elements tabulated."""
+    r"""``index -> vector -> vector * M (+ b) -> index``, with the field's elements tabulated."""
 
-    def __init__(self, lfsr):
+    def __init__(self, register):
         from sage_lfsr import _sage
 
-        self.q, self.degree = lfsr.field_order, lfsr.degree
-        self.space = lfsr.vector_space()
-        self.matrix = lfsr.state_update_matrix()
-        self.elements = [_sage.int_to_element(lfsr.field, value) for value in range(self.q)]
+        self.q, self.degree = register.field_order, register.degree
+        self.space = register.vector_space()
+        self.matrix = register.state_update_matrix()
+        self.constant = register.constant_vector() if register.is_affine else None
+        self.elements = [_sage.int_to_element(register.field, value) for value in range(self.q)]
         self.values = {element: value for value, element in enumerate(self.elements)}
 
     def __call__(self, state, params=None):
@@ -29,6 +30,8 @@ class _SageSuccessor:
             state, digit = divmod(state, self.q)
             digits.append(self.elements[digit])
         image = self.space(digits) * self.matrix
+        if self.constant is not None:
+            image += self.constant
         index = 0
         for entry in reversed(list(image)):
             index = index * self.q + self.values[entry]
