@@ -15,7 +15,7 @@ setup(
     extras_require={
         "notebook": ["jupyterlab", "ipykernel", "nbclient"],
         "dask": ["dask[distributed]"],
-        "test": ["pytest", "pytest-timeout", "hypothesis", "psutil", "nbclient", "ipykernel", "playwright"],
+        "test": ["pytest", "pytest-timeout", "hypothesis", "psutil", "nbclient", "ipykernel", "playwright", "galois"],
     },
     entry_points={"console_scripts": ["sage-lfsr=sage_lfsr.__main__:main"]},
 )
