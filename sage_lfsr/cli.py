@@ -139,6 +139,11 @@ def _add_register_arguments(parser):
     which.add_argument("--coefficients", type=parse_coefficients, metavar="c0,c1,...",
                        help="feedback coefficients c_0..c_(d-1): x_(n+d) = sum c_i x_(n+i)")
     which.add_argument("--polynomial", metavar="POLY", help='the characteristic polynomial, e.g. "x^4+x+1"')
+    which.add_argument("--matrix", metavar="ROWS", help='any square matrix, next state = state * M, '
+                                                        'rows split by ";", e.g. "1,0;1,1"')
+    parser.add_argument("--constant", default="0", metavar="B",
+                        help="an affine (XNOR) register: x_(n+d) = sum c_i x_(n+i) + B (default: 0)")
+    parser.add_argument("--form", default="fibonacci", help="fibonacci (default) or galois")
 
 
 def _add_run_arguments(parser):
@@ -201,20 +206,40 @@ def build_register(arguments):
         LFSR of degree 2 over GF(3) with characteristic polynomial x^2 + 2*x + 1
         sage: build_register(build_parser().parse_args(["predict", "--q", "4", "--polynomial", "x^2+z*x+1"]))
         LFSR of degree 2 over GF(4) with characteristic polynomial x^2 + z*x + 1
+        sage: build_register(build_parser().parse_args(["predict", "--coefficients", "1,1", "--constant", "1",
+        ....:                                           "--form", "galois"]))
+        LFSR of degree 2 over GF(2) with characteristic polynomial x^2 + x + 1, constant 1, Galois form
+        sage: build_register(build_parser().parse_args(["map", "--q", "3", "--matrix", "1,1;0,1"]))
+        MatrixRegister of degree 2 over GF(3), invertible
     """
     from sage_lfsr.lfsr import LFSR
 
+    constant = int(arguments.constant) if arguments.constant.isdigit() else arguments.constant
+    if arguments.matrix is not None:
+        from sage_lfsr.matrix_register import MatrixRegister
+
+        if constant != 0 or arguments.form != "fibonacci":
+            raise UsageError("--constant and --form describe an LFSR: give --coefficients or --polynomial")
+        return MatrixRegister.from_text(arguments.matrix, arguments.q)
     if arguments.polynomial is not None:
-        return LFSR.from_polynomial(arguments.polynomial, q=arguments.q)
-    return LFSR(arguments.coefficients, q=arguments.q)
+        return LFSR.from_polynomial(arguments.polynomial, q=arguments.q, constant=constant, form=arguments.form)
+    return LFSR(arguments.coefficients, q=arguments.q, constant=constant, form=arguments.form)
 
 
 # ---------------------------------------------------------------- output
 
 def register_description(register) -> dict:
-    q, coefficients = register.key()
-    return {"q": int(q), "coefficients": [int(c) for c in coefficients],
-            "polynomial": str(register.characteristic_polynomial())}
+    from sage_lfsr.matrix_register import MatrixRegister, matrix_text
+
+    if isinstance(register, MatrixRegister):
+        matrix = register.state_update_matrix()
+        return {"q": register.field_order, "matrix": matrix_text(matrix), "polynomial": str(matrix.charpoly("x"))}
+    q, coefficients, *variant = register.key()
+    description = {"q": int(q), "coefficients": [int(c) for c in coefficients],
+                   "polynomial": str(register.characteristic_polynomial())}
+    if variant:
+        description.update(constant=int(variant[0]), form=variant[1])
+    return description
 
 
 def structure_rows(document):

@@ -19,6 +19,74 @@ from sage_lfsr.lfsr import LFSR, _field
 
 #: The first entry of a matrix register's key, telling it from an LFSR's key.
 MATRIX_KEY_TAG = "matrix"
+#: Most rows (and columns) of a matrix read from text.
+MAX_TEXT_MATRIX_ROWS = 256
+
+
+def parse_matrix(text, field):
+    r"""
+    The square matrix over ``field`` written as rows separated by ``;`` and
+    entries by ``,``; each entry is read by
+    :func:`~sage_lfsr.parsing.parse_field_element` (never evaluated).
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.matrix_register import parse_matrix
+        sage: parse_matrix("1,0; 1,1", GF(2))
+        [1 0]
+        [1 1]
+        sage: parse_matrix("z, 1; 0, z+1", GF(4, 'z'))
+        [    z     1]
+        [    0 z + 1]
+
+    TESTS::
+
+        sage: parse_matrix("1,0,1; 0,1,1", GF(2))
+        Traceback (most recent call last):
+        ...
+        ValueError: the matrix must be square to map states to states, not 2 x 3
+        sage: parse_matrix("1,0; 1", GF(2))
+        Traceback (most recent call last):
+        ...
+        ValueError: row 2 of the matrix has 1 entries, row 1 has 2
+        sage: parse_matrix("1,0; 1,os.system(1)", GF(2))
+        Traceback (most recent call last):
+        ...
+        ValueError: matrix entry (2, 2): cannot read 'os.system(1)' as an element of GF(2): unexpected character '.' at position 3
+    """
+    from sage_lfsr.parsing import ParseError, parse_field_element
+
+    if not isinstance(text, str):
+        raise TypeError(f"expected the matrix as text, not {type(text).__name__}")
+    rows = [row.split(",") for row in text.split(";")]
+    if len(rows) > MAX_TEXT_MATRIX_ROWS:
+        raise ValueError(f"the matrix has {len(rows)} rows, more than {MAX_TEXT_MATRIX_ROWS}")
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) != len(rows[0]):
+            raise ValueError(f"row {number} of the matrix has {len(row)} entries, row 1 has {len(rows[0])}")
+    if len(rows) != len(rows[0]):
+        raise ValueError(f"the matrix must be square to map states to states, not {len(rows)} x {len(rows[0])}")
+    entries = []
+    for i, row in enumerate(rows, start=1):
+        for j, entry in enumerate(row, start=1):
+            try:
+                entries.append(parse_field_element(entry.strip(), field))
+            except ParseError as error:
+                raise ValueError(f"matrix entry ({i}, {j}): {error}") from None
+    return _sage.matrix(field, len(rows), len(rows), entries)
+
+
+def matrix_text(matrix) -> str:
+    r"""
+    The text :func:`parse_matrix` reads back: integer representations.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.matrix_register import matrix_text
+        sage: matrix_text(matrix(GF(4, 'z'), [[GF(4, 'z').gen(), 1], [0, 0]]))
+        '2,1;0,0'
+    """
+    return ";".join(",".join(str(_sage.element_to_int(entry)) for entry in row) for row in matrix.rows())
 
 
 class MatrixRegister:
@@ -80,6 +148,20 @@ class MatrixRegister:
                              f"not by the default {default.modulus()} of GF({ring.order()}, 'z'): "
                              "integer representations would not match")
         self._matrix = _sage.matrix(ring, matrix, immutable=True)
+
+    @classmethod
+    def from_text(cls, text, q):
+        r"""
+        The register of the matrix written as text over `GF(q)` (see :func:`parse_matrix`).
+
+        EXAMPLES::
+
+            sage: from sage_lfsr import MatrixRegister
+            sage: MatrixRegister.from_text("0,1;1,1", 3).state_update_matrix()
+            [0 1]
+            [1 1]
+        """
+        return cls(parse_matrix(text, _field(q)))
 
     @classmethod
     def from_key(cls, key):

@@ -74,7 +74,7 @@ def message_html(text, kind="error") -> str:
 
 
 def read_register(field_order, degree=None, source="coefficients", coefficients="", polynomial="", seed=None,
-                  max_states=EXPLORER_MAX_STATES):
+                  max_states=EXPLORER_MAX_STATES, constant="0", form="fibonacci"):
     r"""
     The register that widget values describe.
 
@@ -89,6 +89,9 @@ def read_register(field_order, degree=None, source="coefficients", coefficients=
       `GF(p^m)` the generator is ``z``)
     - ``seed`` -- the seed of the random draw (``None``: a new draw)
     - ``max_states`` -- the largest state space accepted
+    - ``constant`` -- `b` of an affine (XNOR) register, as text: an integer
+      representation or an expression in ``z`` (default: ``"0"``)
+    - ``form`` -- ``"fibonacci"`` (default) or ``"galois"``
 
     OUTPUT: an :class:`~sage_lfsr.lfsr.LFSR`; bad input raises :class:`InputError`
     with a message meant for the user
@@ -102,6 +105,8 @@ def read_register(field_order, degree=None, source="coefficients", coefficients=
         LFSR of degree 2 over GF(3) with characteristic polynomial x^2 + 1
         sage: read_register(2, 6, source="random primitive", seed=1).degree
         6
+        sage: read_register(4, coefficients="1 2", constant="z + 1", form="galois")
+        LFSR of degree 2 over GF(4) with characteristic polynomial x^2 + z*x + 1, constant z + 1, Galois form
         sage: read_register(6, coefficients="1 1")
         Traceback (most recent call last):
         ...
@@ -121,6 +126,7 @@ def read_register(field_order, degree=None, source="coefficients", coefficients=
     """
     from sage_lfsr.lfsr import LFSR
 
+    variant = {"constant": int(constant) if constant.strip().isdigit() else constant, "form": form}
     try:
         if source == "coefficients":
             words = coefficients.replace(",", " ").split()
@@ -134,11 +140,11 @@ def read_register(field_order, degree=None, source="coefficients", coefficients=
                     raise InputError(f"coefficients are integers separated by spaces or commas, "
                                      f"and {word!r} is not one") from None
             _check_size(int(field_order), len(values), max_states)
-            return LFSR(values, q=field_order)
+            return LFSR(values, q=field_order, **variant)
         if source == "polynomial":
             if not polynomial.strip():
                 raise InputError("type a characteristic polynomial, e.g. x^4 + x + 1")
-            register = LFSR.from_polynomial(polynomial, q=field_order)
+            register = LFSR.from_polynomial(polynomial, q=field_order, **variant)
             _check_size(register.field_order, register.degree, max_states)
             return register
         if source == "random primitive":
@@ -148,7 +154,8 @@ def read_register(field_order, degree=None, source="coefficients", coefficients=
             if degree is None or int(degree) < 1:
                 raise InputError(f"the degree must be a positive integer, not {degree}")
             _check_size(int(field_order), int(degree), max_states)
-            return LFSR.from_polynomial(random_primitive_polynomial(int(field_order), int(degree), seed=seed))
+            return LFSR.from_polynomial(random_primitive_polynomial(int(field_order), int(degree), seed=seed),
+                                        **variant)
         raise InputError(f"unknown source {source!r}: choose one of {', '.join(SOURCES)}")
     except InputError:
         raise
@@ -336,6 +343,8 @@ class CycleExplorer(widgets.VBox):
     - ``polynomial`` -- (default: ``"x^8 + x^6 + x^5 + x^4"``)
     - ``degree``, ``seed`` -- for ``"random primitive"``
     - ``kernel`` -- ``"fast"`` or ``"sage"``
+    - ``constant``, ``form`` -- an affine (XNOR) register's `b` (default: ``"0"``)
+      and ``"fibonacci"`` (default) or ``"galois"``
     - ``background`` -- (default: ``True``) whether runs after the first use a
       thread (the first runs in the caller's thread, so a notebook shows results
       as soon as the cell ends)
@@ -353,10 +362,14 @@ class CycleExplorer(widgets.VBox):
         sage: explorer.field_order.value = 6; explorer.wait()
         sage: "not a prime power" in explorer.message.value
         True
+        sage: explorer = CycleExplorer(coefficients="1 0 0 0", constant="1", form="galois")
+        sage: explorer.enumerated.cycle_counts, explorer.enumerated.structure() == explorer.predicted
+        ({8: 2}, True)
     """
 
     def __init__(self, field_order=2, source="coefficients", coefficients="1 1 0 0 0 0 1 0",
-                 polynomial="x^8 + x^6 + x^5 + x^4", degree=8, seed=1, kernel="fast", background=True):
+                 polynomial="x^8 + x^6 + x^5 + x^4", degree=8, seed=1, kernel="fast", background=True,
+                 constant="0", form="fibonacci"):
         style = {"description_width": "110px"}
         self.field_order = widgets.BoundedIntText(value=field_order, min=0, max=10 ** 6, description="field order q",
                                                   style=style)
@@ -368,6 +381,8 @@ class CycleExplorer(widgets.VBox):
         self.degree = widgets.BoundedIntText(value=degree, min=1, max=64, description="degree", style=style)
         self.seed = widgets.IntText(value=seed, description="seed", style=style)
         self.kernel = widgets.Dropdown(options=["fast", "sage"], value=kernel, description="kernel", style=style)
+        self.constant = widgets.Text(value=constant, description="constant b", continuous_update=False, style=style)
+        self.form = widgets.ToggleButtons(options=["fibonacci", "galois"], value=form, description="form", style=style)
         self.map_button = widgets.Button(description="Map", icon="play", button_style="primary")
         self.message = widgets.HTML()
         self.summary = widgets.HTML()
@@ -380,12 +395,13 @@ class CycleExplorer(widgets.VBox):
         self.register = self.predicted = self.enumerated = self.successors = None
         self.background = background
         inputs = widgets.VBox([self.field_order, self.source, self.coefficients, self.polynomial,
-                               widgets.HBox([self.degree, self.seed]), self.kernel, self.map_button])
+                               widgets.HBox([self.degree, self.seed]), self.constant, self.form, self.kernel,
+                               self.map_button])
         super().__init__([inputs, self.message, self.runner.box, self.summary, self.table, self.lengths_view,
                           self.graph_note, self.graph_view, self.tail_view])
         self._show_source_inputs()
         for control in (self.field_order, self.source, self.coefficients, self.polynomial, self.degree, self.seed,
-                        self.kernel):
+                        self.kernel, self.constant, self.form):
             control.observe(self._on_change, names="value")
         self.map_button.on_click(lambda _: self.update())
         self.update(background=False)
@@ -410,7 +426,8 @@ class CycleExplorer(widgets.VBox):
         self.message.value = ""
         try:
             register = read_register(self.field_order.value, self.degree.value, self.source.value,
-                                     self.coefficients.value, self.polynomial.value, self.seed.value)
+                                     self.coefficients.value, self.polynomial.value, self.seed.value,
+                                     constant=self.constant.value, form=self.form.value)
         except InputError as error:
             self.message.value = message_html(error)
             return
@@ -420,6 +437,8 @@ class CycleExplorer(widgets.VBox):
         self.predicted = predict_cycles(register)
         polynomial = register.characteristic_polynomial()
         order = "undefined (c_0 = 0: singular)" if register.is_singular else polynomial_order(polynomial)
+        if register.is_affine:
+            order = f"{order} for the linear part; with the constant the period is {self.predicted.period}"
         self.summary.value = (
             f"<p>{html.escape(repr(register))}<br>"
             f"characteristic polynomial factored: <code>{html.escape(str(factored_characteristic_polynomial(register)))}</code>"

@@ -226,8 +226,9 @@ def test_identity_and_nilpotent_matrices():
 @pytest.mark.parametrize("make, error, message", [
     (lambda: map_cycles(matrix(GF(2), [[1, 0, 1], [0, 1, 1]])), ValueError, "must be square"),
     (lambda: map_cycles(matrix(QQ, [[1, 1], [0, 1]])), TypeError, "must be over a finite field"),
-    (lambda: LFSR([1, 1], q=3, constant=3), ValueError, "constant b = 3 is not an element of GF(3)"),
-    (lambda: LFSR([1, 1], q=4, constant="z"), TypeError, "not text"),
+    (lambda: LFSR([1, 1], q=3, constant=3), ValueError, "the constant b = 3 is outside GF(3)"),
+    (lambda: LFSR([1, 1], q=3, constant=GF(5)(1)), ValueError, "the constant b = 1 is an element of Finite Field of size 5"),
+    (lambda: LFSR([1, 1], q=4, constant="z^"), ValueError, "the constant b: cannot read 'z^'"),
     (lambda: LFSR([1, 1], form="xor"), ValueError, "unknown form 'xor'"),
     (lambda: LFSR.from_polynomial("x^2 + x + 1", form="internal"), ValueError, "unknown form"),
     (lambda: map_cycles([[1, 0], [0, 1]]), TypeError, "expected an LFSR, a square matrix"),
@@ -235,3 +236,47 @@ def test_identity_and_nilpotent_matrices():
 def test_bad_input_gets_a_clear_error(make, error, message):
     with pytest.raises(error, match=re.escape(message)):
         make()
+
+
+# --- command line
+
+def run_cli(capsys, *argv):
+    from sage_lfsr.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("argv, register", [
+    (["--q", "3", "--matrix", "1,1,0; 0,1,0; 2,0,0"], MatrixRegister(matrix(GF(3), [[1, 1, 0], [0, 1, 0], [2, 0, 0]]))),
+    (["--q", "4", "--coefficients", "1,2,0", "--constant", "z+1", "--form", "galois"],
+     LFSR([1, 2, 0], q=4, constant=3, form="galois")),
+    (["--polynomial", "x^6+x+1", "--constant", "1"], LFSR.from_polynomial("x^6+x+1", constant=1)),
+])
+def test_command_line_maps_and_predicts_every_kind(capsys, argv, register):
+    import json
+
+    predicted = predict_cycles(register)
+    for command in (["map", "--quiet", "--schedule", "queue", "--workers", "2", "--batch-size", "16"], ["predict"]):
+        code, out, err = run_cli(capsys, command[0], *argv, *command[1:])
+        assert code == 0 and err == ""
+        document = json.loads(out)
+        assert document["cycle_counts"] == {str(length): count for length, count in predicted.cycle_counts.items()}
+        assert document["tail_depths"] == {str(depth): count for depth, count in predicted.tail_depths.items()}
+        description = document["register"]
+        if isinstance(register, MatrixRegister):
+            assert MatrixRegister.from_text(description["matrix"], description["q"]) == register
+        else:
+            assert (description["constant"], description["form"]) == register.key()[2:]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--matrix", "1,0,1;0,1,1"], "must be square"),
+    (["--matrix", "1,0;0,1", "--constant", "1"], "--constant and --form describe an LFSR"),
+    (["--q", "3", "--coefficients", "1,1", "--constant", "3"], "the constant b = 3 is outside GF(3)"),
+    (["--coefficients", "1,1", "--form", "xor"], "unknown form 'xor'"),
+])
+def test_command_line_refuses_bad_kinds(capsys, argv, message):
+    code, out, err = run_cli(capsys, "predict", *argv)
+    assert code == 2 and out == "" and message in err
