@@ -221,6 +221,19 @@ def test_identity_and_nilpotent_matrices():
     assert map_cycles(shift).tail_depths == {0: 1, 1: 1, 2: 2, 3: 4}
 
 
+@pytest.mark.timeout(240)
+def test_every_kind_maps_on_dask():
+    distributed = pytest.importorskip("distributed")
+    # One step kind (GF(3) maps), so each Dask worker compiles the traversals once.
+    registers = [LFSR([2, 0, 1, 1, 2], q=3, constant=1, form="galois"), MatrixRegister(random_square(3, 5, True))]
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=":0", worker_dashboard_address=None) as cluster:
+        for register in registers:
+            result = map_cycles(register, schedule="dask", workers=2, batch_size=64,
+                                scheduler_address=cluster.scheduler_address)
+            assert result.structure() == predict_cycles(register), register
+
+
 # --- bad input, refused before any work
 
 @pytest.mark.parametrize("make, error, message", [
@@ -232,6 +245,8 @@ def test_identity_and_nilpotent_matrices():
     (lambda: LFSR([1, 1], form="xor"), ValueError, "unknown form 'xor'"),
     (lambda: LFSR.from_polynomial("x^2 + x + 1", form="internal"), ValueError, "unknown form"),
     (lambda: map_cycles([[1, 0], [0, 1]]), TypeError, "expected an LFSR, a square matrix"),
+    (lambda: map_cycles(matrix(GF(2), [[1, 1], [1, 1]]), schedule="queue", workers=2, split=True), ValueError,
+     "splitting long cycles is implemented for invertible registers only"),
 ])
 def test_bad_input_gets_a_clear_error(make, error, message):
     with pytest.raises(error, match=re.escape(message)):
