@@ -142,3 +142,17 @@ def test_a_task_that_raises_ends_the_run_with_a_worker_error(cluster, monkeypatc
     with pytest.raises(WorkerError, match=r"failed during task \d+:\nValueError: unknown task phase 'bogus-phase'"):
         map_cycles(register, schedule="dask", workers=2, batch_size=64, scheduler_address=running.scheduler_address)
     assert set(client.run(lambda: len(dask_cluster._RUN_STATE)).values()) == {0}
+
+
+def test_affine_galois_and_matrix_registers_map_on_dask(cluster):
+    from sage.all__sagemath_modules import GF, matrix
+
+    from sage_lfsr import MatrixRegister
+
+    running, client = cluster
+    singular = MatrixRegister(matrix(GF(3), [[1, 2, 0, 0, 1], [0, 0, 1, 0, 0], [2, 0, 0, 1, 0],
+                                             [0, 0, 0, 0, 0], [1, 0, 2, 0, 1]]))
+    for register in (LFSR([2, 0, 1, 1, 2], q=3, constant=1, form="galois"), singular):
+        result = map_cycles(register, schedule="dask", workers=2, batch_size=64,
+                            scheduler_address=running.scheduler_address)
+        assert result.structure() == predict_cycles(register), register

@@ -221,19 +221,6 @@ def test_identity_and_nilpotent_matrices():
     assert map_cycles(shift).tail_depths == {0: 1, 1: 1, 2: 2, 3: 4}
 
 
-@pytest.mark.timeout(240)
-def test_every_kind_maps_on_dask():
-    distributed = pytest.importorskip("distributed")
-    # One step kind (GF(3) maps), so each Dask worker compiles the traversals once.
-    registers = [LFSR([2, 0, 1, 1, 2], q=3, constant=1, form="galois"), MatrixRegister(random_square(3, 5, True))]
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=":0", worker_dashboard_address=None) as cluster:
-        for register in registers:
-            result = map_cycles(register, schedule="dask", workers=2, batch_size=64,
-                                scheduler_address=cluster.scheduler_address)
-            assert result.structure() == predict_cycles(register), register
-
-
 # --- bad input, refused before any work
 
 @pytest.mark.parametrize("make, error, message", [
