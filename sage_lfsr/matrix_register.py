@@ -23,6 +23,16 @@ MATRIX_KEY_TAG = "matrix"
 MAX_TEXT_MATRIX_ROWS = 256
 
 
+def check_square_matrix(matrix):
+    r"""Refuse a matrix that is not square or not over a finite field (a one-line error)."""
+    ring = matrix.base_ring()
+    if not (ring.is_field() and ring.is_finite()):
+        raise TypeError(f"the matrix must be over a finite field GF(q), not over {ring}")
+    if not matrix.is_square():
+        raise ValueError(f"the matrix must be square to map states to states, "
+                         f"not {matrix.nrows()} x {matrix.ncols()}")
+
+
 def parse_matrix(text, field):
     r"""
     The square matrix over ``field`` written as rows separated by ``;`` and
@@ -134,12 +144,8 @@ class MatrixRegister:
     def __init__(self, matrix):
         if not isinstance(matrix, _sage.Matrix):
             raise TypeError(f"expected a square Sage matrix over a finite field, not {type(matrix).__name__}")
+        check_square_matrix(matrix)
         ring = matrix.base_ring()
-        if not (ring.is_field() and ring.is_finite()):
-            raise TypeError(f"the matrix must be over a finite field GF(q), not over {ring}")
-        if not matrix.is_square():
-            raise ValueError(f"the matrix must be square to map states to states, "
-                             f"not {matrix.nrows()} x {matrix.ncols()}")
         if matrix.nrows() < 1:
             raise ValueError("the matrix must have at least one row")
         default = _field(ring.order())

@@ -36,7 +36,7 @@ from math import gcd, lcm
 from sage_lfsr import _sage
 from sage_lfsr.cyclemap import CycleStructure
 from sage_lfsr.lfsr import LFSR, _field
-from sage_lfsr.matrix_register import MatrixRegister
+from sage_lfsr.matrix_register import MatrixRegister, check_square_matrix
 
 
 def _check_polynomial(polynomial):
@@ -45,20 +45,11 @@ def _check_polynomial(polynomial):
         raise TypeError(f"expected a polynomial over a finite field, not {polynomial!r}")
 
 
-def _check_matrix(matrix):
-    ring = matrix.base_ring()
-    if not (ring.is_field() and ring.is_finite()):
-        raise TypeError(f"the matrix must be over a finite field GF(q), not over {ring}")
-    if not matrix.is_square():
-        raise ValueError(f"the matrix must be square to map states to states, "
-                         f"not {matrix.nrows()} x {matrix.ncols()}")
-
-
 def _field_and_degree(lfsr_or_matrix):
     if isinstance(lfsr_or_matrix, (LFSR, MatrixRegister)):
         return lfsr_or_matrix.field, lfsr_or_matrix.degree
     if isinstance(lfsr_or_matrix, _sage.Matrix):
-        _check_matrix(lfsr_or_matrix)
+        check_square_matrix(lfsr_or_matrix)
         return lfsr_or_matrix.base_ring(), lfsr_or_matrix.nrows()
     raise TypeError(f"expected an LFSR or a square matrix over a finite field, not {type(lfsr_or_matrix).__name__}")
 
