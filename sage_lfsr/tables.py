@@ -9,7 +9,8 @@ used on a machine without Sage.
 The successor of state index `x = \sum_i x_i q^i` is
 `\lfloor x / q \rfloor + q^{d-1} f(x)` with the feedback
 `f(x) = \sum_i c_i x_i + b` in `GF(q)` (`b` the constant of an affine
-register). The digits are read ``chunk_digits`` at a time: ``feedback_tables[j][v]`` is the feedback contributed by chunk ``j`` with
+register). The digits are read ``chunk_digits`` at a time:
+``feedback_tables[j][v]`` is the feedback contributed by chunk ``j`` with
 value ``v``, and ``add_table`` adds two field elements given by their integer
 representations. Over `GF(2)` the feedback is the parity of ``x & taps``.
 """
