@@ -12,6 +12,10 @@ of `x` is the sum over chunks of its digits of the image of each chunk, so
 - odd characteristic: the image's `d` digits packed ``digit_bits`` bits apart,
   added digit by digit through ``add_table``.
 
+A Galois-form register in characteristic 2 takes a shortcut
+(``galois_shift``): its image is the state shifted up one cell, XOR the image
+of the top cell, ``images[0][a_{d-1}]``.
+
 A Fibonacci-form LFSR (affine or not) keeps the shift tables of
 :class:`~sage_lfsr.tables.RegisterTables`; :func:`~sage_lfsr.description.describe`
 chooses.
@@ -37,6 +41,7 @@ class LinearMapTables:
     constant: int
     add_table: np.ndarray
     digit_bits: int
+    galois_shift: bool = False
 
     @property
     def state_count(self) -> int:
@@ -67,10 +72,14 @@ class LinearMapTables:
             sage: from sage_lfsr import LFSR
             sage: from sage_lfsr.linear_tables import LinearMapTables
             sage: t = LinearMapTables.from_register(LFSR([1, 1, 0, 0], constant=1, form="galois"))
-            sage: t.images.shape, t.constant, t.binary
-            ((1, 16), 1, True)
-            sage: int(t.images[0, 8])  # the top cell feeds back into c: x^4 = x + 1
+            sage: t.galois_shift, t.images.shape, t.constant
+            (True, (1, 2), 1)
+            sage: int(t.images[0, 1])  # the top cell feeds back into c: x^4 = x + 1
             3
+            sage: from sage_lfsr import MatrixRegister
+            sage: m = LinearMapTables.from_register(MatrixRegister(matrix(GF(3), [[1, 1, 0], [0, 1, 0], [2, 0, 0]])))
+            sage: m.images.shape, m.digit_bits, hex(m.images[0, 1])  # row 0 = (1, 1, 0), packed 2 bits a digit
+            ((1, 27), 2, '0x5')
         """
         from sage_lfsr import _sage
 
@@ -80,8 +89,11 @@ class LinearMapTables:
         digits = 1
         while digits < degree and q ** (digits + 1) <= MAP_CHUNK_ENTRIES:
             digits += 1
-        chunk_count = -(-degree // digits)
         binary = q & (q - 1) == 0
+        galois_shift = binary and getattr(register, "form", None) == "galois"
+        if galois_shift:
+            digits = 1
+        chunk_count = -(-degree // digits)
         add_table = np.array([[_sage.element_to_int(a + b) for b in elements] for a in elements], dtype=np.int64)
         digit_bits = 0 if binary else int(q - 1).bit_length()
         if degree * digit_bits > 63:
@@ -103,6 +115,10 @@ class LinearMapTables:
                 total |= int(add_table[(first >> shift) & mask, (second >> shift) & mask]) << shift
             return total
 
+        if galois_shift:  # only the top cell's image: the other cells shift
+            images = np.array([[encode(element * matrix.row(degree - 1)) for element in elements]], dtype=np.int64)
+            return cls(q, degree, register.key(), bool(register.is_singular), 1, images,
+                       encode(register.constant_vector()), add_table, 0, True)
         images = np.zeros((chunk_count, q ** digits), dtype=np.int64)
         for chunk in range(chunk_count):
             positions = range(chunk * digits, min(degree, (chunk + 1) * digits))

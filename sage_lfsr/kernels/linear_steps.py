@@ -5,6 +5,8 @@ square matrix). Each is one module-level function whose parameters are arrays,
 so numba compiles it once per kind, never per register.
 
 - :func:`xor_map_step` -- characteristic 2: XOR of one image per chunk of bits.
+- :func:`galois_xor_step` -- a Galois-form register in characteristic 2: the
+  state shifted up one cell, XOR the image of the top cell.
 - :func:`digit_map_step` -- odd characteristic: the images' digits, packed
   ``digit_bits`` apart, added one by one through the field's addition table,
   then read back as a state index.
@@ -21,6 +23,12 @@ def xor_map_step(state, params):
         image ^= images[chunk, rest & chunk_mask]
         rest >>= chunk_bits
     return image
+
+
+@numba.njit(inline="always")
+def galois_xor_step(state, params):
+    cell_bits, state_mask, top_shift, top_images, constant = params
+    return ((state << cell_bits) & state_mask) ^ top_images[0, state >> top_shift] ^ constant
 
 
 @numba.njit(inline="always")
@@ -45,6 +53,10 @@ def digit_map_step(state, params):
 def step_function(tables):
     r"""The compiled successor and its parameters for :class:`~sage_lfsr.linear_tables.LinearMapTables`."""
     q = tables.field_order
+    if tables.galois_shift:
+        cell_bits = q.bit_length() - 1
+        return galois_xor_step, (np.int64(cell_bits), np.int64((1 << (cell_bits * tables.degree)) - 1),
+                                 np.int64(cell_bits * (tables.degree - 1)), tables.images, np.int64(tables.constant))
     if tables.binary:
         bits = (q.bit_length() - 1) * tables.chunk_digits
         return xor_map_step, (np.int64(bits), np.int64((1 << bits) - 1), tables.images, np.int64(tables.constant))
