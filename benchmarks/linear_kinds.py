@@ -7,10 +7,11 @@ docs/benchmarks/linear-kinds.md.
 import os
 import random
 
-from common import best_of, machine_description, write_section
+from common import machine_description, write_section
 
 from sage_lfsr import LFSR, MatrixRegister, map_cycles
 from sage_lfsr._sage import int_to_element, matrix
+from sage_lfsr.figures import best_of
 from sage_lfsr.theory import random_primitive_polynomial
 
 
