@@ -37,6 +37,7 @@ import zlib
 
 import numpy as np
 
+from sage_lfsr.files import write_atomically
 from sage_lfsr.job import TaskResult
 
 MAGIC = b"SAGE_LFSR_CHECKPOINT\n"
@@ -168,6 +169,8 @@ class Checkpoint:
 
     def __init__(self, path):
         self.path = os.fspath(path)
+        if not self.path:
+            raise ValueError("the checkpoint file name is empty")
 
     def __repr__(self):
         return f"Checkpoint({self.path!r})"
@@ -267,14 +270,7 @@ class Checkpoint:
                                      f"and split {'on' if header['split'] else 'off'} to resume it")
 
     def _create(self, header):
-        directory = os.path.dirname(os.path.abspath(self.path))
-        temporary = os.path.join(directory, f".{os.path.basename(self.path)}.{os.getpid()}.tmp")
-        with open(temporary, "wb") as stream:
-            stream.write(MAGIC + _frame(json.dumps(header).encode("utf-8")))
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, self.path)
-        _sync_directory(directory)
+        write_atomically(self.path, MAGIC + _frame(json.dumps(header).encode("utf-8")), sync=True)
 
     def record(self, result: TaskResult):
         r"""Append ``result`` durably (one write, flushed and ``fsync``-ed)."""
@@ -283,15 +279,3 @@ class Checkpoint:
             stream.flush()
             os.fsync(stream.fileno())
 
-
-def _sync_directory(directory):
-    try:
-        descriptor = os.open(directory, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory descriptors
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(descriptor)

@@ -10,7 +10,10 @@ Subcommands:
 
 Exit codes: 0 done, 1 failure (a worker error, a damaged checkpoint, an
 interrupted run), 2 bad arguments (a one-line message, no traceback; ``--traceback``
-shows it). A progress bar goes to standard error for runs longer than a second
+shows it), 128 + the signal's number after SIGTERM or SIGHUP (one line; workers,
+Manager and shared memory are cleaned up as after Ctrl-C). ``--output`` is checked
+before the run and written to a temporary file that replaces it whole, so a failed
+write never leaves a truncated file. A progress bar goes to standard error for runs longer than a second
 unless ``--quiet``.
 
 EXAMPLES::
@@ -47,7 +50,9 @@ import csv
 import io
 import json
 import os
+import signal
 import sys
+import threading
 import traceback
 
 PROG = "sage-lfsr"
@@ -63,6 +68,31 @@ BENCH_COLUMNS = ("schedule", "workers", "wall_seconds", "run_seconds", "speedup"
 
 class UsageError(ValueError):
     r"""A bad argument: reported in one line, exit code 2."""
+
+
+class Terminated(Exception):
+    r"""SIGTERM or SIGHUP arrived: the run stops (workers, Manager and shared memory cleaned up)."""
+
+    def __init__(self, signum):
+        self.signum = signum
+        super().__init__(f"terminated by {signal.Signals(signum).name}")
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated(signum)
+
+
+def _handle_termination():
+    r"""
+    Turn SIGTERM and SIGHUP into :class:`Terminated`, so a run ends as after Ctrl-C:
+    cleaned up, one line, a non-zero exit. Sage (cysignals) is loaded first, since
+    loading it installs handlers that would make SIGHUP a silent exit 0.
+    """
+    import sage_lfsr._sage  # noqa: F401
+
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, _raise_terminated)
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -277,13 +307,28 @@ def _render(document, output_format):
     return buffer.getvalue()
 
 
+def _check_paths(arguments):
+    r"""Before any work: the files the command will write can be written."""
+    from sage_lfsr.files import check_writable
+
+    if getattr(arguments, "output", None) is not None:
+        check_writable(arguments.output)
+    if getattr(arguments, "checkpoint", None) is not None:
+        check_writable(arguments.checkpoint, "checkpoint file")
+
+
 def _write(text, path):
+    from sage_lfsr.files import write_atomically
+
     if path is None:
         sys.stdout.write(text)
         sys.stdout.flush()
-    else:
-        with open(path, "w", encoding="utf-8") as stream:
-            stream.write(text)
+        return
+    try:
+        write_atomically(path, text)
+    except OSError as error:
+        raise OSError(error.errno, f"cannot write {path}: {error.strerror} (the previous file, if any, "
+                                   "is left as it was)") from None
 
 
 class ProgressBar:
@@ -315,6 +360,7 @@ def command_map(arguments):
     from sage_lfsr.mapper import run
     from sage_lfsr.planning import plan
 
+    _check_paths(arguments)
     register = build_register(arguments)
     decided = plan(register, schedule=arguments.schedule, workers=arguments.workers, checkpoint=arguments.checkpoint,
                    **_run_options(arguments))
@@ -335,6 +381,7 @@ def command_predict(arguments):
     r"""``predict``: the cycle structure from theory."""
     from sage_lfsr.theory import predict_cycles
 
+    _check_paths(arguments)
     register = build_register(arguments)
     structure = predict_cycles(register)
     document = {"register": register_description(register)}
@@ -350,6 +397,8 @@ def command_bench(arguments):
     from sage_lfsr.mapper import run
     from sage_lfsr.planning import plan
 
+    os.makedirs(os.path.dirname(os.path.abspath(arguments.output)), exist_ok=True)
+    _check_paths(arguments)
     register = build_register(arguments)
     schedules = ["sequential"] + [name.strip() for name in arguments.schedules.split(",")
                                   if name.strip() and name.strip() != "sequential"]
@@ -392,10 +441,11 @@ def bench_row(elapsed, result, reference) -> dict:
 def write_bench(rows, csv_path):
     r"""Write ``rows`` to ``csv_path`` and the speedup and imbalance plots beside it; return the plot paths."""
     os.makedirs(os.path.dirname(os.path.abspath(csv_path)), exist_ok=True)
-    with open(csv_path, "w", newline="", encoding="utf-8") as stream:
-        writer = csv.DictWriter(stream, fieldnames=BENCH_COLUMNS, lineterminator="\n", extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=BENCH_COLUMNS, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    _write(buffer.getvalue(), csv_path)
     stem = csv_path[:-4] if csv_path.endswith(".csv") else csv_path
     paths = []
     for column, label, suffix in (("speedup", "speedup over sequential", "speedup"),
@@ -446,16 +496,19 @@ def main(argv=None) -> int:
     from sage_lfsr.checkpoint import CheckpointCorrupted
 
     arguments = None
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGHUP)}
     try:
         arguments = build_parser().parse_args(argv)
+        _handle_termination()
         return arguments.run(arguments)
     except SystemExit as exit_request:  # --help
         return exit_request.code if isinstance(exit_request.code, int) else 0
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Terminated) as stop:
         resume = getattr(arguments, "checkpoint", None)
         hint = f": rerun with --checkpoint {resume} to resume" if resume else ""
-        print(f"{PROG}: interrupted{hint}", file=sys.stderr)
-        return 1
+        what = "interrupted" if isinstance(stop, KeyboardInterrupt) else str(stop)
+        print(f"{PROG}: {what}{hint}", file=sys.stderr)
+        return 128 + stop.signum if isinstance(stop, Terminated) else 1
     except Exception as error:
         if getattr(arguments, "traceback", False):
             traceback.print_exc()
@@ -464,3 +517,8 @@ def main(argv=None) -> int:
         kind = "error" if bad_input else f"failed ({type(error).__name__})"
         print(f"{PROG}: {kind}: {_first_line(error)}", file=sys.stderr)
         return 2 if bad_input else 1
+    finally:
+        if threading.current_thread() is threading.main_thread():
+            for signum, handler in previous.items():
+                if handler is not None:
+                    signal.signal(signum, handler)

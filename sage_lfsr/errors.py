@@ -2,12 +2,17 @@ r"""Errors a run can end with."""
 
 
 class WorkerError(RuntimeError):
-    r"""A worker raised: the message names the worker and the task and holds its traceback."""
+    r"""
+    A worker raised or died: the message names the worker (or the Manager), the
+    task and holds its traceback, or its exit code and signal.
+    """
 
-    def __init__(self, worker, task_id, details):
+    def __init__(self, worker, task_id, details, where=None):
         self.worker, self.task_id, self.details = worker, task_id, details
-        where = f"task {task_id}" if task_id is not None else "start-up"
-        super().__init__(f"worker {worker} failed during {where}:\n{details}")
+        if where is None:
+            where = f"during task {task_id}" if task_id is not None else "during start-up"
+        who = worker if isinstance(worker, str) else f"worker {worker}"
+        super().__init__(f"{who} failed {where}:\n{details}")
 
 
 class MappingCancelled(RuntimeError):

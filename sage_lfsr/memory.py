@@ -10,14 +10,72 @@ its own and only the Manager's cycle registry is shared. Depths (singular
 registers) are always kept per worker: a worker numbering a tail could read a
 cycle state as "unknown" just before another worker marks it as on the cycle,
 and sharing them safely would need whole cycles published atomically.
+
+Shared segments are named ``sage_lfsr_<owner pid>_<random>``. The owner unlinks
+a segment's name as soon as every worker has mapped it (:meth:`StateMemory.unlink_names`),
+so nothing is left in ``/dev/shm`` however the run ends; a segment whose owner
+died before that is removed by the next run (:func:`sweep_stale_segments`).
+Before allocating, the free space of ``/dev/shm`` is checked (a tmpfs too small
+for the bitmap would fail later with SIGBUS): where it is too small, each worker
+keeps its own bitmap in private memory instead.
 """
 from __future__ import annotations
 
-from multiprocessing import resource_tracker, shared_memory
+import os
+import secrets
+from multiprocessing import shared_memory
 
 import numpy as np
 
 from sage_lfsr.kernels.traversal import UNKNOWN_DEPTH
+from sage_lfsr.limits import available_memory_bytes, format_bytes
+
+#: Name prefix of this package's shared-memory segments (then the owner's pid).
+SEGMENT_PREFIX = "sage_lfsr_"
+#: Where POSIX shared memory lives on Linux.
+SHM_DIRECTORY = "/dev/shm"
+
+
+def sweep_stale_segments(directory=SHM_DIRECTORY) -> list:
+    r"""
+    Remove this package's segments whose owner process is dead; return their names.
+
+    EXAMPLES::
+
+        sage: import os, tempfile
+        sage: from sage_lfsr.memory import sweep_stale_segments
+        sage: directory = tempfile.mkdtemp()
+        sage: for name in ("sage_lfsr_999999999_ab", f"sage_lfsr_{os.getpid()}_cd", "other_1_ef"):
+        ....:     open(os.path.join(directory, name), "w").close()
+        sage: sweep_stale_segments(directory), sorted(os.listdir(directory))[0]
+        (['sage_lfsr_999999999_ab'], 'other_1_ef')
+    """
+    from sage_lfsr.schedules.lifetime import pid_alive
+
+    removed = []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return removed
+    for name in names:
+        owner = name[len(SEGMENT_PREFIX):].split("_")[0]
+        if not name.startswith(SEGMENT_PREFIX) or not owner.isdigit() or pid_alive(int(owner)):
+            continue
+        try:
+            os.unlink(os.path.join(directory, name))
+            removed.append(name)
+        except OSError:
+            pass
+    return removed
+
+
+def shared_memory_free_bytes(directory=SHM_DIRECTORY):
+    r"""Bytes free for shared memory, or ``None`` where that cannot be told."""
+    try:
+        stats = os.statvfs(directory)
+    except (OSError, AttributeError):
+        return None
+    return stats.f_bavail * stats.f_frsize
 
 
 class SharedArray:
@@ -29,8 +87,9 @@ class SharedArray:
     def __init__(self, shape, dtype, fill=0):
         self.shape, self.dtype = shape, np.dtype(dtype)
         size = max(1, int(np.prod(shape)) * self.dtype.itemsize)
-        self._memory = shared_memory.SharedMemory(create=True, size=size)
-        self._owner = True
+        name = f"{SEGMENT_PREFIX}{os.getpid()}_{secrets.token_hex(6)}"
+        self._memory = shared_memory.SharedMemory(name=name, create=True, size=size)
+        self._owner, self._linked = True, True
         self.array = np.ndarray(shape, self.dtype, buffer=self._memory.buf)
         if fill:
             self.array.fill(fill)
@@ -40,20 +99,29 @@ class SharedArray:
 
     def __setstate__(self, state):
         self.shape, self.dtype = state["shape"], np.dtype(state["dtype"])
+        # Spawned and forkserver children share the creator's resource tracker, so the
+        # registration this attach makes (Python < 3.13) is the creator's own: it is not
+        # unregistered here, which would make the creator's unlink print a traceback.
         self._memory = shared_memory.SharedMemory(name=state["name"])
-        # The creating process owns the segment; keep this process's tracker from unlinking it.
-        resource_tracker.unregister(self._memory._name, "shared_memory")
-        self._owner = False
+        self._owner, self._linked = False, False
         self.array = np.ndarray(self.shape, self.dtype, buffer=self._memory.buf)
+
+    def unlink_name(self):
+        r"""Remove the segment's name (the owner, once every process has mapped it); the memory stays."""
+        if self._owner and self._linked:
+            self._linked = False
+            try:
+                self._memory.unlink()
+            except FileNotFoundError:
+                pass
 
     def release(self):
         self.array = None
         try:
             self._memory.close()
-            if self._owner:
-                self._memory.unlink()
-        except (FileNotFoundError, BufferError):
+        except BufferError:
             pass
+        self.unlink_name()
 
 
 #: Largest bitmap (bytes) kept as one row per worker. A worker's own row of up to
@@ -119,6 +187,11 @@ class StateMemory:
         self.state_count, self.singular = state_count, singular
         self.bitmap_bytes = bitmap_bytes = (state_count + 7) // 8
         self.layout = "private" if singular else layout
+        #: Why the layout differs from the planned one (``/dev/shm`` too small), or ``None``.
+        self.layout_reason = None
+        if self.layout != "private":
+            sweep_stale_segments()
+            self._check_shared_memory_space(workers)
         self._shared = None
         if self.layout != "private":
             self._shared = SharedArray((workers if self.layout == "rows" else 1, bitmap_bytes), np.uint8)
@@ -134,6 +207,24 @@ class StateMemory:
         if self.layout == "rows":
             return WorkerArrays(shared[worker], shared, None, None)
         return WorkerArrays(shared[0], shared, None, None, own_marks=False)
+
+    def _check_shared_memory_space(self, workers):
+        shared_bytes = self.bitmap_bytes * (workers if self.layout == "rows" else 1)
+        free = shared_memory_free_bytes()
+        if free is None or shared_bytes <= free:
+            return
+        shortage = f"{SHM_DIRECTORY} has {format_bytes(free)} free but the shared bitmap needs {format_bytes(shared_bytes)}"
+        private_bytes = bytes_needed(self.state_count, self.singular, "private", workers)
+        if private_bytes > 0.8 * available_memory_bytes():
+            raise MemoryError(f"{shortage}, and {workers} private bitmaps ({format_bytes(private_bytes)}) do not "
+                              f"fit in memory either: enlarge {SHM_DIRECTORY} (mount -o remount,size=...) "
+                              "or use fewer workers")
+        self.layout, self.layout_reason = "private", f"{shortage}: each worker keeps its own bitmap"
+
+    def unlink_names(self):
+        r"""Remove the names of the shared segments once every worker has mapped them."""
+        if self._shared is not None:
+            self._shared.unlink_name()
 
     def release(self):
         if self._shared is not None:

@@ -14,10 +14,17 @@ schedules share. A subclass only says where each worker gets its next task
                    <------------------------ ("error", w, task id, traceback)
 
 The parent waits on the results queue with a short timeout and checks after
-each wait that every worker that has not said "done" is still alive, so a
-crashed worker ends the run with an error instead of a hang. On an error,
-cancellation or Ctrl-C every worker is terminated (then killed), the Manager
-shut down and the shared memory released before the exception propagates.
+each wait that every worker that has not said "done", and the Manager, are
+still alive, so a crashed worker or Manager ends the run within a fraction of
+a second with an error naming its exit code or signal and the task it was
+running, instead of a hang. On an error, cancellation or Ctrl-C every worker
+is terminated (then killed), the Manager shut down and the shared memory
+released before the exception propagates.
+
+Nothing outlives the caller: workers and the Manager die with the process that
+started them (:mod:`~sage_lfsr.schedules.lifetime`), and the names of the
+shared-memory segments are removed as soon as every worker has mapped them
+(forked workers at once; spawned ones after each has said "attached").
 """
 from __future__ import annotations
 
@@ -32,6 +39,7 @@ from multiprocessing.managers import SyncManager
 
 from sage_lfsr.errors import MappingCancelled, WorkerError
 from sage_lfsr.job import execute
+from sage_lfsr.schedules import lifetime
 from sage_lfsr.schedules.base import RunRecord, Schedule
 
 #: Seconds between liveness checks while the parent waits for results.
@@ -72,19 +80,31 @@ class RunManager(SyncManager):
 RunManager.register("CycleRegistry", CycleRegistry)
 
 
-def _ignore_interrupts():
+#: Value of a worker's slot in ``current_tasks`` while it runs no task.
+NO_TASK = -1
+
+
+def _child_setup(expected_parent=None):
+    r"""
+    First thing in a worker or the Manager: die with the starter, leave Ctrl-C to the
+    caller, and end quietly on SIGTERM (a fork inherits the caller's handlers).
+    """
+    lifetime.watch_parent(expected_parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
 
 
-def _worker_main(worker, job, memory, source, registry, results, clock_zero, parent_pid):
-    _ignore_interrupts()
+def _worker_main(worker, job, memory, source, registry, results, clock_zero, caller_pid, current_tasks):
+    _child_setup(caller_pid)
     task_id = None
     waiting = 0.0
     try:
+        results.put(("attached", worker))
         kernel = job.kernel()
         arrays = memory.for_worker(worker)
         while True:
-            if os.getppid() != parent_pid:
+            if lifetime.parent_gone():
                 return
             asked = time.perf_counter()
             item = source.next_task(worker)
@@ -92,7 +112,7 @@ def _worker_main(worker, job, memory, source, registry, results, clock_zero, par
             if item is None:
                 break
             task, stolen_from = item
-            task_id = task.task_id
+            task_id = current_tasks[worker] = task.task_id
             result = execute(kernel, arrays, task, worker, job.dbits, clock_zero)
             result.stolen_from = stolen_from
             if registry is not None and len(result.cycles):
@@ -100,7 +120,7 @@ def _worker_main(worker, job, memory, source, registry, results, clock_zero, par
                 if task.phase == "sweep":
                     result.states_owned = claimed
             results.put(("result", result))
-            task_id = None
+            task_id, current_tasks[worker] = None, NO_TASK
         results.put(("done", worker, waiting))
     except BaseException:
         results.put(("error", worker, task_id, traceback.format_exc()))
@@ -119,23 +139,34 @@ class ProcessSchedule(Schedule):
         context = multiprocessing.get_context(options.start_method)
         workers = options.workers
         memory = job.memory(workers)
+        measured = {}
+        if memory.layout != job.memory_layout:
+            measured.update(visited_layout=memory.layout, visited_layout_reason=memory.layout_reason)
         manager = processes = None
+        # The fork server, not the caller, starts forkserver children.
+        expected_parent = None if options.start_method == "forkserver" else os.getpid()
         try:
             if self.uses_manager_queues or job.registry == "manager":
-                manager = RunManager(ctx=context)
-                manager.start(_ignore_interrupts)
+                starting = RunManager(ctx=context)
+                starting.start(_child_setup, (expected_parent,))
+                manager = starting
             registry = manager.CycleRegistry() if job.registry == "manager" else None
             sources = self.task_sources(list(job.tasks), workers, manager)
             results = context.Queue()
+            current_tasks = context.RawArray("q", [NO_TASK] * workers)
             clock_zero = time.perf_counter()
             processes = [context.Process(target=_worker_main, name=f"sage_lfsr-worker-{worker}",
                                          args=(worker, job, memory, sources[worker], registry, results,
-                                               clock_zero, os.getpid()), daemon=True)
+                                               clock_zero, expected_parent, current_tasks), daemon=True)
                          for worker in range(workers)]
             for process in processes:
                 process.start()
-            record = self._collect(job, processes, results, options)
+            if options.start_method == "fork":
+                memory.unlink_names()  # forked workers inherit the mapping
+            watched = _Watched(processes, manager, current_tasks, memory)
+            record = self._collect(job, watched, results, options)
             record.wall_seconds = time.perf_counter() - clock_zero
+            record.measured.update(measured)
             if registry is not None:
                 record.claims = registry.owners()
             return record
@@ -145,21 +176,25 @@ class ProcessSchedule(Schedule):
                 manager.shutdown()
             memory.release()
 
-    def _collect(self, job, processes, results, options):
-        collected, waiting = [], {}
+    def _collect(self, job, watched, results, options):
+        collected, waiting, attached = [], {}, set()
         sizes = {task.task_id: task.size for task in job.tasks}
         total = sum(sizes.values())
         done_states = 0
-        while len(waiting) < len(processes):
+        while len(waiting) < len(watched.processes):
             if options.cancel is not None and options.cancel.is_set():
                 raise MappingCancelled("the run was cancelled")
             try:
                 message = results.get(timeout=POLL_SECONDS)
             except queue_module.Empty:
-                _check_alive(processes, waiting)
+                watched.check_alive(waiting)
                 continue
             kind = message[0]
-            if kind == "result":
+            if kind == "attached":
+                attached.add(message[1])
+                if len(attached) == len(watched.processes):
+                    watched.memory.unlink_names()
+            elif kind == "result":
                 collected.append(message[1])
                 if options.on_result is not None:
                     options.on_result(message[1])
@@ -174,11 +209,25 @@ class ProcessSchedule(Schedule):
         return RunRecord(collected, waiting)
 
 
-def _check_alive(processes, finished):
-    for worker, process in enumerate(processes):
-        if worker not in finished and process.exitcode is not None:
-            raise WorkerError(worker, None, f"the worker process exited with code {process.exitcode} "
-                                            "before finishing its tasks")
+class _Watched:
+    r"""What the parent watches during a run: the workers, the Manager, the task each worker is on."""
+
+    def __init__(self, processes, manager, current_tasks, memory):
+        self.processes, self.manager, self.current_tasks, self.memory = processes, manager, current_tasks, memory
+
+    def check_alive(self, finished):
+        for worker, process in enumerate(self.processes):
+            if worker not in finished and process.exitcode is not None:
+                task_id = self.current_tasks[worker]
+                task_id, where = (None, "before or between tasks") if task_id == NO_TASK else (task_id, None)
+                raise WorkerError(worker, task_id, f"the worker process (pid {process.pid}) "
+                                                   f"{lifetime.describe_exit(process.exitcode)} "
+                                                   "before finishing its tasks", where)
+        manager_process = getattr(self.manager, "_process", None)
+        if manager_process is not None and manager_process.exitcode is not None:
+            raise WorkerError("the Manager process", None,
+                              f"pid {manager_process.pid} {lifetime.describe_exit(manager_process.exitcode)}: "
+                              "the task queues and the cycle registry are gone", "during the run")
 
 
 def _stop(processes):

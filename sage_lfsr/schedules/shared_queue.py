@@ -3,9 +3,9 @@ r"""
 followed by one poison pill (``None``) per worker; workers take the next task
 as soon as they are free.
 """
-import multiprocessing
 import queue as queue_module
 
+from sage_lfsr.schedules import lifetime
 from sage_lfsr.schedules.base import register
 from sage_lfsr.schedules.processes import ProcessSchedule
 
@@ -22,8 +22,7 @@ class SharedQueue:
             try:
                 task = self.task_queue.get(timeout=GET_TIMEOUT_SECONDS)
             except queue_module.Empty:
-                parent = multiprocessing.parent_process()
-                if parent is not None and not parent.is_alive():
+                if lifetime.parent_gone():
                     return None  # the run is gone: stop instead of waiting for ever
                 continue
             return None if task is None else (task, None)
