@@ -33,7 +33,7 @@ import numpy as np
 from sage_lfsr import memory
 from sage_lfsr.job import Job, make_tasks
 from sage_lfsr.kernels import check_kernel, make_kernel
-from sage_lfsr.limits import check_state_space
+from sage_lfsr.limits import check_state_space, check_workers
 from sage_lfsr.schedules import available_schedules as _registered, schedule_class
 
 REGISTRIES = ("shared", "manager")
@@ -353,6 +353,8 @@ def plan(register, schedule="sequential", workers=None, batch_size=None, kernel=
     reasons["dbits"] = f"segments of about 2^{dbits} states" if split else "no splitting"
 
     runner = schedule_class(schedule)
+    if schedule != "sequential" and runner.runs_workers_here:
+        check_workers(workers, default_workers(), memory.bytes_needed(state_count, singular, "private", 1))
     layout = memory.choose_layout(state_count, singular, runner.shares_memory and registry == "shared")
     reasons["memory_layout"] = {"private": "each worker its own arrays", "rows": "shared, one row per worker",
                                 "single": "shared, one bitmap for all workers"}[layout]

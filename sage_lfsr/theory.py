@@ -36,6 +36,7 @@ from math import gcd, lcm
 from sage_lfsr import _sage
 from sage_lfsr.cyclemap import CycleStructure
 from sage_lfsr.lfsr import LFSR, _field
+from sage_lfsr.limits import check_predictable
 from sage_lfsr.matrix_register import MatrixRegister, check_square_matrix
 
 
@@ -352,6 +353,7 @@ def predict_cycles(lfsr_or_matrix) -> CycleStructure:
     if getattr(lfsr_or_matrix, "is_affine", False):
         return _affine_cycles(lfsr_or_matrix)
     q, p = int(field.order()), int(field.characteristic())
+    check_predictable(q, degree)
     cycle_counts = Counter({1: 1})
     nilpotent_sizes = []
     for g, exponent in elementary_divisors(lfsr_or_matrix):

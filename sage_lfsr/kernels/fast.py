@@ -43,6 +43,24 @@ def general_step(state, params):
 
 
 @numba.njit(inline="always")
+def digitwise_step(state, params):
+    r"""``general_step`` for q > 256: field elements added digit-wise in base p (no q x q table)."""
+    q, chunk_size, top, p, feedback_tables, constant = params
+    feedback, rest = constant, state
+    for chunk in range(feedback_tables.shape[0]):
+        a, b = feedback, np.int64(feedback_tables[chunk, rest % chunk_size])
+        if p == 2:
+            feedback = a ^ b
+        else:
+            feedback, place = np.int64(0), np.int64(1)
+            while place < q:
+                feedback += (a % p + b % p) % p * place
+                a, b, place = a // p, b // p, place * p
+        rest //= chunk_size
+    return state // q + top * feedback
+
+
+@numba.njit(inline="always")
 def is_distinguished(state, dbits):
     if dbits == 0:
         return False
@@ -76,8 +94,10 @@ def step_function(tables):
     if tables.field_order == 2:
         return binary_step, (np.int64(tables.taps), np.int64(tables.degree - 1), np.int64(tables.constant))
     q = tables.field_order
-    return general_step, (np.int64(q), np.int64(q ** tables.chunk_digits), np.int64(q ** (tables.degree - 1)),
-                          tables.add_table, tables.feedback_tables, np.int64(tables.constant))
+    sizes = (np.int64(q), np.int64(q ** tables.chunk_digits), np.int64(q ** (tables.degree - 1)))
+    if tables.add_modulus:
+        return digitwise_step, sizes + (np.int64(tables.add_modulus), tables.feedback_tables, np.int64(tables.constant))
+    return general_step, sizes + (tables.add_table, tables.feedback_tables, np.int64(tables.constant))
 
 
 @numba.njit(cache=True)
