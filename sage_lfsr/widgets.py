@@ -38,6 +38,7 @@ EXAMPLES::
 from __future__ import annotations
 
 import html
+import math
 import threading
 import time
 
@@ -71,6 +72,20 @@ def message_html(text, kind="error") -> str:
     """
     colour, prefix = {"error": ("#b00020", "<b>Error:</b> "), "note": ("#555555", ""), "ok": ("#1b5e20", "")}[kind]
     return f'<p class="sage-lfsr-{kind}" style="color:{colour}">{prefix}{html.escape(str(text))}</p>'
+
+
+def error_text(error) -> str:
+    r"""
+    One line for the output area: the error's type and the first line of its message.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.widgets import error_text
+        sage: error_text(MemoryError("too big\nmore"))
+        'MemoryError: too big'
+    """
+    first_line = str(error).splitlines()[0] if str(error).strip() else ""
+    return f"{type(error).__name__}: {first_line}" if first_line else type(error).__name__
 
 
 def read_register(field_order, degree=None, source="coefficients", coefficients="", polynomial="", seed=None,
@@ -123,6 +138,17 @@ def read_register(field_order, degree=None, source="coefficients", coefficients=
         Traceback (most recent call last):
         ...
         InputError: 1073741824 states are more than this view maps (at most 1048576)
+
+    The package's limits apply here too, before any work::
+
+        sage: read_register(65537, coefficients="1")
+        Traceback (most recent call last):
+        ...
+        InputError: q = 65537 is above the largest field order this package maps, 65536 = 2^16 ...
+        sage: read_register(2, coefficients="1 " * 10**5)
+        Traceback (most recent call last):
+        ...
+        InputError: 2^100000 states are more than this view maps (at most 1048576)
     """
     from sage_lfsr.lfsr import LFSR
 
@@ -159,13 +185,18 @@ def read_register(field_order, degree=None, source="coefficients", coefficients=
         raise InputError(f"unknown source {source!r}: choose one of {', '.join(SOURCES)}")
     except InputError:
         raise
-    except (ValueError, TypeError, ArithmeticError) as error:
+    except (ValueError, TypeError, ArithmeticError, MemoryError) as error:
         raise InputError(str(error).splitlines()[0] if str(error) else type(error).__name__) from None
 
 
 def _check_size(field_order, degree, max_states):
-    if field_order ** degree > max_states:
-        raise InputError(f"{field_order ** degree} states are more than this view maps (at most {max_states})")
+    from sage_lfsr.limits import check_mappable, format_power
+    from sage_lfsr.tables import MAX_FIELD_ORDER
+
+    check_mappable(field_order, 1, MAX_FIELD_ORDER)
+    if degree * math.log2(max(2, field_order)) > math.log2(max_states):
+        raise InputError(f"{format_power(field_order, degree)} states are more than this view maps "
+                         f"(at most {max_states})")
 
 
 class FigureView(widgets.Image):
@@ -243,8 +274,7 @@ class BackgroundRun:
 
     def show_error(self, error):
         r"""Show ``error`` as one line (its type and the first line of its message)."""
-        first_line = str(error).splitlines()[0] if str(error) else ""
-        self.message.value = message_html(f"{type(error).__name__}: {first_line}")
+        self.message.value = message_html(error_text(error))
         self.progress.bar_style = "danger"
 
     def _report(self, done, total):
@@ -269,7 +299,7 @@ class BackgroundRun:
         try:
             on_done(result)
         except Exception as error:
-            self.message.value = message_html(f"{type(error).__name__}: {error}")
+            self.message.value = message_html(error_text(error))
 
     def start(self, work, on_done, background=True):
         r"""Cancel and wait for a run in progress, then start ``work``."""
@@ -421,16 +451,23 @@ class CycleExplorer(widgets.VBox):
         self.runner.wait(timeout)
 
     def update(self, background=None):
-        r"""Read the inputs, predict, and map the register (in a thread unless ``background=False``)."""
+        r"""
+        Read the inputs, predict, and map the register (in a thread unless
+        ``background=False``). Every error ends here as a message, never as a traceback.
+        """
         background = self.background if background is None else background
         self.message.value = ""
         try:
-            register = read_register(self.field_order.value, self.degree.value, self.source.value,
-                                     self.coefficients.value, self.polynomial.value, self.seed.value,
-                                     constant=self.constant.value, form=self.form.value)
+            self._update(background)
         except InputError as error:
             self.message.value = message_html(error)
-            return
+        except Exception as error:
+            self.message.value = message_html(error_text(error))
+
+    def _update(self, background):
+        register = read_register(self.field_order.value, self.degree.value, self.source.value,
+                                 self.coefficients.value, self.polynomial.value, self.seed.value,
+                                 constant=self.constant.value, form=self.form.value)
         from sage_lfsr.theory import factored_characteristic_polynomial, polynomial_order, predict_cycles
 
         self.register, self.enumerated = register, None
@@ -607,16 +644,23 @@ class SchedulingBench(widgets.VBox):
         self.runner.wait(timeout)
 
     def run(self, background=True):
-        r"""Map the register under each chosen schedule, then draw the comparison."""
+        r"""
+        Map the register under each chosen schedule, then draw the comparison.
+        Every error ends here as a message, never as a traceback.
+        """
         self.message.value = ""
         if not self.schedules.value:
             self.message.value = message_html("choose at least one schedule")
             return
         try:
-            register = bench_register(self.register_kind.value, self.degree.value, self.field_order.value)
+            self._run(background)
         except InputError as error:
             self.message.value = message_html(error)
-            return
+        except Exception as error:
+            self.message.value = message_html(error_text(error))
+
+    def _run(self, background):
+        register = bench_register(self.register_kind.value, self.degree.value, self.field_order.value)
         schedules = list(self.schedules.value)
         options = {"workers": int(self.workers.value), "registry": self.registry.value,
                    "split": SPLITS[self.split.value]}
