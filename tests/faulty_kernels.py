@@ -1,5 +1,6 @@
 r"""Kernels that fail on purpose, to test how runs end when a worker does."""
 import os
+import signal
 import time
 
 from sage_lfsr.kernels.fast import FastKernel
@@ -30,4 +31,13 @@ class SlowKernel(FastKernel):
 
     def sweep_cycles(self, lo, hi, visited, covered, dbits, own_marks=True):
         time.sleep(0.5)
+        return super().sweep_cycles(lo, hi, visited, covered, dbits, own_marks)
+
+
+class KilledKernel(FastKernel):
+    name = "killed"
+
+    def sweep_cycles(self, lo, hi, visited, covered, dbits, own_marks=True):
+        if lo == FAILING_LO:
+            os.kill(os.getpid(), signal.SIGKILL)
         return super().sweep_cycles(lo, hi, visited, covered, dbits, own_marks)
