@@ -301,6 +301,8 @@ def plan(register, schedule="sequential", workers=None, batch_size=None, kernel=
         raise ValueError(f"degree {description.degree} is above the supported {MAX_DEGREE}")
     state_count, singular = description.state_count, description.singular
     check_state_space(state_count, state_count // 8, "map this state space")
+    if workers is not None and schedule not in ("sequential", "auto") and schedule_class(schedule).runs_workers_here:
+        check_workers(workers, default_workers(), memory.bytes_needed(state_count, singular, "private", 1))
     reasons = {}
 
     if checkpoint is not None:
@@ -353,8 +355,6 @@ def plan(register, schedule="sequential", workers=None, batch_size=None, kernel=
     reasons["dbits"] = f"segments of about 2^{dbits} states" if split else "no splitting"
 
     runner = schedule_class(schedule)
-    if schedule != "sequential" and runner.runs_workers_here:
-        check_workers(workers, default_workers(), memory.bytes_needed(state_count, singular, "private", 1))
     layout = memory.choose_layout(state_count, singular, runner.shares_memory and registry == "shared")
     reasons["memory_layout"] = {"private": "each worker its own arrays", "rows": "shared, one row per worker",
                                 "single": "shared, one bitmap for all workers"}[layout]
