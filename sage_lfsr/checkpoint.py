@@ -17,22 +17,49 @@ File layout::
     frame = 4-byte payload length, 4-byte CRC-32 of the payload, payload
 
 A result payload is one line of JSON (the numbers of a
-:class:`~sage_lfsr.job.TaskResult`, its phase and its arrays' shapes) followed
-by the arrays as raw little-endian int64. The header is written to a temporary file that is then renamed, so a
-checkpoint file always has a whole header. Each result frame is written with
-one ``write`` and ``fsync``-ed. A frame cut short (the process was killed while
-writing it) can only be the last one: it is ignored and cut off on restore.
-Anything else that does not check out (bad magic, a checksum mismatch, a result
-for a task the header does not list) is refused with
-:class:`CheckpointCorrupted`; a header for another job with
-:class:`CheckpointMismatch`. Result frames hold numbers only (no pickles), so
-reading a checkpoint runs no code from the file.
+:class:`~sage_lfsr.job.TaskResult`, its phase, its arrays' shapes and the
+CRC-32 of the header it belongs to) followed by the arrays as raw
+little-endian int64. The header is written to a temporary file that is then
+renamed, so a checkpoint file always has a whole header. Each result frame is
+written with one ``write`` and ``fsync``-ed.
+
+Reading checks everything it can, and drops nothing silently:
+
+- a frame cut short (the process was killed while writing it) can only be the
+  last one: it is dropped, cut off on restore, and reported
+  (:attr:`Checkpoint.dropped`, a :class:`CheckpointWarning`, and the map's
+  ``choices["checkpoint_dropped"]``); a frame whose length field points past the
+  end while whole records follow it is damage, not a torn write, and is refused;
+- a record repeated byte for byte is dropped and reported; two different
+  records for one task are refused;
+- a record must add up against its task: the phase the header lists, cycles
+  whose smallest state lies below the task's end, segments that start in the
+  task's range, depth counts that sum to the task's size, and the header's CRC;
+- anything else that does not check out (bad magic, a checksum mismatch, a
+  result for a task the header does not list) is refused with
+  :class:`CheckpointCorrupted`; a header for another job with
+  :class:`CheckpointMismatch`.
+
+Result frames hold numbers only (no pickles), so reading a checkpoint runs no
+code from the file. **A checkpoint is trusted input**: the CRCs guard against
+accidents (torn writes, bit rot, a file of another run), not against forgery.
+Someone who can write the file can recompute the checksums of records whose
+numbers they changed, and a changed record that still adds up gives a wrong
+map (a change that breaks the count of states is caught when the map is
+assembled). Keep checkpoints where only you can write.
+
+Resuming a split run re-runs the segment tasks when sweep tasks remain: the
+sweeps skip the states the segments marked, and without those marks each sweep
+start on a long cycle would walk to the next distinguished state (on a degree-30
+register, 8 times the work of a fresh run). So a resumed run costs at most what
+a fresh run costs, less the sweep work recorded.
 """
 from __future__ import annotations
 
 import json
 import os
 import struct
+import warnings
 import zlib
 
 import numpy as np
@@ -41,7 +68,7 @@ from sage_lfsr.files import write_atomically
 from sage_lfsr.job import TaskResult
 
 MAGIC = b"SAGE_LFSR_CHECKPOINT\n"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _FRAME_HEAD = struct.Struct(">II")
 #: TaskResult fields stored as arrays (raw little-endian int64) and as JSON numbers in a result frame.
 _ARRAY_FIELDS = ("cycles", "segments", "depth_counts")
@@ -58,6 +85,10 @@ class CheckpointMismatch(CheckpointError):
 
 class CheckpointCorrupted(CheckpointError):
     r"""The checkpoint file is damaged or is not a checkpoint."""
+
+
+class CheckpointWarning(UserWarning):
+    r"""A record of a checkpoint was dropped (a torn final write, a repeated record)."""
 
 
 def job_header(job) -> dict:
@@ -110,15 +141,16 @@ def _frame(payload: bytes) -> bytes:
     return _FRAME_HEAD.pack(len(payload), zlib.crc32(payload)) + payload
 
 
-def _encode_result(result: TaskResult) -> bytes:
+def _encode_result(result: TaskResult, header_crc: int) -> bytes:
     arrays = [np.ascontiguousarray(getattr(result, name), dtype="<i8") for name in _ARRAY_FIELDS]
     numbers = {name: (float if name in ("start", "end") else int)(getattr(result, name))
                for name in _NUMBER_FIELDS if getattr(result, name) is not None}
-    numbers.update(phase=result.phase, shapes=[list(array.shape) for array in arrays])
+    numbers.update(phase=result.phase, shapes=[list(array.shape) for array in arrays], header=int(header_crc))
     return json.dumps(numbers).encode("utf-8") + b"\n" + b"".join(array.tobytes() for array in arrays)
 
 
-def _decode_result(payload: bytes) -> TaskResult:
+def _decode_result(payload: bytes) -> tuple:
+    r"""``(TaskResult, header CRC)`` of a result payload."""
     line_end = payload.index(b"\n")
     numbers = json.loads(payload[:line_end].decode("utf-8"))
     arrays, offset = [], line_end + 1
@@ -129,10 +161,37 @@ def _decode_result(payload: bytes) -> TaskResult:
     if offset != len(payload):
         raise ValueError("the record's arrays do not fill it")
     cycles, segments, depth_counts = arrays
-    return TaskResult(int(numbers["task_id"]), int(numbers["worker"]), str(numbers["phase"]),
-                      cycles.reshape(-1, 2), segments.reshape(-1, 4), depth_counts.reshape(-1),
-                      int(numbers["states_traced"]), int(numbers["states_owned"]), float(numbers["start"]),
-                      float(numbers["end"]), numbers.get("stolen_from"))
+    result = TaskResult(int(numbers["task_id"]), int(numbers["worker"]), str(numbers["phase"]),
+                        cycles.reshape(-1, 2), segments.reshape(-1, 4), depth_counts.reshape(-1),
+                        int(numbers["states_traced"]), int(numbers["states_owned"]), float(numbers["start"]),
+                        float(numbers["end"]), numbers.get("stolen_from"))
+    return result, int(numbers["header"])
+
+
+def _inconsistency(result: TaskResult, lo: int, hi: int, state_count: int):
+    r"""Why ``result`` cannot be the result of the task ``[lo, hi)``, or ``None``."""
+    if result.states_traced < 0 or result.states_owned < 0:
+        return "negative counts"
+    cycles, segments = result.cycles, result.segments
+    # A sweep's cycle runs through a start in [lo, hi), so its smallest state is below hi;
+    # a tree walk may reach a cycle anywhere.
+    below = hi if result.phase == "sweep" else state_count
+    if len(cycles) and ((cycles[:, 1] < 1).any() or (cycles[:, 0] < 0).any() or (cycles[:, 0] >= below).any()
+                        or int(cycles[:, 1].sum()) > state_count):
+        return f"a cycle whose smallest state is not below {below} or whose length is out of range"
+    if result.phase == "segments":
+        starts, ends, lengths, smallest = segments.T if len(segments) else ([],) * 4
+        if len(segments) and ((starts < lo).any() or (starts >= hi).any() or (ends < 0).any()
+                              or (ends >= state_count).any() or (lengths < 1).any() or (smallest > starts).any()):
+            return f"a segment that does not start in [{lo}, {hi}) or whose states are out of range"
+    elif len(segments):
+        return f"segments in a {result.phase} task"
+    if result.phase == "trees":
+        if (result.depth_counts < 0).any() or int(result.depth_counts.sum()) != hi - lo:
+            return f"depth counts that do not sum to the task's {hi - lo} states"
+    elif len(result.depth_counts):
+        return f"depth counts in a {result.phase} task"
+    return None
 
 
 class Checkpoint:
@@ -171,6 +230,9 @@ class Checkpoint:
         self.path = os.fspath(path)
         if not self.path:
             raise ValueError("the checkpoint file name is empty")
+        #: One line for each record the last :meth:`read` dropped (a torn final write, a repeat).
+        self.dropped = []
+        self._header_crc = None
 
     def __repr__(self):
         return f"Checkpoint({self.path!r})"
@@ -202,9 +264,11 @@ class Checkpoint:
             raise CheckpointError(f"cannot read checkpoint {self.path}: {error.strerror}") from None
         if not data.startswith(MAGIC):
             raise CheckpointCorrupted(f"{self.path} is not a sage_lfsr checkpoint (or its first bytes are damaged)")
+        self.dropped = []
         frames, good_length = self._frames(data)
         if not frames:
             raise CheckpointCorrupted(f"checkpoint {self.path} is corrupted: its header is incomplete")
+        self._header_crc = zlib.crc32(frames[0][1])
         try:
             header = json.loads(frames[0][1].decode("utf-8"))
             header["key"], header["tasks"], header["dbits"]
@@ -212,18 +276,33 @@ class Checkpoint:
             raise CheckpointCorrupted(f"checkpoint {self.path} is corrupted: its header cannot be read") from None
         if header.get("format") != "sage_lfsr checkpoint" or header.get("version") != FORMAT_VERSION:
             raise CheckpointCorrupted(f"{self.path} is not a sage_lfsr checkpoint of format version {FORMAT_VERSION}")
-        recorded = [self._result(header, offset, payload) for offset, payload in frames[1:]] if results else []
+        recorded = self._results(header, frames[1:]) if results else []
         return header, recorded, good_length
+
+    def _results(self, header, frames):
+        by_task = {}
+        for offset, payload in frames:
+            result = self._result(header, offset, payload)
+            if result.task_id in by_task:
+                first_offset, first_payload, _ = by_task[result.task_id]
+                if first_payload != payload:
+                    raise CheckpointCorrupted(f"checkpoint {self.path} is corrupted: the records at bytes "
+                                              f"{first_offset} and {offset} differ for task {result.task_id}")
+                self.dropped.append(f"checkpoint {self.path}: dropped the record at byte {offset}, "
+                                    f"a repeat of the record of task {result.task_id} at byte {first_offset}")
+                continue
+            by_task[result.task_id] = (offset, payload, result)
+        return [entry[2] for entry in by_task.values()]
 
     def _frames(self, data):
         frames, offset = [], len(MAGIC)
         while offset < len(data):
-            if offset + _FRAME_HEAD.size > len(data):
-                break  # a frame head cut short: the last write was interrupted
-            length, checksum = _FRAME_HEAD.unpack_from(data, offset)
             body = offset + _FRAME_HEAD.size
-            if body + length > len(data):
-                break  # a payload cut short: the last write was interrupted
+            length = _FRAME_HEAD.unpack_from(data, offset)[0] if body <= len(data) else None
+            if length is None or body + length > len(data):
+                self._drop_torn_tail(data, offset)
+                break
+            checksum = _FRAME_HEAD.unpack_from(data, offset)[1]
             payload = data[body:body + length]
             if zlib.crc32(payload) != checksum:
                 raise CheckpointCorrupted(f"checkpoint {self.path} is corrupted: the record at byte {offset} "
@@ -232,9 +311,24 @@ class Checkpoint:
             offset = body + length
         return frames, offset
 
+    def _drop_torn_tail(self, data, offset):
+        r"""
+        The bytes from ``offset`` do not hold a whole frame: a write cut short, unless a
+        whole frame starts after ``offset`` (then a damaged length field hides records).
+        """
+        for start in range(offset + 1, len(data) - _FRAME_HEAD.size):
+            length, checksum = _FRAME_HEAD.unpack_from(data, start)
+            body = start + _FRAME_HEAD.size
+            if (data[body:body + 2] == b'{"' and body + length <= len(data)
+                    and zlib.crc32(data[body:body + length]) == checksum):
+                raise CheckpointCorrupted(f"checkpoint {self.path} is corrupted: the record at byte {offset} has a "
+                                          f"damaged length field, and a whole record follows it at byte {start}")
+        self.dropped.append(f"checkpoint {self.path}: dropped an incomplete last record ({len(data) - offset} "
+                            f"bytes at byte {offset}; the run was stopped while writing it)")
+
     def _result(self, header, offset, payload):
         try:
-            result = _decode_result(payload)
+            result, header_crc = _decode_result(payload)
         except Exception:
             raise CheckpointCorrupted(f"checkpoint {self.path} is corrupted: the record at byte {offset} "
                                       "is not a task result") from None
@@ -242,6 +336,14 @@ class Checkpoint:
         if not 0 <= result.task_id < len(tasks) or tasks[result.task_id][0] != result.phase:
             raise CheckpointCorrupted(f"checkpoint {self.path} is corrupted: the record at byte {offset} is for "
                                       f"task {result.task_id} ({result.phase}), which its header does not list")
+        if header_crc != self._header_crc:
+            raise CheckpointCorrupted(f"checkpoint {self.path} is corrupted: the record at byte {offset} belongs "
+                                      "to another checkpoint (its header checksum differs)")
+        _, lo, hi = tasks[result.task_id]
+        problem = _inconsistency(result, int(lo), int(hi), int(header["state_count"]))
+        if problem:
+            raise CheckpointCorrupted(f"checkpoint {self.path} is corrupted: the record at byte {offset} "
+                                      f"(task {result.task_id}) does not add up: {problem}")
         return result
 
     def restore(self, job) -> list:
@@ -256,6 +358,8 @@ class Checkpoint:
             return []
         header, results, good_length = self.read()
         self._check_same_job(header, wanted)
+        for line in self.dropped:
+            warnings.warn(line, CheckpointWarning, stacklevel=3)
         if good_length < os.path.getsize(self.path):
             os.truncate(self.path, good_length)  # drop a record torn by a kill
         return results
@@ -270,12 +374,16 @@ class Checkpoint:
                                      f"and split {'on' if header['split'] else 'off'} to resume it")
 
     def _create(self, header):
-        write_atomically(self.path, MAGIC + _frame(json.dumps(header).encode("utf-8")), sync=True)
+        payload = json.dumps(header).encode("utf-8")
+        write_atomically(self.path, MAGIC + _frame(payload), sync=True)
+        self._header_crc = zlib.crc32(payload)
 
     def record(self, result: TaskResult):
         r"""Append ``result`` durably (one write, flushed and ``fsync``-ed)."""
+        if self._header_crc is None:
+            self.read(results=False)
         with open(self.path, "ab") as stream:
-            stream.write(_frame(_encode_result(result)))
+            stream.write(_frame(_encode_result(result, self._header_crc)))
             stream.flush()
             os.fsync(stream.fileno())
 

@@ -114,8 +114,17 @@ def run(plan, progress=None, cancel=None, checkpoint=None) -> CycleMap:
     job, restored = plan.job(), None
     if checkpoint is not None:
         restored = checkpoint.restore(job)
-        options.on_result = checkpoint.record
-        finished = {result.task_id for result in restored}
-        job = plan.job(task for task in plan.tasks if task.task_id not in finished)
+        recorded = {result.task_id for result in restored}
+        # Sweeps skip what the segments marked; those marks are not in the file, so the
+        # segment tasks run again while sweep tasks remain (else resuming costs more than a fresh run).
+        rerun = {task.task_id for task in plan.tasks if task.phase == "segments"} if any(
+            task.phase == "sweep" and task.task_id not in recorded for task in plan.tasks) else set()
+        restored = [result for result in restored if result.task_id not in rerun]
+        options.on_result = lambda result: None if result.task_id in recorded else checkpoint.record(result)
+        job = plan.job(task for task in plan.tasks if task.task_id not in recorded or task.task_id in rerun)
     record = get_schedule(plan.schedule).run(job, options) if job.tasks else RunRecord([])
+    if checkpoint is not None and checkpoint.dropped:
+        record.measured["checkpoint_dropped"] = list(checkpoint.dropped)
+    if checkpoint is not None and rerun & recorded:
+        record.measured["segment_tasks_rerun"] = len(rerun & recorded)
     return assemble(plan, record, restored)
