@@ -54,6 +54,7 @@ import signal
 import sys
 import threading
 import traceback
+import warnings
 
 PROG = "sage-lfsr"
 #: Seconds a run must last before its progress bar shows.
@@ -357,6 +358,7 @@ class ProgressBar:
 
 def command_map(arguments):
     r"""``map``: the full map of one register."""
+    from sage_lfsr.checkpoint import CheckpointWarning
     from sage_lfsr.mapper import run
     from sage_lfsr.planning import plan
 
@@ -364,8 +366,11 @@ def command_map(arguments):
     register = build_register(arguments)
     decided = plan(register, schedule=arguments.schedule, workers=arguments.workers, checkpoint=arguments.checkpoint,
                    **_run_options(arguments))
-    with ProgressBar(arguments.quiet) as progress:
+    with ProgressBar(arguments.quiet) as progress, warnings.catch_warnings():
+        warnings.simplefilter("ignore", CheckpointWarning)  # reported below, one line each
         result = run(decided, progress=progress)
+    for line in result.choices.get("checkpoint_dropped", []):
+        print(f"{PROG}: note: {line}", file=sys.stderr)
     document = {"register": register_description(register)}
     document.update(result.as_dict())
     _write(_render(document, arguments.format), arguments.output)
