@@ -55,10 +55,39 @@ def _field_and_degree(lfsr_or_matrix):
     raise TypeError(f"expected an LFSR or a square matrix over a finite field, not {type(lfsr_or_matrix).__name__}")
 
 
+#: Seconds the factorization of `q^m - 1` (the order of an irreducible factor of
+#: degree `m` needs it) may take before prediction gives up with a clear error.
+FACTOR_SECONDS = 60
+
+
 @lru_cache(maxsize=None)
 def _prime_factors_of_group_order(q: int, m: int) -> tuple:
-    r"""``((prime, exponent), ...)`` of `q^m - 1`, the order of `GF(q^m)^*`."""
-    return tuple((int(prime), int(exponent)) for prime, exponent in _sage.factor(q ** m - 1))
+    r"""
+    ``((prime, exponent), ...)`` of `q^m - 1`, the order of `GF(q^m)^*`.
+
+    Integer factorization has no useful bound on its time (`2^{830} - 1` has a
+    composite part of some 250 digits), so in the main thread (where no other
+    alarm is set) it gets :data:`FACTOR_SECONDS` and then raises :class:`ValueError`.
+    """
+    import signal
+    import threading
+
+    # The alarm needs the main thread, and must not displace a timer someone else set (pytest-timeout).
+    timer_free = (threading.current_thread() is threading.main_thread()
+                  and signal.getitimer(signal.ITIMER_REAL)[0] == 0 and not callable(signal.getsignal(signal.SIGALRM)))
+    if not timer_free:
+        return tuple((int(prime), int(exponent)) for prime, exponent in _sage.factor(q ** m - 1))
+    from cysignals.alarm import AlarmInterrupt, alarm, cancel_alarm
+
+    alarm(FACTOR_SECONDS)
+    try:
+        factored = _sage.factor(q ** m - 1)
+    except AlarmInterrupt:
+        raise ValueError(f"the order of an irreducible factor of degree {m} needs the factorization of "
+                         f"{q}^{m} - 1, which took longer than {FACTOR_SECONDS} s") from None
+    finally:
+        cancel_alarm()
+    return tuple((int(prime), int(exponent)) for prime, exponent in factored)
 
 
 @lru_cache(maxsize=4096)
