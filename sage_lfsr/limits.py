@@ -65,10 +65,10 @@ def format_power(base: int, exponent: int) -> str:
     return str(base ** exponent) if exponent * math.log2(max(base, 2)) <= 64 else f"{base}^{exponent}"
 
 
-def check_mappable(q: int, degree: int, max_field_order: int):
+def check_mappable(q: int, degree: int, max_field_order: int, why="its tables hold field elements as 16-bit integers"):
     r"""
     Refuse, before any table or bitmap is built, a register too large to map:
-    a field above ``max_field_order`` (:class:`ValueError`) or a state space
+    a field above ``max_field_order`` (:class:`ValueError`, saying ``why``) or a state space
     above :data:`MAX_STATES` or the memory available (:class:`MemoryError`);
     the message says what the work would need.
 
@@ -88,8 +88,8 @@ def check_mappable(q: int, degree: int, max_field_order: int):
     q, degree = int(q), int(degree)
     if q > max_field_order:
         raise ValueError(f"q = {q} is above the largest field order this package maps, {max_field_order} = "
-                         f"2^{max_field_order.bit_length() - 1} (its tables hold field elements as 16-bit "
-                         "integers); predict_cycles still gives the structure from theory")
+                         f"2^{max_field_order.bit_length() - 1} ({why}); predict_cycles still gives the "
+                         "structure from theory")
     log2_states = degree * math.log2(q)
     if log2_states > math.log2(MAX_STATES) + 1:  # q^degree not even computed: it may have millions of digits
         raise MemoryError(f"{format_power(q, degree)} states are too many to map: the limit is {MAX_STATES} "

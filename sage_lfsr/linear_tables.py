@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+#: Largest field order of a general map (its q x q addition table of int64: 512 KiB).
+MAX_FIELD_ORDER = 256
 #: Largest lookup table per chunk of digits (entries of 8 bytes); a few stay in L1.
 MAP_CHUNK_ENTRIES = 256
 
@@ -82,8 +84,10 @@ class LinearMapTables:
             ((1, 27), 2, '0x5')
         """
         from sage_lfsr import _sage
+        from sage_lfsr.limits import check_mappable
 
         field, q, degree = register.field, register.field_order, register.degree
+        check_mappable(q, degree, MAX_FIELD_ORDER, "these tables add field elements through a q x q table")
         matrix = register.state_update_matrix()
         elements = [_sage.int_to_element(field, value) for value in range(q)]
         digits = 1

@@ -113,7 +113,6 @@ class RegisterTables:
     constant: int = 0
     #: 0: add with ``add_table``; else the characteristic, digit-wise addition (q > 256).
     add_modulus: int = 0
-XX (Limits before work: q up to 2^16 (uint16 tables, digit-wise addition above 256, multiplication tables by linearity), larger q and state spaces refused before any table is built, workers capped at 4 per core, predict refuses degrees above 2000 before factoring; messages say the memory needed)
 
     @property
     def state_count(self) -> int:
