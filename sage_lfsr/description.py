@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 #: ``kind -> (module, function)``: the function takes the key and returns the Sage register.
 REBUILDERS = {"lfsr": ("sage_lfsr.description", "_rebuild_lfsr"),
-              "matrix": ("sage_lfsr.matrix_register", "rebuild_matrix_register")}
+              "matrix": ("sage_lfsr.matrix_register", "rebuild_matrix_register"),
+              "fsr": ("sage_lfsr.fsr", "rebuild_fsr")}
 
 
 def _rebuild_lfsr(key):

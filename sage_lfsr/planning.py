@@ -319,7 +319,7 @@ def plan(register, schedule="sequential", workers=None, batch_size=None, kernel=
     calibrated = make_kernel(kernel, description)
     calibrated.warm_up()  # compiled once here, inherited by forked workers
     step_seconds = measure_step_seconds(calibrated, state_count, singular)
-    longest_cycle, reasons["longest_cycle"] = _longest_cycle(register, state_count)
+    longest_cycle, reasons["longest_cycle"] = _longest_cycle(register, description)
 
     if schedule == "auto":
         schedule, workers, reasons["schedule"] = auto_schedule(state_count, step_seconds)
@@ -344,7 +344,8 @@ def plan(register, schedule="sequential", workers=None, batch_size=None, kernel=
 
     if split is None:
         split = not singular and schedule != "sequential" and longest_cycle > batch_size
-        reasons["split"] = _split_reason(singular, schedule, longest_cycle, batch_size, split)
+        reasons["split"] = _split_reason(singular, schedule, longest_cycle, batch_size, split,
+                                         "assumed" if description.kind == "fsr" else "predicted")
     reasons.setdefault("split", "given")
     split = bool(split)
     if singular and split:
@@ -366,22 +367,31 @@ def plan(register, schedule="sequential", workers=None, batch_size=None, kernel=
                 scheduler_address, checkpoint, Reasons(reasons), calibrated)
 
 
-def _split_reason(singular, schedule, longest_cycle, batch_size, split):
+def _split_reason(singular, schedule, longest_cycle, batch_size, split, known="predicted"):
     if singular:
         return "a singular register: trees are traced whole"
     if schedule == "sequential":
         return "sequential: one worker traces every cycle whole"
     relation = "longer" if split else "not longer"
-    return f"the longest cycle ({longest_cycle} states, predicted) is {relation} than a task ({batch_size} states)"
+    return f"the longest cycle ({longest_cycle} states, {known}) is {relation} than a task ({batch_size} states)"
 
 
-def _longest_cycle(register, state_count):
-    r"""``(longest cycle, why)``: predicted with Sage, or the whole state space for tables alone."""
+#: Why a nonlinear register is planned as if it had one cycle through every state.
+NO_PREDICTION = "nonlinear register: no prediction, so planned for the worst case, one cycle through all q^d states"
+
+
+def _longest_cycle(register, description):
+    r"""
+    ``(longest cycle, why)``: predicted with Sage, or the whole state space for
+    tables alone and for nonlinear registers (no theory predicts them).
+    """
     from sage_lfsr.description import RegisterDescription
     from sage_lfsr.tables import RegisterTables
 
+    if description.kind == "fsr":
+        return description.state_count, NO_PREDICTION
     if isinstance(register, (RegisterTables, RegisterDescription)):
-        return state_count, "no Sage: assumed one cycle as long as the state space"
+        return description.state_count, "no Sage: assumed one cycle as long as the state space"
     from sage_lfsr.theory import predict_cycles
 
     predicted = predict_cycles(register)

@@ -1,0 +1,731 @@
+r"""
+Feedback shift registers with any feedback function over `GF(q)`, nonlinear ones
+(NLFSRs) included.
+
+The convention is the one of :class:`~sage_lfsr.lfsr.LFSR`: the state is
+`(x_n, \ldots, x_{n+d-1})`, the next term is `x_{n+d} = f(x_n, \ldots, x_{n+d-1})`
+and a state's index is `\sum_i \mathrm{int}(x_i) q^i`. The feedback `f` is kept
+as its reduced polynomial in `x_0, \ldots, x_{d-1}` (every exponent in
+`1, \ldots, q-1`, since `x^q = x` on `GF(q)`): the unique polynomial that computes
+the function, so two registers are equal exactly when their feedback functions are.
+
+A monomial is a tuple of ``(variable, exponent)`` pairs, ``()`` for the constant
+1, and coefficients are integer representations of field elements
+(:func:`sage_lfsr._sage.element_to_int`), so :meth:`FSR.key` is plain data that
+rebuilds the register anywhere.
+
+Invertibility. The state map is a bijection exactly when, for every value of
+`x_1, \ldots, x_{d-1}`, `x_0 \mapsto f` is a permutation of `GF(q)`. Write
+`f = h + g` with `h` the monomials containing `x_0`: `g` does not depend on `x_0`,
+so the test is whether `h(\cdot, y)` permutes `GF(q)` for every value of the
+variables `y` that share a monomial with `x_0`. Over `GF(2)` that holds exactly
+when `h = x_0`, i.e. `f = x_0 + g(x_1, \ldots, x_{d-1})`; over other fields it is
+decided by evaluating `h` on `GF(q)^{1 + |y|}`.
+"""
+from __future__ import annotations
+
+import numbers
+import re
+from functools import cached_property, lru_cache
+
+import numpy as np
+
+from sage_lfsr import _sage
+from sage_lfsr.lfsr import LFSR, _coerce_coefficient, _field, state_index_to_tuple
+
+#: Largest truth table (states) built from a table, a Python function or on request.
+MAX_TABULATED_STATES = 1 << 22
+#: Largest degree an FSR may have (the parser and the tables stay bounded).
+MAX_FSR_DEGREE = 1024
+#: Largest field: the kernels hold field elements in bytes.
+MAX_FIELD_ORDER = 256
+
+_LIST_NOTATION = re.compile(r"[\d\s,()]+")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
+_VARIABLE = re.compile(r"x(\d+)")
+
+
+@lru_cache(maxsize=None)
+def field_arithmetic(q: int):
+    r"""
+    ``(add, mul, power)`` tables of `GF(q)` on integer representations, as nested
+    lists: ``add[a][b]``, ``mul[a][b]`` and ``power[a][e]`` (`0^0 = 1`).
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.fsr import field_arithmetic
+        sage: add, mul, power = field_arithmetic(4)
+        sage: add[2][3], mul[2][2], power[2][3]
+        (1, 3, 1)
+    """
+    field = _field(q)
+    elements = [_sage.int_to_element(field, value) for value in range(q)]
+    add = [[_integer(a + b) for b in elements] for a in elements]
+    mul = [[_integer(a * b) for b in elements] for a in elements]
+    power = [[_integer(a ** e) for e in range(q)] for a in elements]
+    return add, mul, power
+
+
+def _integer(element) -> int:
+    r"""The integer representation of a field element as a Python ``int`` (quick over prime fields)."""
+    parent = element.parent()
+    return int(element) if parent.degree() == 1 else int(_sage.element_to_int(element))
+
+
+def _reduced_exponent(exponent: int, q: int) -> int:
+    return 0 if exponent == 0 else (exponent - 1) % (q - 1) + 1
+
+
+def _add_term(terms: dict, monomial: tuple, coefficient: int, add):
+    total = add[terms.get(monomial, 0)][coefficient]
+    if total:
+        terms[monomial] = total
+    else:
+        terms.pop(monomial, None)
+
+
+def _terms_from_exponents(pairs, q: int) -> dict:
+    r"""Reduced terms from ``(exponent tuple, coefficient int)`` pairs (exponents reduced, like terms added)."""
+    add = field_arithmetic(q)[0]
+    terms = {}
+    for exponents, coefficient in pairs:
+        monomial = tuple((variable, _reduced_exponent(int(e), q)) for variable, e in enumerate(exponents) if e)
+        if coefficient:
+            _add_term(terms, monomial, coefficient, add)
+    return terms
+
+
+def _check_variables(terms: dict, degree: int):
+    used = sorted({variable for monomial in terms for variable, _ in monomial})
+    if used and used[-1] >= degree:
+        raise ValueError(f"the feedback uses x{used[-1]}, but a register of degree {degree} has x0..x{degree - 1}")
+
+
+def _element_value(value, field, what: str) -> int:
+    r"""The integer representation of ``value``: an integer ``0..q-1`` or an element of ``field``."""
+    q = int(field.order())
+    if type(value) is int and 0 <= value < q:  # the common case, without Sage
+        return value
+    return _integer(_coerce_coefficient(field, value, "", name=what))
+
+
+# --- reading the feedback -------------------------------------------------------------------
+
+def _read_text(text: str, degree: int, field) -> dict:
+    q = int(field.order())
+    stripped = text.strip()
+    if _LIST_NOTATION.fullmatch(stripped) and "," in stripped:
+        return _read_index_list(stripped, degree, q)
+    for name in _NAME.findall(stripped):
+        match = _VARIABLE.fullmatch(name)
+        if match and int(match.group(1)) >= degree:
+            raise ValueError(f"the feedback uses {name}, but a register of degree {degree} has x0..x{degree - 1}")
+    from sage_lfsr.parsing import parse_sparse_polynomial
+
+    parsed = parse_sparse_polynomial(stripped, field, [f"x{i}" for i in range(degree)], as_functions=True)
+    return _terms_from_exponents(((exponents, _integer(c)) for exponents, c in parsed.items()), q)
+
+
+def _read_index_list(text: str, degree: int, q: int) -> dict:
+    r"""The list notation of NLFSR tables: ``"0,1,2,(1,2)"`` is `x_0 + x_1 + x_2 + x_1 x_2`."""
+    pairs = []
+    tokens = re.findall(r"\(\s*\d+(?:\s*,\s*\d+)*\s*\)|\d+|\S", text)
+    expected = "term"
+    for token in tokens:
+        if expected == "separator":
+            if token != ",":
+                raise ValueError(f"cannot read the index list {text!r}: expected ',' before {token!r}")
+            expected = "term"
+            continue
+        if not (token.isdigit() or (token.startswith("(") and token.endswith(")") and len(token) > 1)):
+            raise ValueError(f"cannot read the index list {text!r}: expected an index or a '(i,j,...)' product "
+                             f"at {token!r}")
+        indices = [int(part) for part in token.strip("()").split(",")]
+        if max(indices) >= degree:
+            raise ValueError(f"the feedback uses x{max(indices)}, but a register of degree {degree} "
+                             f"has x0..x{degree - 1}")
+        exponents = [0] * degree
+        for index in indices:
+            exponents[index] += 1
+        pairs.append((exponents, 1))
+        expected = "separator"
+    if expected == "term":
+        raise ValueError(f"cannot read the index list {text!r}: it ends with a comma")
+    return _terms_from_exponents(pairs, q)
+
+
+def _variable_positions(parent) -> list:
+    names = list(parent.variable_names())
+    matches = [_VARIABLE.fullmatch(name) for name in names]
+    if all(matches):
+        return [int(match.group(1)) for match in matches]
+    return list(range(len(names)))
+
+
+def _read_sage_polynomial(polynomial, degree: int, field) -> dict:
+    q = int(field.order())
+    parent = polynomial.parent()
+    positions = _variable_positions(parent)
+    if type(polynomial).__name__ == "BooleanPolynomial":
+        pairs = []
+        for monomial in polynomial.monomials():
+            exponents = [0] * (max(positions) + 1)
+            for index in monomial.iterindex():
+                exponents[positions[index]] = 1
+            pairs.append((exponents, 1))
+    else:
+        pairs = []
+        for exponents, coefficient in polynomial.dict().items():
+            exponents = (exponents,) if isinstance(exponents, numbers.Integral) else tuple(exponents)
+            placed = [0] * (max(positions) + 1)
+            for index, exponent in enumerate(exponents):
+                placed[positions[index]] = int(exponent)
+            pairs.append((placed, _integer(coefficient)))
+    terms = _terms_from_exponents(pairs, q)
+    _check_variables(terms, degree)
+    return terms
+
+
+def _sage_polynomial_field(polynomial):
+    r"""The base field of a Sage polynomial, or ``None`` when ``polynomial`` is not one."""
+    parent = polynomial.parent() if hasattr(polynomial, "parent") and callable(polynomial.parent) else None
+    if parent is None or not hasattr(parent, "ngens") or not hasattr(parent, "variable_names") \
+            or not hasattr(parent, "base_ring") or parent is getattr(parent, "base_ring")():
+        return None
+    base = parent.base_ring()
+    if not (base.is_field() and base.is_finite()):
+        raise TypeError(f"the feedback polynomial is over {base}, not a finite field")
+    return base
+
+
+def _tabulate(function, degree: int, field) -> np.ndarray:
+    q, count = int(field.order()), int(field.order()) ** degree
+    _check_table_size(count, q, degree, "a feedback function is tabulated")
+    elements = [_sage.int_to_element(field, value) for value in range(q)]
+    values = np.empty(count, dtype=np.uint8)
+    for index in range(count):
+        state = tuple(elements[digit] for digit in state_index_to_tuple(index, q, degree))
+        values[index] = _element_value(function(state), field, f"the feedback function's value at state {index}")
+    return values
+
+
+def _check_table_size(count: int, q: int, degree: int, what: str):
+    if count > MAX_TABULATED_STATES:
+        raise ValueError(f"{what} only up to {MAX_TABULATED_STATES} states; GF({q})^{degree} has {count}")
+
+
+def _read_truth_table(table, degree: int, field) -> np.ndarray:
+    q = int(field.order())
+    count = q ** degree
+    if isinstance(table, np.ndarray) and table.dtype.kind in "iu":
+        values = table.ravel()
+    else:
+        try:
+            table = list(table)
+        except TypeError:
+            raise TypeError(f"cannot read a feedback from {type(table).__name__}: give ANF text, an index "
+                            "list, a Sage polynomial, a truth table or a function of the state") from None
+        if len(table) != count:
+            raise ValueError(f"a truth table for degree {degree} over GF({q}) has {count} values, not {len(table)}")
+        values = np.array([_element_value(value, field, f"truth table entry {index}")
+                           for index, value in enumerate(table)], dtype=np.int64)
+    if len(values) != count:
+        raise ValueError(f"a truth table for degree {degree} over GF({q}) has {count} values, not {len(values)}")
+    _check_table_size(count, q, degree, "a truth table is accepted")
+    outside = np.flatnonzero((values < 0) | (values >= q))
+    if len(outside):
+        raise ValueError(f"truth table entry {outside[0]} = {values[outside[0]]} is outside GF({q}): "
+                         f"integers stand for field elements 0..{q - 1}")
+    return values.astype(np.uint8)
+
+
+def _interpolate(values: np.ndarray, degree: int, q: int) -> dict:
+    r"""
+    The reduced polynomial with the given values, one variable at a time: over
+    `GF(q)`, `p(t) = \sum_k c_k t^k` with `c_0 = p(0)` and
+    `c_k = -\sum_a p(a) a^{q-1-k}` for `k \ge 1` (`0^0 = 1`), from
+    `p(t) = \sum_a p(a) (1 - (t - a)^{q-1})` and `\binom{q-1}{k} \equiv (-1)^k`.
+    """
+    add, mul, power = (np.array(table, dtype=np.uint8) for table in field_arithmetic(q))
+    negative = np.array([int(np.flatnonzero(add[a] == 0)[0]) for a in range(q)], dtype=np.uint8)
+    transform = np.zeros((q, q), dtype=np.uint8)
+    transform[0, 0] = 1
+    for k in range(1, q):
+        transform[k] = negative[power[np.arange(q), q - 1 - k]]
+    # Axis j of the reshaped array is the digit x_{d-1-j} (indices are sum x_i q^i).
+    grid = values.reshape((q,) * degree)
+    for axis in range(degree):
+        moved = np.moveaxis(grid, axis, 0)
+        result = np.zeros_like(moved)
+        for k in range(q):
+            for a in range(q):
+                if transform[k, a]:
+                    result[k] = add[result[k], mul[transform[k, a], moved[a]]]
+        grid = np.moveaxis(result, 0, axis)
+    coefficients = grid.reshape(-1)
+    terms = {}
+    for index in np.flatnonzero(coefficients).tolist():
+        exponents = state_index_to_tuple(index, q, degree)
+        terms[tuple((variable, e) for variable, e in enumerate(exponents) if e)] = int(coefficients[index])
+    return terms
+
+
+def evaluate_terms(terms, degree: int, q: int) -> np.ndarray:
+    r"""
+    The values of the polynomial ``terms`` (pairs ``(monomial, coefficient)``) at
+    every state of `GF(q)^d`, by state index, as a ``uint8`` array.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.fsr import evaluate_terms
+        sage: evaluate_terms([(((0, 1),), 1), (((1, 1), (2, 1)), 1), ((), 1)], 3, 2)
+        array([1, 0, 1, 0, 1, 0, 0, 1], dtype=uint8)
+    """
+    count = q ** degree
+    _check_table_size(count, q, degree, "feedback values are tabulated")
+    add, mul, power = (np.array(table, dtype=np.uint8) for table in field_arithmetic(q))
+    index = np.arange(count, dtype=np.int64)
+    digits = {}
+    values = np.zeros(count, dtype=np.uint8)
+    for monomial, coefficient in terms:
+        term = np.full(count, coefficient, dtype=np.uint8)
+        for variable, exponent in monomial:
+            if variable not in digits:
+                digits[variable] = ((index // q ** variable) % q).astype(np.uint8)
+            term = mul[term, power[digits[variable], exponent]]
+        values = add[values, term]
+    return values
+
+
+def _decide_invertible(terms: dict, q: int, values) -> bool:
+    if values is not None:
+        rows = np.sort(values.reshape(-1, q), axis=1)
+        return bool((rows == np.arange(q, dtype=np.uint8)).all())
+    with_x0 = [(monomial, c) for monomial, c in terms.items() if monomial and monomial[0][0] == 0]
+    if q == 2:
+        return with_x0 == [(((0, 1),), 1)]
+    partners = sorted({variable for monomial, _ in with_x0 for variable, _ in monomial} - {0})
+    renamed = {variable: position for position, variable in enumerate([0] + partners)}
+    local = [(tuple((renamed[v], e) for v, e in monomial), c) for monomial, c in with_x0]
+    if q ** (1 + len(partners)) > MAX_TABULATED_STATES:
+        raise ValueError(f"cannot decide whether the register is invertible: x0 shares monomials with "
+                         f"{len(partners)} variables, too many to check over GF({q})")
+    rows = np.sort(evaluate_terms(local, 1 + len(partners), q).reshape(-1, q), axis=1)
+    return bool((rows == np.arange(q, dtype=np.uint8)).all())
+
+
+def _monomial_text(monomial) -> str:
+    return "*".join(f"x{v}" if e == 1 else f"x{v}^{e}" for v, e in monomial)
+
+
+class FSR:
+    r"""
+    A feedback shift register of degree `d` over `GF(q)` with any feedback function.
+
+    INPUT:
+
+    - ``feedback`` -- one of:
+
+      - an algebraic normal form as text in ``x0``, ..., ``x{d-1}``:
+        ``"x0 + x1*x2 + 1"``, with ``^`` or ``**`` for powers over `GF(q)` and the
+        generator ``z`` in `GF(p^m)` (parsed, never evaluated);
+      - the list notation of NLFSR tables, ``"0,1,2,(1,2)"`` for
+        `x_0 + x_1 + x_2 + x_1 x_2` (at least one comma: a lone number is a constant);
+      - a Sage polynomial over `GF(q)`, multivariate or a ``BooleanPolynomial``
+        (variables named ``x<i>`` are `x_i`, others are taken in the ring's order);
+      - a truth table: `q^d` values by state index (integers ``0..q-1`` or field elements);
+      - a Python function of the state, a tuple of `d` field elements, returning
+        a field element or its integer (tabulated once, up to
+        :data:`MAX_TABULATED_STATES` states).
+
+    - ``degree`` -- `d`
+    - ``q`` -- the field order (default: the feedback polynomial's field, else 2)
+
+    EXAMPLES::
+
+        sage: from sage_lfsr import FSR
+        sage: r = FSR("x0 + x1*x2 + 1", 4); r
+        FSR of degree 4 over GF(2) with feedback x0 + x1*x2 + 1
+        sage: r.is_invertible, r.state_count
+        (True, 16)
+        sage: r.sequence([0, 0, 0, 0], 10)
+        [0, 0, 0, 0, 1, 1, 1, 0, 1, 0]
+        sage: FSR("0,1,2,(1,2)", 3) == FSR("x0 + x1 + x2 + x1*x2", 3)
+        True
+        sage: FSR(lambda s: s[1] * s[2], 3).anf()
+        'x1*x2'
+        sage: FSR([0, 1, 0, 1, 0, 1, 1, 0], 3).anf()
+        'x0 + x1*x2'
+        sage: FSR("x0^3 + 2*x1", 2, q=3).anf()
+        'x0 + 2*x1'
+        sage: FSR("x0*x1", 2).is_invertible
+        False
+
+    TESTS::
+
+        sage: FSR("x0 + x4", 4)
+        Traceback (most recent call last):
+        ...
+        ValueError: the feedback uses x4, but a register of degree 4 has x0..x3
+        sage: FSR([0, 1, 1], 2)
+        Traceback (most recent call last):
+        ...
+        ValueError: a truth table for degree 2 over GF(2) has 4 values, not 3
+        sage: FSR([0, 1, 2, 1], 2)
+        Traceback (most recent call last):
+        ...
+        ValueError: truth table entry 2 = 2 is outside GF(2): integers stand for field elements 0..1
+        sage: FSR("0,1,(1,", 3)
+        Traceback (most recent call last):
+        ...
+        ValueError: cannot read the index list '0,1,(1,': expected an index or a '(i,j,...)' product at '('
+    """
+
+    def __init__(self, feedback, degree, q=None):
+        degree = _check_degree(degree)
+        polynomial_field = None if isinstance(feedback, str) else _sage_polynomial_field(feedback)
+        if polynomial_field is not None:
+            if q is not None and int(polynomial_field.order()) != int(q):
+                raise ValueError(f"the feedback is over GF({polynomial_field.order()}), not GF({q})")
+            q = int(polynomial_field.order())
+        field = _field(2 if q is None else q)
+        q = int(field.order())
+        if q > MAX_FIELD_ORDER:
+            raise ValueError(f"the field order {q} is above the supported {MAX_FIELD_ORDER}")
+        if polynomial_field is not None and polynomial_field.degree() > 1 \
+                and polynomial_field.modulus().list() != field.modulus().list():
+            raise ValueError(f"the feedback's field GF({q}) is built on the modulus {polynomial_field.modulus()}, "
+                             f"not {field.modulus()} as this package's GF({q})")
+        values = None
+        if isinstance(feedback, str):
+            terms = _read_text(feedback, degree, field)
+        elif polynomial_field is not None:
+            terms = _read_sage_polynomial(feedback, degree, field)
+        elif callable(feedback):
+            values = _tabulate(feedback, degree, field)
+        else:
+            values = _read_truth_table(feedback, degree, field)
+        if values is not None:
+            terms = _interpolate(values, degree, q)
+        self._setup(field, degree, terms, values)
+
+    def _setup(self, field, degree, terms, values):
+        self._field, self._degree, self._values = field, degree, values
+        self._terms = tuple(sorted(terms.items(), key=_term_order))
+        self._invertible = _decide_invertible(dict(self._terms), self.field_order, values)
+
+    @classmethod
+    def from_key(cls, key) -> "FSR":
+        r"""
+        The register whose :meth:`key` is ``key``.
+
+        EXAMPLES::
+
+            sage: from sage_lfsr import FSR
+            sage: r = FSR("2*x0*x1^2 + x1 + 1", 2, q=3)
+            sage: FSR.from_key(r.key()) == r
+            True
+        """
+        q, degree, terms = key
+        field, degree = _field(q), _check_degree(degree)
+        reduced = {}
+        add = field_arithmetic(int(q))[0]
+        for monomial, coefficient in terms:
+            exponents = [0] * degree
+            for variable, exponent in monomial:
+                if not 0 <= int(variable) < degree:
+                    raise ValueError(f"the feedback uses x{variable}, but a register of degree {degree} "
+                                     f"has x0..x{degree - 1}")
+                exponents[int(variable)] += int(exponent)
+            exponents = tuple(_reduced_exponent(e, int(q)) for e in exponents)
+            monomial = tuple((v, e) for v, e in enumerate(exponents) if e)
+            _add_term(reduced, monomial, _element_value(coefficient, field, "a coefficient"), add)
+        register = cls.__new__(cls)
+        register._setup(field, degree, reduced, None)
+        return register
+
+    @classmethod
+    def from_lfsr(cls, lfsr) -> "FSR":
+        r"""
+        The FSR with the linear feedback `\sum_i c_i x_i` of ``lfsr``.
+
+        EXAMPLES::
+
+            sage: from sage_lfsr import FSR, LFSR
+            sage: FSR.from_lfsr(LFSR([1, 1, 0, 0])).anf()
+            'x0 + x1'
+        """
+        q, coefficients = lfsr.key()
+        return cls.from_key((q, len(coefficients), [(((i, 1),), c) for i, c in enumerate(coefficients) if c]))
+
+    def __repr__(self):
+        return f"FSR of degree {self.degree} over GF({self.field_order}) with feedback {self.anf()}"
+
+    def __eq__(self, other):
+        return isinstance(other, FSR) and self.key() == other.key()
+
+    def __hash__(self):
+        return hash(self.key())
+
+    @property
+    def field(self):
+        return self._field
+
+    @property
+    def field_order(self) -> int:
+        return int(self._field.order())
+
+    @property
+    def degree(self) -> int:
+        return self._degree
+
+    @property
+    def state_count(self) -> int:
+        return self.field_order ** self.degree
+
+    @property
+    def is_invertible(self) -> bool:
+        r"""``True`` when the state map is a bijection (every state on a cycle); see the module text."""
+        return self._invertible
+
+    @property
+    def is_singular(self) -> bool:
+        r"""``True`` when the state map is not invertible: states form trees (as for singular LFSRs)."""
+        return not self._invertible
+
+    @property
+    def is_linear(self) -> bool:
+        return all(len(monomial) == 1 and monomial[0][1] == 1 for monomial, _ in self._terms)
+
+    def terms(self) -> tuple:
+        r"""The reduced feedback: ``((monomial, coefficient), ...)``, a monomial being ``((variable, exponent), ...)``."""
+        return self._terms
+
+    def key(self) -> tuple:
+        r"""
+        ``(q, degree, terms)``: plain integers that rebuild the register with :meth:`from_key`.
+
+        EXAMPLES::
+
+            sage: from sage_lfsr import FSR
+            sage: FSR("x0 + x1*x2 + 1", 3).key()
+            (2, 3, ((((0, 1),), 1), (((1, 1), (2, 1)), 1), ((), 1)))
+        """
+        return self.field_order, self.degree, self._terms
+
+    def anf(self) -> str:
+        r"""
+        The feedback as text that :class:`FSR` reads back: ``FSR(r.anf(), r.degree, r.field_order) == r``.
+
+        EXAMPLES::
+
+            sage: from sage_lfsr import FSR
+            sage: r = FSR("z*x0 + x1^5 + 1", 2, q=4); r.anf()
+            'z*x0 + x1^2 + 1'
+            sage: FSR(r.anf(), 2, q=4) == r
+            True
+            sage: FSR([0, 0, 0, 0], 2).anf()
+            '0'
+        """
+        if not self._terms:
+            return "0"
+        parts = []
+        for monomial, coefficient in self._terms:
+            element = str(_sage.int_to_element(self._field, coefficient))
+            if " " in element:
+                element = f"({element})"
+            if not monomial:
+                parts.append(element)
+            else:
+                parts.append(_monomial_text(monomial) if coefficient == 1 else f"{element}*{_monomial_text(monomial)}")
+        return " + ".join(parts)
+
+    def polynomial(self):
+        r"""
+        The feedback as a Sage polynomial in ``x0, ..., x{d-1}``: a ``BooleanPolynomial``
+        over `GF(2)` where passagemath-brial is installed, else a multivariate polynomial.
+
+        EXAMPLES::
+
+            sage: from sage_lfsr import FSR
+            sage: FSR("x0 + x1*x2 + 1", 3).polynomial()
+            x0 + x1*x2 + 1
+            sage: FSR(FSR("x0 + x1*x2", 3).polynomial(), 3) == FSR("x0 + x1*x2", 3)
+            True
+        """
+        names = [f"x{i}" for i in range(self.degree)]
+        if self.field_order == 2:
+            try:
+                from sage.rings.polynomial.pbori.pbori import BooleanPolynomialRing
+            except ImportError:
+                pass
+            else:
+                ring = BooleanPolynomialRing(self.degree, names)
+                generators = ring.gens()
+                total = ring(0)
+                for monomial, _ in self._terms:
+                    product = ring(1)
+                    for variable, _ in monomial:
+                        product *= generators[variable]
+                    total += product
+                return total
+        ring = _sage.PolynomialRing(self._field, self.degree, names)
+        exponents = {}
+        for monomial, coefficient in self._terms:
+            powers = [0] * self.degree
+            for variable, exponent in monomial:
+                powers[variable] = exponent
+            exponents[tuple(powers)] = _sage.int_to_element(self._field, coefficient)
+        return ring(exponents)
+
+    def linear_coefficients(self):
+        r"""`(c_0, \ldots, c_{d-1})` as integers when the feedback is `\sum_i c_i x_i`, else ``None``."""
+        if not self.is_linear:
+            return None
+        coefficients = [0] * self.degree
+        for monomial, coefficient in self._terms:
+            coefficients[monomial[0][0]] = coefficient
+        return tuple(coefficients)
+
+    def anf_masks(self) -> tuple:
+        r"""
+        Over `GF(2)`: one bit mask per monomial (bit `i` for `x_i`; ``0`` is the constant 1).
+
+        EXAMPLES::
+
+            sage: from sage_lfsr import FSR
+            sage: FSR("x0 + x1*x2 + 1", 3).anf_masks()
+            (1, 6, 0)
+        """
+        if self.field_order != 2:
+            raise ValueError(f"bit masks describe feedbacks over GF(2), not GF({self.field_order})")
+        return tuple(sum(1 << variable for variable, _ in monomial) for monomial, _ in self._terms)
+
+    def truth_table(self) -> np.ndarray:
+        r"""
+        The `q^d` feedback values by state index, a ``uint8`` array (up to
+        :data:`MAX_TABULATED_STATES` states).
+
+        EXAMPLES::
+
+            sage: from sage_lfsr import FSR
+            sage: FSR("x0 + x1*x2", 3).truth_table()
+            array([0, 1, 0, 1, 0, 1, 1, 0], dtype=uint8)
+        """
+        if self._values is None:
+            self._values = evaluate_terms(self._terms, self.degree, self.field_order)
+        values = self._values.view()
+        values.flags.writeable = False
+        return values
+
+    def feedback_value(self, digits) -> int:
+        r"""`f` at the state with integer representations ``digits`` `(x_0, \ldots, x_{d-1})`."""
+        add, mul, power = field_arithmetic(self.field_order)
+        value = 0
+        for monomial, coefficient in self._terms:
+            term = coefficient
+            for variable, exponent in monomial:
+                term = mul[term][power[digits[variable]][exponent]]
+            value = add[value][term]
+        return value
+
+    def successor(self, index: int) -> int:
+        r"""
+        The index of the state after state number ``index``.
+
+        EXAMPLES::
+
+            sage: from sage_lfsr import FSR
+            sage: [FSR("x0 + x1*x2 + 1", 3).successor(i) for i in range(8)]
+            [4, 0, 5, 1, 6, 2, 3, 7]
+        """
+        q, degree = self.field_order, self.degree
+        digits = state_index_to_tuple(int(index), q, degree)
+        return int(index) // q + q ** (degree - 1) * self.feedback_value(digits)
+
+    def vector_space(self):
+        return _sage.VectorSpace(self._field, self.degree)
+
+    def state_vector(self, state):
+        r"""The state as a vector; ``state`` is an index, a tuple or a vector."""
+        return LFSR.state_vector(self, state)
+
+    def state_index(self, vector) -> int:
+        return LFSR.state_index(self, vector)
+
+    def next_state(self, state):
+        r"""
+        The state after ``state`` (an index, a tuple or a vector), as a vector.
+
+        EXAMPLES::
+
+            sage: from sage_lfsr import FSR
+            sage: FSR("x0 + x1*x2 + 1", 3).next_state([1, 1, 0])
+            (1, 0, 0)
+        """
+        vector = self.state_vector(state)
+        digits = [_integer(x) for x in vector]
+        value = _sage.int_to_element(self._field, self.feedback_value(digits))
+        return self.vector_space()(list(vector)[1:] + [value])
+
+    def sequence(self, fill, length):
+        r"""
+        The first ``length`` terms from the initial ``fill`` `(x_0, \ldots, x_{d-1})`, as field elements.
+
+        EXAMPLES::
+
+            sage: from sage_lfsr import FSR
+            sage: FSR("x0 + 2*x1^2", 2, q=3).sequence([1, 1], 6)
+            [1, 1, 0, 1, 2, 0]
+        """
+        digits = [_integer(x) for x in self.state_vector(fill)]
+        while len(digits) < length:
+            digits.append(self.feedback_value(digits[len(digits) - self.degree:]))
+        return [_sage.int_to_element(self._field, digit) for digit in digits[:int(length)]]
+
+    def to_lfsr(self):
+        r"""The :class:`~sage_lfsr.lfsr.LFSR` with the same (linear) feedback; ``ValueError`` if it is not linear."""
+        coefficients = self.linear_coefficients()
+        if coefficients is None:
+            raise ValueError("the feedback is not linear, so there is no LFSR with it")
+        return LFSR(coefficients, q=self.field_order)
+
+    def tables(self):
+        r"""The plain integer description the kernels read (:class:`~sage_lfsr.fsr_tables.FeedbackTables`)."""
+        from sage_lfsr.fsr_tables import FeedbackTables
+
+        return FeedbackTables.from_fsr(self)
+
+    def describe(self):
+        r"""
+        The register as plain data for the engine (:class:`~sage_lfsr.description.RegisterDescription`).
+
+        EXAMPLES::
+
+            sage: from sage_lfsr import FSR
+            sage: description = FSR("x0*x1 + x2", 3).describe()
+            sage: description.kind, description.singular, description.rebuild()
+            ('fsr', True, FSR of degree 3 over GF(2) with feedback x2 + x0*x1)
+        """
+        from sage_lfsr.description import RegisterDescription
+
+        return RegisterDescription("fsr", self.key(), self.tables())
+
+
+def rebuild_fsr(key) -> FSR:
+    r"""The :class:`FSR` with :meth:`FSR.key` ``key`` (how workers rebuild it)."""
+    return FSR.from_key(key)
+
+
+def _term_order(term):
+    r"""The order of index lists, ``x0 + x1 + x2 + x1*x2 + 1``: fewer variables first, the constant last."""
+    monomial = term[0]
+    return (not monomial, len(monomial), tuple((variable, -exponent) for variable, exponent in monomial))
+
+
+def _check_degree(degree) -> int:
+    if not isinstance(degree, numbers.Integral) and type(degree).__name__ != "Integer" or isinstance(degree, bool):
+        raise TypeError(f"the degree must be an integer, not {degree!r}")
+    if not 1 <= int(degree) <= MAX_FSR_DEGREE:
+        raise ValueError(f"the degree must be between 1 and {MAX_FSR_DEGREE}, not {degree}")
+    return int(degree)
