@@ -7,9 +7,10 @@ import random
 import sys
 import time
 
-from common import best_of, machine_description, write_section
+from common import machine_description, write_section
 
 from sage_lfsr import FSR, LFSR, map_cycles
+from sage_lfsr.figures import best_of
 from sage_lfsr.fsr_tables import FeedbackTables
 from sage_lfsr.theory import random_primitive_polynomial
 
@@ -49,21 +50,21 @@ def batch(count, degree):
         texts.add(random_feedback(rng, degree))
     texts = sorted(texts)
     map_cycles(FSR(texts[0], degree))  # compile once (the binary ANF step), outside the timing
-    started = time.perf_counter()
+    clocks = [(time.perf_counter(), time.process_time())]
     registers = [FSR(text, degree) for text in texts]
-    built = time.perf_counter()
-    distinct_maps = {}
-    for register in registers:
-        distinct_maps[register] = map_cycles(register).cycle_counts
-    mapped = time.perf_counter()
-    return len(set(registers)), built - started, mapped - built, distinct_maps
+    clocks.append((time.perf_counter(), time.process_time()))
+    maps = [map_cycles(register) for register in registers]
+    clocks.append((time.perf_counter(), time.process_time()))
+    assert all(cycle_map.is_complete() for cycle_map in maps)
+    (wall_0, cpu_0), (wall_1, cpu_1), (wall_2, cpu_2) = clocks
+    return len(set(registers)), (wall_1 - wall_0, cpu_1 - cpu_0), (wall_2 - wall_1, cpu_2 - cpu_1)
 
 
 def main():
     repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     nlfsr, rows = rates(repeats)
     (lfsr_label, lfsr_rate, _, _), (nlfsr_label, nlfsr_rate, _, nlfsr_map) = rows
-    distinct, build_seconds, map_seconds, maps = batch(BATCH_COUNT, BATCH_DEGREE)
+    distinct, (build_wall, build_seconds), (map_wall, map_seconds) = batch(BATCH_COUNT, BATCH_DEGREE)
     lines = [f"Machine: {machine_description()}. Shared with other sessions while measured: figures are ratios "
              "from one run.", "",
              "Sequential `map_cycles(register)`, fast kernel, whole state space (2^24 states), best of "
@@ -77,13 +78,16 @@ def main():
               f"({nlfsr_rate / lfsr_rate:.2f}x).", "",
               f"{BATCH_COUNT:,} distinct degree-{BATCH_DEGREE} registers over GF(2) (random ANF: `x0` or `x0*x_i` "
               "plus up to four monomials; about 30 % not invertible), one process, one core, sequential "
-              "`map_cycles(FSR(text, 10))` each after one warm-up map (the compiled step is shared by all):", "",
-              "| step | seconds | per register |", "| --- | ---: | ---: |",
+              "`map_cycles(FSR(text, 10))` each after one warm-up map (the compiled step is shared by all). "
+              "CPU seconds of the process (one core), wall seconds beside them:", "",
+              "| step | CPU seconds | per register | wall seconds |", "| --- | ---: | ---: | ---: |",
               f"| `FSR(text, 10)` (parse, reduce, decide invertibility) | {build_seconds:.2f} | "
-              f"{build_seconds / distinct * 1e3:.2f} ms |",
-              f"| `map_cycles` | {map_seconds:.2f} | {map_seconds / distinct * 1e3:.2f} ms |",
-              f"| both | {build_seconds + map_seconds:.2f} | {(build_seconds + map_seconds) / distinct * 1e3:.2f} ms |",
-              "", f"Target: under 10 s: {'met' if build_seconds + map_seconds < 10 else 'NOT met'}."]
+              f"{build_seconds / distinct * 1e3:.2f} ms | {build_wall:.2f} |",
+              f"| `map_cycles` (plan, run, assemble) | {map_seconds:.2f} | {map_seconds / distinct * 1e3:.2f} ms | "
+              f"{map_wall:.2f} |",
+              f"| both | {build_seconds + map_seconds:.2f} | {(build_seconds + map_seconds) / distinct * 1e3:.2f} ms | "
+              f"{build_wall + map_wall:.2f} |",
+              "", f"Target: under 10 s on one core: {'met' if build_seconds + map_seconds < 10 else 'NOT met'}."]
     print("\n".join(lines))
     write_section("nonlinear", "Nonlinear registers (issue 10)", lines)
 

@@ -698,7 +698,8 @@ class FSR:
 
     def describe(self):
         r"""
-        The register as plain data for the engine (:class:`~sage_lfsr.description.RegisterDescription`).
+        The register as plain data for the engine (:class:`~sage_lfsr.description.RegisterDescription`),
+        built once.
 
         EXAMPLES::
 
@@ -707,6 +708,10 @@ class FSR:
             sage: description.kind, description.singular, description.rebuild()
             ('fsr', True, FSR of degree 3 over GF(2) with feedback x2 + x0*x1)
         """
+        return self._description
+
+    @cached_property
+    def _description(self):
         from sage_lfsr.description import RegisterDescription
 
         return RegisterDescription("fsr", self.key(), self.tables())

@@ -49,6 +49,14 @@ class FeedbackTables:
     def is_singular(self) -> bool:
         return not self.invertible
 
+    @property
+    def depth_dtype(self):
+        r"""
+        The type of the per-state tail depths: a tail can pass through every other
+        state, so it holds ``q^d`` (its largest value marks a depth not yet known).
+        """
+        return np.uint32 if self.state_count <= np.iinfo(np.uint32).max else np.uint64
+
     def key(self) -> tuple:
         r"""``(q, degree, terms)``, as :meth:`~sage_lfsr.fsr.FSR.key`."""
         return self.field_order, self.degree, self.terms

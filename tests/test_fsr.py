@@ -145,6 +145,16 @@ def test_every_schedule_and_kernel_matches_the_brute_force_walk(label, schedule,
     assert "no prediction" in result.choices["structure"]
 
 
+@pytest.mark.parametrize("kernel", ["fast", "sage"])
+def test_tails_longer_than_a_byte(kernel):
+    # x^10 + x^3 + 1 with the feedback of the all-ones state flipped: one tail of 1022 states.
+    terms = [(1, ((0, 1),)), (1, ((3, 1),)), (1, tuple((i, 1) for i in range(10)))]
+    register, oracle = FSR(anf_text(terms), 10), brute_force_map(successor_list(terms, 10, 2))
+    assert max(oracle[1]) == 1022
+    assert_matches(map_cycles(register, kernel=kernel), oracle)
+    assert_matches(map_cycles(register, schedule="queue", workers=2, batch_size=200, kernel=kernel), oracle)
+
+
 def test_checkpoint_resumes_a_nonlinear_run(tmp_path, oracles):
     register, _ = CASES["gf3-singular"]
     path = tmp_path / "fsr.checkpoint"

@@ -89,7 +89,7 @@ def _to_array(pairs, width):
     return array
 
 
-#: Step functions whose traversals are compiled in this process.
+#: ``(step function, depth type)`` pairs whose traversals are compiled in this process.
 _WARMED_STEPS = set()
 
 
@@ -108,13 +108,14 @@ class FastKernel(Kernel):
         the code. Once per step function: its parameters have the same types for
         every register, so a later register of the same kind has nothing to compile.
         """
-        if self._step in _WARMED_STEPS:
+        depth_dtype = np.dtype(getattr(self.register, "depth_dtype", np.uint8))
+        if (self._step, depth_dtype) in _WARMED_STEPS:
             return
         bitmap = np.zeros((1, 1), dtype=np.uint8)
         self.sweep_cycles(0, 0, bitmap[0], bitmap, 0)
         self.trace_segments(0, 0, bitmap[0], 0)
-        self.trace_trees(0, 0, np.zeros(1, dtype=np.uint8), bitmap[0])
-        _WARMED_STEPS.add(self._step)
+        self.trace_trees(0, 0, np.zeros(1, dtype=depth_dtype), bitmap[0])
+        _WARMED_STEPS.add((self._step, depth_dtype))
 
     def successor(self, state: int) -> int:
         return int(self._step(np.int64(state), self._params))
