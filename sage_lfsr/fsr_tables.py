@@ -94,7 +94,7 @@ class FeedbackTables:
             nonlinear = np.array([mask for mask in masks if mask & (mask - 1)], dtype=np.int64)
             arrays = (np.int64(linear), nonlinear, np.int64(0 in masks), np.int64(degree - 1))
         elif step_kind == "general_anf":
-            from sage_lfsr.fsr import field_arithmetic
+            from sage_lfsr.feedback import field_arithmetic
 
             add, mul, power = (np.array(table, dtype=np.uint8) for table in field_arithmetic(q))
             coefficients = np.array([c for _, c in terms], dtype=np.int64)
