@@ -61,6 +61,12 @@ class FeedbackTables:
         r"""``(q, degree, terms)``, as :meth:`~sage_lfsr.fsr.FSR.key`."""
         return self.field_order, self.degree, self.terms
 
+    def compiled_step(self):
+        r"""The fast kernel's successor and parameters (see :mod:`sage_lfsr.kernels.nonlinear_steps`)."""
+        from sage_lfsr.kernels.nonlinear_steps import step_function
+
+        return step_function(self)
+
     @classmethod
     def from_fsr(cls, fsr, step_kind=None) -> "FeedbackTables":
         r"""

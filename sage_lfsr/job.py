@@ -28,7 +28,6 @@ from dataclasses import dataclass
 import numpy as np
 
 
-
 @dataclass(frozen=True)
 class Task:
     task_id: int
