@@ -60,11 +60,15 @@ def measure_step_seconds(kernel, state_count, singular):
     r"""
     Seconds per successor step of ``kernel``, timed on its calibration sample
     of short segments (kernel tables and compiled code are warm afterwards,
-    too); its own estimate where no sample can be timed.
+    too); its own estimate where no sample can be timed, and where the state
+    space is no larger than the sample (timing it would cost as much as the run,
+    and a run that small is one task whatever the figure).
     """
     if singular:
         return kernel.step_seconds * 3
     sample_range, bits = kernel.calibration_sample
+    if state_count <= sample_range:
+        return kernel.step_seconds
     bitmap = np.zeros((state_count + 7) // 8, dtype=np.uint8)  # calloc: untouched pages cost nothing
     kernel.trace_segments(0, 1, bitmap, bits)
     start = time.perf_counter()
