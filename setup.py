@@ -10,6 +10,7 @@ setup(
     python_requires=">=3.10",
     install_requires=[
         "passagemath-modules", "passagemath-flint", "passagemath-pari", "passagemath-repl",
+        "passagemath-brial",  # BooleanPolynomial feedbacks of FSRs over GF(2)
         "numpy", "numba", "matplotlib", "ipywidgets", "tqdm",
     ],
     extras_require={

@@ -47,7 +47,7 @@ def write_section(name, title, lines):
 
 
 def assemble_report():
-    order = ["summary", "kernels", "linear-kinds", "schedules", "schedules-large", "scale", "scaling-16-cores-one-bitmap",
+    order = ["summary", "kernels", "linear-kinds", "nonlinear", "schedules", "schedules-large", "scale", "scaling-16-cores-one-bitmap",
              "scaling-16-cores"]
     parts = ["# Benchmarks", "",
              "Written by the scripts in `benchmarks/`: `kernels.py`, `linear_kinds.py`, `schedules.py` (also on a machine without "

@@ -27,7 +27,7 @@ import importlib
 # on machines without Sage.
 _HOMES = {
     "CycleMap": "sage_lfsr.cyclemap", "CycleStructure": "sage_lfsr.cyclemap",
-    "WorkerLoad": "sage_lfsr.cyclemap", "LFSR": "sage_lfsr.lfsr",
+    "WorkerLoad": "sage_lfsr.cyclemap", "LFSR": "sage_lfsr.lfsr", "FSR": "sage_lfsr.fsr",
     "state_index_to_tuple": "sage_lfsr.lfsr", "tuple_to_state_index": "sage_lfsr.lfsr",
     "map_cycles": "sage_lfsr.mapper", "available_schedules": "sage_lfsr.mapper",
     "plan": "sage_lfsr.planning", "Plan": "sage_lfsr.planning", "run": "sage_lfsr.mapper",
@@ -46,7 +46,7 @@ def __dir__():
 
 
 __all__ = [
-    "LFSR", "MatrixRegister", "CycleMap", "CycleStructure", "WorkerLoad",
+    "LFSR", "FSR", "MatrixRegister", "CycleMap", "CycleStructure", "WorkerLoad",
     "map_cycles", "plan", "run", "Plan", "predict_cycles", "available_schedules",
     "state_index_to_tuple", "tuple_to_state_index",
 ]

@@ -130,7 +130,9 @@ def _plain_key(key):
 
 def _describe(header) -> str:
     key = header["key"]
-    register = (f"the register over GF({key[0]}) with coefficients {tuple(key[1])}" if len(key) == 2
+    nonlinear = len(key) == 3 and isinstance(key[1], int)  # an FSR: (q, degree, terms)
+    register = (f"the register over GF({key[0]}) with coefficients {tuple(key[1])}" if len(key) == 2 else
+                f"the degree-{key[1]} register over GF({key[0]}) with feedback terms {key[2]}" if nonlinear
                 else f"the register with key {key}")
     return (f"{register} in {len(header['tasks'])} tasks "
             f"(batch size {header['batch_size']}, split {'on' if header['split'] else 'off'}, "

@@ -175,6 +175,9 @@ def _add_register_arguments(parser):
     parser.add_argument("--constant", default="0", metavar="B",
                         help="an affine (XNOR) register: x_(n+d) = sum c_i x_(n+i) + B (default: 0)")
     parser.add_argument("--form", default="fibonacci", help="fibonacci (default) or galois")
+    which.add_argument("--anf", metavar="TEXT", help='a nonlinear feedback in x0..x(d-1), e.g. "x0 + x1*x2 + 1", '
+                                                     'or an index list "0,1,(1,2)"; needs --degree')
+    parser.add_argument("--degree", type=positive_int, help="the degree d of an --anf register")
 
 
 def _add_run_arguments(parser):
@@ -245,6 +248,8 @@ def build_register(arguments):
     """
     from sage_lfsr.lfsr import LFSR
 
+    if getattr(arguments, "anf", None) is not None:
+        return build_fsr(arguments)
     constant = int(arguments.constant) if arguments.constant.isdigit() else arguments.constant
     if arguments.matrix is not None:
         from sage_lfsr.matrix_register import MatrixRegister
@@ -257,9 +262,35 @@ def build_register(arguments):
     return LFSR(arguments.coefficients, q=arguments.q, constant=constant, form=arguments.form)
 
 
+def build_fsr(arguments):
+    r"""
+    The :class:`~sage_lfsr.fsr.FSR` named by ``--anf``, ``--degree`` and ``--q``.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.cli import build_parser, build_register
+        sage: build_register(build_parser().parse_args(["map", "--anf", "0,1,(1,2)", "--degree", "3"]))
+        FSR of degree 3 over GF(2) with feedback x0 + x1 + x1*x2
+        sage: build_register(build_parser().parse_args(["map", "--anf", "x0"]))
+        Traceback (most recent call last):
+        ...
+        UsageError: --anf needs --degree, the number of variables x0..x(d-1)
+    """
+    from sage_lfsr.fsr import FSR
+
+    if arguments.degree is None:
+        raise UsageError("--anf needs --degree, the number of variables x0..x(d-1)")
+    if arguments.constant != "0" or arguments.form != "fibonacci":
+        raise UsageError("--constant and --form describe an LFSR: an --anf feedback holds its own constant term")
+    return FSR(arguments.anf, arguments.degree, q=arguments.q)
+
+
 # ---------------------------------------------------------------- output
 
 def register_description(register) -> dict:
+    if hasattr(register, "anf"):  # an FSR
+        return {"q": register.field_order, "degree": register.degree, "anf": register.anf(),
+                "invertible": register.is_invertible}
     from sage_lfsr.matrix_register import MatrixRegister, matrix_text
 
     if isinstance(register, MatrixRegister):
@@ -388,6 +419,9 @@ def command_predict(arguments):
 
     _check_paths(arguments)
     register = build_register(arguments)
+    if hasattr(register, "anf"):
+        raise UsageError("nonlinear registers have no prediction: theory covers linear registers only; "
+                         "map it with the map command")
     structure = predict_cycles(register)
     document = {"register": register_description(register)}
     document.update(structure.as_dict())

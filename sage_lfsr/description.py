@@ -16,9 +16,12 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 
+import numpy as np
+
 #: ``kind -> (module, function)``: the function takes the key and returns the Sage register.
 REBUILDERS = {"lfsr": ("sage_lfsr.description", "_rebuild_lfsr"),
-              "matrix": ("sage_lfsr.matrix_register", "rebuild_matrix_register")}
+              "matrix": ("sage_lfsr.matrix_register", "rebuild_matrix_register"),
+              "fsr": ("sage_lfsr.fsr", "rebuild_fsr")}
 
 
 def _rebuild_lfsr(key):
@@ -59,6 +62,11 @@ class RegisterDescription:
     @property
     def degree(self) -> int:
         return self.tables.degree
+
+    @property
+    def depth_dtype(self):
+        r"""The unsigned type of the per-state tail depths: bytes unless the tables ask for more."""
+        return getattr(self.tables, "depth_dtype", np.uint8)
 
     def rebuild(self):
         r"""The Sage register, built again from the key (imports Sage)."""

@@ -27,8 +27,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sage_lfsr.kernels.traversal import UNKNOWN_DEPTH
-
 
 @dataclass(frozen=True)
 class Task:
@@ -93,7 +91,7 @@ class Job:
         r"""The per-state memory of this job for ``workers`` workers, in its planned layout."""
         from sage_lfsr.memory import StateMemory
 
-        return StateMemory(self.state_count, self.singular, self.memory_layout, workers)
+        return StateMemory(self.state_count, self.singular, self.memory_layout, workers, self.register.depth_dtype)
 
 
 def make_tasks(state_count: int, batch_size: int, singular: bool, split: bool) -> tuple:
@@ -132,7 +130,7 @@ def execute(kernel, memory, task: Task, worker: int, dbits: int, clock_zero: flo
     elif task.phase == "trees":
         cycles, steps = kernel.trace_trees(task.lo, task.hi, memory.depths, memory.seen)
         block = memory.depths[task.lo:task.hi]
-        if (block == UNKNOWN_DEPTH).any():
+        if (block == np.iinfo(block.dtype).max).any():
             raise RuntimeError(f"task {task.task_id} left states of [{task.lo}, {task.hi}) without a depth")
         depth_counts = np.bincount(block).astype(np.int64)
         owned = task.size

@@ -27,7 +27,6 @@ from multiprocessing import shared_memory
 
 import numpy as np
 
-from sage_lfsr.kernels.traversal import UNKNOWN_DEPTH
 from sage_lfsr.limits import available_memory_bytes, format_bytes
 
 #: Name prefix of this package's shared-memory segments (then the owner's pid).
@@ -152,10 +151,10 @@ def choose_layout(state_count: int, singular: bool, shared: bool) -> str:
     return "rows" if (state_count + 7) // 8 <= ROWS_UP_TO_BYTES else "single"
 
 
-def bytes_needed(state_count: int, singular: bool, layout: str, workers: int) -> int:
+def bytes_needed(state_count: int, singular: bool, layout: str, workers: int, depth_bytes: int = 1) -> int:
     r"""Bytes of per-state memory a run in ``layout`` holds with ``workers`` copies of private arrays."""
     bitmap_bytes = (state_count + 7) // 8
-    per_worker = state_count + bitmap_bytes if singular else bitmap_bytes
+    per_worker = depth_bytes * state_count + bitmap_bytes if singular else bitmap_bytes
     return bitmap_bytes if layout == "single" else workers * per_worker
 
 
@@ -181,10 +180,11 @@ class StateMemory:
         sage: memory.release()
     """
 
-    def __init__(self, state_count: int, singular: bool, layout: str = "private", workers: int = 1):
+    def __init__(self, state_count: int, singular: bool, layout: str = "private", workers: int = 1,
+                 depth_dtype=np.uint8):
         if layout not in LAYOUTS:
             raise ValueError(f"unknown memory layout {layout!r}: choose one of {', '.join(LAYOUTS)}")
-        self.state_count, self.singular = state_count, singular
+        self.state_count, self.singular, self.depth_dtype = state_count, singular, np.dtype(depth_dtype)
         self.bitmap_bytes = bitmap_bytes = (state_count + 7) // 8
         self.layout = "private" if singular else layout
         #: Why the layout differs from the planned one (``/dev/shm`` too small), or ``None``.
@@ -198,7 +198,7 @@ class StateMemory:
 
     def for_worker(self, worker: int = 0) -> "WorkerArrays":
         if self.singular:
-            depths = np.full(self.state_count, UNKNOWN_DEPTH, np.uint8)
+            depths = np.full(self.state_count, np.iinfo(self.depth_dtype).max, self.depth_dtype)
             return WorkerArrays(None, None, depths, np.zeros(self.bitmap_bytes, np.uint8))
         if self.layout == "private":
             covered = np.zeros((1, self.bitmap_bytes), np.uint8)

@@ -60,11 +60,15 @@ def measure_step_seconds(kernel, state_count, singular):
     r"""
     Seconds per successor step of ``kernel``, timed on its calibration sample
     of short segments (kernel tables and compiled code are warm afterwards,
-    too); its own estimate where no sample can be timed.
+    too); its own estimate where no sample can be timed, and where the state
+    space is no larger than the sample (timing it would cost as much as the run,
+    and a run that small is one task whatever the figure).
     """
     if singular:
         return kernel.step_seconds * 3
     sample_range, bits = kernel.calibration_sample
+    if state_count <= sample_range:
+        return kernel.step_seconds
     bitmap = np.zeros((state_count + 7) // 8, dtype=np.uint8)  # calloc: untouched pages cost nothing
     kernel.trace_segments(0, 1, bitmap, bits)
     start = time.perf_counter()
@@ -321,7 +325,7 @@ def plan(register, schedule="sequential", workers=None, batch_size=None, kernel=
     calibrated = make_kernel(kernel, description)
     calibrated.warm_up()  # compiled once here, inherited by forked workers
     step_seconds = measure_step_seconds(calibrated, state_count, singular)
-    longest_cycle, reasons["longest_cycle"] = _longest_cycle(register, state_count)
+    longest_cycle, reasons["longest_cycle"] = _longest_cycle(register, description)
 
     if schedule == "auto":
         schedule, workers, reasons["schedule"] = auto_schedule(state_count, step_seconds)
@@ -346,7 +350,8 @@ def plan(register, schedule="sequential", workers=None, batch_size=None, kernel=
 
     if split is None:
         split = not singular and schedule != "sequential" and longest_cycle > batch_size
-        reasons["split"] = _split_reason(singular, schedule, longest_cycle, batch_size, split)
+        reasons["split"] = _split_reason(singular, schedule, longest_cycle, batch_size, split,
+                                         "assumed" if description.kind == "fsr" else "predicted")
     reasons.setdefault("split", "given")
     split = bool(split)
     if singular and split:
@@ -359,7 +364,8 @@ def plan(register, schedule="sequential", workers=None, batch_size=None, kernel=
     reasons["memory_layout"] = {"private": "each worker its own arrays", "rows": "shared, one row per worker",
                                 "single": "shared, one bitmap for all workers"}[layout]
     copies = workers if runner.runs_workers_here else 1
-    check_state_space(state_count, memory.bytes_needed(state_count, singular, layout, copies),
+    check_state_space(state_count, memory.bytes_needed(state_count, singular, layout, copies,
+                                                        np.dtype(description.depth_dtype).itemsize),
                       "hold the visited states of this run")
     reasons["registry"] = "given"
 
@@ -368,22 +374,31 @@ def plan(register, schedule="sequential", workers=None, batch_size=None, kernel=
                 scheduler_address, checkpoint, Reasons(reasons), calibrated)
 
 
-def _split_reason(singular, schedule, longest_cycle, batch_size, split):
+def _split_reason(singular, schedule, longest_cycle, batch_size, split, known="predicted"):
     if singular:
         return "a singular register: trees are traced whole"
     if schedule == "sequential":
         return "sequential: one worker traces every cycle whole"
     relation = "longer" if split else "not longer"
-    return f"the longest cycle ({longest_cycle} states, predicted) is {relation} than a task ({batch_size} states)"
+    return f"the longest cycle ({longest_cycle} states, {known}) is {relation} than a task ({batch_size} states)"
 
 
-def _longest_cycle(register, state_count):
-    r"""``(longest cycle, why)``: predicted with Sage, or the whole state space for tables alone."""
+#: Why a nonlinear register is planned as if it had one cycle through every state.
+NO_PREDICTION = "nonlinear register: no prediction, so planned for the worst case, one cycle through all q^d states"
+
+
+def _longest_cycle(register, description):
+    r"""
+    ``(longest cycle, why)``: predicted with Sage, or the whole state space for
+    tables alone and for nonlinear registers (no theory predicts them).
+    """
     from sage_lfsr.description import RegisterDescription
     from sage_lfsr.tables import RegisterTables
 
+    if description.kind == "fsr":
+        return description.state_count, NO_PREDICTION
     if isinstance(register, (RegisterTables, RegisterDescription)):
-        return state_count, "no Sage: assumed one cycle as long as the state space"
+        return description.state_count, "no Sage: assumed one cycle as long as the state space"
     from sage_lfsr.theory import predict_cycles
 
     predicted = predict_cycles(register)

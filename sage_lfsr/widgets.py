@@ -53,7 +53,10 @@ EXPLORER_MAX_STATES = 1 << 20
 BENCH_MAX_STATES = 1 << 24
 #: Steps of the progress bar a mapping is cut into (through its batch size).
 PROGRESS_STEPS = 64
-SOURCES = ("coefficients", "polynomial", "random primitive")
+SOURCES = ("coefficients", "polynomial", "random primitive", "nonlinear (ANF)")
+#: What the explorer says in place of a prediction for a nonlinear register.
+NO_PREDICTION = ("nonlinear register: there is no prediction (the theory covers linear registers only); "
+                 "the cycles below come from enumeration alone")
 
 
 class InputError(ValueError):
@@ -89,7 +92,7 @@ def error_text(error) -> str:
 
 
 def read_register(field_order, degree=None, source="coefficients", coefficients="", polynomial="", seed=None,
-                  max_states=EXPLORER_MAX_STATES, constant="0", form="fibonacci"):
+                  max_states=EXPLORER_MAX_STATES, constant="0", form="fibonacci", anf=""):
     r"""
     The register that widget values describe.
 
@@ -107,6 +110,8 @@ def read_register(field_order, degree=None, source="coefficients", coefficients=
     - ``constant`` -- `b` of an affine (XNOR) register, as text: an integer
       representation or an expression in ``z`` (default: ``"0"``)
     - ``form`` -- ``"fibonacci"`` (default) or ``"galois"``
+    - ``anf`` -- for ``source="nonlinear (ANF)"``: the feedback in ``x0..x{d-1}``
+      (``degree`` variables), as :class:`~sage_lfsr.fsr.FSR` reads it
 
     OUTPUT: an :class:`~sage_lfsr.lfsr.LFSR`; bad input raises :class:`InputError`
     with a message meant for the user
@@ -122,6 +127,12 @@ def read_register(field_order, degree=None, source="coefficients", coefficients=
         6
         sage: read_register(4, coefficients="1 2", constant="z + 1", form="galois")
         LFSR of degree 2 over GF(4) with characteristic polynomial x^2 + z*x + 1, constant z + 1, Galois form
+        sage: read_register(2, 3, source="nonlinear (ANF)", anf="x0 + x1*x2")
+        FSR of degree 3 over GF(2) with feedback x0 + x1*x2
+        sage: read_register(2, 3, source="nonlinear (ANF)", anf="x0 + x3")
+        Traceback (most recent call last):
+        ...
+        InputError: the feedback uses x3, but a register of degree 3 has x0..x2
         sage: read_register(6, coefficients="1 1")
         Traceback (most recent call last):
         ...
@@ -182,6 +193,13 @@ def read_register(field_order, degree=None, source="coefficients", coefficients=
             _check_size(int(field_order), int(degree), max_states)
             return LFSR.from_polynomial(random_primitive_polynomial(int(field_order), int(degree), seed=seed),
                                         **variant)
+        if source == "nonlinear (ANF)":
+            from sage_lfsr.fsr import FSR
+
+            if not anf.strip():
+                raise InputError("type a feedback in x0..x{d-1}, e.g. x0 + x1*x2 + 1")
+            _check_size(int(field_order), int(degree), max_states)
+            return FSR(anf, int(degree), q=field_order)
         raise InputError(f"unknown source {source!r}: choose one of {', '.join(SOURCES)}")
     except InputError:
         raise
@@ -342,7 +360,13 @@ def structure_table_html(predicted, enumerated=None) -> str:
         sage: "<td style='padding:2px 10px;text-align:right'>15</td>" in structure_table_html(
         ....:     predict_cycles(LFSR([1, 1, 0, 0])))
         True
+        sage: from sage_lfsr import FSR, map_cycles
+        sage: "no prediction" in structure_table_html(None, map_cycles(FSR("x0 + x1*x2", 3)))
+        True
     """
+    if predicted is None:  # a nonlinear register: enumeration only
+        rows = sorted(enumerated.cycle_counts.items()) if enumerated is not None else []
+        return _table_html(["cycle length", "enumerated cycles"], rows) + message_html(NO_PREDICTION, "note")
     lengths = sorted(set(predicted.cycle_counts) | set(enumerated.cycle_counts if enumerated else ()))
     rows = []
     for length in lengths:
@@ -368,10 +392,12 @@ class CycleExplorer(widgets.VBox):
     INPUT (the initial widget values):
 
     - ``field_order`` -- `q` (default: 2)
-    - ``source`` -- ``"coefficients"`` (default), ``"polynomial"`` or ``"random primitive"``
+    - ``source`` -- ``"coefficients"`` (default), ``"polynomial"``, ``"random primitive"`` or
+      ``"nonlinear (ANF)"`` (no prediction: the structure comes from enumeration alone)
     - ``coefficients`` -- `c_0, \ldots, c_{d-1}` (default: ``"1 1 0 0 0 0 1 0"``)
     - ``polynomial`` -- (default: ``"x^8 + x^6 + x^5 + x^4"``)
-    - ``degree``, ``seed`` -- for ``"random primitive"``
+    - ``degree``, ``seed`` -- for ``"random primitive"`` (``degree`` also for ``"nonlinear (ANF)"``)
+    - ``anf`` -- the feedback for ``"nonlinear (ANF)"`` (default: ``"x0 + x1*x2 + x3*x5*x7"``)
     - ``kernel`` -- ``"fast"`` or ``"sage"``
     - ``constant``, ``form`` -- an affine (XNOR) register's `b` (default: ``"0"``)
       and ``"fibonacci"`` (default) or ``"galois"``
@@ -399,7 +425,7 @@ class CycleExplorer(widgets.VBox):
 
     def __init__(self, field_order=2, source="coefficients", coefficients="1 1 0 0 0 0 1 0",
                  polynomial="x^8 + x^6 + x^5 + x^4", degree=8, seed=1, kernel="fast", background=True,
-                 constant="0", form="fibonacci"):
+                 constant="0", form="fibonacci", anf="x0 + x1*x2 + x3*x5*x7"):
         style = {"description_width": "110px"}
         self.field_order = widgets.BoundedIntText(value=field_order, min=0, max=10 ** 6, description="field order q",
                                                   style=style)
@@ -408,6 +434,8 @@ class CycleExplorer(widgets.VBox):
                                          style=style, layout=widgets.Layout(width="420px"))
         self.polynomial = widgets.Text(value=polynomial, description="polynomial", continuous_update=False,
                                        style=style, layout=widgets.Layout(width="420px"))
+        self.anf = widgets.Text(value=anf, description="feedback f(x0..)", continuous_update=False,
+                                style=style, layout=widgets.Layout(width="420px"))
         self.degree = widgets.BoundedIntText(value=degree, min=1, max=64, description="degree", style=style)
         self.seed = widgets.IntText(value=seed, description="seed", style=style)
         self.kernel = widgets.Dropdown(options=["fast", "sage"], value=kernel, description="kernel", style=style)
@@ -424,14 +452,14 @@ class CycleExplorer(widgets.VBox):
         self.graph_note = widgets.HTML()
         self.register = self.predicted = self.enumerated = self.successors = None
         self.background = background
-        inputs = widgets.VBox([self.field_order, self.source, self.coefficients, self.polynomial,
+        inputs = widgets.VBox([self.field_order, self.source, self.coefficients, self.polynomial, self.anf,
                                widgets.HBox([self.degree, self.seed]), self.constant, self.form, self.kernel,
                                self.map_button])
         super().__init__([inputs, self.message, self.runner.box, self.summary, self.table, self.lengths_view,
                           self.graph_note, self.graph_view, self.tail_view])
         self._show_source_inputs()
-        for control in (self.field_order, self.source, self.coefficients, self.polynomial, self.degree, self.seed,
-                        self.kernel, self.constant, self.form):
+        for control in (self.field_order, self.source, self.coefficients, self.polynomial, self.anf, self.degree,
+                        self.seed, self.kernel, self.constant, self.form):
             control.observe(self._on_change, names="value")
         self.map_button.on_click(lambda _: self.update())
         self.update(background=False)
@@ -440,7 +468,11 @@ class CycleExplorer(widgets.VBox):
         source = self.source.value
         self.coefficients.layout.display = None if source == "coefficients" else "none"
         self.polynomial.layout.display = None if source == "polynomial" else "none"
-        self.degree.layout.display = self.seed.layout.display = None if source == "random primitive" else "none"
+        self.anf.layout.display = None if source == "nonlinear (ANF)" else "none"
+        self.seed.layout.display = None if source == "random primitive" else "none"
+        self.degree.layout.display = None if source in ("random primitive", "nonlinear (ANF)") else "none"
+        # An ANF carries its own constant term and has no Galois form.
+        self.constant.layout.display = self.form.layout.display = "none" if source == "nonlinear (ANF)" else None
 
     def _on_change(self, change):
         self._show_source_inputs()
@@ -467,7 +499,22 @@ class CycleExplorer(widgets.VBox):
     def _update(self, background):
         register = read_register(self.field_order.value, self.degree.value, self.source.value,
                                  self.coefficients.value, self.polynomial.value, self.seed.value,
-                                 constant=self.constant.value, form=self.form.value)
+                                 constant=self.constant.value, form=self.form.value, anf=self.anf.value)
+        if hasattr(register, "anf"):
+            self._describe_nonlinear(register)
+        else:
+            self._predict(register)
+        self._start_map(register, background)
+
+    def _describe_nonlinear(self, register):
+        self.register, self.enumerated, self.predicted = register, None, None
+        kind = ("invertible: every state lies on a cycle" if register.is_invertible
+                else "not invertible: trees of transient states drain into the cycles")
+        self.summary.value = (f"<p>{html.escape(repr(register))}<br>{kind}; {register.state_count} states</p>"
+                              + message_html(NO_PREDICTION, "note"))
+        self.table.value = ""
+
+    def _predict(self, register):
         from sage_lfsr.theory import factored_characteristic_polynomial, polynomial_order, predict_cycles
 
         self.register, self.enumerated = register, None
@@ -481,6 +528,8 @@ class CycleExplorer(widgets.VBox):
             f"characteristic polynomial factored: <code>{html.escape(str(factored_characteristic_polynomial(register)))}</code>"
             f"<br>order of the polynomial (the period): {order}; {register.state_count} states</p>")
         self.table.value = structure_table_html(self.predicted)
+
+    def _start_map(self, register, background):
         # Sage (PARI above all) must stay in the main thread: plan here, run the plan in the thread.
         from sage_lfsr.mapper import run
         from sage_lfsr.planning import plan
@@ -500,12 +549,16 @@ class CycleExplorer(widgets.VBox):
     def _show_map(self, cycle_map):
         self.enumerated = cycle_map
         self.table.value = structure_table_html(self.predicted, cycle_map)
-        self.lengths_view.show(plot.cycle_length_figure({"predicted": self.predicted, "enumerated": cycle_map}))
+        structures = {"enumerated": cycle_map} if self.predicted is None else {"predicted": self.predicted,
+                                                                                "enumerated": cycle_map}
+        self.lengths_view.show(plot.cycle_length_figure(structures))
         if cycle_map.state_count <= plot.MAX_GRAPH_STATES:
             self.graph_note.value = ""
-            self.graph_view.show(plot.transition_graph_figure(
-                self.successors, title=f"state transitions, characteristic polynomial "
-                                       f"{self.register.characteristic_polynomial()}"))
+            register = self.register
+            described = (f"feedback {register.anf()}" if hasattr(register, "anf")
+                         else f"characteristic polynomial {register.characteristic_polynomial()}")
+            self.graph_view.show(plot.transition_graph_figure(self.successors,
+                                                              title=f"state transitions, {described}"))
         else:
             self.graph_view.clear()
             self.graph_note.value = message_html(

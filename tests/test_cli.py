@@ -137,7 +137,7 @@ def test_polynomial_and_coefficients_name_the_same_register(capsys):
     (["map", "--coefficients", "1,1", "--registry", "redis"], "unknown registry 'redis'"),
     (["map", "--coefficients", "1,,1"], "expected coefficients c0,c1,...,c(d-1)"),
     (["map", "--coefficients", "1,1", "--polynomial", "x^2+x+1"], "not allowed with argument"),
-    (["map", "--q", "2"], "one of the arguments --coefficients --polynomial --matrix is required"),
+    (["map", "--q", "2"], "one of the arguments --coefficients --polynomial"),
     (["map", "--polynomial", "x^2 + y"], "cannot read 'x^2 + y' as a polynomial over GF(2)"),
     (["map", "--polynomial", "x^3 + x^2", "--split"], "splitting long cycles is implemented for invertible"),
     (["map", "--coefficients", "1,1", "--format", "xml"], "argument --format: invalid choice: 'xml'"),

@@ -109,6 +109,10 @@ def _to_array(pairs, width):
     return array
 
 
+#: ``(step function, depth type)`` pairs whose traversals are compiled in this process.
+_WARMED_STEPS = set()
+
+
 class FastKernel(Kernel):
     name = "fast"
     step_seconds = 1e-8
@@ -119,11 +123,19 @@ class FastKernel(Kernel):
         self._step, self._params = step_function(register.tables)
 
     def warm_up(self):
-        r"""Compile every traversal for this successor now, so forked workers inherit the code."""
+        r"""
+        Compile every traversal for this successor now, so forked workers inherit
+        the code. Once per step function: its parameters have the same types for
+        every register, so a later register of the same kind has nothing to compile.
+        """
+        depth_dtype = np.dtype(getattr(self.register, "depth_dtype", np.uint8))
+        if (self._step, depth_dtype) in _WARMED_STEPS:
+            return
         bitmap = np.zeros((1, 1), dtype=np.uint8)
         self.sweep_cycles(0, 0, bitmap[0], bitmap, 0)
         self.trace_segments(0, 0, bitmap[0], 0)
-        self.trace_trees(0, 0, np.zeros(1, dtype=np.uint8), bitmap[0])
+        self.trace_trees(0, 0, np.zeros(1, dtype=depth_dtype), bitmap[0])
+        _WARMED_STEPS.add((self._step, depth_dtype))
 
     def successor(self, state: int) -> int:
         return int(self._step(np.int64(state), self._params))

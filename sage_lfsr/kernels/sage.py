@@ -38,6 +38,27 @@ class _SageSuccessor:
         return index
 
 
+class _SageFeedbackSuccessor:
+    r"""``index -> field elements -> f(x_0, ..., x_{d-1})`` with the feedback as a Sage polynomial."""
+
+    def __init__(self, fsr):
+        from sage_lfsr import _sage
+
+        self.q, self.degree = fsr.field_order, fsr.degree
+        self.top = self.q ** (self.degree - 1)
+        self.field, self.polynomial = fsr.field, fsr.polynomial()
+        self.elements = [_sage.int_to_element(fsr.field, value) for value in range(self.q)]
+        self.values = {element: value for value, element in enumerate(self.elements)}
+
+    def __call__(self, state, params=None):
+        rest, digits = int(state), []
+        for _ in range(self.degree):
+            rest, digit = divmod(rest, self.q)
+            digits.append(self.elements[digit])
+        feedback = self.field(self.polynomial(*digits))
+        return int(state) // self.q + self.top * self.values[feedback]
+
+
 class SageKernel(Kernel):
     name = "sage"
     step_seconds = 3e-5
@@ -45,7 +66,9 @@ class SageKernel(Kernel):
 
     def __init__(self, register):
         super().__init__(register)
-        self.successor = _SageSuccessor(register.rebuild())  # Sage objects built here, from the key
+        rebuilt = register.rebuild()  # Sage objects built here, from the key
+        nonlinear = register.kind == "fsr"
+        self.successor = _SageFeedbackSuccessor(rebuilt) if nonlinear else _SageSuccessor(rebuilt)
 
     def sweep_cycles(self, lo, hi, visited, covered, dbits, own_marks=True):
         cycles = []

@@ -9,8 +9,10 @@ of byte ``x >> 3``) that only the calling worker writes; ``covered`` stacks
 the bitmaps of every worker (``visited`` among them) as rows, so a worker sees
 what the others have traced without writing to memory they write to (shared
 cache lines written from two cores cost more than the tracing itself).
-``depths`` holds one byte per state, ``UNKNOWN_DEPTH`` until the state's
-distance to its cycle is known.
+``depths`` holds one unsigned integer per state (a byte for LFSRs, whose tails
+are at most `d` long; wider for nonlinear registers, whose tails can reach
+`q^d - 1`), the largest value of its type (``UNKNOWN_DEPTH`` for bytes) until the
+state's distance to its cycle is known.
 
 - :func:`sweep_cycles` -- every cycle of an invertible register through a start
   in ``[lo, hi)`` that no worker has visited, traced whole. With ``dbits > 0``
@@ -113,15 +115,16 @@ def trace_segments(step, params, lo, hi, visited, dbits, segments):
 
 def trace_trees(step, params, lo, hi, depths, seen, cycles):
     steps = 0
+    unknown = np.iinfo(depths.dtype).max
     for start in range(lo, hi):
-        if depths[start] != UNKNOWN_DEPTH:
+        if depths[start] != unknown:
             continue
         state = start
-        while depths[state] == UNKNOWN_DEPTH and not is_marked(seen, state):
+        while depths[state] == unknown and not is_marked(seen, state):
             mark(seen, state)
             state = step(state, params)
             steps += 1
-        if depths[state] == UNKNOWN_DEPTH:
+        if depths[state] == unknown:
             # ``state`` is on this walk and comes round again: a new cycle.
             entry, smallest, length = state, state, 0
             while True:
@@ -134,7 +137,7 @@ def trace_trees(step, params, lo, hi, depths, seen, cycles):
             cycles.append((smallest, length))
         # Number the walk's tail back from where it met known depths.
         state, tail = start, 0
-        while depths[state] == UNKNOWN_DEPTH:
+        while depths[state] == unknown:
             state = step(state, params)
             tail += 1
         base = np.int64(depths[state]) + tail
