@@ -62,7 +62,7 @@ def parse_matrix(text, field):
         sage: parse_matrix("1,0; 1,os.system(1)", GF(2))
         Traceback (most recent call last):
         ...
-        ValueError: matrix entry (2, 2): cannot read 'os.system(1)' as an element of GF(2): unexpected character '.' at position 3
+        ValueError: matrix entry (2, 2): cannot read 'os.system(1)' as an element of GF(2): unknown name 'os' at position 1 (known: none)
     """
     from sage_lfsr.parsing import ParseError, parse_field_element
 

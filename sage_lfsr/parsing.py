@@ -36,7 +36,7 @@ EXAMPLES::
     sage: parse_field_element('__import__("os").system("true")', K)
     Traceback (most recent call last):
     ...
-    ParseError: cannot read '__import__("os").system("true")' as an element of GF(4): unexpected character '"' at position 12
+    ParseError: cannot read '__import__("os").system("true")' as an element of GF(4): unknown name '__import__' at position 1 (known: z)
 """
 from __future__ import annotations
 
@@ -55,6 +55,8 @@ MAX_TERMS = 1 << 16
 MAX_PRODUCT_PAIRS = 1 << 22
 
 GENERATOR = "z"
+_SPACE = re.compile(r"\s*")
+_TRAILING_SPACE = re.compile(r"\s*\Z")
 _TOKEN = re.compile(r"\s*(?:([0-9]+)|([A-Za-z_][A-Za-z_0-9]*)|(\*\*|[-+*^()]))")
 
 
@@ -75,11 +77,15 @@ class _Reader:
             raise ParseError(f"{what} must be given as text, not {type(text).__name__}")
         if len(text) > MAX_TEXT_LENGTH:
             raise ParseError(f"cannot read {what}: the text has {len(text)} characters, more than {MAX_TEXT_LENGTH}")
-        self.tokens = self._tokenize()
+        # Tokens are read as the parser asks for them, so a hostile text fails at
+        # its first fault instead of being tokenized whole first.
+        self.tokens, self.read_up_to, self.ended = [], 0, False
         self.position = 0
         self.depth = 0
 
     def fail(self, message, at=None):
+        if at is None:
+            self._read_tokens(self.position)
         at = self.tokens[self.position][1] if at is None and self.position < len(self.tokens) else at
         where = f" at position {at + 1}" if at is not None else ""
         known = ""
@@ -88,32 +94,35 @@ class _Reader:
             known = " (known: " + known
         raise ParseError(f"cannot read {_shorten(self.text)!r} as {self.what}: {message}{where}{known}")
 
-    def _tokenize(self):
-        tokens, index, text = [], 0, self.text
-        while index < len(text):
-            if text[index:].strip() == "":
+    def _read_tokens(self, position):
+        r"""Read tokens until there are more than ``position`` of them or the text ends."""
+        text = self.text
+        while len(self.tokens) <= position and not self.ended:
+            index = self.read_up_to
+            if _TRAILING_SPACE.match(text, index):
+                self.ended = True
                 break
             match = _TOKEN.match(text, index)
             if not match:
-                start = len(text) - len(text[index:].lstrip())
-                self.position = len(tokens)
-                self.tokens = tokens
+                start = _SPACE.match(text, index).end()
+                self.ended = True
+                self.position = len(self.tokens)
                 self.fail(f"unexpected character {text[start]!r}", at=start)
             start = match.start(match.lastindex)
             integer, name, symbol = match.groups()
             if integer is not None:
                 if len(integer) > MAX_INTEGER_DIGITS:
-                    self.tokens = tokens
+                    self.ended = True
                     self.fail(f"an integer of {len(integer)} digits is longer than {MAX_INTEGER_DIGITS}", at=start)
-                tokens.append((("int", int(integer)), start))
+                self.tokens.append((("int", int(integer)), start))
             elif name is not None:
-                tokens.append((("name", name), start))
+                self.tokens.append((("name", name), start))
             else:
-                tokens.append((("symbol", "^" if symbol == "**" else symbol), start))
-            index = match.end()
-        return tokens
+                self.tokens.append((("symbol", "^" if symbol == "**" else symbol), start))
+            self.read_up_to = match.end()
 
     def peek(self):
+        self._read_tokens(self.position)
         return self.tokens[self.position][0] if self.position < len(self.tokens) else ("end", None)
 
     def take(self):
@@ -133,7 +142,7 @@ class _Reader:
             self.fail(f"nested more than {MAX_NESTING} deep")
 
     def parse(self):
-        if not self.tokens:
+        if self.peek()[0] == "end":
             raise ParseError(f"cannot read {self.what} from empty text")
         tree = self.expression()
         if self.peek()[0] != "end":
