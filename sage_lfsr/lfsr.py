@@ -481,6 +481,60 @@ class LFSR:
             seen[key] = step
         raise AssertionError("a state of a finite register must recur")
 
+    # Per-state answers by theory (:mod:`sage_lfsr.states`); state arguments are an
+    # index, a tuple or vector, or over GF(2) a hex string (bit i is x_i).
+
+    def cycle_length(self, state) -> int:
+        r"""
+        The length of the cycle ``state`` lies on or drains into, from its minimal
+        polynomial (no enumeration; see :func:`sage_lfsr.states.cycle_length`).
+
+        EXAMPLES::
+
+            sage: from sage_lfsr import LFSR
+            sage: LFSR.from_polynomial("x^4 + x^3 + x^2").cycle_length(1)
+            1
+        """
+        from sage_lfsr import states
+
+        return states.cycle_length(self, state)
+
+    def tail_depth(self, state) -> int:
+        r"""Steps from ``state`` to its cycle (see :func:`sage_lfsr.states.tail_depth`)."""
+        from sage_lfsr import states
+
+        return states.tail_depth(self, state)
+
+    def jump(self, state, steps):
+        r"""
+        The state ``steps`` steps ahead, in `O(d^2 \log n)` (see :func:`sage_lfsr.states.jump`).
+
+        EXAMPLES::
+
+            sage: from sage_lfsr import LFSR
+            sage: LFSR([1, 1, 0, 0]).jump("0x1", 15)
+            (1, 0, 0, 0)
+        """
+        from sage_lfsr import states
+
+        return states.jump(self, state, steps)
+
+    def short_cycle_states(self, max_length, list_limit=None):
+        r"""
+        The states on cycles of length at most ``max_length``, counted and listed
+        when few (see :func:`sage_lfsr.states.short_cycle_states`).
+
+        EXAMPLES::
+
+            sage: from sage_lfsr import LFSR
+            sage: LFSR.from_polynomial("x^4 + 1").short_cycle_states(2).states
+            (0, 5, 10, 15)
+        """
+        from sage_lfsr import states
+
+        limit = states.MAX_LISTED_STATES if list_limit is None else list_limit
+        return states.short_cycle_states(self, max_length, limit)
+
 
 def state_index_to_tuple(index: int, q: int, degree: int) -> tuple:
     r"""
