@@ -535,6 +535,23 @@ class LFSR:
         limit = states.MAX_LISTED_STATES if list_limit is None else list_limit
         return states.short_cycle_states(self, max_length, limit)
 
+    @classmethod
+    def from_taps(cls, taps, width, form="fibonacci", shift="right", xnor=False):
+        r"""
+        A binary register from its hardware description: taps (stage numbers,
+        the width included), form, shift direction and XNOR feedback; see
+        :mod:`sage_lfsr.hardware` for the conventions and ``verify``.
+
+        EXAMPLES::
+
+            sage: from sage_lfsr import LFSR
+            sage: LFSR.from_taps([16, 14, 13, 11], 16).lfsr()
+            LFSR of degree 16 over GF(2) with characteristic polynomial x^16 + x^5 + x^3 + x^2 + 1
+        """
+        from sage_lfsr.hardware import from_taps
+
+        return from_taps(taps, width, form=form, shift=shift, xnor=xnor)
+
 
 def state_index_to_tuple(index: int, q: int, degree: int) -> tuple:
     r"""
