@@ -8,11 +8,11 @@ every prefix. Massey's algorithm (1969) finds both in `O(n L)` field operations,
 
 Three paths, one algorithm:
 
-- `GF(2)`: a numba kernel on ``uint8`` arrays (the XOR loops vectorise), so an
-  LFSR output of `10^6` terms and complexity in the hundreds takes a fraction
-  of a second; a random sequence has `L \approx n/2`, so `10^6` random terms
-  cost about `n^2/4` bit operations (seconds, not milliseconds: see
-  ``docs/benchmarks/sequences.md``);
+- `GF(2)`: a numba kernel on bit-packed 64-bit words (a discrepancy is an
+  AND/XOR over `L/64` words and one popcount), so an LFSR output of `10^6`
+  terms and complexity in the hundreds takes a fraction of a second; a random
+  sequence has `L \approx n/2`, so `n` random terms cost about `n^2/128` word
+  operations (seconds for `10^6`: see ``docs/benchmarks/sequences.md``);
 - `GF(q)`, `q \le` :data:`MAX_TABLE_ORDER`: the same kernel over integer
   representations with addition, multiplication and inverse tables that Sage
   builds once per field (no Sage object in the loop);
@@ -37,6 +37,8 @@ from functools import lru_cache
 
 import numba
 import numpy as np
+
+from sage_lfsr.kernels.fast import _popcount
 
 #: Largest field order whose arithmetic is tabulated (``q^2`` entries per table).
 MAX_TABLE_ORDER = 1024
@@ -197,35 +199,64 @@ def field_tables(q):
 
 @numba.njit(cache=True, nogil=True)
 def _massey_binary(terms):  # pragma: no cover - compiled
+    # Bit-packed: the reversed sequence and the polynomials in 64-bit words, so a
+    # discrepancy is an AND/XOR over L/64 words and one popcount.
     n = terms.shape[0]
-    reversed_terms = terms[::-1].astype(np.uint8)  # s[k - i] = reversed_terms[n - 1 - k + i]
-    connection = np.zeros(n + 1, dtype=np.uint8)
-    previous = np.zeros(n + 1, dtype=np.uint8)
-    spare = np.zeros(n + 1, dtype=np.uint8)
+    words = (n + 63) // 64 + 2
+    reversed_words = np.zeros(words + 1, dtype=np.uint64)  # bit k holds s[n - 1 - k]
+    for k in range(n):
+        if terms[n - 1 - k]:
+            reversed_words[k >> 6] |= np.uint64(1) << np.uint64(k & 63)
+    connection = np.zeros(words, dtype=np.uint64)
+    previous = np.zeros(words, dtype=np.uint64)
+    spare = np.zeros(words, dtype=np.uint64)
     connection[0] = previous[0] = 1
     profile = np.empty(n, dtype=np.int64)
-    length, previous_size, shift = 0, 1, 1
+    length, previous_bits, shift, spare_words = 0, 1, 1, 0
     for k in range(n):
-        offset = n - 1 - k
-        discrepancy = np.uint8(0)
-        for i in range(length + 1):
-            discrepancy ^= connection[i] & reversed_terms[offset + i]
-        if discrepancy == 0:
+        offset = n - 1 - k  # s[k - i] is bit offset + i of reversed_words
+        used = (length >> 6) + 1
+        base, bit = offset >> 6, np.uint64(offset & 63)
+        accumulated = np.uint64(0)
+        if bit == 0:
+            for j in range(used):
+                accumulated ^= connection[j] & reversed_words[base + j]
+        else:
+            back = np.uint64(64) - bit
+            for j in range(used):
+                window = (reversed_words[base + j] >> bit) | (reversed_words[base + j + 1] << back)
+                accumulated ^= connection[j] & window
+        if not (_popcount(accumulated) & np.uint64(1)):
             shift += 1
-        elif 2 * length <= k:
-            spare[:length + 1] = connection[:length + 1]
-            for i in range(previous_size):
-                connection[i + shift] ^= previous[i]
-            previous_size = length + 1
+            profile[k] = length
+            continue
+        grows = 2 * length <= k
+        if grows:
+            spare[:used] = connection[:used]
+            spare[used:max(used, spare_words)] = 0
+        word_shift, bit_shift = shift >> 6, np.uint64(shift & 63)
+        previous_words = (previous_bits + 63) >> 6
+        if bit_shift == 0:
+            for j in range(previous_words):
+                connection[j + word_shift] ^= previous[j]
+        else:
+            back = np.uint64(64) - bit_shift
+            for j in range(previous_words):
+                connection[j + word_shift] ^= previous[j] << bit_shift
+                connection[j + word_shift + 1] ^= previous[j] >> back
+        if grows:
+            spare_words = previous_words
             previous, spare = spare, previous
+            previous_bits = length + 1
             length = k + 1 - length
             shift = 1
         else:
-            for i in range(previous_size):
-                connection[i + shift] ^= previous[i]
             shift += 1
         profile[k] = length
-    return connection[:length + 1].astype(np.int64), profile
+    result = np.empty(length + 1, dtype=np.int64)
+    for i in range(length + 1):
+        result[i] = (connection[i >> 6] >> np.uint64(i & 63)) & np.uint64(1)
+    return result, profile
 
 
 @numba.njit(cache=True, nogil=True)
