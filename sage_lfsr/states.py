@@ -312,10 +312,11 @@ def short_cycle_states(register, max_length, list_limit=MAX_LISTED_STATES) -> Sh
     and listed when there are at most ``list_limit`` of them.
 
     Only states on cycles count (a transient state of a singular register is on
-    no cycle; :func:`cycle_length` says where it drains). The possible lengths are
-    the divisors `e` of the order `N` of the characteristic polynomial without its
-    factor `x^k`; `|\ker(M^e - I)| = q^{\deg \gcd(x^e - 1, f)}`, and the states of
-    exact period `e` follow by subtracting those of the proper divisors.
+    no cycle; :func:`cycle_length` says where it drains). Only the irreducible
+    factors `g` of `f` of order at most ``max_length`` matter; with `s` their part
+    of `f` (multiplicities kept) the possible lengths are the divisors `e` of the
+    order of `s`, `|\ker(M^e - I)| = q^{\deg \gcd(x^e - 1, s)}`, and the states
+    of exact period `e` follow by subtracting those of the proper divisors.
 
     EXAMPLES::
 
@@ -332,15 +333,20 @@ def short_cycle_states(register, max_length, list_limit=MAX_LISTED_STATES) -> Sh
             or max_length < 1:
         raise ValueError(f"max_length must be a positive integer, not {max_length!r}")
     _check_linear(register)
+    from sage_lfsr.theory import _irreducible_order, polynomial_order
+
     polynomial = register.characteristic_polynomial()
     _, invertible_part = _split_off_x(polynomial)
-    from sage_lfsr.theory import polynomial_order
-
-    order = 1 if invertible_part.degree() == 0 else int(polynomial_order(invertible_part))
+    # only irreducible factors of order <= max_length can share a root with x^e - 1, e <= max_length
+    short = polynomial.parent()(1)
+    for factor, multiplicity in invertible_part.factor():
+        if _irreducible_order(factor) <= max_length:
+            short *= factor ** multiplicity
+    order = 1 if short.degree() == 0 else int(polynomial_order(short))
     lengths = _divisors_up_to([(int(p), int(e)) for p, e in _sage.factor(order)] if order > 1 else [], max_length)
     x = polynomial.parent().gen()
     q = register.field_order
-    kernels = {e: polynomial.gcd(pow(x, e, polynomial) - 1) for e in lengths}
+    kernels = {e: short.gcd(pow(x, e, short) - 1) if short.degree() else short for e in lengths}
     exact = {}
     for e in lengths:
         exact[e] = q ** kernels[e].degree() - sum(exact[d] for d in lengths if d < e and e % d == 0)
@@ -358,8 +364,6 @@ def short_cycle_states(register, max_length, list_limit=MAX_LISTED_STATES) -> Sh
 
 def _kernel_indices(register, annihilator):
     r"""Indices of the states `v` with `v\, g(M) = 0`, ``annihilator`` `= g` dividing `f`."""
-    import itertools
-
     field, degree = register.field, register.degree
     if _is_fibonacci(register) and annihilator.degree() > 0:
         from sage_lfsr.lfsr import LFSR
@@ -370,7 +374,31 @@ def _kernel_indices(register, annihilator):
                  for j in range(k)]
     else:
         basis = annihilator(register.state_update_matrix()).left_kernel().basis()
-    elements = list(field)
-    zero = register.vector_space().zero()
-    return {register.state_index(sum((c * b for c, b in zip(combination, basis)), zero))
-            for combination in itertools.product(elements, repeat=len(basis))}
+    q = register.field_order
+    if q == 2:  # integer indices add as XOR
+        span = [0]
+        for vector in basis:
+            index = register.state_index(vector)
+            span += [member ^ index for member in span]
+        return set(span)
+    import numpy as np
+
+    from sage_lfsr.sequences import MAX_TABLE_ORDER, field_tables
+
+    if not basis:
+        return {0}
+    if q > MAX_TABLE_ORDER:  # a few states (at most the listing limit) over a huge field
+        import itertools
+
+        zero = register.vector_space().zero()
+        return {register.state_index(sum((c * b for c, b in zip(combination, basis)), zero))
+                for combination in itertools.product(list(field), repeat=len(basis))}
+    add, mul, _, _ = field_tables(q)
+    vectors = np.zeros((1, degree), dtype=np.int64)
+    for vector in basis:
+        row = np.array([_sage.element_to_int(x) for x in vector], dtype=np.int64)
+        vectors = np.concatenate([add[vectors, mul[c, row][None, :]] for c in range(q)])
+    indices = np.zeros(len(vectors), dtype=object)
+    for column in range(degree - 1, -1, -1):
+        indices = indices * q + vectors[:, column].astype(object)
+    return {int(index) for index in indices}
