@@ -15,18 +15,6 @@ from sage_lfsr.sequences import linear_complexity, massey
 from sage_lfsr.theory import random_primitive_polynomial
 
 
-def binary_output(register, fill, n):
-    r"""``n`` output bits stepped on a Python integer (independent of the package)."""
-    taps = sum(1 << i for i, c in enumerate(register.key()[1]) if c)
-    state = sum(1 << i for i, bit in enumerate(fill) if bit)
-    top = register.degree - 1
-    out = np.empty(n, dtype=np.uint8)
-    for k in range(n):
-        out[k] = state & 1
-        state = (state >> 1) | (((state & taps).bit_count() & 1) << top)
-    return out
-
-
 def main():
     lines = [f"Machine: {machine_description()}", "",
              "Best of 3 runs (1 for the longest); compilation excluded. The machine was shared with other "
@@ -35,8 +23,8 @@ def main():
              "| sequence | terms | linear complexity | seconds | million terms/s |",
              "| --- | ---: | ---: | ---: | ---: |"]
     register = LFSR.from_polynomial(random_primitive_polynomial(2, 127, seed=1))
-    fill = [1] + [0] * 126
-    output = binary_output(register, fill, 10 ** 6)
+    taps = [register.degree - i for i, c in enumerate(register.key()[1]) if c]  # c_i = 1 is tap w - i
+    output = np.array(LFSR.from_taps(taps, register.degree).output(1, 10 ** 6), dtype=np.uint8)
     massey(output[:500])
     rng = np.random.default_rng(1)
     cases = [("degree-127 LFSR output", output, 3)]
