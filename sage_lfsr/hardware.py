@@ -159,13 +159,21 @@ class HardwareRegister:
         The :class:`~sage_lfsr.lfsr.LFSR` with this characteristic polynomial. For a
         right-shifting Fibonacci XOR register its state index is the hardware value;
         other conventions have the same cycle structure when linear (Galois form,
-        left shift), but states correspond through a change of basis.
+        left shift), but states correspond through a change of basis. A Fibonacci
+        XNOR register is the affine LFSR with constant 1 (where the installed
+        :class:`~sage_lfsr.lfsr.LFSR` supports constants).
         """
         from sage_lfsr.lfsr import LFSR
 
-        if self.xnor:
-            raise NotImplementedError("an XNOR register is affine: its LFSR model needs LFSR(..., constant=1)")
-        return LFSR.from_polynomial(self.characteristic_polynomial())
+        polynomial = self.characteristic_polynomial()
+        if not self.xnor:
+            return LFSR.from_polynomial(polynomial)
+        if self.form == "fibonacci":  # x_{n+w} = sum c_i x_{n+i} + 1: the affine register with constant 1
+            try:
+                return LFSR.from_polynomial(polynomial, constant=1)
+            except TypeError:
+                pass
+        raise NotImplementedError(f"an XNOR {self.form} register is affine and has no LFSR model in this version")
 
     # ------------------------------------------------------------ states
 

@@ -117,8 +117,19 @@ def test_verify_names_the_matching_convention():
     (lambda: from_taps([4, 3], 4).step(1.5), TypeError, "integer or a hex string"),
     (lambda: from_taps([4, 3], 4).verify({"seed": 1}), ValueError, "a test vector is a dict"),
     (lambda: from_taps([4, 3], 4).verify({"seed": 1, "output": "012"}), ValueError, "output bits"),
-    (lambda: from_taps([4, 3], 4, xnor=True).lfsr(), NotImplementedError, "affine"),
+    (lambda: from_taps([4, 3], 4, form="galois", xnor=True).lfsr(), NotImplementedError, "affine"),
 ])
 def test_bad_input_gets_a_clear_error(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_fibonacci_xnor_is_the_affine_lfsr_where_supported():
+    hardware = LFSR.from_taps([8, 6, 5, 4], 8, xnor=True)
+    try:
+        register = hardware.lfsr()
+    except NotImplementedError as error:
+        assert "affine" in str(error)
+        return
+    for value in random.Random(2).sample(range(256), 16):
+        assert register.state_index(register.next_state(value)) == hardware.step(value)
