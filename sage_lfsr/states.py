@@ -23,6 +23,11 @@ Jumps use `x^n \bmod f` (`f` the characteristic polynomial): if
 `\ker(M^e - I)`; `M` is a companion matrix (cyclic), so
 `\dim \ker g(M) = \deg \gcd(g, f)`.
 
+An affine register (`v \mapsto vM + b`, XNOR feedback) is the linear map
+`(v, t) \mapsto (vM + tb, t)` on `GF(q)^{d+1}` restricted to `t = 1`: its
+minimal polynomials are those of `(v, 1)` (multiples of `x - 1`, from `2(d+1)`
+terms) and its jumps use `x^n \bmod f(x)(x - 1)`.
+
 State arguments (:func:`state_vector`): an index `\sum_i \mathrm{int}(x_i) q^i`,
 a tuple or vector `(x_0, \ldots, x_{d-1})`, or over `GF(2)` a hex string. The
 hex string is the index written in base 16: bit `i` (value `2^i`) is `x_i`, so
@@ -119,9 +124,13 @@ def state_hex(register, vector) -> str:
     return hex(register.state_index(vector))
 
 
+def _is_affine(register) -> bool:
+    return bool(getattr(register, "is_affine", False))
+
+
 def _check_linear(register):
-    if getattr(register, "is_affine", False):
-        raise NotImplementedError("per-state answers cover linear registers; this one adds a constant")
+    if _is_affine(register):
+        raise NotImplementedError("short-cycle states cover linear registers; this one adds a constant")
 
 
 def _is_fibonacci(register) -> bool:
@@ -147,10 +156,9 @@ def orbit_prefix(register, vector, length):
         terms = register.sequence(vector, length + degree - 1)
         space = register.vector_space()
         return [space(terms[k:k + degree]) for k in range(length)]
-    matrix = register.state_update_matrix()
     orbit = [vector]
     while len(orbit) < length:
-        orbit.append(orbit[-1] * matrix)
+        orbit.append(register.next_state(orbit[-1]))
     return orbit
 
 
@@ -175,17 +183,18 @@ def minimal_polynomial_of_state(register, state, fibonacci=None):
     """
     from sage_lfsr.sequences import massey
 
-    _check_linear(register)
     vector = state_vector(register, state)
     field, degree, q = register.field, register.degree, register.field_order
     fibonacci = _is_fibonacci(register) if fibonacci is None else fibonacci
     ring = _sage.PolynomialRing(field, "x")
+    affine = _is_affine(register)
+    dimension = degree + affine  # an affine map is linear on (state, 1)
     if fibonacci:
-        coordinate_sequences = [register.sequence(vector, 2 * degree)]
+        coordinate_sequences = [register.sequence(vector, 2 * dimension)]
     else:
-        orbit = orbit_prefix(register, vector, 2 * degree)
+        orbit = orbit_prefix(register, vector, 2 * dimension)
         coordinate_sequences = [[w[j] for w in orbit] for j in range(degree)]
-    result = ring(1)
+    result = ring.gen() - 1 if affine else ring(1)
     for terms in coordinate_sequences:
         _, connection, _ = massey([_sage.element_to_int(t) for t in terms], q)
         length = len(connection) - 1
@@ -258,12 +267,13 @@ def jump(register, state, steps):
         ...
         ValueError: a jump goes forward: steps must be a nonnegative integer, not -1
     """
-    _check_linear(register)
     if isinstance(steps, bool) or not (isinstance(steps, int) or type(steps).__name__ == "Integer") or steps < 0:
         raise ValueError(f"a jump goes forward: steps must be a nonnegative integer, not {steps!r}")
     vector = state_vector(register, state)
     polynomial = register.characteristic_polynomial()
     x = polynomial.parent().gen()
+    if _is_affine(register):  # (v, 1) under the extended map; its first d+1 images are affine states
+        polynomial *= x - 1
     remainder = pow(x, int(steps), polynomial).list()
     if not remainder:
         return register.vector_space().zero()

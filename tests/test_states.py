@@ -103,3 +103,36 @@ def test_state_arguments():
         register.jump(1, -3)
     with pytest.raises(ValueError, match="positive integer"):
         register.short_cycle_states(0)
+
+
+AFFINE_AND_GALOIS = [("x^4+x^3+x^2", 2, 1, "fibonacci"), ("x^5+x^2+1", 2, 1, "fibonacci"), ("(x+1)^3", 2, 1, "fibonacci"),
+                     ("(x^2+x+1)^2", 2, 1, "galois"), ("x^4+x^3+x^2", 2, 0, "galois"), ("x^3+x^2", 3, 2, "fibonacci"),
+                     ("x^2*(x+z)", 4, 3, "galois")]
+
+
+def other_register(polynomial, q, constant, form):
+    try:
+        return LFSR.from_polynomial(polynomial, q=q, constant=constant, form=form)
+    except TypeError:
+        pytest.skip("this LFSR has no affine or Galois registers")
+
+
+@pytest.mark.parametrize("polynomial, q, constant, form", AFFINE_AND_GALOIS)
+def test_affine_and_galois_registers_against_the_walk(polynomial, q, constant, form):
+    register = other_register(polynomial, q, constant, form)
+    successors, answers = walk(register)
+    for index, (length, depth) in answers.items():
+        assert (register.cycle_length(index), register.tail_depth(index)) == (length, depth), index
+    rng = random.Random(3)
+    for _ in range(6):
+        start, steps = rng.randrange(register.state_count), rng.randrange(3 * register.state_count)
+        node = start
+        for _ in range(steps):
+            node = successors[node]
+        assert register.state_index(register.jump(start, steps)) == node
+    if constant:
+        with pytest.raises(NotImplementedError, match="linear registers"):
+            register.short_cycle_states(3)
+    else:
+        expected = tuple(sorted(i for i, (length, depth) in answers.items() if depth == 0 and length <= 3))
+        assert register.short_cycle_states(3).states == expected
