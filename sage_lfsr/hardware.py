@@ -156,24 +156,45 @@ class HardwareRegister:
 
     def lfsr(self):
         r"""
-        The :class:`~sage_lfsr.lfsr.LFSR` with this characteristic polynomial. For a
-        right-shifting Fibonacci XOR register its state index is the hardware value;
-        other conventions have the same cycle structure when linear (Galois form,
-        left shift), but states correspond through a change of basis. A Fibonacci
-        XNOR register is the affine LFSR with constant 1 (where the installed
-        :class:`~sage_lfsr.lfsr.LFSR` supports constants).
+        The :class:`~sage_lfsr.lfsr.LFSR` that steps like this register:
+        ``lfsr().next_state(state_index(v))`` is the state of index
+        ``state_index(step(v))``. The Fibonacci form is the plain (XOR) or affine
+        (XNOR: constant 1) register; the Galois form is ``LFSR(..., form="galois")``
+        (where the installed :class:`~sage_lfsr.lfsr.LFSR` has it). A Galois XNOR
+        register (inner XNOR gates) has no LFSR model here.
+
+        EXAMPLES::
+
+            sage: from sage_lfsr.hardware import from_taps
+            sage: hardware = from_taps([4, 3], 4)
+            sage: register = hardware.lfsr()
+            sage: register.state_index(register.next_state(hardware.state_index(0x9))) == hardware.step(0x9)
+            True
         """
         from sage_lfsr.lfsr import LFSR
 
         polynomial = self.characteristic_polynomial()
-        if not self.xnor:
+        if self.form == "fibonacci" and not self.xnor:
             return LFSR.from_polynomial(polynomial)
-        if self.form == "fibonacci":  # x_{n+w} = sum c_i x_{n+i} + 1: the affine register with constant 1
-            try:
-                return LFSR.from_polynomial(polynomial, constant=1)
-            except TypeError:
-                pass
-        raise NotImplementedError(f"an XNOR {self.form} register is affine and has no LFSR model in this version")
+        if self.form == "galois" and self.xnor:
+            raise NotImplementedError("a Galois XNOR register (inner XNOR gates) is affine and has no LFSR model here")
+        variant = {"constant": 1} if self.xnor else {"form": "galois"}
+        try:
+            return LFSR.from_polynomial(polynomial, **variant)
+        except TypeError:
+            kind = "affine (XNOR)" if self.xnor else "Galois-form"
+            raise NotImplementedError(f"the installed LFSR has no {kind} registers") from None
+
+    def state_index(self, state) -> int:
+        r"""
+        The index, in :meth:`lfsr`'s convention, of a hardware value: the value
+        itself for a right-shifting Fibonacci or a left-shifting Galois register,
+        its bit reversal for the other two (the Galois LFSR's cell `a_i` is the
+        hardware bit that is `i` stages from the input end).
+        """
+        value = self.parse_state(state)
+        straight = (self.form == "fibonacci") == (self.shift == "right")
+        return value if straight else _reverse_bits(value, self.width)
 
     # ------------------------------------------------------------ states
 
