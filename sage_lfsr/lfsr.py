@@ -418,7 +418,14 @@ class LFSR:
         return _sage.VectorSpace(self._field, self.degree)
 
     def state_vector(self, state):
-        r"""The state as a vector; ``state`` is an index, a tuple or a vector."""
+        r"""
+        The state as a vector; ``state`` is an index, a tuple or a vector, or over
+        `GF(2)` a hex string of the index (bit `i` is `x_i`, see :mod:`sage_lfsr.states`).
+        """
+        if isinstance(state, str):
+            from sage_lfsr.states import hex_state_index
+
+            state = hex_state_index(self, state)
         if isinstance(state, int) or type(state).__name__ == "Integer":
             state = state_index_to_tuple(int(state), self.field_order, self.degree)
             return self.vector_space()([_sage.int_to_element(self._field, x) for x in state])

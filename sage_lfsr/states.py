@@ -95,7 +95,7 @@ def state_vector(register, state):
         TypeError: a state is an index, a tuple or a hex string, not float
     """
     if isinstance(state, str):
-        return register.state_vector(_hex_index(register, state))
+        return register.state_vector(hex_state_index(register, state))
     if isinstance(state, bool):
         raise TypeError("a state is an index, a tuple or a hex string, not bool")
     try:
@@ -104,7 +104,8 @@ def state_vector(register, state):
         raise TypeError(f"a state is an index, a tuple or a hex string, not {type(state).__name__}") from None
 
 
-def _hex_index(register, text):
+def hex_state_index(register, text) -> int:
+    r"""The state index written by a hex string (`GF(2)` registers only)."""
     if register.field_order != 2:
         raise TypeError(f"hex states are for GF(2) registers; give an index or a tuple over GF({register.field_order})")
     digits = text.strip().replace("_", "")

@@ -136,3 +136,8 @@ def test_affine_and_galois_registers_against_the_walk(polynomial, q, constant, f
     else:
         expected = tuple(sorted(i for i, (length, depth) in answers.items() if depth == 0 and length <= 3))
         assert register.short_cycle_states(3).states == expected
+
+
+def test_next_state_takes_hex_too():
+    register = LFSR([1, 1, 0, 0])
+    assert register.next_state("0x1") == register.next_state(1) == register.jump("0x1", 1)
