@@ -9,7 +9,8 @@ every prefix. Massey's algorithm (1969) finds both in `O(n L)` field operations,
 Three paths, one algorithm:
 
 - `GF(2)`: a numba kernel on bit-packed 64-bit words (a discrepancy is an
-  AND/XOR over `L/64` words and one popcount), so an LFSR output of `10^6`
+  AND/XOR over `L/64` aligned words and one popcount; the sequence is kept
+  in 64 shifted copies, 8 bytes a term), so an LFSR output of `10^6`
   terms and complexity in the hundreds takes a fraction of a second; a random
   sequence has `L \approx n/2`, so `n` random terms cost about `n^2/128` word
   operations (seconds for `10^6`: see ``docs/benchmarks/sequences.md``);
@@ -203,10 +204,18 @@ def _massey_binary(terms):  # pragma: no cover - compiled
     # discrepancy is an AND/XOR over L/64 words and one popcount.
     n = terms.shape[0]
     words = (n + 63) // 64 + 2
-    reversed_words = np.zeros(words + 1, dtype=np.uint64)  # bit k holds s[n - 1 - k]
+    # shifted[b, j] holds bits 64 j + b .. 64 j + b + 63 of the reversed sequence
+    # (bit k is s[n - 1 - k]), so every window is a run of aligned words.
+    reversed_words = np.zeros(words + 1, dtype=np.uint64)
     for k in range(n):
         if terms[n - 1 - k]:
             reversed_words[k >> 6] |= np.uint64(1) << np.uint64(k & 63)
+    shifted = np.empty((64, words), dtype=np.uint64)
+    shifted[0, :] = reversed_words[:words]
+    for b in range(1, 64):
+        back = np.uint64(64 - b)
+        for j in range(words):
+            shifted[b, j] = (reversed_words[j] >> np.uint64(b)) | (reversed_words[j + 1] << back)
     connection = np.zeros(words, dtype=np.uint64)
     previous = np.zeros(words, dtype=np.uint64)
     spare = np.zeros(words, dtype=np.uint64)
@@ -214,18 +223,12 @@ def _massey_binary(terms):  # pragma: no cover - compiled
     profile = np.empty(n, dtype=np.int64)
     length, previous_bits, shift, spare_words = 0, 1, 1, 0
     for k in range(n):
-        offset = n - 1 - k  # s[k - i] is bit offset + i of reversed_words
+        offset = n - 1 - k  # s[k - i] is bit offset + i of the reversed sequence
         used = (length >> 6) + 1
-        base, bit = offset >> 6, np.uint64(offset & 63)
+        window = shifted[offset & 63, offset >> 6:(offset >> 6) + used]
         accumulated = np.uint64(0)
-        if bit == 0:
-            for j in range(used):
-                accumulated ^= connection[j] & reversed_words[base + j]
-        else:
-            back = np.uint64(64) - bit
-            for j in range(used):
-                window = (reversed_words[base + j] >> bit) | (reversed_words[base + j + 1] << back)
-                accumulated ^= connection[j] & window
+        for j in range(used):
+            accumulated ^= connection[j] & window[j]
         if not (_popcount(accumulated) & np.uint64(1)):
             shift += 1
             profile[k] = length
