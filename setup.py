@@ -16,7 +16,9 @@ setup(
     extras_require={
         "notebook": ["jupyterlab", "ipykernel", "nbclient"],
         "dask": ["dask[distributed]"],
-        "test": ["pytest", "pytest-timeout", "hypothesis", "psutil", "nbclient", "ipykernel", "playwright", "galois"],
+        "graph": ["networkx"],
+        "test": ["pytest", "pytest-timeout", "hypothesis", "psutil", "nbclient", "ipykernel", "playwright",
+                 "galois", "networkx"],
     },
     entry_points={"console_scripts": ["sage-lfsr=sage_lfsr.__main__:main"]},
 )

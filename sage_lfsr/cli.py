@@ -6,7 +6,9 @@ Subcommands:
 - ``map`` -- enumerate the state space of one register under a schedule, as JSON
   or CSV; ``--checkpoint FILE`` makes an interrupted run resumable;
 - ``predict`` -- the cycle structure from the factorization alone (no enumeration);
-- ``bench`` -- the schedules compared on one register: a CSV and two PNG plots.
+- ``bench`` -- the schedules compared on one register: a CSV and two PNG plots;
+- ``graph`` -- the state graph of a register of up to `2^{16}` states as Graphviz
+  DOT or GraphML (:mod:`sage_lfsr.exports`).
 
 Exit codes: 0 done, 1 failure (a worker error, a damaged checkpoint, an
 interrupted run), 2 bad arguments (a one-line message, no traceback; ``--traceback``
@@ -194,7 +196,7 @@ def build_parser():
     r"""The argument parser of the command line."""
     parser = OneLineParser(prog=PROG, description="Map and predict the state space of LFSRs over GF(q).")
     parser.add_argument("--traceback", action="store_true", help="show the traceback of an error")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{map,predict,bench}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{map,predict,bench,graph}")
 
     mapping = commands.add_parser("map", help="enumerate every cycle (and tree) of a register")
     _add_register_arguments(mapping)
@@ -226,6 +228,12 @@ def build_parser():
                        help="the CSV; the plots go beside it as FILE_speedup.png and FILE_imbalance.png")
     bench.add_argument("--quiet", action="store_true", help="no progress bar")
     bench.set_defaults(run=command_bench)
+
+    graph = commands.add_parser("graph", help="the state graph (up to 2^16 states) as DOT or GraphML")
+    _add_register_arguments(graph)
+    graph.add_argument("--format", choices=("dot", "graphml"), default="dot")
+    graph.add_argument("--output", metavar="FILE", help="write here instead of standard output")
+    graph.set_defaults(run=command_graph)
     return parser
 
 
@@ -460,6 +468,32 @@ def command_bench(arguments):
     mismatched = [f"{row['schedule']}/{row['workers']}" for row in rows if not row["matches_sequential"]]
     if mismatched:
         raise RuntimeError(f"these runs disagree with the sequential map: {', '.join(mismatched)}")
+    return 0
+
+
+def command_graph(arguments):
+    r"""
+    ``graph``: the state graph as DOT or GraphML.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.cli import main
+        sage: main(["graph", "--polynomial", "x^2 + x + 1"])
+        digraph "LFSR of degree 2 over GF(2) with characteristic polynomial x^2 + x + 1" {
+        ...
+          3 -> 1;
+        }
+        0
+    """
+    from sage_lfsr import exports
+
+    register = build_register(arguments)
+    if arguments.format == "dot":
+        _write(exports.to_dot(register), arguments.output)
+    else:
+        buffer = io.BytesIO()
+        exports.write_graphml(register, buffer)
+        _write(buffer.getvalue().decode("utf-8"), arguments.output)
     return 0
 
 

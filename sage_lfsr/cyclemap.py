@@ -260,3 +260,15 @@ class CycleMap(CycleStructure):
     def __repr__(self):
         return (f"CycleMap of {self.state_count} states over GF({self.field_order}): "
                 f"cycles {self.cycle_counts}, transient states {self.transient_states}")
+
+    def to_json(self, register=None, indent=2) -> str:
+        r"""JSON text with a documented schema (:func:`sage_lfsr.exports.cycle_map_json`)."""
+        from sage_lfsr.exports import cycle_map_json
+
+        return cycle_map_json(self, register, indent=indent)
+
+    def to_csv(self, register=None) -> str:
+        r"""CSV text ``quantity,key,value`` (:func:`sage_lfsr.exports.cycle_map_csv`)."""
+        from sage_lfsr.exports import cycle_map_csv
+
+        return cycle_map_csv(self, register)

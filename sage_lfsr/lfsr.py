@@ -418,7 +418,14 @@ class LFSR:
         return _sage.VectorSpace(self._field, self.degree)
 
     def state_vector(self, state):
-        r"""The state as a vector; ``state`` is an index, a tuple or a vector."""
+        r"""
+        The state as a vector; ``state`` is an index, a tuple or a vector, or over
+        `GF(2)` a hex string of the index (bit `i` is `x_i`, see :mod:`sage_lfsr.states`).
+        """
+        if isinstance(state, str):
+            from sage_lfsr.states import hex_state_index
+
+            state = hex_state_index(self, state)
         if isinstance(state, int) or type(state).__name__ == "Integer":
             state = state_index_to_tuple(int(state), self.field_order, self.degree)
             return self.vector_space()([_sage.int_to_element(self._field, x) for x in state])
@@ -480,6 +487,77 @@ class LFSR:
                 return None
             seen[key] = step
         raise AssertionError("a state of a finite register must recur")
+
+    # Per-state answers by theory (:mod:`sage_lfsr.states`); state arguments are an
+    # index, a tuple or vector, or over GF(2) a hex string (bit i is x_i).
+
+    def cycle_length(self, state) -> int:
+        r"""
+        The length of the cycle ``state`` lies on or drains into, from its minimal
+        polynomial (no enumeration; see :func:`sage_lfsr.states.cycle_length`).
+
+        EXAMPLES::
+
+            sage: from sage_lfsr import LFSR
+            sage: LFSR.from_polynomial("x^4 + x^3 + x^2").cycle_length(1)
+            1
+        """
+        from sage_lfsr import states
+
+        return states.cycle_length(self, state)
+
+    def tail_depth(self, state) -> int:
+        r"""Steps from ``state`` to its cycle (see :func:`sage_lfsr.states.tail_depth`)."""
+        from sage_lfsr import states
+
+        return states.tail_depth(self, state)
+
+    def jump(self, state, steps):
+        r"""
+        The state ``steps`` steps ahead, in `O(d^2 \log n)` (see :func:`sage_lfsr.states.jump`).
+
+        EXAMPLES::
+
+            sage: from sage_lfsr import LFSR
+            sage: LFSR([1, 1, 0, 0]).jump("0x1", 15)
+            (1, 0, 0, 0)
+        """
+        from sage_lfsr import states
+
+        return states.jump(self, state, steps)
+
+    def short_cycle_states(self, max_length, list_limit=None):
+        r"""
+        The states on cycles of length at most ``max_length``, counted and listed
+        when few (see :func:`sage_lfsr.states.short_cycle_states`).
+
+        EXAMPLES::
+
+            sage: from sage_lfsr import LFSR
+            sage: LFSR.from_polynomial("x^4 + 1").short_cycle_states(2).states
+            (0, 5, 10, 15)
+        """
+        from sage_lfsr import states
+
+        limit = states.MAX_LISTED_STATES if list_limit is None else list_limit
+        return states.short_cycle_states(self, max_length, limit)
+
+    @classmethod
+    def from_taps(cls, taps, width, form="fibonacci", shift="right", xnor=False):
+        r"""
+        A binary register from its hardware description: taps (stage numbers,
+        the width included), form, shift direction and XNOR feedback; see
+        :mod:`sage_lfsr.hardware` for the conventions and ``verify``.
+
+        EXAMPLES::
+
+            sage: from sage_lfsr import LFSR
+            sage: LFSR.from_taps([16, 14, 13, 11], 16).lfsr()
+            LFSR of degree 16 over GF(2) with characteristic polynomial x^16 + x^5 + x^3 + x^2 + 1
+        """
+        from sage_lfsr.hardware import from_taps
+
+        return from_taps(taps, width, form=form, shift=shift, xnor=xnor)
 
 
 def state_index_to_tuple(index: int, q: int, degree: int) -> tuple:

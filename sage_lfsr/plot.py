@@ -501,3 +501,89 @@ def speedup_figure(cycle_maps, baseline=None) -> Figure:
     for axes in (speed_axes, lambda_axes):
         axes.grid(axis="y", alpha=0.3)
     return figure
+
+
+# ---------------------------------------------------------------- sequences
+
+def linear_complexity_figure(profiles, degree=None) -> Figure:
+    r"""
+    The linear complexity profile: the complexity after each term, with the
+    line `n/2` a random sequence follows.
+
+    INPUT:
+
+    - ``profiles`` -- a list of complexities (from
+      :func:`sage_lfsr.sequences.linear_complexity_profile`), or a dict
+      ``{label: profile}`` to draw several
+    - ``degree`` -- optional: a horizontal line at a register's degree
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.plot import linear_complexity_figure
+        sage: from sage_lfsr.sequences import linear_complexity_profile
+        sage: figure = linear_complexity_figure({"x^4+x+1": linear_complexity_profile("000100110101111")}, degree=4)
+        sage: [line.get_label() for line in figure.axes[0].get_lines()]
+        ['x^4+x+1', 'n/2', 'degree 4']
+    """
+    labelled = profiles if isinstance(profiles, dict) else {"": profiles}
+    figure = Figure(figsize=(6, 3.5), layout="constrained")
+    axes = figure.add_subplot()
+    longest = 1
+    for (label, profile), colour in zip(labelled.items(), _SERIES_COLOURS * len(labelled)):
+        profile = list(profile)
+        longest = max(longest, len(profile))
+        axes.step(range(1, len(profile) + 1), profile, where="post", color=colour, label=label or "complexity")
+    axes.plot([0, longest], [0, longest / 2], color="grey", linestyle="--", label="n/2")
+    if degree is not None:
+        axes.axhline(degree, color=_CYCLE_COLOUR, linestyle=":", label=f"degree {degree}")
+    axes.set_xlabel("terms n")
+    axes.set_ylabel("linear complexity")
+    axes.legend()
+    return figure
+
+
+def autocorrelation_figure(values) -> Figure:
+    r"""
+    The periodic autocorrelation `C(t)` against the shift `t` (from
+    :func:`sage_lfsr.statistics.periodic_autocorrelation`).
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.plot import autocorrelation_figure
+        sage: autocorrelation_figure([7, -1, -1, -1, -1, -1, -1]).axes[0].get_xlabel()
+        'shift t'
+    """
+    values = [int(v) for v in values]
+    figure = Figure(figsize=(6, 3), layout="constrained")
+    axes = figure.add_subplot()
+    axes.stem(range(len(values)), values, basefmt="grey")
+    axes.axhline(0, color="grey", linewidth=0.5)
+    axes.set_xlabel("shift t")
+    axes.set_ylabel("C(t)")
+    return figure
+
+
+def run_counts_figure(runs) -> Figure:
+    r"""
+    Runs of ones and of zeros per run length, side by side (from
+    :func:`sage_lfsr.statistics.run_counts`).
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.plot import run_counts_figure
+        sage: figure = run_counts_figure({"ones": {1: 4, 2: 2}, "zeros": {1: 4, 3: 1}})
+        sage: len(figure.axes[0].patches)
+        6
+    """
+    lengths = sorted(set(runs.get("ones", {})) | set(runs.get("zeros", {})))
+    figure = Figure(figsize=(6, 3), layout="constrained")
+    axes = figure.add_subplot()
+    width = 0.4
+    for offset, key, colour in ((-width / 2, "ones", _CYCLE_COLOUR), (width / 2, "zeros", _TREE_COLOUR)):
+        axes.bar([length + offset for length in lengths], [runs.get(key, {}).get(length, 0) for length in lengths],
+                 width=width, color=colour, label=f"runs of {key}")
+    axes.set_xticks(lengths)
+    axes.set_xlabel("run length")
+    axes.set_ylabel("runs")
+    axes.legend()
+    return figure
