@@ -15,9 +15,10 @@ measured in the same run. Writes docs/benchmarks/sage-kernel.md.
 import argparse
 import time
 
-from common import benchmark_registers, best_of, machine_description, write_section
+from common import benchmark_registers, machine_description, write_section
 
 from sage_lfsr import LFSR, map_cycles
+from sage_lfsr.figures import best_of
 from sage_lfsr.kernels.sage import SageSuccessor
 
 DYNAMIC = ("queue", "steal", "hybrid")
