@@ -47,7 +47,7 @@ def write_section(name, title, lines):
 
 
 def assemble_report():
-    order = ["summary", "kernels", "linear-kinds", "c-reference", "sage-kernel", "schedules", "schedules-large",
+    order = ["summary", "perf-targets", "kernels", "linear-kinds", "c-reference", "sage-kernel", "schedules", "schedules-large",
              "dask", "dask-no-shared-marks", "scale", "cold-start", "scaling-16-cores-one-bitmap", "scaling-16-cores",
              "sweep-16-cores"]
     parts = ["# Benchmarks", "",
