@@ -2,8 +2,9 @@ r"""
 The ``sage`` kernel: the reference. It runs the traversals of
 :mod:`~sage_lfsr.kernels.traversal` as plain Python, and every successor is a
 Sage product of the state vector with the state-update matrix (plus the
-constant vector of an affine register), as the seed mapper computes it. Slow (tens of thousands of states per second), exact, and
-easy to read: use it to check the fast kernel and to teach.
+constant vector of an affine register), as the seed mapper computes it.
+Slow (tens of thousands of states per second), exact, and easy to read: use
+it to check the fast kernel and to teach.
 
 Over prime fields the vector is built from the digits as integers (Sage's
 modular vectors take them without a coercion per entry) and the product is
@@ -16,7 +17,6 @@ where neither helps, the step is the seed's ``v * M`` on field elements.
 import numpy as np
 
 from sage_lfsr.kernels import traversal
-from sage_lfsr.kernels.base import Kernel
 from sage_lfsr.kernels.base import Kernel
 
 
@@ -34,6 +34,11 @@ class SageSuccessor:
         sage: M = register.state_update_matrix()
         sage: all(register.state_vector(successor(state)) == register.state_vector(state) * M
         ....:     for state in range(64))
+        True
+        sage: affine = LFSR([2, 0, 1], q=3, constant=1)
+        sage: successor, M, b = SageSuccessor(affine), affine.state_update_matrix(), affine.constant_vector()
+        sage: all(affine.state_vector(successor(state)) == affine.state_vector(state) * M + b
+        ....:     for state in range(27))
         True
     """
 
