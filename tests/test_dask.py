@@ -262,4 +262,4 @@ if __name__ == "__main__":
         sys.exit(130)
 """, interrupt_on="PROGRESS")
     assert code == 130 and "INTERRUPTED" in out
-    assert "Traceback" not in err and len(err.splitlines()) <= 2
+    assert "Traceback (most recent call last)" not in err and len(err.splitlines()) <= 3

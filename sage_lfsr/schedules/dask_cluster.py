@@ -56,6 +56,7 @@ import sys
 import threading
 import time
 import uuid
+import warnings
 from dataclasses import replace
 
 from sage_lfsr.errors import MappingCancelled, WorkerError
@@ -285,6 +286,8 @@ class _ClusterClient:
 
     def __exit__(self, exc_type, *exc_info):
         interrupted = exc_type is not None and issubclass(exc_type, (KeyboardInterrupt, MappingCancelled))
+        if interrupted:  # the client's pending coroutine, cut off by Ctrl-C, is collected later
+            warnings.filterwarnings("ignore", message="coroutine .* was never awaited", category=RuntimeWarning)
         with _quiet_dask_logs() if interrupted else contextlib.nullcontext():
             if self.client is not None:
                 self.client.close()
