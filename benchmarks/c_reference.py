@@ -35,9 +35,10 @@ def c_seconds(binary, degree, taps):
 
 
 def kernel_seconds(tables):
-    from sage_lfsr.kernels.fast import FastKernel
+    from sage_lfsr.description import describe
+    from sage_lfsr.kernels import make_kernel
 
-    kernel = FastKernel(tables)
+    kernel = make_kernel("fast", describe(tables))
     kernel.warm_up()
     visited = np.zeros((1, (tables.state_count + 7) // 8), dtype=np.uint8)
     start = time.perf_counter()
