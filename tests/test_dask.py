@@ -156,3 +156,110 @@ def test_affine_galois_and_matrix_registers_map_on_dask(cluster):
         result = map_cycles(register, schedule="dask", workers=2, batch_size=64,
                             scheduler_address=running.scheduler_address)
         assert result.structure() == predict_cycles(register), register
+
+
+def test_workers_on_this_machine_share_visited_memory(cluster):
+    running, _ = cluster
+    register = LFSR.from_polynomial("x^14 + x^13 + x^12 + x^2 + 1")  # one cycle of 16383 states, split
+    shared = map_cycles(register, schedule="dask", workers=2, batch_size=1024,
+                        scheduler_address=running.scheduler_address)
+    private = map_cycles(register, schedule="dask", workers=2, batch_size=1024, registry="manager",
+                         scheduler_address=running.scheduler_address)
+    for result in (shared, private):
+        assert_matches_reference(result, register)
+    assert shared.choices["dask_memory"].startswith("shared on this machine")
+    assert private.choices["dask_memory"].startswith("private")
+    # Private bitmaps: each worker re-walks the segments the other traced.
+    assert private.states_traced >= 1.5 * register.state_count
+    assert shared.states_traced <= 1.1 * register.state_count
+
+
+def _listening_socket(answer=None):
+    r"""A loopback server that accepts and then says nothing, or ``answer`` (not Dask's protocol)."""
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    accepted = []
+
+    def serve():
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return
+            accepted.append(connection)
+            if answer:
+                connection.sendall(answer)
+
+    threading.Thread(target=serve, daemon=True).start()
+    return server, accepted
+
+
+@pytest.mark.parametrize("server_kind", ["silent", "refused", "not-dask"])
+def test_an_address_that_is_no_dask_scheduler_fails_within_the_timeout(server_kind):
+    import dask
+
+    if server_kind == "refused":
+        server, _ = _listening_socket()
+        port = server.getsockname()[1]
+        server.close()
+    else:
+        server, _ = _listening_socket(b"HTTP/1.1 400 Bad Request\r\n\r\n" * 4 if server_kind == "not-dask" else None)
+        port = server.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    start = time.monotonic()
+    with dask.config.set({"sage_lfsr.connect-timeout": 1.5}):
+        with pytest.raises(dask_cluster.DaskConnectionError) as raised:
+            map_cycles(REGISTERS["gf2-reducible"], schedule="dask", workers=2, scheduler_address=address)
+    assert time.monotonic() - start < 1.5 + 3
+    message = str(raised.value)
+    assert address in message and "\n" not in message
+    server.close()
+
+
+def _run_script(tmp_path, body, interrupt_on=None):
+    import signal
+    import subprocess
+    import sys
+
+    script = tmp_path / "script.py"
+    script.write_text(body)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(__import__("pathlib").Path(__file__).parent.parent),
+                                                       os.environ.get("PYTHONPATH", "")]))
+    process = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True, env=env, cwd=tmp_path)
+    if interrupt_on is not None:
+        for line in process.stdout:
+            if line.startswith(interrupt_on):
+                os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+                break
+    out, err = process.communicate(timeout=150)
+    return process.returncode, out, err
+
+
+def test_a_script_without_the_main_guard_is_told_what_to_do(tmp_path):
+    code, _, err = _run_script(tmp_path, "from sage_lfsr import LFSR, map_cycles\n"
+                                         "map_cycles(LFSR([1, 1, 0, 1]), schedule='dask', workers=1)\n")
+    assert code != 0
+    assert 'if __name__ == "__main__":' in err.splitlines()[-1]
+    assert err.count("Traceback") <= 1
+
+
+def test_ctrl_c_ends_a_dask_run_without_a_flood_of_tracebacks(tmp_path):
+    code, out, err = _run_script(tmp_path, """
+import sys
+from sage_lfsr import LFSR, map_cycles
+if __name__ == "__main__":
+    def report(done, total):
+        print("PROGRESS", flush=True)
+    try:
+        map_cycles(LFSR.from_polynomial("x^13 + x^4 + x^3 + x + 1"), schedule="dask", workers=2, batch_size=32,
+                   kernel="sage", progress=report)
+    except KeyboardInterrupt:
+        print("INTERRUPTED", flush=True)
+        sys.exit(130)
+""", interrupt_on="PROGRESS")
+    assert code == 130 and "INTERRUPTED" in out
+    assert "Traceback (most recent call last)" not in err and len(err.splitlines()) <= 3

@@ -1,9 +1,18 @@
 r"""
 The ``sage`` kernel: the reference. It runs the traversals of
 :mod:`~sage_lfsr.kernels.traversal` as plain Python, and every successor is a
-Sage product ``state * M`` of a vector by the state-update matrix, as the seed
-mapper computes it. Slow (tens of thousands of states per second), exact, and
-easy to read: use it to check the fast kernel and to teach.
+Sage product of the state vector with the state-update matrix (plus the
+constant vector of an affine register), as the seed mapper computes it.
+Slow (tens of thousands of states per second), exact, and easy to read: use
+it to check the fast kernel and to teach.
+
+Over prime fields the vector is built from the digits as integers (Sage's
+modular vectors take them without a coercion per entry) and the product is
+computed as ``M^T * v``, the column form of ``v * M``: with Sage's specialised
+matrix types (``Matrix_mod2_dense`` from passagemath-m4ri-m4rie,
+``Matrix_modn_dense_float`` from passagemath-linbox) that is a few
+microseconds, while ``v * M`` takes a slower generic path. Over `GF(p^e)`,
+where neither helps, the step is the seed's ``v * M`` on field elements.
 """
 import numpy as np
 
@@ -11,8 +20,27 @@ from sage_lfsr.kernels import traversal
 from sage_lfsr.kernels.base import Kernel
 
 
-class _SageSuccessor:
-    r"""``index -> vector -> vector * M (+ b) -> index``, with the field's elements tabulated."""
+class SageSuccessor:
+    r"""
+    ``index -> vector v -> v M (+ b) -> index`` for a register (``b``: the
+    constant vector of an affine register).
+
+    EXAMPLES::
+
+        sage: from sage_lfsr import LFSR
+        sage: from sage_lfsr.kernels.sage import SageSuccessor
+        sage: register = LFSR([1, 2, 0], q=4)
+        sage: successor = SageSuccessor(register)
+        sage: M = register.state_update_matrix()
+        sage: all(register.state_vector(successor(state)) == register.state_vector(state) * M
+        ....:     for state in range(64))
+        True
+        sage: affine = LFSR([2, 0, 1], q=3, constant=1)
+        sage: successor, M, b = SageSuccessor(affine), affine.state_update_matrix(), affine.constant_vector()
+        sage: all(affine.state_vector(successor(state)) == affine.state_vector(state) * M + b
+        ....:     for state in range(27))
+        True
+    """
 
     def __init__(self, register):
         from sage_lfsr import _sage
@@ -20,21 +48,30 @@ class _SageSuccessor:
         self.q, self.degree = register.field_order, register.degree
         self.space = register.vector_space()
         self.matrix = register.state_update_matrix()
+        self.transposed = self.matrix.transpose()
         self.constant = register.constant_vector() if register.is_affine else None
+        self.prime_field = register.field.is_prime_field()
         self.elements = [_sage.int_to_element(register.field, value) for value in range(self.q)]
         self.values = {element: value for value, element in enumerate(self.elements)}
 
     def __call__(self, state, params=None):
-        digits, state = [], int(state)
+        q, digits, state = self.q, [], int(state)
         for _ in range(self.degree):
-            state, digit = divmod(state, self.q)
-            digits.append(self.elements[digit])
-        image = self.space(digits) * self.matrix
+            state, digit = divmod(state, q)
+            digits.append(digit)
+        if self.prime_field:
+            image = self.transposed * self.space(digits)
+        else:
+            image = self.space([self.elements[digit] for digit in digits]) * self.matrix
         if self.constant is not None:
             image += self.constant
         index = 0
-        for entry in reversed(list(image)):
-            index = index * self.q + self.values[entry]
+        if self.prime_field:
+            for entry in reversed(image.list()):
+                index = index * q + int(entry)
+        else:
+            for entry in reversed(image.list()):
+                index = index * q + self.values[entry]
         return index
 
 
@@ -68,7 +105,7 @@ class SageKernel(Kernel):
         super().__init__(register)
         rebuilt = register.rebuild()  # Sage objects built here, from the key
         nonlinear = register.kind == "fsr"
-        self.successor = _SageFeedbackSuccessor(rebuilt) if nonlinear else _SageSuccessor(rebuilt)
+        self.successor = _SageFeedbackSuccessor(rebuilt) if nonlinear else SageSuccessor(rebuilt)
 
     def sweep_cycles(self, lo, hi, visited, covered, dbits, own_marks=True):
         cycles = []
