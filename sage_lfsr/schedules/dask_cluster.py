@@ -263,6 +263,7 @@ class _ClusterClient:
         self.cluster = self.client = None
 
     def __enter__(self):
+        _drop_sync_cancel_noise()
         if self.address:
             timeout = connect_timeout()
             check_scheduler(self.address, timeout)
@@ -307,6 +308,25 @@ class IgnoreInterrupts(distributed.WorkerPlugin if distributed is not None else 
     def setup(self, worker):
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class _SyncCancelNoise(logging.Filter):
+    r"""
+    Drops one record: on Ctrl-C, distributed's ``sync`` schedules a ``cancel``
+    callback on the event loop that can fail inside distributed itself (a
+    ``NameError`` on its variable ``future``), after the run has already ended.
+    """
+
+    def filter(self, record):
+        return "sync.<locals>.cancel" not in record.getMessage()
+
+
+def _drop_sync_cancel_noise():
+    # The callback runs on the event loop's thread, at any time around the interrupt,
+    # so the filter is in place for as long as a client may be interrupted.
+    logger = logging.getLogger("tornado.application")
+    if not any(isinstance(existing, _SyncCancelNoise) for existing in logger.filters):
+        logger.addFilter(_SyncCancelNoise())
 
 
 @contextlib.contextmanager
