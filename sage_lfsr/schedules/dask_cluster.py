@@ -39,7 +39,6 @@ import uuid
 from dataclasses import replace
 
 from sage_lfsr.errors import MappingCancelled, WorkerError
-from sage_lfsr.job import execute
 from sage_lfsr.schedules.base import RunRecord, Schedule, register
 
 try:
@@ -85,7 +84,7 @@ async def run_task(run_id, job, task, wall_zero):
     """
     kernel, arrays = _run_state(run_id, job)
     clock_zero = time.perf_counter() - (time.time() - wall_zero)
-    result = execute(kernel, arrays, task, -1, job.dbits, clock_zero)  # no await: one task at a time
+    result = job.execute(kernel, arrays, task, -1, clock_zero)  # no await: one task at a time
     return str(distributed.get_worker().name), result
 
 
