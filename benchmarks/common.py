@@ -48,7 +48,7 @@ def write_section(name, title, lines):
 
 def assemble_report():
     order = ["summary", "kernels", "linear-kinds", "schedules", "schedules-large", "scale", "scaling-16-cores-one-bitmap",
-             "scaling-16-cores"]
+             "scaling-16-cores", "census"]
     parts = ["# Benchmarks", "",
              "Written by the scripts in `benchmarks/`: `kernels.py`, `linear_kinds.py`, `schedules.py` (also on a machine without "
              "Sage, from tables it exports), `scale.py`; `summary.md` beside the sections is written by hand from "
