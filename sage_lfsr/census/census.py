@@ -138,6 +138,7 @@ def census(registers, mode="map", schedule="queue", workers=None, checkpoint=Non
             batch_size = recorded["batch_size"]
     batch_size = batch_size or default_batch_size(specs, mode, workers, check_theory)
     theory = mode == "predict" or (mode == "map" and check_theory)
+    batch_size, workers = int(batch_size), int(workers)
     job = CensusJob(make_tasks(specs, batch_size, theory), mode, int(start), bool(check_theory),
                     {"batch_size": batch_size, "schedule": schedule, "workers": workers,
                      "registers_digest": registers_digest(specs)})
@@ -245,7 +246,7 @@ class CensusResult:
             sage: from sage_lfsr.census import census, families
             sage: s = census(families.feedback_functions(3), schedule="sequential").summary()
             sage: s["registers"], s["max_period"], s["full_cycle"]
-            (16, 2, 2)
+            (16, 6, 2)
         """
         rows = self.rows
         summary = {

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import numbers
 
 from sage_lfsr.census.registers import (MAX_BINARY_DEGREE, AnfSpec, LinearSpec, RegisterTextError, TruthTableSpec,
                                         anf_text, monomial_masks, parse_terms)
@@ -21,11 +22,12 @@ from sage_lfsr.census.registers import (MAX_BINARY_DEGREE, AnfSpec, LinearSpec, 
 MAX_FEEDBACK_FUNCTION_DEGREE = 6
 
 
-def _check_degree(degree, largest=None):
-    if not isinstance(degree, int) or isinstance(degree, bool) or degree < 1:
+def _check_degree(degree, largest=None) -> int:
+    if not isinstance(degree, numbers.Integral) or isinstance(degree, bool) or degree < 1:
         raise ValueError(f"the degree must be a positive integer, not {degree!r}")
     if largest is not None and degree > largest:
         raise ValueError(f"the degree {degree} is above the {largest} this family supports")
+    return int(degree)
 
 
 def lfsrs(degree, q=2, nonsingular=True):
@@ -42,8 +44,7 @@ def lfsrs(degree, q=2, nonsingular=True):
         sage: len(list(families.lfsrs(3, q=3))), len(list(families.lfsrs(3, q=3, nonsingular=False)))
         (18, 27)
     """
-    _check_degree(degree)
-    LinearSpec(q, (0,))  # checks q
+    degree, q = _check_degree(degree), int(LinearSpec(q, (0,)).q)  # checks q
     first = range(1, q) if nonsingular else range(q)
     for rest in itertools.product(range(q), repeat=degree - 1):
         for c0 in first:
@@ -68,8 +69,7 @@ def primitive(degree, q=2):
     from sage_lfsr import _sage
     from sage_lfsr.theory import random_primitive_polynomial
 
-    _check_degree(degree)
-    LinearSpec(q, (0,))  # checks q
+    degree, q = _check_degree(degree), int(LinearSpec(q, (0,)).q)  # checks q
     modulus = random_primitive_polynomial(q, degree, seed=0)
     root = modulus.parent().quotient(modulus).gen()  # a primitive element of GF(q^d)
     order = q ** degree - 1
@@ -97,7 +97,7 @@ def feedback_functions(degree):
         sage: [spec.text for spec in specs], all(spec.is_invertible for spec in specs)
         (['fsr d=2 tt=0xa', 'fsr d=2 tt=0x9', 'fsr d=2 tt=0x6', 'fsr d=2 tt=0x5'], True)
     """
-    _check_degree(degree, MAX_FEEDBACK_FUNCTION_DEGREE)
+    degree = _check_degree(degree, MAX_FEEDBACK_FUNCTION_DEGREE)
     half = 1 << (degree - 1)
     # bit 2s of the table is f(x0 = 0, rest = s) = g(s), bit 2s + 1 is 1 + g(s)
     x0_bits = int("10" * half, 2)
@@ -139,7 +139,7 @@ def template(text, degree, distinct=True):
         ...
         RegisterTextError: cannot read "__import__('os')" as a product of x<i>, x{name} or 1 (terms are joined by '+')
     """
-    _check_degree(degree, MAX_BINARY_DEGREE)
+    degree = _check_degree(degree, MAX_BINARY_DEGREE)
     terms = parse_terms(text, allow_placeholders=True)
     names = list(dict.fromkeys(f for term in terms for f in term if isinstance(f, str)))
     for term in terms:

@@ -317,6 +317,7 @@ def run_map(encoding, q, degree, specs):
         sage: depths[depth_offsets[1]:].tolist(), steps
         ([[0, 4], [1, 4], [2, 8]], 32)
     """
+    q, degree = int(q), int(degree)
     return map_params(pack(encoding, q, degree, specs), len(specs), q ** degree)
 
 
@@ -331,8 +332,9 @@ def run_period(encoding, q, degree, specs, start):
         sage: specs = [parse_register("fsr d=4 f=x0+x1+x1*x2"), parse_register("lfsr q=2 c=0,0,1,1")]
         sage: periods, steps = run_period("anf", 2, 4, specs, 1)
         sage: periods.tolist()
-        [-1, -1]
+        [8, -1]
         sage: run_period("gfq", 3, 2, [parse_register("lfsr q=3 c=1,1")], 1)[0].tolist()
         [8]
     """
-    return period_params(pack(encoding, q, degree, specs), len(specs), q ** degree, start)
+    q, degree = int(q), int(degree)
+    return period_params(pack(encoding, q, degree, specs), len(specs), q ** degree, int(start))

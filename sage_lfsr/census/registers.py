@@ -80,7 +80,9 @@ class LinearSpec:
 
     def __post_init__(self):
         object.__setattr__(self, "coefficients", tuple(int(c) for c in self.coefficients))
-        if not _is_prime_power(int(self.q)):
+        object.__setattr__(self, "q", int(self.q))
+        object.__setattr__(self, "constant", int(self.constant))
+        if not _is_prime_power(self.q):
             raise ValueError(f"the field order q = {self.q} is not a prime power, so there is no field GF({self.q})")
         if not self.coefficients:
             raise ValueError("an LFSR needs at least one coefficient")
@@ -379,7 +381,7 @@ def parse_register(line: str):
         sage: parse_register("lfsr q=2 c=1,__import__('os')")
         Traceback (most recent call last):
         ...
-        RegisterTextError: c=...'__import__('os')' is not a small non-negative integer in ...
+        RegisterTextError: c=..."__import__('os')" is not a small non-negative integer in ...
     """
     if not isinstance(line, str):
         raise TypeError(f"a register text is a string, not {type(line).__name__}")
@@ -419,10 +421,10 @@ def as_spec(register):
         sage: from sage_lfsr.census.registers import as_spec
         sage: as_spec(LFSR.from_polynomial("x^4 + z*x + 1", q=4)).text
         'lfsr q=4 c=1,2,0,0'
-        sage: as_spec(3.5)
+        sage: as_spec(None)
         Traceback (most recent call last):
         ...
-        TypeError: a census takes LFSRs, binary FSRs, specs or register texts, not float
+        TypeError: a census takes LFSRs, binary FSRs, specs or register texts, not NoneType
     """
     if isinstance(register, SPECS):
         return register
