@@ -15,9 +15,11 @@ with no Python object per state and no compilation per register:
   register's feedback is read a chunk of digits at a time from lookup tables
   built inside the call (as in :mod:`sage_lfsr.tables`).
 
-The successor (:func:`_step`) branches on the encoding, so one compiled and
-cached function serves all three (the branch is taken the same way on every step
-of a task, so it costs next to nothing). Two traversals use it:
+Each encoding has a ``setup(params, r)`` (the values of register ``r``, hoisted
+out of the walk) and a ``step(state, row)``. Two traversals, written once in
+plain Python over ``setup`` and ``step``, are compiled for each encoding
+(``MAP``, ``PERIOD``; cached by numba under a name per encoding, so a process
+loads them instead of compiling):
 
 - :func:`map_registers` -- every state of every register: the cycle lengths and
   the depth of every state (its distance to its cycle), as ``(value, count)``
@@ -31,6 +33,8 @@ of a task, so it costs next to nothing). Two traversals use it:
 from __future__ import annotations
 
 from typing import NamedTuple
+
+import types
 
 import numba
 import numpy as np
@@ -47,6 +51,7 @@ MAX_MAP_STATES = 1 << 30
 
 ANF, TRUTH, GFQ = 0, 1, 2
 ENCODING_CODES = {"anf": ANF, "truth": TRUTH, "gfq": GFQ}
+ENCODING_NAMES = {code: name for name, code in ENCODING_CODES.items()}
 
 
 class Params(NamedTuple):
@@ -72,17 +77,41 @@ class Params(NamedTuple):
 
 
 @numba.njit(inline="always")
-def _feedback_tables(params, r):
-    r"""Register ``r`` of a ``"gfq"`` task: ``tables[chunk, v]`` is the feedback chunk ``v`` contributes."""
-    if params.encoding != GFQ:
-        return np.zeros((1, 1), dtype=np.uint8)
+def anf_setup(params, r):
+    return (params.linear[r], params.constants[r], params.monomials[params.offsets[r]:params.offsets[r + 1]],
+            params.degree - 1)
+
+
+@numba.njit(inline="always")
+def anf_step(state, row):
+    linear, constant, monomials, top = row
+    feedback = np.int64(_popcount(np.uint64(state & linear)) & np.uint64(1)) ^ constant
+    for mask in monomials:
+        if state & mask == mask:
+            feedback ^= 1
+    return (state >> 1) | (feedback << top)
+
+
+@numba.njit(inline="always")
+def truth_setup(params, r):
+    return params.tables[r], params.degree - 1
+
+
+@numba.njit(inline="always")
+def truth_step(state, row):
+    table, top = row
+    return (state >> 1) | (np.int64(table[state]) << top)
+
+
+@numba.njit(inline="always")
+def gfq_setup(params, r):
+    r"""Register ``r``: ``tables[chunk, v]`` is the feedback that chunk ``v`` of digits contributes."""
     q, degree, digits = params.add.shape[0], params.degree, params.digits
     chunk_size = q ** digits
     chunk_count = (degree + digits - 1) // digits
     tables = np.zeros((chunk_count, chunk_size), dtype=np.uint8)
     for chunk in range(chunk_count):
-        # built from the value without its top digit
-        power, position = 1, 0
+        power, position = 1, 0  # each value from the value without its top digit
         for value in range(1, chunk_size):
             if value == power * q:
                 power *= q
@@ -91,28 +120,20 @@ def _feedback_tables(params, r):
             index = chunk * digits + position
             term = params.mul[params.coefficients[r, index], digit] if index < degree else 0
             tables[chunk, value] = params.add[tables[chunk, value - digit * power], term]
-    return tables
+    return q, chunk_size, q ** (degree - 1), params.add, tables, np.int64(params.constants[r])
 
 
 @numba.njit(inline="always")
-def _step(params, r, feedback_tables, state):
-    encoding = params.encoding
-    if encoding == ANF:
-        feedback = np.int64(_popcount(np.uint64(state & params.linear[r])) & np.uint64(1)) ^ params.constants[r]
-        for k in range(params.offsets[r], params.offsets[r + 1]):
-            mask = params.monomials[k]
-            if state & mask == mask:
-                feedback ^= 1
-        return (state >> 1) | (feedback << (params.degree - 1))
-    if encoding == TRUTH:
-        return (state >> 1) | (np.int64(params.tables[r, state]) << (params.degree - 1))
-    q = params.add.shape[0]
-    chunk_size = feedback_tables.shape[1]
-    feedback, rest = params.constants[r], state
-    for chunk in range(feedback_tables.shape[0]):
-        feedback = params.add[feedback, feedback_tables[chunk, rest % chunk_size]]
+def gfq_step(state, row):
+    q, chunk_size, top, add, tables, constant = row
+    feedback, rest = constant, state
+    for chunk in range(tables.shape[0]):
+        feedback = np.int64(add[feedback, tables[chunk, rest % chunk_size]])
         rest //= chunk_size
-    return state // q + q ** (params.degree - 1) * np.int64(feedback)
+    return state // q + top * feedback
+
+
+SUCCESSORS = {"anf": (anf_setup, anf_step), "truth": (truth_setup, truth_step), "gfq": (gfq_setup, gfq_step)}
 
 
 # ---------------------------------------------------------------- traversals
@@ -128,7 +149,6 @@ def _append_pair(pairs, used, first, second):
     return pairs
 
 
-@numba.njit(nogil=True, cache=True)
 def map_registers(params, count, state_count):
     r"""
     Map ``count`` registers of ``state_count`` states each. Returns
@@ -146,7 +166,7 @@ def map_registers(params, count, state_count):
     depth_offsets = np.zeros(count + 1, dtype=np.int64)
     cycles_used, depths_used, steps = 0, 0, 0
     for r in range(count):
-        tables = _feedback_tables(params, r)
+        row = setup(params, r)
         depth[:] = -1
         cycle_count, deepest = 0, 0
         for start in range(state_count):
@@ -157,7 +177,7 @@ def map_registers(params, count, state_count):
                 depth[state] = -2 - walked
                 path[walked] = state
                 walked += 1
-                state = _step(params, r, tables, state)
+                state = step(state, row)
             steps += walked
             met = depth[state]
             if met <= -2:  # the walk met itself: a new cycle from that position on
@@ -193,7 +213,6 @@ def map_registers(params, count, state_count):
     return cycle_pairs[:cycles_used].copy(), cycle_offsets, depth_pairs[:depths_used].copy(), depth_offsets, steps
 
 
-@numba.njit(nogil=True, cache=True)
 def period_registers(params, count, state_count, start):
     r"""
     The period of ``start`` under each of ``count`` registers (``-1`` where
@@ -202,14 +221,30 @@ def period_registers(params, count, state_count, start):
     periods = np.empty(count, dtype=np.int64)
     steps = 0
     for r in range(count):
-        tables = _feedback_tables(params, r)
-        state, walked = _step(params, r, tables, start), 1
+        row = setup(params, r)
+        state, walked = step(start, row), 1
         while state != start and walked < state_count:
-            state = _step(params, r, tables, state)
+            state = step(state, row)
             walked += 1
         steps += walked
         periods[r] = walked if state == start else -1
     return periods, steps
+
+
+def _specialize(traversal, encoding):
+    r"""
+    ``traversal`` compiled with the ``setup`` and ``step`` of ``encoding`` (its
+    globals replaced), under a name of its own so numba caches each variant.
+    """
+    setup, step = SUCCESSORS[encoding]
+    name = f"{traversal.__name__}_{encoding}"
+    function = types.FunctionType(traversal.__code__, dict(traversal.__globals__, setup=setup, step=step), name)
+    function.__qualname__ = name
+    return numba.njit(nogil=True, cache=True)(function)
+
+
+MAP = {encoding: _specialize(map_registers, encoding) for encoding in ENCODINGS}
+PERIOD = {encoding: _specialize(period_registers, encoding) for encoding in ENCODINGS}
 
 
 # ---------------------------------------------------------------- packing
@@ -292,14 +327,14 @@ def map_params(params, count, state_count):
     r""":func:`map_registers` over packed ``params``, the state space checked first."""
     if state_count > MAX_MAP_STATES:
         raise ValueError(f"a census maps registers of up to {MAX_MAP_STATES} states, not {state_count}")
-    return map_registers(params, count, state_count)
+    return MAP[ENCODING_NAMES[int(params.encoding)]](params, count, state_count)
 
 
 def period_params(params, count, state_count, start):
     r""":func:`period_registers` over packed ``params`` from state index ``start``."""
     if not 0 <= start < state_count:
         raise ValueError(f"the start state {start} is outside 0..{state_count - 1}")
-    return period_registers(params, count, state_count, np.int64(start))
+    return PERIOD[ENCODING_NAMES[int(params.encoding)]](params, count, state_count, np.int64(start))
 
 
 def run_map(encoding, q, degree, specs):
