@@ -294,3 +294,30 @@ def test_a_killed_census_resumes_to_the_same_table(tmp_path):
     assert main([*arguments, "--checkpoint", str(path), "--output", str(resumed)]) == 0
     reference = census(families.lfsrs(11), schedule="sequential")
     assert resumed.read_text() == reference.to_csv()
+
+
+# ---------------------------------------------------------------- other schedules, interruption
+
+def test_dask_schedule_gives_the_same_rows():
+    pytest.importorskip("distributed")
+    specs = list(families.feedback_functions(3))
+    on_dask = census(specs, schedule="dask", workers=2, batch_size=4)
+    assert on_dask.rows == census(specs, schedule="sequential").rows
+
+
+def test_an_interrupted_census_leaves_no_process():
+    psutil = pytest.importorskip("psutil")
+
+    def interrupt(done, total):
+        raise KeyboardInterrupt
+
+    def workers():  # multiprocessing's resource tracker (one per interpreter) stays by design
+        return [child for child in psutil.Process().children(recursive=True)
+                if "resource_tracker" not in " ".join(child.cmdline())]
+
+    with pytest.raises(KeyboardInterrupt):
+        census(families.lfsrs(8), schedule="queue", workers=2, batch_size=1, progress=interrupt)
+    deadline = time.monotonic() + 10
+    while workers() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not workers()
