@@ -221,10 +221,8 @@ class CensusJob:
     check_theory: bool = True
     choices: dict = field(default_factory=dict)
 
-    state_count = 1
-    singular = False
-    registry = "shared"
-    dbits = 0
+    #: No Manager cycle registry: each register's map is whole within its task.
+    registry = None
 
     def kernel(self):
         return CensusKernel()
