@@ -433,16 +433,14 @@ def as_spec(register):
     if hasattr(register, "anf_masks"):
         if int(getattr(register, "field_order", 2)) != 2:
             raise ValueError("nonlinear registers in a census are binary (q=2)")
-        return AnfSpec(int(register.degree), tuple(int(m) for m in register.anf_masks()))
+        masks = set()
+        for mask in register.anf_masks():  # over GF(2) x_i^2 = x_i: equal masks cancel
+            masks ^= {int(mask)}
+        return AnfSpec(int(register.degree), tuple(sorted(masks)))
     if hasattr(register, "key") and hasattr(register, "characteristic_polynomial"):
-        q, coefficients = register.key()[:2]
-        constant = getattr(register, "constant", 0)
-        constant = constant() if callable(constant) else constant
-        if constant is None:
-            constant = 0
-        if not isinstance(constant, int):
-            from sage_lfsr._sage import element_to_int
-
-            constant = element_to_int(constant)
-        return LinearSpec(int(q), tuple(coefficients), int(constant))
+        q, coefficients, *variant = register.key()  # affine or Galois registers append (b, form)
+        if variant and variant[1] != "fibonacci":
+            raise ValueError(f"a census walks registers in Fibonacci form, not {variant[1]!r} (the state indices "
+                             "differ): give the Fibonacci register with the same characteristic polynomial")
+        return LinearSpec(int(q), tuple(coefficients), int(variant[0]) if variant else 0)
     raise TypeError(f"a census takes LFSRs, binary FSRs, specs or register texts, not {type(register).__name__}")
