@@ -5,11 +5,12 @@ A task is a run ``[lo, hi)`` of consecutive registers of the census (input
 order) that share an encoding, a field and a degree, so they pack into the
 arrays of one batch-kernel call (:mod:`sage_lfsr.census.kernels`).
 :class:`CensusJob` has the interface the schedules drive
-(:mod:`sage_lfsr.schedules`: ``tasks``, ``kernel()``, ``execute(...)``), so a
-census runs under the same process machinery and Dask schedule as a single map::
+(:mod:`sage_lfsr.schedules`: ``tasks``, ``kernel()``, ``memory()``,
+``execute(...)``), so a census runs under the same process machinery and Dask
+schedule as a single map::
 
     census(registers)                        parent
-      1. specs -> make_tasks: CensusTask(lo, hi, specs) ...
+      1. specs -> make_tasks: CensusTask(lo, hi, packed arrays) ...
       2. schedule hands tasks to workers ---> worker: execute_task(task)
                                                  one kernel call for the task
                                                  (predict mode and theory checks: Sage)
