@@ -320,3 +320,23 @@ def test_an_interrupted_census_leaves_no_process():
     while workers() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not workers()
+
+
+def test_binary_matrices_against_brute_force_and_theory(rng):
+    from sage.all__sagemath_modules import GF, matrix
+
+    degree, matrices = 4, []
+    for _ in range(8):
+        matrices.append(matrix(GF(2), [[rng.randrange(2) for _ in range(degree)] for _ in range(degree)]))
+    mapped = census(matrices, schedule="sequential").rows
+    predicted = census(matrices, mode="predict", schedule="sequential").rows
+    for m, row, prediction in zip(matrices, mapped, predicted):
+        entries = [[int(m[i, j]) for j in range(degree)] for i in range(degree)]
+
+        def successor(state):
+            bits = [(state >> i) & 1 for i in range(degree)]
+            return sum((sum(bits[i] * entries[i][j] for i in range(degree)) % 2) << j for j in range(degree))
+        assert (row["cycle_counts"], row["tail_depths"]) == brute_force_structure(successor, 1 << degree)
+        assert row["matches_theory"] is True
+        assert (prediction["cycle_counts"], prediction["tail_depths"]) == (row["cycle_counts"], row["tail_depths"])
+        assert parse_register(row["register"]).register() == m

@@ -26,7 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from sage_lfsr.census.job import AGREES, MODES, NOT_APPLICABLE, CensusJob, counts_of, make_tasks
-from sage_lfsr.census.registers import as_spec
+from sage_lfsr.census.registers import LINEAR_KINDS, as_spec
 from sage_lfsr.errors import IncompleteResult
 from sage_lfsr.schedules import get_schedule
 from sage_lfsr.schedules.base import RunOptions, RunRecord
@@ -59,7 +59,7 @@ def default_batch_size(specs, mode, workers, check_theory) -> int:
     by_steps = max(1, TASK_STEPS // largest)
     by_workers = max(1, math.ceil(len(specs) / (workers * TASKS_PER_WORKER)))
     size = min(by_steps, by_workers, MAX_BATCH)
-    if mode == "predict" or (check_theory and any(spec.kind == "lfsr" for spec in specs)):
+    if mode == "predict" or (check_theory and any(spec.kind in LINEAR_KINDS for spec in specs)):
         size = min(size, THEORY_BATCH)
     return max(1, size)
 
@@ -124,7 +124,7 @@ def census(registers, mode="map", schedule="queue", workers=None, checkpoint=Non
             if start >= spec.state_count:
                 raise ValueError(f"the start state {start} is outside 0..{spec.state_count - 1} of {spec.text!r}")
     if mode == "predict":
-        nonlinear = [spec.text for spec in specs if spec.kind != "lfsr"]
+        nonlinear = [spec.text for spec in specs if spec.kind not in LINEAR_KINDS]
         if nonlinear:
             raise ValueError(f"mode 'predict' is for linear and affine registers; {nonlinear[0]!r} is nonlinear")
     workers = 1 if schedule == "sequential" else int(workers or _default_workers())

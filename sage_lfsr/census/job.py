@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sage_lfsr.census.kernels import encoding_of, map_params, pack, period_params
+from sage_lfsr.census.registers import LINEAR_KINDS
 
 MODES = ("map", "period", "predict")
 #: Theory verdicts per register in a result: not applicable, differs, agrees.
@@ -96,7 +97,7 @@ def make_tasks(specs, batch_size: int, theory: bool = False) -> tuple:
         while hi < len(specs) and hi - lo < batch_size and signatures[hi] == signatures[lo]:
             hi += 1
         run = specs[lo:hi]
-        linear = tuple(spec if spec.kind == "lfsr" else None for spec in run) if theory else None
+        linear = tuple(spec if spec.kind in LINEAR_KINDS else None for spec in run) if theory else None
         tasks.append(CensusTask(len(tasks), lo, hi, signatures[lo], pack(*signatures[lo], run), linear))
         lo = hi
     return tuple(tasks)

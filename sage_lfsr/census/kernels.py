@@ -42,15 +42,15 @@ import numpy as np
 from sage_lfsr.kernels.fast import _popcount
 from sage_lfsr.tables import chunk_digits_for
 
-ENCODINGS = ("anf", "truth", "gfq")
+ENCODINGS = ("anf", "truth", "gfq", "matrix")
 #: Largest state space a census maps per register (depths and walk positions are int32).
 MAX_MAP_STATES = 1 << 30
 
 
 # ---------------------------------------------------------------- successors
 
-ANF, TRUTH, GFQ = 0, 1, 2
-ENCODING_CODES = {"anf": ANF, "truth": TRUTH, "gfq": GFQ}
+ANF, TRUTH, GFQ, MATRIX = 0, 1, 2, 3
+ENCODING_CODES = {"anf": ANF, "truth": TRUTH, "gfq": GFQ, "matrix": MATRIX}
 ENCODING_NAMES = {code: name for name, code in ENCODING_CODES.items()}
 
 
@@ -62,7 +62,8 @@ class Params(NamedTuple):
 
     encoding: int
     degree: int
-    #: "anf": per register, the linear mask, the constant, and CSR monomial masks.
+    #: "anf": per register, the linear mask, the constant, and CSR monomial masks;
+    #: "matrix": the CSR holds the column masks of each register (binary matrices).
     linear: np.ndarray
     constants: np.ndarray
     monomials: np.ndarray
@@ -133,7 +134,21 @@ def gfq_step(state, row):
     return state // q + top * feedback
 
 
-SUCCESSORS = {"anf": (anf_setup, anf_step), "truth": (truth_setup, truth_step), "gfq": (gfq_setup, gfq_step)}
+@numba.njit(inline="always")
+def matrix_setup(params, r):
+    return params.monomials[params.offsets[r]:params.offsets[r + 1]]
+
+
+@numba.njit(inline="always")
+def matrix_step(state, columns):
+    following = 0
+    for column in range(columns.shape[0]):
+        following |= np.int64(_popcount(np.uint64(state & columns[column])) & np.uint64(1)) << column
+    return following
+
+
+SUCCESSORS = {"anf": (anf_setup, anf_step), "truth": (truth_setup, truth_step), "gfq": (gfq_setup, gfq_step),
+              "matrix": (matrix_setup, matrix_step)}
 
 
 # ---------------------------------------------------------------- traversals
@@ -262,6 +277,8 @@ def encoding_of(spec) -> str:
     """
     if spec.kind == "lfsr":
         return "anf" if spec.q == 2 else "gfq"
+    if spec.kind == "matrix":
+        return "matrix"
     return "truth" if hasattr(spec, "table") else "anf"
 
 
@@ -295,7 +312,10 @@ def pack(encoding, q, degree, specs) -> Params:
     linear = constants = monomials = _NO_INT
     offsets = np.zeros(count + 1, dtype=np.int64)
     tables, coefficients, add, mul, digits = _NO_TABLE, np.zeros((0, 0), dtype=np.int64), _NO_TABLE, _NO_TABLE, 1
-    if encoding == "anf":
+    if encoding == "matrix":
+        offsets[1:] = degree * np.arange(1, count + 1)
+        monomials = np.array([spec.columns for spec in specs], dtype=np.int64).reshape(-1)
+    elif encoding == "anf":
         parts = [_binary_parts(spec) for spec in specs]
         linear = np.array([p[0] for p in parts], dtype=np.int64)
         constants = np.array([p[1] for p in parts], dtype=np.int64)

@@ -11,7 +11,8 @@ kernel (:mod:`sage_lfsr.census.kernels`):
   in algebraic normal form: one bit mask per monomial (bit `i` is `x_i`; the mask
   0 is the constant 1);
 - :class:`TruthTableSpec` -- a binary register whose `f` is given by its truth
-  table: bit `s` of ``table`` is `f` at the state with index `s`.
+  table: bit `s` of ``table`` is `f` at the state with index `s`;
+- :class:`MatrixSpec` -- the linear map ``state -> state * M`` of `GF(2)^d`.
 
 The text format, one register a line (``key=value`` fields; ``f=`` takes the
 rest of the line)::
@@ -20,6 +21,7 @@ rest of the line)::
     lfsr q=2 c=1,1,0,0 b=1      an affine (XNOR) register, constant b
     fsr d=4 f=x0+x1+x1*x2       binary ANF in x0..x{d-1}, "1" the constant term
     fsr d=5 tt=0x96696996       binary truth table, as a hexadecimal integer
+    matrix d=3 rows=010,001,110 the map state -> state * M over GF(2), M by rows
 
 :func:`parse_register` reads it (it parses, never evaluates) and
 :func:`as_spec` turns an :class:`~sage_lfsr.lfsr.LFSR`, an ``FSR`` or a text
@@ -231,7 +233,66 @@ class TruthTableSpec:
         return [(self.table >> state) & 1 for state in range(1 << self.degree)]
 
 
-SPECS = (LinearSpec, AnfSpec, TruthTableSpec)
+@dataclass(frozen=True)
+class MatrixSpec:
+    r"""
+    The linear map ``state -> state * M`` of `GF(2)^d`, ``rows[i]`` the bit mask of
+    row `i` of `M` (bit `j` for column `j`).
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.census.registers import MatrixSpec
+        sage: spec = MatrixSpec(3, (0b010, 0b100, 0b011))
+        sage: spec.text, spec.columns
+        ('matrix d=3 rows=010,001,110', (4, 5, 2))
+        sage: spec.register()
+        [0 1 0]
+        [0 0 1]
+        [1 1 0]
+    """
+
+    degree: int
+    rows: tuple
+
+    def __post_init__(self):
+        degree = int(self.degree)
+        if not 1 <= degree <= MAX_BINARY_DEGREE or len(self.rows) != degree:
+            raise ValueError(f"a matrix of degree {degree} has {degree} rows (degree 1..{MAX_BINARY_DEGREE})")
+        rows = tuple(int(row) for row in self.rows)
+        if any(row < 0 or row >> degree for row in rows):
+            raise ValueError(f"a row of a degree-{degree} matrix has {degree} bits")
+        object.__setattr__(self, "degree", degree)
+        object.__setattr__(self, "rows", rows)
+
+    kind = "matrix"
+    q = 2
+    constant = 0
+
+    @property
+    def state_count(self) -> int:
+        return 1 << self.degree
+
+    @property
+    def columns(self) -> tuple:
+        r"""Column `j` as the bit mask of the rows with a 1 there: bit `j` of the next state is its parity with the state."""
+        return tuple(sum(1 << i for i, row in enumerate(self.rows) if row >> j & 1) for j in range(self.degree))
+
+    @cached_property
+    def text(self) -> str:
+        return f"matrix d={self.degree} rows=" + ",".join(
+            "".join(str(row >> j & 1) for j in range(self.degree)) for row in self.rows)
+
+    def register(self):
+        r"""The Sage matrix over `GF(2)`."""
+        from sage_lfsr import _sage
+
+        field = _sage.GF(2)
+        return _sage.matrix(field, [[row >> j & 1 for j in range(self.degree)] for row in self.rows])
+
+
+SPECS = (LinearSpec, AnfSpec, TruthTableSpec, MatrixSpec)
+#: Kinds whose cycle structure theory predicts (modes "predict" and the checks of mode "map").
+LINEAR_KINDS = ("lfsr", "matrix")
 
 
 def _bits(mask: int) -> list:
@@ -333,7 +394,7 @@ def monomial_masks(terms, degree: int) -> tuple:
 
 # ---------------------------------------------------------------- the text format
 
-_FIELDS = {"lfsr": {"q", "c", "b"}, "fsr": {"d", "q", "f", "tt"}}
+_FIELDS = {"lfsr": {"q", "c", "b"}, "fsr": {"d", "q", "f", "tt"}, "matrix": {"d", "q", "rows"}}
 
 
 def _integer(text, name, line):
@@ -345,7 +406,7 @@ def _integer(text, name, line):
 def _fields(line):
     kind, _, rest = line.strip().partition(" ")
     if kind not in _FIELDS:
-        raise RegisterTextError(f"a register line starts with 'lfsr' or 'fsr', not {kind!r}")
+        raise RegisterTextError(f"a register line starts with 'lfsr', 'fsr' or 'matrix', not {kind!r}")
     fields = {}
     while rest.strip():
         rest = rest.strip()
@@ -394,6 +455,17 @@ def parse_register(line: str):
         coefficients = [_integer(c, "c", line) for c in fields["c"].split(",")]
         return LinearSpec(_integer(fields["q"], "q", line), tuple(coefficients),
                           _integer(fields.get("b", "0"), "b", line))
+    if kind == "matrix":
+        rows = fields.get("rows", "").split(",")
+        if "d" not in fields or not all(re.fullmatch(r"[01]{1,62}", row) for row in rows):
+            raise RegisterTextError(f"a matrix line needs d=... and rows=... (rows of 0 and 1, comma-separated): "
+                                    f"{line!r}")
+        if fields.get("q", "2").strip() != "2":
+            raise RegisterTextError(f"matrices in a census are binary (q=2): {line!r}")
+        degree = _integer(fields["d"], "d", line)
+        if any(len(row) != degree for row in rows):
+            raise RegisterTextError(f"each row of a degree-{degree} matrix has {degree} entries: {line!r}")
+        return MatrixSpec(degree, tuple(int(row[::-1], 2) for row in rows))
     if "d" not in fields or ("f" in fields) == ("tt" in fields):
         raise RegisterTextError(f"an fsr line needs d=... and one of f=... or tt=...: {line!r}")
     if fields.get("q", "2").strip() != "2":
@@ -412,8 +484,8 @@ def parse_register(line: str):
 def as_spec(register):
     r"""
     A census spec for ``register``: a spec, a register text, an
-    :class:`~sage_lfsr.lfsr.LFSR` or a binary ``FSR`` (anything with
-    ``degree``, ``field_order == 2`` and ``anf_masks()``).
+    :class:`~sage_lfsr.lfsr.LFSR`, a binary ``FSR`` (anything with
+    ``degree``, ``field_order == 2`` and ``anf_masks()``) or a square matrix over `GF(2)`.
 
     EXAMPLES::
 
@@ -421,15 +493,22 @@ def as_spec(register):
         sage: from sage_lfsr.census.registers import as_spec
         sage: as_spec(LFSR.from_polynomial("x^4 + z*x + 1", q=4)).text
         'lfsr q=4 c=1,2,0,0'
+        sage: as_spec(matrix(GF(2), [[0, 1], [1, 1]])).text
+        'matrix d=2 rows=01,11'
         sage: as_spec(None)
         Traceback (most recent call last):
         ...
-        TypeError: a census takes LFSRs, binary FSRs, specs or register texts, not NoneType
+        TypeError: a census takes LFSRs, binary FSRs, binary matrices, specs or register texts, not NoneType
     """
     if isinstance(register, SPECS):
         return register
     if isinstance(register, str):
         return parse_register(register)
+    if hasattr(register, "nrows") and hasattr(register, "base_ring"):
+        if register.base_ring().order() != 2 or not register.is_square():
+            raise ValueError("matrices in a census are square and over GF(2)")
+        return MatrixSpec(register.nrows(), tuple(sum(int(entry) << j for j, entry in enumerate(row))
+                                                  for row in register.rows()))
     if hasattr(register, "anf_masks"):
         if int(getattr(register, "field_order", 2)) != 2:
             raise ValueError("nonlinear registers in a census are binary (q=2)")
@@ -443,4 +522,4 @@ def as_spec(register):
             raise ValueError(f"a census walks registers in Fibonacci form, not {variant[1]!r} (the state indices "
                              "differ): give the Fibonacci register with the same characteristic polynomial")
         return LinearSpec(int(q), tuple(coefficients), int(variant[0]) if variant else 0)
-    raise TypeError(f"a census takes LFSRs, binary FSRs, specs or register texts, not {type(register).__name__}")
+    raise TypeError(f"a census takes LFSRs, binary FSRs, binary matrices, specs or register texts, not {type(register).__name__}")
