@@ -204,6 +204,11 @@ def test_affine_registers_map_by_brute_force():
         x0, x1 = state % 3, state // 3
         return x1 + 3 * ((x0 + 2) % 3)
     assert (result[1]["cycle_counts"], result[1]["tail_depths"]) == brute_force_structure(ternary, 9)
+    assert [row["matches_theory"] for row in result] == [True, True]  # the affine theory of sage_lfsr.theory
+    register = LFSR([1, 1, 0], constant=1)
+    assert census([register], schedule="sequential").rows[0]["cycle_counts"] == result[0]["cycle_counts"]
+    with pytest.raises(ValueError, match="Fibonacci form"):
+        census([LFSR([1, 1, 0], form="galois")], schedule="sequential")
 
 
 # ---------------------------------------------------------------- text, output, errors
