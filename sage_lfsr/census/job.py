@@ -200,16 +200,6 @@ class CensusKernel:
     name = "census"
 
 
-class NoStateMemory:
-    r"""A census shares no per-state memory among workers: each task allocates what its kernel call needs."""
-
-    def for_worker(self, worker: int = 0):
-        return None
-
-    def release(self):
-        pass
-
-
 @dataclass(frozen=True)
 class CensusJob:
     r"""
@@ -225,12 +215,17 @@ class CensusJob:
 
     #: No Manager cycle registry: each register's map is whole within its task.
     registry = None
+    #: Nor per-state memory shared among workers: each task allocates what its kernel call needs.
+    memory_layout = "private"
 
     def kernel(self):
         return CensusKernel()
 
     def memory(self, workers: int = 1):
-        return NoStateMemory()
+        r"""The smallest per-state memory (one state, private): the schedules ask for one, a census uses none."""
+        from sage_lfsr.memory import StateMemory
+
+        return StateMemory(1, False, self.memory_layout, workers)
 
     def execute(self, kernel, memory, task, worker, clock_zero):
         return execute_task(task, self.mode, self.start_state, self.check_theory, worker, clock_zero)
