@@ -143,16 +143,26 @@ def _frame(payload: bytes) -> bytes:
     return _FRAME_HEAD.pack(len(payload), zlib.crc32(payload)) + payload
 
 
-def _encode_result(result: TaskResult, header_crc: int) -> bytes:
-    arrays = [np.ascontiguousarray(getattr(result, name), dtype="<i8") for name in _ARRAY_FIELDS]
-    numbers = {name: (float if name in ("start", "end") else int)(getattr(result, name))
-               for name in _NUMBER_FIELDS if getattr(result, name) is not None}
-    numbers.update(phase=result.phase, shapes=[list(array.shape) for array in arrays], header=int(header_crc))
+def encode_record(numbers: dict, arrays) -> bytes:
+    r"""
+    A record payload: one line of JSON (``numbers`` and the arrays' shapes), then
+    the arrays as raw little-endian int64. :func:`decode_record` reads it back.
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr.checkpoint import decode_record, encode_record
+        sage: numbers, arrays = decode_record(encode_record({"task_id": int(3)}, [np.arange(4).reshape(2, 2)]))
+        sage: numbers["task_id"], arrays[0].tolist()
+        (3, [[0, 1], [2, 3]])
+    """
+    arrays = [np.ascontiguousarray(array, dtype="<i8") for array in arrays]
+    numbers = dict(numbers, shapes=[list(array.shape) for array in arrays])
     return json.dumps(numbers).encode("utf-8") + b"\n" + b"".join(array.tobytes() for array in arrays)
 
 
-def _decode_result(payload: bytes) -> tuple:
-    r"""``(TaskResult, header CRC)`` of a result payload."""
+def decode_record(payload: bytes):
+    r"""``(numbers, arrays)`` of a payload written by :func:`encode_record`; raises ``ValueError`` when malformed."""
     line_end = payload.index(b"\n")
     numbers = json.loads(payload[:line_end].decode("utf-8"))
     arrays, offset = [], line_end + 1
@@ -162,7 +172,19 @@ def _decode_result(payload: bytes) -> tuple:
         offset += 8 * size
     if offset != len(payload):
         raise ValueError("the record's arrays do not fill it")
-    cycles, segments, depth_counts = arrays
+    return numbers, arrays
+
+
+def _encode_result(result: TaskResult, header_crc: int) -> bytes:
+    numbers = {name: (float if name in ("start", "end") else int)(getattr(result, name))
+               for name in _NUMBER_FIELDS if getattr(result, name) is not None}
+    numbers.update(phase=result.phase, header=int(header_crc))
+    return encode_record(numbers, [getattr(result, name) for name in _ARRAY_FIELDS])
+
+
+def _decode_result(payload: bytes) -> tuple:
+    r"""``(TaskResult, header CRC)`` of a result payload."""
+    numbers, (cycles, segments, depth_counts) = decode_record(payload)
     result = TaskResult(int(numbers["task_id"]), int(numbers["worker"]), str(numbers["phase"]),
                         cycles.reshape(-1, 2), segments.reshape(-1, 4), depth_counts.reshape(-1),
                         int(numbers["states_traced"]), int(numbers["states_owned"]), float(numbers["start"]),
@@ -348,13 +370,17 @@ class Checkpoint:
                                       f"(task {result.task_id}) does not add up: {problem}")
         return result
 
+    def header_for(self, job) -> dict:
+        r"""What identifies ``job`` in this checkpoint's header (:func:`job_header`)."""
+        return job_header(job)
+
     def restore(self, job) -> list:
         r"""
         The results recorded for ``job``; creates the file with ``job``'s header
         when it does not exist. Raises :class:`CheckpointMismatch` when the file
         was written for another job, :class:`CheckpointCorrupted` when it is damaged.
         """
-        wanted = job_header(job)
+        wanted = self.header_for(job)
         if not self.exists():
             self._create(wanted)
             return []
@@ -382,10 +408,17 @@ class Checkpoint:
 
     def record(self, result: TaskResult):
         r"""Append ``result`` durably (one write, flushed and ``fsync``-ed)."""
+        self._append(_frame(_encode_result(result, self.header_crc())))
+
+    def header_crc(self) -> int:
+        r"""The CRC-32 of this checkpoint's header, which every record carries."""
         if self._header_crc is None:
             self.read(results=False)
+        return self._header_crc
+
+    def _append(self, frame: bytes):
         with open(self.path, "ab") as stream:
-            stream.write(_frame(_encode_result(result, self._header_crc)))
+            stream.write(frame)
             stream.flush()
             os.fsync(stream.fileno())
 

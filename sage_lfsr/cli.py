@@ -8,7 +8,9 @@ Subcommands:
 - ``predict`` -- the cycle structure from the factorization alone (no enumeration);
 - ``bench`` -- the schedules compared on one register: a CSV and two PNG plots;
 - ``graph`` -- the state graph of a register of up to `2^{16}` states as Graphviz
-  DOT or GraphML (:mod:`sage_lfsr.exports`).
+  DOT or GraphML (:mod:`sage_lfsr.exports`);
+- ``census`` -- map, walk or predict every register of a family (or of a file,
+  one register a line), as CSV or JSON.
 
 Exit codes: 0 done, 1 failure (a worker error, a damaged checkpoint, an
 interrupted run), 2 bad arguments (a one-line message, no traceback; ``--traceback``
@@ -196,7 +198,7 @@ def build_parser():
     r"""The argument parser of the command line."""
     parser = OneLineParser(prog=PROG, description="Map and predict the state space of LFSRs over GF(q).")
     parser.add_argument("--traceback", action="store_true", help="show the traceback of an error")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{map,predict,bench,graph}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{map,predict,bench,graph,census}")
 
     mapping = commands.add_parser("map", help="enumerate every cycle (and tree) of a register")
     _add_register_arguments(mapping)
@@ -234,6 +236,7 @@ def build_parser():
     graph.add_argument("--format", choices=("dot", "graphml"), default="dot")
     graph.add_argument("--output", metavar="FILE", help="write here instead of standard output")
     graph.set_defaults(run=command_graph)
+    add_census_command(commands)
     return parser
 
 
@@ -553,6 +556,97 @@ def bench_figure(rows, column, label):
     axes.set_xticks(sorted({row["workers"] for row in rows}))
     axes.legend()
     return figure
+
+
+# ---------------------------------------------------------------- census
+
+CENSUS_FAMILIES = ("lfsrs", "primitive", "feedback-functions", "template")
+
+
+def add_census_command(commands):
+    r"""The ``census`` subcommand's arguments (:func:`command_census` runs it)."""
+    from sage_lfsr.census.job import MODES
+
+    census = commands.add_parser("census", help="map, walk or predict every register of a family")
+    source = census.add_mutually_exclusive_group(required=True)
+    source.add_argument("--family", choices=CENSUS_FAMILIES, help="a family generated for --degree (and --q)")
+    source.add_argument("--from", dest="from_file", metavar="FILE",
+                        help='registers, one a line: "lfsr q=3 c=1,0,2", "fsr d=4 f=x0+x1*x2", "matrix d=2 rows=01,11" '
+                             '("#" comments)')
+    census.add_argument("template_text", nargs="?", metavar="TEMPLATE",
+                        help='for --family template, e.g. "x0 + x{a} + x{b}*x{c}" (or --template)')
+    census.add_argument("--template", help="the template of --family template")
+    census.add_argument("--degree", type=positive_int, help="the degree of the family's registers")
+    census.add_argument("--q", type=int, default=2, help="the field order of --family lfsrs and primitive")
+    census.add_argument("--singular", action="store_true", help="--family lfsrs: also registers with c_0 = 0")
+    census.add_argument("--mode", choices=MODES, default="map", help="map (default), period or predict")
+    census.add_argument("--start", type=int, default=1, help="the start state index of --mode period (default: 1)")
+    census.add_argument("--schedule", default="queue", help="queue (default), sequential, static, steal, hybrid, dask")
+    census.add_argument("--workers", type=positive_int, help="worker processes (default: every core)")
+    census.add_argument("--batch-size", type=positive_int, help="registers per task (default: sized automatically)")
+    census.add_argument("--no-theory", action="store_true", help="--mode map: skip the theory check of LFSRs")
+    census.add_argument("--scheduler-address", metavar="ADDRESS", help="Dask scheduler for --schedule dask")
+    census.add_argument("--format", choices=("csv", "json"), default="csv")
+    census.add_argument("--output", metavar="FILE", help="write here instead of standard output")
+    census.add_argument("--checkpoint", metavar="FILE", help="record finished tasks; rerun to resume")
+    census.add_argument("--quiet", action="store_true", help="no progress bar")
+    census.set_defaults(run=command_census)
+
+
+def census_registers(arguments):
+    r"""
+    The registers ``census`` runs over: a family, or the lines of ``--from FILE``
+    (blank lines and ``#`` comments skipped; a bad line is reported by number).
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.cli import build_parser, census_registers
+        sage: arguments = build_parser().parse_args(["census", "--family", "template", "x0 + x{a}*x{b}", "--degree", "4"])
+        sage: [spec.text for spec in census_registers(arguments)]
+        ['fsr d=4 f=x0+x1*x2', 'fsr d=4 f=x0+x1*x3', 'fsr d=4 f=x0+x2*x3']
+    """
+    from sage_lfsr.census import families, parse_register
+
+    if arguments.from_file is not None:
+        registers = []
+        with open(arguments.from_file, encoding="utf-8") as stream:
+            for number, line in enumerate(stream, start=1):
+                if line.strip() and not line.lstrip().startswith("#"):
+                    try:
+                        registers.append(parse_register(line.strip()))
+                    except ValueError as error:
+                        raise UsageError(f"{arguments.from_file}, line {number}: {_first_line(error)}") from None
+        return registers
+    template = arguments.template or arguments.template_text
+    if arguments.family != "template" and template is not None:
+        raise UsageError("a template goes with --family template")
+    if arguments.degree is None:
+        raise UsageError(f"--family {arguments.family} needs --degree")
+    if arguments.family == "lfsrs":
+        return families.lfsrs(arguments.degree, q=arguments.q, nonsingular=not arguments.singular)
+    if arguments.family == "primitive":
+        return families.primitive(arguments.degree, q=arguments.q)
+    if arguments.q != 2:
+        raise UsageError(f"--family {arguments.family} is binary: leave out --q")
+    if arguments.family == "feedback-functions":
+        return families.feedback_functions(arguments.degree)
+    if template is None:
+        raise UsageError('--family template needs the template, e.g. "x0 + x{a} + x{b}*x{c}"')
+    return list(families.template(template, arguments.degree))
+
+
+def command_census(arguments):
+    r"""``census``: a table of one row per register."""
+    from sage_lfsr.census import census
+
+    registers = census_registers(arguments)
+    with ProgressBar(arguments.quiet, unit="registers") as progress:
+        result = census(registers, mode=arguments.mode, schedule=arguments.schedule, workers=arguments.workers,
+                        checkpoint=arguments.checkpoint, progress=progress, start=arguments.start,
+                        batch_size=arguments.batch_size, check_theory=not arguments.no_theory,
+                        scheduler_address=arguments.scheduler_address)
+    _write(result.to_csv() if arguments.format == "csv" else result.to_json(indent=1) + "\n", arguments.output)
+    return 0
 
 
 # ---------------------------------------------------------------- entry point

@@ -93,6 +93,14 @@ class Job:
 
         return StateMemory(self.state_count, self.singular, self.memory_layout, workers, self.register.depth_dtype)
 
+    def execute(self, kernel, memory, task, worker: int, clock_zero: float) -> "TaskResult":
+        r"""
+        Run one task in a worker: what every schedule calls, so a job of another
+        kind (a census of many registers, :mod:`sage_lfsr.census`) runs under the
+        same schedules by defining its own ``execute``.
+        """
+        return execute(kernel, memory, task, worker, self.dbits, clock_zero)
+
 
 def make_tasks(state_count: int, batch_size: int, singular: bool, split: bool) -> tuple:
     r"""

@@ -57,6 +57,11 @@ def test_notebook_executes_headless(name):
                   if model["model_name"] == "ImageModel"
                   and any(buffer.get("data", "").startswith("iVBORw0KGgo") for buffer in model.get("buffers", []))]
         assert images, "no figure (PNG) was drawn into the widgets"
+    if name == "census.ipynb":
+        last_values = [output["data"]["text/plain"] for output in results if "text/plain" in output.get("data", {})]
+        assert last_values.count("True") == 3 and "False" not in last_values
+        assert any("image/png" in output.get("data", {}) for output in results)
+        assert any("of maximum period" in output.get("text", "") for output in results)
     if name == "lfsr_theory.ipynb":
         assert sum("image/png" in output.get("data", {}) for output in results) >= 3
         last_values = [output["data"]["text/plain"] for output in results if "text/plain" in output.get("data", {})]

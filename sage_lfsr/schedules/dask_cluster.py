@@ -60,7 +60,6 @@ import warnings
 from dataclasses import replace
 
 from sage_lfsr.errors import MappingCancelled, WorkerError
-from sage_lfsr.job import execute
 from sage_lfsr.memory import StateMemory, choose_layout
 from sage_lfsr.schedules.base import RunRecord, Schedule, register
 
@@ -216,7 +215,7 @@ async def run_task(run_id, job, task, wall_zero, memory_bytes=None, worker_indic
         return None
     kernel, arrays = state
     clock_zero = time.perf_counter() - (time.time() - wall_zero)
-    result = execute(kernel, arrays, task, -1, job.dbits, clock_zero)  # no await: one task at a time
+    result = job.execute(kernel, arrays, task, -1, clock_zero)  # no await: one task at a time
     return str(distributed.get_worker().name), result
 
 

@@ -38,7 +38,6 @@ from abc import abstractmethod
 from multiprocessing.managers import SyncManager
 
 from sage_lfsr.errors import MappingCancelled, WorkerError
-from sage_lfsr.job import execute
 from sage_lfsr.schedules import lifetime
 from sage_lfsr.schedules.base import RunRecord, Schedule
 
@@ -113,7 +112,7 @@ def _worker_main(worker, job, memory, source, registry, results, clock_zero, cal
                 break
             task, stolen_from = item
             task_id = current_tasks[worker] = task.task_id
-            result = execute(kernel, arrays, task, worker, job.dbits, clock_zero)
+            result = job.execute(kernel, arrays, task, worker, clock_zero)
             result.stolen_from = stolen_from
             if registry is not None and len(result.cycles):
                 claimed = registry.claim(worker, result.cycles[:, 0].tolist(), result.cycles[:, 1].tolist())

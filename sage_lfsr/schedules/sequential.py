@@ -3,7 +3,6 @@ r"""
 """
 import time
 
-from sage_lfsr.job import execute
 from sage_lfsr.errors import MappingCancelled
 from sage_lfsr.schedules.base import RunRecord, Schedule, register
 
@@ -21,7 +20,7 @@ class Sequential(Schedule):
         for task in job.tasks:
             if options.cancel is not None and options.cancel.is_set():
                 raise MappingCancelled("the run was cancelled")
-            results.append(execute(kernel, arrays, task, 0, job.dbits, clock_zero))
+            results.append(job.execute(kernel, arrays, task, 0, clock_zero))
             if options.on_result is not None:
                 options.on_result(results[-1])
             done += task.size

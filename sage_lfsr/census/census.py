@@ -1,0 +1,349 @@
+r"""
+``census``: map (or walk, or predict) every register of a family, in parallel.
+
+EXAMPLES::
+
+    sage: from sage_lfsr.census import census, families
+    sage: result = census(families.lfsrs(3), schedule="sequential")
+    sage: [(row["register"], row["cycle_counts"]) for row in result.rows]
+    [('lfsr q=2 c=1,0,0', {1: 2, 3: 2}), ('lfsr q=2 c=1,1,0', {1: 1, 7: 1}),
+     ('lfsr q=2 c=1,0,1', {1: 1, 7: 1}), ('lfsr q=2 c=1,1,1', {1: 2, 2: 1, 4: 1})]
+    sage: all(row["matches_theory"] for row in result.rows)
+    True
+    sage: result.summary()["max_period"]
+    2
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+import numbers
+import time
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+from sage_lfsr.census.job import AGREES, MODES, NOT_APPLICABLE, CensusJob, counts_of, make_tasks
+from sage_lfsr.census.registers import LINEAR_KINDS, as_spec
+from sage_lfsr.errors import IncompleteResult
+from sage_lfsr.schedules import get_schedule
+from sage_lfsr.schedules.base import RunOptions, RunRecord
+
+#: Successor steps a task should hold (a few milliseconds of compiled work at least).
+TASK_STEPS = 1 << 22
+#: Tasks per worker the batch size aims at, so a queue can balance them.
+TASKS_PER_WORKER = 8
+#: Largest number of registers in one task.
+MAX_BATCH = 1 << 14
+#: Registers per task in mode "predict" and where theory is checked (Sage, about a millisecond each).
+THEORY_BATCH = 64
+
+
+def default_batch_size(specs, mode, workers, check_theory) -> int:
+    r"""
+    Registers per task: enough successor steps to outweigh the cost of a task
+    (:data:`TASK_STEPS`), yet about :data:`TASKS_PER_WORKER` tasks per worker.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.census.census import default_batch_size
+        sage: from sage_lfsr.census import families
+        sage: default_batch_size(list(families.feedback_functions(5)), "map", 2, False)
+        4096
+    """
+    if not specs:
+        return 1
+    largest = max(spec.state_count for spec in specs)
+    by_steps = max(1, TASK_STEPS // largest)
+    by_workers = max(1, math.ceil(len(specs) / (workers * TASKS_PER_WORKER)))
+    size = min(by_steps, by_workers, MAX_BATCH)
+    if mode == "predict" or (check_theory and any(spec.kind in LINEAR_KINDS for spec in specs)):
+        size = min(size, THEORY_BATCH)
+    return max(1, size)
+
+
+def _check_arguments(mode, workers, start, batch_size):
+    if mode not in MODES:
+        raise ValueError(f"unknown census mode {mode!r}: choose one of {', '.join(MODES)}")
+    for name, value in (("workers", workers), ("batch_size", batch_size)):
+        if value is not None and (not isinstance(value, numbers.Integral) or isinstance(value, bool) or value <= 0):
+            raise ValueError(f"{name} must be a positive integer, not {value!r}")
+    if not isinstance(start, numbers.Integral) or isinstance(start, bool) or start < 0:
+        raise ValueError(f"the start state must be a non-negative state index, not {start!r}")
+
+
+def census(registers, mode="map", schedule="queue", workers=None, checkpoint=None, progress=None, start=1,
+           batch_size=None, check_theory=True, scheduler_address=None, start_method="fork", cancel=None):
+    r"""
+    Map, walk or predict every register of ``registers``.
+
+    INPUT:
+
+    - ``registers`` -- any iterable of registers: :class:`~sage_lfsr.lfsr.LFSR`,
+      binary ``FSR``, register texts (:mod:`~sage_lfsr.census.registers`) or the
+      specs the families of :mod:`~sage_lfsr.census.families` generate
+    - ``mode`` -- ``"map"`` (the full cycle structure of each register, with
+      tree depths), ``"period"`` (the length of the cycle through state ``start``,
+      ``None`` where ``start`` is transient; O(1) memory) or ``"predict"``
+      (linear and affine registers only, from the factorization)
+    - ``schedule`` -- ``"queue"`` (default), ``"sequential"``, ``"static"``,
+      ``"steal"``, ``"hybrid"`` or ``"dask"``: the schedules of
+      :func:`~sage_lfsr.mapper.map_cycles`, handing out tasks of registers
+    - ``workers`` -- worker processes (default: every core; 1 for ``"sequential"``)
+    - ``checkpoint`` -- a file name: finished tasks are recorded there, and a
+      rerun with the same file resumes (by register index)
+    - ``progress`` -- ``True`` for a progress bar, or a callable
+      ``progress(registers_done, registers_total)``
+    - ``start`` -- the start state index of mode ``"period"`` (default: 1)
+    - ``batch_size`` -- registers per task (default: :func:`default_batch_size`)
+    - ``check_theory`` -- in mode ``"map"``, compare each linear register's map
+      with its prediction (``"matches_theory"`` in the rows)
+    - ``scheduler_address``, ``start_method``, ``cancel`` -- as for ``map_cycles``
+
+    OUTPUT: a :class:`CensusResult`; it is exact or the census fails (every
+    mapped register is checked: cycle states + transient states = `q^d`)
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.census import census
+        sage: result = census(["fsr d=4 f=x0+x1*x2", "lfsr q=3 c=1,1"], mode="period", schedule="sequential")
+        sage: [(row["register"], row["period"], row["max_period"]) for row in result.rows]
+        [('fsr d=4 f=x0+x1*x2', 4, False), ('lfsr q=3 c=1,1', 8, True)]
+        sage: census(["lfsr q=2 c=1,1"], mode="count")
+        Traceback (most recent call last):
+        ...
+        ValueError: unknown census mode 'count': choose one of map, period, predict
+    """
+    _check_arguments(mode, workers, start, batch_size)
+    schedule_object = get_schedule(schedule)
+    specs = [as_spec(register) for register in registers]
+    if mode == "period":
+        for spec in specs:
+            if start >= spec.state_count:
+                raise ValueError(f"the start state {start} is outside 0..{spec.state_count - 1} of {spec.text!r}")
+    if mode == "predict":
+        nonlinear = [spec.text for spec in specs if spec.kind not in LINEAR_KINDS]
+        if nonlinear:
+            raise ValueError(f"mode 'predict' is for linear and affine registers; {nonlinear[0]!r} is nonlinear")
+    workers = 1 if schedule == "sequential" else int(workers or _default_workers())
+
+    if checkpoint is not None:
+        from sage_lfsr.census.checkpoint import CensusCheckpoint
+
+        checkpoint = checkpoint if isinstance(checkpoint, CensusCheckpoint) else CensusCheckpoint(checkpoint)
+        recorded = checkpoint.planned()
+        if recorded is not None and batch_size is None:
+            batch_size = recorded["batch_size"]
+    batch_size = batch_size or default_batch_size(specs, mode, workers, check_theory)
+    theory = mode == "predict" or (mode == "map" and check_theory)
+    batch_size, workers = int(batch_size), int(workers)
+    job = CensusJob(make_tasks(specs, batch_size, theory), mode, int(start), bool(check_theory),
+                    {"batch_size": batch_size, "schedule": schedule, "workers": workers,
+                     "registers_digest": registers_digest(specs)})
+    planned, restored = job, []
+    options = RunOptions(workers=workers, start_method=start_method, cancel=cancel,
+                         scheduler_address=scheduler_address)
+    if checkpoint is not None:
+        restored = checkpoint.restore(job)
+        options.on_result = checkpoint.record
+        finished = {result.task_id for result in restored}
+        job = replace(job, tasks=tuple(task for task in job.tasks if task.task_id not in finished))
+        job.choices["resumed_tasks"] = len(finished)
+
+    bar = None
+    if progress is True:
+        from sage_lfsr.cli import ProgressBar
+
+        bar = progress = ProgressBar(False, unit="registers", total=len(specs))
+    if progress is not None:
+        done_before = sum(planned.tasks[result.task_id].size for result in restored)
+        options.progress = lambda done, total: progress(done_before + done, len(specs))
+    started = time.perf_counter()
+    try:
+        record = schedule_object.run(job, options) if job.tasks else RunRecord([])
+    finally:
+        if bar is not None:
+            bar.bar.close()
+    wall_seconds = time.perf_counter() - started
+    return CensusResult.assemble(planned, specs, restored + list(record.results), wall_seconds)
+
+
+def registers_digest(specs) -> str:
+    r"""SHA-256 of the registers' texts, one a line: what a checkpoint compares."""
+    digest = hashlib.sha256()
+    for spec in specs:
+        digest.update(spec.text.encode("utf-8") + b"\n")
+    return digest.hexdigest()
+
+
+def _default_workers():
+    from sage_lfsr.planning import default_workers
+
+    return default_workers()
+
+
+def _format_counts(counts) -> str:
+    return " ".join(f"{key}:{value}" for key, value in sorted(counts.items()))
+
+
+def _verdict(code):
+    return None if code == NOT_APPLICABLE else code == AGREES
+
+
+@dataclass
+class CensusResult:
+    r"""
+    The rows of a census, in input order, and how it ran.
+
+    Each row is a dict with ``"index"``, ``"register"`` (a text that rebuilds the
+    register, :func:`~sage_lfsr.census.registers.parse_register`), ``"kind"``,
+    ``"q"``, ``"degree"``, ``"longest_cycle"`` and ``"max_period"`` (whether
+    the longest cycle has `q^d - 1` states or more: all nonzero states, or all
+    states); in modes ``"map"`` and ``"predict"`` also ``"cycle_counts"``
+    (``{length: cycles}``), ``"tail_depths"`` (``{depth: states}``),
+    ``"cycle_count"``, ``"transient_states"``, ``"irreducible"`` (the
+    characteristic polynomial, linear registers where theory ran, else ``None``)
+    and, in mode ``"map"``, ``"matches_theory"`` (``None`` where theory does not
+    apply); in mode ``"period"`` ``"period"`` (``None`` where the start state is
+    transient).
+    """
+
+    mode: str
+    rows: list
+    wall_seconds: float = 0.0
+    steps: int = 0
+    choices: dict = field(default_factory=dict)
+
+    @classmethod
+    def assemble(cls, job, specs, results, wall_seconds) -> "CensusResult":
+        by_task = {}
+        for result in results:
+            by_task.setdefault(result.task_id, result)
+        missing = [task.task_id for task in job.tasks if task.task_id not in by_task]
+        if missing:
+            raise IncompleteResult(f"{len(missing)} census tasks returned no result (task ids {missing[:10]})")
+        rows = []
+        for task in job.tasks:
+            rows.extend(_rows(job.mode, task, specs[task.lo:task.hi], by_task[task.task_id]))
+        return cls(job.mode, rows, wall_seconds, sum(result.steps for result in by_task.values()), dict(job.choices))
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __repr__(self):
+        return f"CensusResult of {len(self.rows)} registers (mode {self.mode!r})"
+
+    def summary(self) -> dict:
+        r"""
+        Counts over the rows: registers, those of maximum period, theory checks,
+        irreducible characteristic polynomials, and the distribution of the number
+        of cycles (modes ``"map"``, ``"predict"``) or of the periods (``"period"``).
+
+        EXAMPLES::
+
+            sage: from sage_lfsr.census import census, families
+            sage: s = census(families.feedback_functions(3), schedule="sequential").summary()
+            sage: s["registers"], s["max_period"], s["full_cycle"]
+            (16, 6, 2)
+        """
+        rows = self.rows
+        summary = {
+            "mode": self.mode,
+            "registers": len(rows),
+            "max_period": sum(bool(row["max_period"]) for row in rows),
+            "full_cycle": sum(row["longest_cycle"] == row["q"] ** row["degree"] for row in rows),
+            "wall_seconds": round(self.wall_seconds, 6),
+            "registers_per_second": round(len(rows) / self.wall_seconds, 1) if self.wall_seconds else None,
+            "steps": self.steps,
+            "schedule": self.choices.get("schedule"),
+            "workers": self.choices.get("workers"),
+            "batch_size": self.choices.get("batch_size"),
+        }
+        if self.mode == "period":
+            summary["transient_start"] = sum(row["period"] is None for row in rows)
+            summary["period_distribution"] = dict(sorted(Counter(
+                row["period"] for row in rows if row["period"] is not None).items()))
+        else:
+            summary["cycle_count_distribution"] = dict(sorted(Counter(row["cycle_count"] for row in rows).items()))
+            summary["irreducible"] = sum(row["irreducible"] is True for row in rows)
+        if self.mode == "map":
+            checked = [row["matches_theory"] for row in rows if row["matches_theory"] is not None]
+            summary["theory_checked"], summary["theory_agrees"] = len(checked), sum(checked)
+        return summary
+
+    def columns(self) -> list:
+        common = ["index", "register", "kind", "q", "degree"]
+        if self.mode == "period":
+            return common + ["period", "longest_cycle", "max_period"]
+        extra = ["matches_theory"] if self.mode == "map" else []
+        return common + ["cycle_count", "longest_cycle", "max_period", "transient_states", "irreducible",
+                         "cycle_counts", "tail_depths"] + extra
+
+    def to_csv(self) -> str:
+        r"""
+        One line per register; ``cycle_counts`` and ``tail_depths`` as ``"length:count ..."``.
+
+        EXAMPLES::
+
+            sage: from sage_lfsr.census import census
+            sage: print(census(["lfsr q=2 c=1,1,0,0"], schedule="sequential").to_csv())
+            index,register,kind,q,degree,cycle_count,longest_cycle,max_period,transient_states,irreducible,cycle_counts,tail_depths,matches_theory
+            0,"lfsr q=2 c=1,1,0,0",lfsr,2,4,2,15,True,0,True,1:1 15:1,0:16,True
+        """
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        columns = self.columns()
+        writer.writerow(columns)
+        for row in self.rows:
+            writer.writerow([_format_counts(row[c]) if isinstance(row[c], dict) else row[c] for c in columns])
+        return buffer.getvalue()
+
+    def to_json(self, indent=None) -> str:
+        r"""``{"mode", "summary", "rows"}`` as JSON (dictionary keys as strings)."""
+        return json.dumps({"mode": self.mode, "summary": self.summary(), "rows": self.rows}, indent=indent)
+
+    def to_dataframe(self):
+        r"""The rows as a :class:`pandas.DataFrame` (needs pandas)."""
+        try:
+            import pandas
+        except ImportError:
+            raise ImportError("CensusResult.to_dataframe needs pandas: pip install pandas "
+                              "(or use to_csv / to_json)") from None
+        return pandas.DataFrame(self.rows, columns=self.columns())
+
+
+def _per_register(arrays, name):
+    r"""``[{value: count}, ...]`` per register of a task from its ``name_pairs`` and ``name_offsets``."""
+    pairs, offsets = arrays[f"{name}_pairs"].tolist(), arrays[f"{name}_offsets"].tolist()
+    return [dict(pairs[offsets[i]:offsets[i + 1]]) for i in range(len(offsets) - 1)]
+
+
+def _rows(mode, task, specs, result):
+    arrays = result.arrays
+    rows = [{"index": task.lo + offset, "register": spec.text, "kind": spec.kind, "q": spec.q,
+             "degree": spec.degree} for offset, spec in enumerate(specs)]
+    if mode == "period":
+        for row, spec, period in zip(rows, specs, arrays["periods"].tolist()):
+            row.update(period=period if period > 0 else None, longest_cycle=period if period > 0 else None,
+                       max_period=period >= spec.state_count - 1)
+        return rows
+    verdicts = [_verdict(code) for code in arrays["theory"].tolist()] if mode == "map" else None
+    irreducible = [_verdict(code) for code in arrays["irreducible"].tolist()]
+    for offset, (row, spec, cycle_counts, tail_depths) in enumerate(
+            zip(rows, specs, _per_register(arrays, "cycle"), _per_register(arrays, "depth"))):
+        state_count = spec.state_count
+        cycle_states = sum(length * count for length, count in cycle_counts.items())
+        transient = state_count - tail_depths.get(0, 0)
+        if tail_depths.get(0, 0) != cycle_states or sum(tail_depths.values()) != state_count:
+            raise IncompleteResult(f"register {row['index']} ({spec.text}): {cycle_states} cycle states and "
+                                   f"{sum(tail_depths.values()) - tail_depths.get(0, 0)} transient states, "
+                                   f"not the {state_count} states")
+        longest = max(cycle_counts)
+        row.update(cycle_count=sum(cycle_counts.values()), longest_cycle=longest,
+                   max_period=longest >= state_count - 1, transient_states=transient,
+                   irreducible=irreducible[offset], cycle_counts=cycle_counts, tail_depths=tail_depths)
+        if verdicts is not None:
+            row["matches_theory"] = verdicts[offset]
+    return rows

@@ -1,0 +1,164 @@
+r"""
+Families of registers, generated lazily (one spec at a time) for
+:func:`~sage_lfsr.census.census`.
+
+- :func:`lfsrs` -- every LFSR of a degree over `GF(q)` (every coefficient vector);
+- :func:`primitive` -- the LFSRs with a primitive characteristic polynomial;
+- :func:`feedback_functions` -- every invertible binary feedback
+  `f = x_0 + g(x_1, \ldots, x_{d-1})`, as truth tables;
+- :func:`template` -- the binary registers a template such as
+  ``"x0 + x{a} + x{b} + x{c}*x{d}"`` describes.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+import numbers
+
+from sage_lfsr.census.registers import (MAX_BINARY_DEGREE, AnfSpec, LinearSpec, RegisterTextError, TruthTableSpec,
+                                        anf_text, monomial_masks, parse_terms)
+
+#: Largest degree :func:`feedback_functions` accepts (2^(2^(d-1)) functions: 2^32 at degree 6).
+MAX_FEEDBACK_FUNCTION_DEGREE = 6
+
+
+def _check_degree(degree, largest=None) -> int:
+    if not isinstance(degree, numbers.Integral) or isinstance(degree, bool) or degree < 1:
+        raise ValueError(f"the degree must be a positive integer, not {degree!r}")
+    if largest is not None and degree > largest:
+        raise ValueError(f"the degree {degree} is above the {largest} this family supports")
+    return int(degree)
+
+
+def lfsrs(degree, q=2, nonsingular=True):
+    r"""
+    Every LFSR of ``degree`` over `GF(q)`: every coefficient vector
+    `(c_0, \ldots, c_{d-1})` in lexicographic order (`c_0` varying fastest),
+    with `c_0 \neq 0` unless ``nonsingular=False``.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.census import families
+        sage: [spec.text for spec in families.lfsrs(2)]
+        ['lfsr q=2 c=1,0', 'lfsr q=2 c=1,1']
+        sage: len(list(families.lfsrs(3, q=3))), len(list(families.lfsrs(3, q=3, nonsingular=False)))
+        (18, 27)
+    """
+    degree, q = _check_degree(degree), int(LinearSpec(q, (0,)).q)  # checks q
+    first = range(1, q) if nonsingular else range(q)
+    for rest in itertools.product(range(q), repeat=degree - 1):
+        for c0 in first:
+            yield LinearSpec(q, (c0,) + tuple(reversed(rest)))
+
+
+def primitive(degree, q=2):
+    r"""
+    The LFSRs of ``degree`` over `GF(q)` whose characteristic polynomial is
+    primitive, as minimal polynomials of the primitive elements of `GF(q^d)`
+    (one per cyclotomic class): `\varphi(q^d - 1)/d` registers, none tested by
+    enumeration here (a census in mode ``"map"`` does that).
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.census import families
+        sage: sorted(spec.text for spec in families.primitive(4))
+        ['lfsr q=2 c=1,0,0,1', 'lfsr q=2 c=1,1,0,0']
+        sage: len(list(families.primitive(3, q=3))), euler_phi(3^3 - 1) / 3
+        (4, 4)
+    """
+    from sage_lfsr import _sage
+    from sage_lfsr.theory import random_primitive_polynomial
+
+    degree, q = _check_degree(degree), int(LinearSpec(q, (0,)).q)  # checks q
+    modulus = random_primitive_polynomial(q, degree, seed=0)
+    root = modulus.parent().quotient(modulus).gen()  # a primitive element of GF(q^d)
+    order = q ** degree - 1
+    seen = set()
+    for exponent in range(1, order + 1):
+        if exponent in seen or math.gcd(exponent, order) != 1:
+            continue
+        conjugate = exponent
+        for _ in range(degree):  # the exponent's cyclotomic class shares one minimal polynomial
+            seen.add(conjugate)
+            conjugate = conjugate * q % order
+        polynomial = (root ** exponent).minpoly()
+        yield LinearSpec(q, tuple(_sage.element_to_int(-c) for c in polynomial.list()[:-1]))
+
+
+def feedback_functions(degree):
+    r"""
+    Every invertible binary feedback `f = x_0 + g(x_1, \ldots, x_{d-1})` of ``degree``:
+    `2^{2^{d-1}}` truth tables (65,536 at degree 5), `g` in the order of its truth table.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.census import families
+        sage: specs = list(families.feedback_functions(2))
+        sage: [spec.text for spec in specs], all(spec.is_invertible for spec in specs)
+        (['fsr d=2 tt=0xa', 'fsr d=2 tt=0x9', 'fsr d=2 tt=0x6', 'fsr d=2 tt=0x5'], True)
+    """
+    degree = _check_degree(degree, MAX_FEEDBACK_FUNCTION_DEGREE)
+    half = 1 << (degree - 1)
+    # bit 2s of the table is f(x0 = 0, rest = s) = g(s), bit 2s + 1 is 1 + g(s)
+    x0_bits = int("10" * half, 2)
+    for g in range(1 << half):
+        g_bits = 0
+        for s in range(half):
+            if g >> s & 1:
+                g_bits |= 0b11 << (2 * s)
+        yield TruthTableSpec(degree, g_bits ^ x0_bits)
+
+
+def template(text, degree, distinct=True):
+    r"""
+    The binary registers of ``degree`` that the template ``text`` describes.
+
+    A template is a sum of monomials in variables ``x<i>`` (fixed indices) and
+    ``x{name}`` (placeholders), e.g. ``"x0 + x{a} + x{b} + x{c}*x{d}"``. It is
+    parsed, never evaluated. The constraints, all stated here:
+
+    - each placeholder takes every index ``1..degree-1``; a name used twice
+      takes the same value in both places;
+    - within one monomial the indices increase strictly from left to right, as
+      written (``x{c}*x{d}`` means `c < d`; ``x{c}*x3`` means `c < 3`);
+    - with ``distinct`` (default), an assignment whose feedback (over `GF(2)`,
+      after `x_i x_i = x_i` and the cancelling of equal monomials) equals that of
+      an earlier one is skipped, so each function appears once; assignments run
+      in lexicographic order of the placeholders' values, in order of first
+      appearance in the text.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.census import families
+        sage: [spec.text for spec in families.template("x0 + x{a}*x{b}", 4)]
+        ['fsr d=4 f=x0+x1*x2', 'fsr d=4 f=x0+x1*x3', 'fsr d=4 f=x0+x2*x3']
+        sage: len(list(families.template("x0 + x{a} + x{b}", 4))), len(list(families.template("x0 + x{a} + x{b}", 4, distinct=False)))
+        (4, 9)
+        sage: next(families.template("x0 + __import__('os')", 4))
+        Traceback (most recent call last):
+        ...
+        RegisterTextError: cannot read "__import__('os')" as a product of x<i>, x{name} or 1 (terms are joined by '+')
+    """
+    degree = _check_degree(degree, MAX_BINARY_DEGREE)
+    terms = parse_terms(text, allow_placeholders=True)
+    names = list(dict.fromkeys(f for term in terms for f in term if isinstance(f, str)))
+    for term in terms:
+        fixed = [f for f in term if isinstance(f, int)]
+        for index in fixed:
+            if index >= degree:
+                raise RegisterTextError(f"x{index} is not a variable of a degree-{degree} register (x0..x{degree - 1})")
+        if len(fixed) > 1 and fixed != sorted(set(fixed)):
+            raise RegisterTextError(f"the fixed indices of {anf_text([sum(1 << i for i in fixed)])} must "
+                                    "increase from left to right")
+    seen = set()
+    for values in itertools.product(range(1, degree), repeat=len(names)):
+        assignment = dict(zip(names, values))
+        resolved = [[assignment.get(f, f) for f in term] for term in terms]
+        if any(any(a >= b for a, b in zip(term, term[1:])) for term in resolved):
+            continue
+        masks = monomial_masks(resolved, degree)
+        if distinct:
+            if masks in seen:
+                continue
+            seen.add(masks)
+        yield AnfSpec(degree, masks)
