@@ -274,8 +274,9 @@ def transition_graph_figure(register_or_successors, title=None) -> Figure:
 
     INPUT:
 
-    - ``register_or_successors`` -- an :class:`~sage_lfsr.lfsr.LFSR` with at most
-      :data:`MAX_GRAPH_STATES` states, or the list of successor indices
+    - ``register_or_successors`` -- a register (:class:`~sage_lfsr.lfsr.LFSR`,
+      :class:`~sage_lfsr.fsr.FSR`, ...) with at most :data:`MAX_GRAPH_STATES`
+      states, or the list of successor indices
     - ``title`` -- (optional) the figure's title
 
     OUTPUT: a :class:`~matplotlib.figure.Figure` with one axes
@@ -287,6 +288,9 @@ def transition_graph_figure(register_or_successors, title=None) -> Figure:
         sage: fig = transition_graph_figure(LFSR.from_polynomial("x^4 + x^3 + x^2"))
         sage: len(fig.axes), len(fig.axes[0].collections[0].get_offsets())
         (1, 16)
+        sage: from sage_lfsr import FSR
+        sage: transition_graph_figure(FSR("x0 + x1*x2 + x3", 4)).axes[0].get_title()
+        'state transitions of the FSR of degree 4 over GF(2) with feedback x0 + x3 + x1*x2'
         sage: transition_graph_figure(LFSR.from_polynomial("x^9 + x^4 + 1"))
         Traceback (most recent call last):
         ...
@@ -296,8 +300,10 @@ def transition_graph_figure(register_or_successors, title=None) -> Figure:
     if not isinstance(successors, (list, tuple)):
         if successors.state_count > MAX_GRAPH_STATES:
             raise ValueError(f"the graph is drawn for at most {MAX_GRAPH_STATES} states, not {successors.state_count}")
-        if title is None:
+        if title is None and hasattr(successors, "characteristic_polynomial"):
             title = f"state transitions of x -> x*M, characteristic polynomial {successors.characteristic_polynomial()}"
+        elif title is None:  # a nonlinear register has no characteristic polynomial
+            title = f"state transitions of the {successors!r}"
         successors = successor_table(successors)
     if len(successors) > MAX_GRAPH_STATES:
         raise ValueError(f"the graph is drawn for at most {MAX_GRAPH_STATES} states, not {len(successors)}")
