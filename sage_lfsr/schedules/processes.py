@@ -43,6 +43,8 @@ from sage_lfsr.schedules.base import RunRecord, Schedule
 
 #: Seconds between liveness checks while the parent waits for results.
 POLL_SECONDS = 0.1
+#: Seconds a worker's error waits for the Manager's exit to show, when the Manager is the cause.
+MANAGER_GRACE_SECONDS = 0.2
 #: Seconds a terminated worker gets to exit before it is killed.
 TERMINATE_GRACE_SECONDS = 1.0
 
@@ -204,6 +206,8 @@ class ProcessSchedule(Schedule):
                 waiting[message[1]] = message[2]
             else:
                 _, worker, task_id, details = message
+                # A worker cut off from a dead Manager reports a broken pipe: name the cause.
+                watched.check_manager(grace_seconds=MANAGER_GRACE_SECONDS)
                 raise WorkerError(worker, task_id, details)
         return RunRecord(collected, waiting)
 
@@ -222,7 +226,13 @@ class _Watched:
                 raise WorkerError(worker, task_id, f"the worker process (pid {process.pid}) "
                                                    f"{lifetime.describe_exit(process.exitcode)} "
                                                    "before finishing its tasks", where)
+        self.check_manager()
+
+    def check_manager(self, grace_seconds=0.0):
+        r"""Raise if the Manager has died (waiting up to ``grace_seconds`` for its exit to be seen)."""
         manager_process = getattr(self.manager, "_process", None)
+        if manager_process is not None and grace_seconds:
+            manager_process.join(grace_seconds)
         if manager_process is not None and manager_process.exitcode is not None:
             raise WorkerError("the Manager process", None,
                               f"pid {manager_process.pid} {lifetime.describe_exit(manager_process.exitcode)}: "
