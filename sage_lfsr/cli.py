@@ -571,8 +571,8 @@ def add_census_command(commands):
     source = census.add_mutually_exclusive_group(required=True)
     source.add_argument("--family", choices=CENSUS_FAMILIES, help="a family generated for --degree (and --q)")
     source.add_argument("--from", dest="from_file", metavar="FILE",
-                        help='registers, one a line: "lfsr q=3 c=1,0,2", "fsr d=4 f=x0+x1*x2", "matrix d=2 rows=01,11" '
-                             '("#" comments)')
+                        help='registers, one a line: "lfsr q=3 c=1,0,2", "fsr d=4 f=x0+x1*x2", "matrix d=2 rows=01,11", '
+                             '"fsr q=3 d=2 f=x0+2*x1^2" ("#" comments)')
     census.add_argument("template_text", nargs="?", metavar="TEMPLATE",
                         help='for --family template, e.g. "x0 + x{a} + x{b}*x{c}" (or --template)')
     census.add_argument("--template", help="the template of --family template")

@@ -222,8 +222,9 @@ def test_affine_registers_map_by_brute_force():
     assert [row["matches_theory"] for row in result] == [True, True]  # the affine theory of sage_lfsr.theory
     register = LFSR([1, 1, 0], constant=1)
     assert census([register], schedule="sequential").rows[0]["cycle_counts"] == result[0]["cycle_counts"]
-    with pytest.raises(ValueError, match="Fibonacci form"):
-        census([LFSR([1, 1, 0], form="galois")], schedule="sequential")
+    # the Galois form's matrix is similar to the Fibonacci form's: the same cycle structure
+    forms = census([LFSR([1, 1, 0, 1]), LFSR([1, 1, 0, 1], form="galois")], schedule="sequential").rows
+    assert forms[0]["cycle_counts"] == forms[1]["cycle_counts"]
 
 
 # ---------------------------------------------------------------- text, output, errors
@@ -360,3 +361,68 @@ def test_binary_matrices_against_brute_force_and_theory(rng):
         assert row["matches_theory"] is True
         assert (prediction["cycle_counts"], prediction["tail_depths"]) == (row["cycle_counts"], row["tail_depths"])
         assert parse_register(row["register"]).register() == m
+
+
+# ---------------------------------------------------------------- registers mapped from successor tables
+
+def _successor_kinds(rng):
+    """Random FSRs over GF(3)/GF(4) (invertible and not), matrices over GF(3)/GF(5) (singular and not), Galois LFSRs."""
+    from sage_lfsr import FSR, MatrixRegister
+    from sage.all__sagemath_modules import GF, matrix
+
+    registers = [FSR("x0 + 2*x1^2", 2, q=3), FSR("x0*x1 + 1", 2, q=3), FSR("z*x0 + x1^2*x2", 3, q=4),
+                 FSR("x1*x2 + z", 3, q=4)]
+    for q, degree in [(3, 3), (4, 2)]:
+        names = [f"x{i}" for i in range(degree)]
+        for _ in range(2):
+            terms = [f"{rng.randrange(1, q)}*{rng.choice(names)}^{rng.randrange(1, q)}*{rng.choice(names)}"
+                     for _ in range(rng.randrange(1, 4))]
+            registers.append(FSR(" + ".join(terms), degree, q=q))
+    for q, degree in [(3, 3), (5, 2)]:
+        for _ in range(3):
+            registers.append(MatrixRegister(matrix(GF(q), degree, degree,
+                                                   [rng.randrange(q) for _ in range(degree * degree)])))
+    registers += [MatrixRegister(matrix(GF(3), [[1, 2, 0], [2, 1, 0], [0, 0, 0]])),  # singular
+                  MatrixRegister(matrix(GF(3), [[0, 1, 0], [0, 0, 1], [1, 2, 0]])),  # invertible
+                  MatrixRegister(matrix(GF(5), [[1, 2], [2, 4]])), MatrixRegister(matrix(GF(5), [[0, 1], [1, 4]]))]
+    for q, degree in [(2, 5), (3, 3), (4, 2)]:
+        registers.append(LFSR([rng.randrange(q) for _ in range(degree)], q=q, constant=rng.randrange(q),
+                              form="galois"))
+    return registers
+
+
+@pytest.mark.parametrize("schedule", ["queue", "sequential"])
+def test_successor_encoded_rows_equal_single_map_cycles_runs(rng, schedule):
+    registers = _successor_kinds(rng)
+    for kind in ("FSR", "MatrixRegister"):
+        assert {r.is_singular for r in registers if type(r).__name__ == kind} == {True, False}
+    result = census(registers, schedule=schedule, workers=2, batch_size=3)
+    for register, row in zip(registers, result.rows):
+        reference = map_cycles(register)
+        assert (row["cycle_counts"], row["tail_depths"]) == (reference.cycle_counts, reference.tail_depths), \
+            row["register"]
+        spec = parse_register(row["register"])
+        assert spec.text == row["register"] and spec.register() == register
+        if row["kind"] in ("matrix", "lfsr"):
+            assert row["matches_theory"] in (True, None)
+
+
+def test_successor_encoded_period_mode_against_a_walk():
+    from sage_lfsr import FSR
+
+    register = FSR("x0 + 2*x1^2 + x0*x2", 3, q=3)
+    periods = census([register], mode="period", start=5, schedule="sequential").rows[0]["period"]
+    state, seen = 5, []
+    while state not in seen:
+        seen.append(state)
+        state = register.successor(state)
+    assert periods == (len(seen) - seen.index(state) if state == 5 else None)
+
+
+def test_successor_encoded_registers_are_capped_before_work():
+    with pytest.raises(ValueError, match="up to 1048576 states"):
+        parse_register("fsr q=3 d=13 f=x0")
+    with pytest.raises(ValueError, match="form= takes fibonacci or galois"):
+        parse_register("lfsr q=3 c=1,1 form=internal")
+    with pytest.raises(ValueError, match="cannot read"):
+        parse_register("fsr q=3 d=2 f=x0 + __import__('os')")

@@ -82,7 +82,9 @@ def census(registers, mode="map", schedule="queue", workers=None, checkpoint=Non
     INPUT:
 
     - ``registers`` -- any iterable of registers: :class:`~sage_lfsr.lfsr.LFSR`,
-      binary ``FSR``, register texts (:mod:`~sage_lfsr.census.registers`) or the
+      ``FSR``, :class:`~sage_lfsr.matrix_register.MatrixRegister` or square
+      matrices over `GF(q)` (those over `GF(q > 2)`, and Galois-form LFSRs, of
+      up to `2^{20}` states), register texts (:mod:`~sage_lfsr.census.registers`) or the
       specs the families of :mod:`~sage_lfsr.census.families` generate
     - ``mode`` -- ``"map"`` (the full cycle structure of each register, with
       tree depths), ``"period"`` (the length of the cycle through state ``start``,

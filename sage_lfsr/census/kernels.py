@@ -13,7 +13,10 @@ with no Python object per state and no compilation per register:
 - ``"gfq"`` -- LFSRs over `GF(q)`, `q > 2`: coefficients and constants as integer
   representations with the field's addition and multiplication tables; each
   register's feedback is read a chunk of digits at a time from lookup tables
-  built inside the call (as in :mod:`sage_lfsr.tables`).
+  built inside the call (as in :mod:`sage_lfsr.tables`);
+- ``"successor"`` -- any other register (FSRs and matrices over `GF(q)`,
+  `q > 2`, Galois-form LFSRs): its table of `q^d` next-state indices, filled
+  in by the fast kernel's compiled step for that register (:func:`successor_table`).
 
 Each encoding has a ``setup(params, r)`` (the values of register ``r``, hoisted
 out of the walk) and a ``step(state, row)``. Two traversals, written once in
@@ -42,15 +45,15 @@ import numpy as np
 from sage_lfsr.kernels.fast import _popcount
 from sage_lfsr.tables import chunk_digits_for
 
-ENCODINGS = ("anf", "truth", "gfq", "matrix")
+ENCODINGS = ("anf", "truth", "gfq", "matrix", "successor")
 #: Largest state space a census maps per register (depths and walk positions are int32).
 MAX_MAP_STATES = 1 << 30
 
 
 # ---------------------------------------------------------------- successors
 
-ANF, TRUTH, GFQ, MATRIX = 0, 1, 2, 3
-ENCODING_CODES = {"anf": ANF, "truth": TRUTH, "gfq": GFQ, "matrix": MATRIX}
+ANF, TRUTH, GFQ, MATRIX, SUCCESSOR = 0, 1, 2, 3, 4
+ENCODING_CODES = {"anf": ANF, "truth": TRUTH, "gfq": GFQ, "matrix": MATRIX, "successor": SUCCESSOR}
 ENCODING_NAMES = {code: name for name, code in ENCODING_CODES.items()}
 
 
@@ -75,6 +78,8 @@ class Params(NamedTuple):
     add: np.ndarray
     mul: np.ndarray
     digits: int
+    #: "successor": ``successors[r, s]`` is the index of the state after state ``s`` under register ``r``.
+    successors: np.ndarray
 
 
 @numba.njit(inline="always")
@@ -147,8 +152,45 @@ def matrix_step(state, columns):
     return following
 
 
+@numba.njit(inline="always")
+def successor_setup(params, r):
+    return params.successors[r]
+
+
+@numba.njit(inline="always")
+def successor_step(state, successors):
+    return np.int64(successors[state])
+
+
 SUCCESSORS = {"anf": (anf_setup, anf_step), "truth": (truth_setup, truth_step), "gfq": (gfq_setup, gfq_step),
-              "matrix": (matrix_setup, matrix_step)}
+              "matrix": (matrix_setup, matrix_step), "successor": (successor_setup, successor_step)}
+
+
+@numba.njit(nogil=True)
+def _fill_successors(step, step_params, successors):
+    for state in range(successors.shape[0]):
+        successors[state] = step(state, step_params)
+
+
+def successor_table(spec) -> np.ndarray:
+    r"""
+    The next-state index of every state of ``spec``'s register (int32), from the
+    fast kernel's compiled step: one Sage object per register, none per state.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.census.kernels import successor_table
+        sage: from sage_lfsr.census.registers import parse_register
+        sage: successor_table(parse_register("fsr q=3 d=2 f=x0 + 2*x1^2")).tolist()
+        [0, 3, 6, 7, 1, 4, 8, 2, 5]
+    """
+    from sage_lfsr.description import describe
+    from sage_lfsr.kernels.fast import step_function
+
+    step, step_params = step_function(describe(spec.register()).tables)
+    successors = np.empty(spec.state_count, dtype=np.int32)
+    _fill_successors(step, step_params, successors)
+    return successors
 
 
 # ---------------------------------------------------------------- traversals
@@ -266,15 +308,18 @@ PERIOD = {encoding: _specialize(period_registers, encoding) for encoding in ENCO
 
 def encoding_of(spec) -> str:
     r"""
-    The batch encoding of a spec: ``"anf"``, ``"truth"`` or ``"gfq"``.
+    The batch encoding of a spec: ``"anf"``, ``"truth"``, ``"gfq"``, ``"matrix"`` or ``"successor"``.
 
     EXAMPLES::
 
         sage: from sage_lfsr.census.kernels import encoding_of
         sage: from sage_lfsr.census.registers import parse_register
-        sage: [encoding_of(parse_register(t)) for t in ("lfsr q=2 c=1,1", "lfsr q=3 c=1,1", "fsr d=2 tt=0x6")]
-        ['anf', 'gfq', 'truth']
+        sage: [encoding_of(parse_register(t)) for t in ("lfsr q=2 c=1,1", "lfsr q=3 c=1,1", "fsr d=2 tt=0x6",
+        ....:                                           "fsr q=3 d=2 f=x0*x1", "lfsr q=2 c=1,1 form=galois")]
+        ['anf', 'gfq', 'truth', 'successor', 'successor']
     """
+    if hasattr(spec, "key"):
+        return "successor"
     if spec.kind == "lfsr":
         return "anf" if spec.q == 2 else "gfq"
     if spec.kind == "matrix":
@@ -304,6 +349,7 @@ _FIELD_TABLES = {}
 
 _NO_INT = np.zeros(0, dtype=np.int64)
 _NO_TABLE = np.zeros((0, 0), dtype=np.uint8)
+_NO_SUCCESSORS = np.zeros((0, 0), dtype=np.int32)
 
 
 def pack(encoding, q, degree, specs) -> Params:
@@ -312,7 +358,12 @@ def pack(encoding, q, degree, specs) -> Params:
     linear = constants = monomials = _NO_INT
     offsets = np.zeros(count + 1, dtype=np.int64)
     tables, coefficients, add, mul, digits = _NO_TABLE, np.zeros((0, 0), dtype=np.int64), _NO_TABLE, _NO_TABLE, 1
-    if encoding == "matrix":
+    successors = _NO_SUCCESSORS
+    if encoding == "successor":
+        successors = np.empty((count, q ** degree), dtype=np.int32)
+        for row, spec in enumerate(specs):
+            successors[row] = successor_table(spec)
+    elif encoding == "matrix":
         offsets[1:] = degree * np.arange(1, count + 1)
         monomials = np.array([spec.columns for spec in specs], dtype=np.int64).reshape(-1)
     elif encoding == "anf":
@@ -340,7 +391,7 @@ def pack(encoding, q, degree, specs) -> Params:
     else:
         raise ValueError(f"unknown encoding {encoding!r}: choose one of {', '.join(ENCODINGS)}")
     return Params(np.int64(ENCODING_CODES[encoding]), np.int64(degree), linear, constants, monomials, offsets,
-                  tables, coefficients, add, mul, np.int64(digits))
+                  tables, coefficients, add, mul, np.int64(digits), successors)
 
 
 def map_params(params, count, state_count):

@@ -12,7 +12,10 @@ kernel (:mod:`sage_lfsr.census.kernels`):
   0 is the constant 1);
 - :class:`TruthTableSpec` -- a binary register whose `f` is given by its truth
   table: bit `s` of ``table`` is `f` at the state with index `s`;
-- :class:`MatrixSpec` -- the linear map ``state -> state * M`` of `GF(2)^d`.
+- :class:`MatrixSpec` -- the linear map ``state -> state * M`` of `GF(2)^d`;
+- :class:`SuccessorSpec` -- every other register of the package (FSRs and
+  matrices over `GF(q)`, `q > 2`, Galois-form LFSRs) by its key, mapped from
+  a successor table (at most :data:`MAX_SUCCESSOR_STATES` states).
 
 The text format, one register a line (``key=value`` fields; ``f=`` takes the
 rest of the line)::
@@ -22,6 +25,9 @@ rest of the line)::
     fsr d=4 f=x0+x1+x1*x2       binary ANF in x0..x{d-1}, "1" the constant term
     fsr d=5 tt=0x96696996       binary truth table, as a hexadecimal integer
     matrix d=3 rows=010,001,110 the map state -> state * M over GF(2), M by rows
+    fsr q=3 d=2 f=x0 + 2*x1^2   an FSR over GF(q) (the FSR parser reads f)
+    matrix q=3 d=2 rows=0,1;1,2 a matrix over GF(q): rows by ';', entries by ','
+    lfsr q=3 c=1,1 b=2 form=galois   a Galois-form LFSR
 
 :func:`parse_register` reads it (it parses, never evaluates) and
 :func:`as_spec` turns an :class:`~sage_lfsr.lfsr.LFSR`, an ``FSR`` or a text
@@ -29,6 +35,7 @@ into a spec.
 """
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -39,6 +46,8 @@ MAX_TEXT_LENGTH = 20000
 MAX_BINARY_DEGREE = 62
 #: Most monomials in one feedback function.
 MAX_MONOMIALS = 4096
+#: Largest state space of a register mapped from a successor table (:class:`SuccessorSpec`).
+MAX_SUCCESSOR_STATES = 1 << 20
 
 
 class RegisterTextError(ValueError):
@@ -310,7 +319,72 @@ class MatrixSpec:
         return _sage.matrix(field, [[row >> j & 1 for j in range(self.degree)] for row in self.rows])
 
 
-SPECS = (LinearSpec, AnfSpec, TruthTableSpec, MatrixSpec)
+def check_successor_size(q: int, degree: int):
+    r"""Refuse, before any work, a register too large for a successor table."""
+    if int(q) ** int(degree) > MAX_SUCCESSOR_STATES:
+        raise ValueError(f"a census maps FSRs and matrices over GF(q > 2) and Galois-form LFSRs of up to "
+                         f"{MAX_SUCCESSOR_STATES} states, not GF({q})^{degree}")
+
+
+@dataclass(frozen=True)
+class SuccessorSpec:
+    r"""
+    Any register of the package by its ``key`` (``kind`` ``"fsr"``, ``"matrix"``
+    or ``"lfsr"``, as :class:`~sage_lfsr.description.RegisterDescription`);
+    the census maps it from its table of `q^d` successors. Build it with
+    :func:`as_spec` or :func:`parse_register`.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr import FSR
+        sage: from sage_lfsr.census.registers import as_spec
+        sage: spec = as_spec(FSR("x0 + 2*x1^2", 2, q=3))
+        sage: spec.text, spec.state_count
+        ('fsr q=3 d=2 f=x0 + 2*x1^2', 9)
+        sage: spec.register()
+        FSR of degree 2 over GF(3) with feedback x0 + 2*x1^2
+    """
+
+    kind: str
+    q: int
+    degree: int
+    key: tuple
+    text: str
+
+    def __post_init__(self):
+        check_successor_size(self.q, self.degree)
+
+    @property
+    def state_count(self) -> int:
+        return self.q ** self.degree
+
+    def register(self):
+        r"""The package's register, rebuilt from the key (imports Sage)."""
+        from sage_lfsr.description import REBUILDERS
+
+        module, function = REBUILDERS[self.kind]
+        return getattr(importlib.import_module(module), function)(self.key)
+
+    @classmethod
+    def of(cls, register) -> "SuccessorSpec":
+        r"""The spec of an ``FSR``, a ``MatrixRegister`` or an ``LFSR`` (size checked first)."""
+        from sage_lfsr.matrix_register import MatrixRegister, matrix_text
+
+        q, degree = int(register.field_order), int(register.degree)
+        check_successor_size(q, degree)
+        if isinstance(register, MatrixRegister):
+            text = f"matrix q={q} d={degree} rows={matrix_text(register.state_update_matrix())}"
+            return cls("matrix", q, degree, register.key(), text)
+        if hasattr(register, "anf"):
+            return cls("fsr", q, degree, register.key(), f"fsr q={q} d={degree} f={register.anf()}")
+        key = register.key()
+        constant = int(key[2]) if len(key) > 2 else 0
+        text = (f"lfsr q={q} c={','.join(map(str, key[1]))}" + (f" b={constant}" if constant else "")
+                + f" form={register.form}")
+        return cls("lfsr", q, degree, key, text)
+
+
+SPECS = (LinearSpec, AnfSpec, TruthTableSpec, MatrixSpec, SuccessorSpec)
 #: Kinds whose cycle structure theory predicts (modes "predict" and the checks of mode "map").
 LINEAR_KINDS = ("lfsr", "matrix")
 
@@ -414,7 +488,7 @@ def monomial_masks(terms, degree: int) -> tuple:
 
 # ---------------------------------------------------------------- the text format
 
-_FIELDS = {"lfsr": {"q", "c", "b"}, "fsr": {"d", "q", "f", "tt"}, "matrix": {"d", "q", "rows"}}
+_FIELDS = {"lfsr": {"q", "c", "b", "form"}, "fsr": {"d", "q", "f", "tt"}, "matrix": {"d", "q", "rows"}}
 
 
 def _integer(text, name, line):
@@ -473,23 +547,31 @@ def parse_register(line: str):
         if "q" not in fields or "c" not in fields:
             raise RegisterTextError(f"an lfsr line needs q=... and c=...: {line!r}")
         coefficients = [_integer(c, "c", line) for c in fields["c"].split(",")]
+        form = fields.get("form", "fibonacci").strip()
+        if form not in ("fibonacci", "galois"):
+            raise RegisterTextError(f"form= takes fibonacci or galois, not {form!r}")
+        if form == "galois":
+            from sage_lfsr.lfsr import LFSR
+
+            q = _integer(fields["q"], "q", line)
+            spec = LinearSpec(q, tuple(coefficients), _integer(fields.get("b", "0"), "b", line))  # checks values
+            check_successor_size(q, spec.degree)
+            return SuccessorSpec.of(LFSR(spec.coefficients, q=q, constant=spec.constant, form="galois"))
         return LinearSpec(_integer(fields["q"], "q", line), tuple(coefficients),
                           _integer(fields.get("b", "0"), "b", line))
+    if fields.get("q", "2").strip() != "2":
+        return _parse_over_gfq(kind, fields, line)
     if kind == "matrix":
         rows = fields.get("rows", "").split(",")
         if "d" not in fields or not all(re.fullmatch(r"[01]{1,62}", row) for row in rows):
             raise RegisterTextError(f"a matrix line needs d=... and rows=... (rows of 0 and 1, comma-separated): "
                                     f"{line!r}")
-        if fields.get("q", "2").strip() != "2":
-            raise RegisterTextError(f"matrices in a census are binary (q=2): {line!r}")
         degree = _integer(fields["d"], "d", line)
         if any(len(row) != degree for row in rows):
             raise RegisterTextError(f"each row of a degree-{degree} matrix has {degree} entries: {line!r}")
         return MatrixSpec(degree, tuple(int(row[::-1], 2) for row in rows))
     if "d" not in fields or ("f" in fields) == ("tt" in fields):
         raise RegisterTextError(f"an fsr line needs d=... and one of f=... or tt=...: {line!r}")
-    if fields.get("q", "2").strip() != "2":
-        raise RegisterTextError(f"nonlinear registers in a census are binary (q=2): {line!r}")
     degree = _integer(fields["d"], "d", line)
     if "tt" in fields:
         table = fields["tt"].strip()
@@ -501,11 +583,34 @@ def parse_register(line: str):
     return AnfSpec(degree, monomial_masks(parse_terms(fields["f"]), degree))
 
 
+def _parse_over_gfq(kind, fields, line):
+    r"""An ``fsr`` or ``matrix`` line over `GF(q)`, `q > 2`: read by the package's parsers, size checked first."""
+    from sage_lfsr.matrix_register import MatrixRegister
+
+    body = "f" if kind == "fsr" else "rows"
+    if "d" not in fields or body not in fields or (kind == "fsr" and "tt" in fields):
+        raise RegisterTextError(f"an {kind} line over GF(q > 2) needs q=..., d=... and {body}=...: {line!r}")
+    q, degree = _integer(fields["q"], "q", line), _integer(fields["d"], "d", line)
+    if not _is_prime_power(q) or degree < 1:
+        raise RegisterTextError(f"q={q} d={degree} is no register: q is a prime power, d >= 1: {line!r}")
+    check_successor_size(q, degree)
+    if kind == "fsr":
+        from sage_lfsr.fsr import FSR
+
+        return SuccessorSpec.of(FSR(fields["f"].strip(), degree, q=q))
+    register = MatrixRegister.from_text(fields["rows"].strip(), q)
+    if register.degree != degree:
+        raise RegisterTextError(f"d={degree} but the matrix has {register.degree} rows: {line!r}")
+    return SuccessorSpec.of(register)
+
+
 def as_spec(register):
     r"""
     A census spec for ``register``: a spec, a register text, an
-    :class:`~sage_lfsr.lfsr.LFSR`, a binary ``FSR`` (anything with
-    ``degree``, ``field_order == 2`` and ``anf_masks()``) or a square matrix over `GF(2)`.
+    :class:`~sage_lfsr.lfsr.LFSR`, an ``FSR``, a
+    :class:`~sage_lfsr.matrix_register.MatrixRegister` or a square Sage matrix
+    over `GF(q)`. Binary registers and Fibonacci LFSRs get their own encodings;
+    the others are :class:`SuccessorSpec` (up to :data:`MAX_SUCCESSOR_STATES` states).
 
     EXAMPLES::
 
@@ -515,23 +620,37 @@ def as_spec(register):
         'lfsr q=4 c=1,2,0,0'
         sage: as_spec(matrix(GF(2), [[0, 1], [1, 1]])).text
         'matrix d=2 rows=01,11'
+        sage: as_spec(matrix(GF(5), [[0, 1], [1, 4]])).text
+        'matrix q=5 d=2 rows=0,1;1,4'
+        sage: as_spec(LFSR([1, 1], q=3, constant=2, form="galois")).text
+        'lfsr q=3 c=1,1 b=2 form=galois'
+        sage: as_spec(matrix(GF(3), 13, 13))
+        Traceback (most recent call last):
+        ...
+        ValueError: a census maps FSRs and matrices over GF(q > 2) and Galois-form LFSRs of up to 1048576 states, not GF(3)^13
         sage: as_spec(None)
         Traceback (most recent call last):
         ...
-        TypeError: a census takes LFSRs, binary FSRs, binary matrices, specs or register texts, not NoneType
+        TypeError: a census takes LFSRs, FSRs, matrices, specs or register texts, not NoneType
     """
     if isinstance(register, SPECS):
         return register
     if isinstance(register, str):
         return parse_register(register)
     if hasattr(register, "nrows") and hasattr(register, "base_ring"):
-        if register.base_ring().order() != 2 or not register.is_square():
-            raise ValueError("matrices in a census are square and over GF(2)")
+        from sage_lfsr.matrix_register import MatrixRegister, check_square_matrix
+
+        check_square_matrix(register)
+        if register.base_ring().order() != 2:
+            check_successor_size(register.base_ring().order(), register.nrows())
+            return SuccessorSpec.of(MatrixRegister(register))
         return MatrixSpec(register.nrows(), tuple(sum(int(entry) << j for j, entry in enumerate(row))
                                                   for row in register.rows()))
+    if hasattr(register, "state_update_matrix") and not hasattr(register, "characteristic_polynomial"):
+        return as_spec(register.state_update_matrix())  # a MatrixRegister
     if hasattr(register, "anf_masks"):
-        if int(getattr(register, "field_order", 2)) != 2:
-            raise ValueError("nonlinear registers in a census are binary (q=2)")
+        if int(register.field_order) != 2:
+            return SuccessorSpec.of(register)
         masks = set()
         for mask in register.anf_masks():  # over GF(2) x_i^2 = x_i: equal masks cancel
             masks ^= {int(mask)}
@@ -539,7 +658,6 @@ def as_spec(register):
     if hasattr(register, "key") and hasattr(register, "characteristic_polynomial"):
         q, coefficients, *variant = register.key()  # affine or Galois registers append (b, form)
         if variant and variant[1] != "fibonacci":
-            raise ValueError(f"a census walks registers in Fibonacci form, not {variant[1]!r} (the state indices "
-                             "differ): give the Fibonacci register with the same characteristic polynomial")
+            return SuccessorSpec.of(register)
         return LinearSpec(int(q), tuple(coefficients), int(variant[0]) if variant else 0)
-    raise TypeError(f"a census takes LFSRs, binary FSRs, binary matrices, specs or register texts, not {type(register).__name__}")
+    raise TypeError(f"a census takes LFSRs, FSRs, matrices, specs or register texts, not {type(register).__name__}")
