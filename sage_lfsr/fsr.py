@@ -30,7 +30,7 @@ from functools import cached_property
 from sage_lfsr import _sage
 from sage_lfsr.feedback import (_add_term, _element_value, _integer, _reduced_exponent,
                                 decide_invertible, evaluate_terms, field_arithmetic, read_feedback)
-from sage_lfsr.lfsr import LFSR, _field, state_index_to_tuple
+from sage_lfsr.lfsr import LFSR, KeyedRegister, _field, state_index_to_tuple
 
 #: Largest degree an FSR may have (the parser and the tables stay bounded).
 MAX_FSR_DEGREE = 1024
@@ -39,7 +39,7 @@ def _monomial_text(monomial) -> str:
     return "*".join(f"x{v}" if e == 1 else f"x{v}^{e}" for v, e in monomial)
 
 
-class FSR:
+class FSR(KeyedRegister):
     r"""
     A feedback shift register of degree `d` over `GF(q)` with any feedback function.
 
@@ -159,27 +159,9 @@ class FSR:
     def __repr__(self):
         return f"FSR of degree {self.degree} over GF({self.field_order}) with feedback {self.anf()}"
 
-    def __eq__(self, other):
-        return isinstance(other, FSR) and self.key() == other.key()
-
-    def __hash__(self):
-        return hash(self.key())
-
-    @property
-    def field(self):
-        return self._field
-
-    @property
-    def field_order(self) -> int:
-        return int(self._field.order())
-
     @property
     def degree(self) -> int:
         return self._degree
-
-    @property
-    def state_count(self) -> int:
-        return self.field_order ** self.degree
 
     @property
     def is_invertible(self) -> bool:

@@ -109,7 +109,33 @@ def _coerce_coefficient(field, value, position, name="coefficient c_"):
     return _sage.int_to_element(field, integer)
 
 
-class LFSR:
+class KeyedRegister:
+    r"""
+    What every register class shares: equality and hash by :meth:`key`, and the
+    field, its order and the number of states (``q^degree``). A subclass sets
+    ``_field`` and defines ``degree`` and ``key()``.
+    """
+
+    def __eq__(self, other):
+        return isinstance(other, type(self)) and self.key() == other.key()
+
+    def __hash__(self):
+        return hash(self.key())
+
+    @property
+    def field(self):
+        return self._field
+
+    @property
+    def field_order(self) -> int:
+        return int(self._field.order())
+
+    @property
+    def state_count(self) -> int:
+        return self.field_order ** self.degree
+
+
+class LFSR(KeyedRegister):
     r"""
     A linear feedback shift register of degree `d` over `GF(q)`.
 
@@ -277,27 +303,9 @@ class LFSR:
         return (f"LFSR of degree {self.degree} over GF({self.field_order}) "
                 f"with characteristic polynomial {self.characteristic_polynomial()}{variant}")
 
-    def __eq__(self, other):
-        return isinstance(other, LFSR) and self.key() == other.key()
-
-    def __hash__(self):
-        return hash(self.key())
-
-    @property
-    def field(self):
-        return self._field
-
-    @property
-    def field_order(self) -> int:
-        return int(self._field.order())
-
     @property
     def degree(self) -> int:
         return len(self._coefficients)
-
-    @property
-    def state_count(self) -> int:
-        return self.field_order ** self.degree
 
     @property
     def is_singular(self) -> bool:

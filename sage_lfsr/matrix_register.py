@@ -15,7 +15,7 @@ EXAMPLES::
 from __future__ import annotations
 
 from sage_lfsr import _sage
-from sage_lfsr.lfsr import LFSR, _field
+from sage_lfsr.lfsr import LFSR, KeyedRegister, _field
 
 #: The first entry of a matrix register's key, telling it from an LFSR's key.
 MATRIX_KEY_TAG = "matrix"
@@ -99,7 +99,7 @@ def matrix_text(matrix) -> str:
     return ";".join(",".join(str(_sage.element_to_int(entry)) for entry in row) for row in matrix.rows())
 
 
-class MatrixRegister:
+class MatrixRegister(KeyedRegister):
     r"""
     The map ``state -> state * M`` of `GF(q)^d` for a square matrix ``M``.
 
@@ -182,31 +182,13 @@ class MatrixRegister:
         kind = "singular" if self.is_singular else "invertible"
         return f"MatrixRegister of degree {self.degree} over GF({self.field_order}), {kind}"
 
-    def __eq__(self, other):
-        return isinstance(other, MatrixRegister) and self.key() == other.key()
-
-    def __hash__(self):
-        return hash(self.key())
-
-    @property
-    def field(self):
-        return self._matrix.base_ring()
-
     @property
     def _field(self):
-        return self.field
-
-    @property
-    def field_order(self) -> int:
-        return int(self.field.order())
+        return self._matrix.base_ring()
 
     @property
     def degree(self) -> int:
         return int(self._matrix.nrows())
-
-    @property
-    def state_count(self) -> int:
-        return self.field_order ** self.degree
 
     @property
     def is_singular(self) -> bool:
