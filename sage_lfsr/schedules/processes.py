@@ -129,6 +129,7 @@ def _worker_main(worker, job, memory, source, registry, results, clock_zero, cal
 
 class ProcessSchedule(Schedule):
     shares_memory = True
+    keeps_snapshots = True
     #: Whether the task sources need a Manager (for its queues).
     uses_manager_queues = False
 
@@ -139,7 +140,7 @@ class ProcessSchedule(Schedule):
     def run(self, job, options):
         context = multiprocessing.get_context(options.start_method)
         workers = options.workers
-        memory = job.memory(workers)
+        memory = job.memory(workers, restored=options.restored_memory)
         measured = {}
         if memory.layout != job.memory_layout:
             measured.update(visited_layout=memory.layout, visited_layout_reason=memory.layout_reason)
@@ -189,6 +190,7 @@ class ProcessSchedule(Schedule):
                 message = results.get(timeout=POLL_SECONDS)
             except queue_module.Empty:
                 watched.check_alive(waiting)
+                _offer_snapshot(options, watched.memory)
                 continue
             kind = message[0]
             if kind == "attached":
@@ -202,6 +204,7 @@ class ProcessSchedule(Schedule):
                 done_states += sizes[message[1].task_id]
                 if options.progress is not None:
                     options.progress(done_states, total)
+                _offer_snapshot(options, watched.memory)
             elif kind == "done":
                 waiting[message[1]] = message[2]
             else:
@@ -210,6 +213,11 @@ class ProcessSchedule(Schedule):
                 watched.check_manager(grace_seconds=MANAGER_GRACE_SECONDS)
                 raise WorkerError(worker, task_id, details)
         return RunRecord(collected, waiting)
+
+
+def _offer_snapshot(options, memory):
+    if options.snapshots is not None:
+        options.snapshots.offer(memory.marks, memory.started_tasks)
 
 
 class _Watched:
