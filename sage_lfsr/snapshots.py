@@ -132,11 +132,15 @@ def _frame(payload: bytes) -> bytes:
     return len(payload).to_bytes(4, "big") + zlib.crc32(payload).to_bytes(4, "big") + payload
 
 
-def encode_snapshot(kind: str, array, tasks, checkpoint_crc: int) -> bytes:
-    r"""The bytes of a snapshot file (see the module's layout)."""
+def encode_snapshot(kind: str, array, tasks, complete, checkpoint_crc: int) -> bytes:
+    r"""
+    The bytes of a snapshot file (see the module's layout): ``tasks`` are the ids of
+    the tasks whose marks ``array`` may hold, ``complete`` those among them that had
+    finished when it was copied (whose marks it holds whole).
+    """
     header = {"format": "sage_lfsr memory", "version": FORMAT_VERSION, "checkpoint": int(checkpoint_crc),
               "kind": kind, "dtype": np.dtype(array.dtype).str, "length": int(array.size),
-              "tasks": sorted(int(task) for task in tasks)}
+              "tasks": sorted(int(task) for task in tasks), "complete": sorted(int(task) for task in complete)}
     return MAGIC + _frame(json.dumps(header).encode("utf-8")) + _frame(pack(array))
 
 
@@ -149,7 +153,7 @@ def decode_snapshot(data: bytes):
 
         sage: import numpy as np
         sage: from sage_lfsr.snapshots import decode_snapshot, encode_snapshot
-        sage: data = encode_snapshot("visited", np.arange(5, dtype=np.uint8), {3, 1}, 99)
+        sage: data = encode_snapshot("visited", np.arange(5, dtype=np.uint8), {3, 1}, {1}, 99)
         sage: header, array = decode_snapshot(data)
         sage: header["tasks"], header["checkpoint"], array.tolist()
         ([1, 3], 99, [0, 1, 2, 3, 4])
@@ -177,8 +181,9 @@ def decode_snapshot(data: bytes):
     try:
         header = json.loads(payloads[0].decode("utf-8"))
         ok = header.get("format") == "sage_lfsr memory" and header.get("version") == FORMAT_VERSION
-        kind, dtype, length, tasks = header["kind"], np.dtype(header["dtype"]), int(header["length"]), header["tasks"]
-        ok = ok and length >= 0 and all(isinstance(task, int) for task in tasks)
+        kind, dtype, length = header["kind"], np.dtype(header["dtype"]), int(header["length"])
+        tasks, complete = header["tasks"], header["complete"]
+        ok = ok and length >= 0 and all(isinstance(task, int) for task in tasks + complete) and set(complete) <= set(tasks)
     except (ValueError, KeyError, TypeError, AttributeError):
         raise ValueError("its header cannot be read") from None
     if not ok:
@@ -188,10 +193,11 @@ def decode_snapshot(data: bytes):
 
 def load_snapshot(path, checkpoint_crc: int, kind: str, dtype, length: int, recorded):
     r"""
-    ``(array, tasks, reason)`` from the snapshot file ``path``: the memory and the
-    tasks it covers when it can be used for a resume with the checkpoint whose
-    header has CRC ``checkpoint_crc`` and records the task ids ``recorded``; else
-    ``(None, set(), reason)`` (``reason`` ``None`` when there is no file).
+    ``(array, complete, reason)`` from the snapshot file ``path``: the memory and
+    the tasks whose marks it holds whole, when it can be used for a resume with the
+    checkpoint whose header has CRC ``checkpoint_crc`` and records the task ids
+    ``recorded`` (every task whose marks it may hold); else ``(None, set(),
+    reason)`` (``reason`` ``None`` when there is no file).
     """
     if not os.path.exists(path):
         return None, set(), None
@@ -210,7 +216,7 @@ def load_snapshot(path, checkpoint_crc: int, kind: str, dtype, length: int, reco
         problem = f"it covers {len(tasks - set(recorded))} tasks the checkpoint does not record"
     if problem:
         return None, set(), f"ignored the memory snapshot {path}: {problem}"
-    return array, tasks, None
+    return array, set(header["complete"]), None
 
 
 def remove_snapshot(path):
@@ -247,9 +253,9 @@ class SnapshotTaker:
         sage: os.path.exists(path)
         False
         sage: taker.note_recorded(2); taker.offer(lambda: None)
-        sage: array, tasks, reason = load_snapshot(path, 7, "visited", np.uint8, 3, {0, 1, 2})
-        sage: array.tolist(), sorted(tasks), reason
-        ([5, 0, 255], [0, 1, 2], None)
+        sage: array, complete, reason = load_snapshot(path, 7, "visited", np.uint8, 3, {0, 1, 2})
+        sage: array.tolist(), sorted(complete), reason
+        ([5, 0, 255], [0, 1], None)
         sage: load_snapshot(path, 7, "visited", np.uint8, 3, {0, 1})[2]
         'ignored the memory snapshot ...: it covers 1 tasks the checkpoint does not record'
     """
@@ -263,7 +269,7 @@ class SnapshotTaker:
         self.started_at = time.perf_counter()
         #: Seconds spent copying, coding and writing; snapshots written; why taking stopped.
         self.seconds, self.written, self.stopped = 0.0, 0, None
-        self._pending = None  # (kind, array, task ids) waiting for its tasks to be recorded
+        self._pending = None  # (kind, array, task ids, complete ids) waiting for its tasks to be recorded
         #: Seconds the next snapshot is expected to take (the last one's, at first an estimate).
         self._cost = memory_bytes / FIRST_ESTIMATE_BYTES_PER_SECOND
         self._take_seconds = 0.0
@@ -306,18 +312,16 @@ class SnapshotTaker:
             self.stopped = "the memory of this run's workers is not visible to the caller"
             return
         kind, array = marks
-        if started is not None:
-            tasks |= set(started())
-        self._pending = (kind, array, tasks)
+        self._pending = (kind, array, tasks | set(started() if started is not None else ()), tasks)
         self._take_seconds = time.perf_counter() - begun
         self.seconds += self._take_seconds
 
     def _write(self):
         begun = time.perf_counter()
-        kind, array, tasks = self._pending
+        kind, array, tasks, complete = self._pending
         self._pending = None
         try:
-            write_atomically(self.path, encode_snapshot(kind, array, tasks, self.checkpoint_crc), sync=True)
+            write_atomically(self.path, encode_snapshot(kind, array, tasks, complete, self.checkpoint_crc), sync=True)
         except OSError as error:
             self.stopped = f"writing the memory snapshot {self.path} failed: {error.strerror or error}"
         else:
