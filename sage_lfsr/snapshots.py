@@ -93,7 +93,7 @@ def pack(array) -> bytes:
         sage: bitmap = np.full(10 * BLOCK_BYTES + 3, 255, np.uint8); bitmap[12345] = 7
         sage: packed = pack(bitmap); len(packed) < 2 * BLOCK_BYTES
         True
-        sage: (unpack(packed, len(bitmap), np.uint8) == bitmap).all()
+        sage: bool((unpack(packed, len(bitmap), np.uint8) == bitmap).all())
         True
     """
     data = np.ascontiguousarray(array).reshape(-1).view(np.uint8)
