@@ -34,7 +34,9 @@ memory, which the caller cannot copy, so they take no depth snapshots.
 
 How often: a copy is taken when the time spent on snapshots so far, plus the
 last one's cost, stays within :data:`SHARE` of the run's time so far, and once
-as soon as every segment task is recorded (their marks cover the long cycles).
+as soon as every segment task is recorded (their marks cover the long cycles,
+and a bitmap that is nearly all ones costs little to write). No copy is taken
+while nothing new was recorded, nor while one waits for its tasks.
 
 File layout::
 
@@ -64,8 +66,9 @@ FORMAT_VERSION = 1
 BLOCK_BYTES = 1 << 16
 #: Largest share of a run's time that taking and writing snapshots may take.
 SHARE = 0.05
-#: Bytes per second assumed for the first snapshot, before one was measured.
-FIRST_ESTIMATE_BYTES_PER_SECOND = 5e8
+#: Seconds and bytes per second assumed for the first snapshot (copy, coding, a write
+#: and an ``fsync`` of memory that does not compress), before one was measured.
+FIRST_ESTIMATE_SECONDS, FIRST_ESTIMATE_BYTES_PER_SECOND = 0.02, 1e8
 _UNIFORM, _RAW = 0, 1
 
 
@@ -220,11 +223,30 @@ def load_snapshot(path, checkpoint_crc: int, kind: str, dtype, length: int, reco
 
 
 def remove_snapshot(path):
-    r"""Remove the snapshot file ``path`` if there is one."""
+    r"""
+    Remove the snapshot file ``path`` if there is one, and the temporary files of
+    writes to it that a kill cut short.
+
+    EXAMPLES::
+
+        sage: import os, tempfile
+        sage: from sage_lfsr.snapshots import remove_snapshot
+        sage: directory = tempfile.mkdtemp()
+        sage: for name in ("run.ckpt.memory", ".run.ckpt.memory.x1.tmp", "run.ckpt"):
+        ....:     open(os.path.join(directory, name), "w").close()
+        sage: remove_snapshot(os.path.join(directory, "run.ckpt.memory")); os.listdir(directory)
+        ['run.ckpt']
+    """
+    directory, name = os.path.split(os.path.abspath(path))
     try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
+        strays = [entry for entry in os.listdir(directory) if entry.startswith(f".{name}.") and entry.endswith(".tmp")]
+    except OSError:
+        strays = []
+    for entry in [name] + strays:
+        try:
+            os.unlink(os.path.join(directory, entry))
+        except FileNotFoundError:
+            pass
 
 
 class SnapshotTaker:
@@ -271,7 +293,7 @@ class SnapshotTaker:
         self.seconds, self.written, self.stopped = 0.0, 0, None
         self._pending = None  # (kind, array, task ids, complete ids) waiting for its tasks to be recorded
         #: Seconds the next snapshot is expected to take (the last one's, at first an estimate).
-        self._cost = memory_bytes / FIRST_ESTIMATE_BYTES_PER_SECOND
+        self._cost = FIRST_ESTIMATE_SECONDS + memory_bytes / FIRST_ESTIMATE_BYTES_PER_SECOND
         self._take_seconds = 0.0
         self._saved = set(self.recorded)  # the recorded tasks when the last copy was taken
 
