@@ -183,3 +183,23 @@ def test_a_killed_process_resumes_for_the_work_that_remains(tmp_path):
     header, recorded, _ = Checkpoint(path).read()
     assert len(recorded) < len(header["tasks"])
     check_resume(register, options, path, map_cycles(register, **options), uses_snapshot=True)
+
+
+def test_a_cancelled_run_resumes_for_the_work_that_remains(tmp_path):
+    import threading
+
+    from sage_lfsr.errors import MappingCancelled
+
+    register, batch_size, split = REGISTERS["primitive-split"]
+    options = dict(schedule="steal", workers=2, batch_size=batch_size, split=split, kernel="paced")
+    fresh = map_cycles(register, **options)
+    path = tmp_path / "run.ckpt"
+    cancel = threading.Event()
+
+    def progress(done, total):
+        if done >= 0.6 * total:
+            cancel.set()
+
+    with pytest.raises(MappingCancelled):
+        map_cycles(register, checkpoint=path, progress=progress, cancel=cancel, **options)
+    check_resume(register, options, path, fresh, uses_snapshot=True)
