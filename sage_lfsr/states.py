@@ -340,15 +340,16 @@ def short_cycle_states(register, max_length, list_limit=MAX_LISTED_STATES) -> Sh
         sage: short_cycle_states(big, 1000).state_counts
         {1: 1, 3: 3}
 
-    With a constant (XNOR feedback) the all-zero state is no longer fixed::
+    With a constant (XNOR feedback) the all-zero state is no longer fixed; the
+    all-ones state is (the XNOR register's lock-up state)::
 
         sage: xnor = LFSR.from_polynomial("(x^2 + x + 1) * (x^4 + x + 1)", constant=1)
         sage: s = short_cycle_states(xnor, 3); s.state_counts, s.states
-        ({3: 3}, (18, 36, 63))
+        ({1: 1, 3: 3}, (9, 18, 36, 63))
         sage: [xnor.state_index(xnor.next_state(i)) for i in s.states]
-        [36, 9, 18]
-        sage: short_cycle_states(LFSR.from_polynomial("x^4 + x + 1", constant=1), 14).count
-        0
+        [36, 9, 18, 63]
+        sage: short_cycle_states(LFSR.from_polynomial("x^4 + x + 1", constant=1), 14).states
+        (15,)
     """
     if isinstance(max_length, bool) or not (isinstance(max_length, int) or type(max_length).__name__ == "Integer") \
             or max_length < 1:
