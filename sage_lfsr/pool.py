@@ -188,6 +188,7 @@ class _PoolProcesses:
     def close(self):
         if os.getpid() != self.owner:
             return  # a forked child's copy: the processes are the caller's
+        self.broken = "closed"
         self.stop_workers()
         self.processes = []
         if self.manager is not None:
@@ -211,6 +212,8 @@ class PoolCrew(Crew):
             raise RuntimeError("the MappingPool is running another map: one run at a time")
         self.holding = True
         owned = self.owned
+        if not owned.processes and owned.broken is None:
+            owned.start()  # the first run: forked after the caller planned it, so they inherit its compiled code
         if owned.broken is None and any(process.exitcode is not None for process in owned.processes):
             owned.broken = "a worker process ended between runs"
         if owned.broken is None and owned.manager._process.exitcode is not None:
@@ -292,17 +295,21 @@ class MappingPool:
         sage: from sage_lfsr import LFSR, map_cycles
         sage: from sage_lfsr.pool import MappingPool
         sage: register = LFSR.from_polynomial("x^8 + x^4 + x^3 + x^2 + 1")
+        sage: other = LFSR([1, 2, 0, 1], q=3)
         sage: with MappingPool(workers=2) as pool:
         ....:     first = pool.map_cycles(register, schedule="steal", batch_size=32)
         ....:     pids = pool.pids
-        ....:     second = pool.map_cycles(LFSR([1, 2, 0, 1], q=3), schedule="queue", kernel="sage")
+        ....:     second = pool.map_cycles(other, schedule="queue", kernel="sage")
         ....:     same_workers = pool.pids == pids
         sage: first.cycle_counts == map_cycles(register).cycle_counts, len(first.worker_loads), same_workers
         (True, 2, True)
-        sage: second.cycle_counts == map_cycles(LFSR([1, 2, 0, 1], q=3)).cycle_counts
+        sage: second.cycle_counts == map_cycles(other).cycle_counts
         True
         sage: pool
         MappingPool(2 workers, fork, closed)
+
+    The workers start at the first run (or :meth:`start`), after the caller
+    has planned it: forked workers then inherit the compiled kernel.
 
     TESTS::
 
@@ -330,7 +337,18 @@ class MappingPool:
         self._owned = _PoolProcesses(int(workers or default_workers()), start_method)
         self._runs, self._busy = 0, threading.Lock()
         self._finalizer = weakref.finalize(self, self._owned.close)
-        self._owned.start()
+
+    def start(self):
+        r"""
+        Start the workers and the Manager now (else the first run does, after
+        planning, so forked workers inherit the kernel the caller compiled).
+        Return the pool.
+        """
+        if self.closed:
+            raise RuntimeError("the MappingPool is closed")
+        if not self._owned.processes:
+            self._owned.start()
+        return self
 
     @property
     def workers(self) -> int:

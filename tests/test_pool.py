@@ -53,7 +53,7 @@ def child_pids():
 
 @pytest.fixture(scope="module")
 def pool():
-    with MappingPool(workers=2) as kept:
+    with MappingPool(workers=2).start() as kept:
         yield kept
 
 
@@ -131,7 +131,7 @@ def test_manager_registry_claims_are_per_run(pool):
 @pytest.mark.parametrize("schedule", ["static", "steal"])
 def test_an_error_in_a_worker_surfaces_and_the_pool_stays_usable(schedule):
     before = child_pids()
-    with MappingPool(workers=2) as pool:
+    with MappingPool(workers=2).start() as pool:
         pids = pool.pids
         with pytest.raises(WorkerError) as caught:
             pool.map_cycles(REGISTER, schedule=schedule, batch_size=256, kernel="raising")
@@ -164,7 +164,7 @@ def test_a_worker_that_dies_is_reported_and_the_pool_restarts():
 @pytest.mark.timeout(120)
 def test_cancel_and_ctrl_c_stop_the_run_and_close_leaves_no_process():
     before = child_pids()
-    pool = MappingPool(workers=2)
+    pool = MappingPool(workers=2).start()
     workers = [psutil.Process(pid) for pid in pool.pids]
     cancel = threading.Event()
     threading.Timer(0.8, cancel.set).start()
@@ -190,6 +190,8 @@ def test_cancel_and_ctrl_c_stop_the_run_and_close_leaves_no_process():
 def test_a_pool_lost_to_garbage_collection_ends_its_processes():
     before = child_pids()
     pool = MappingPool(workers=2)
+    assert pool.pids == [] and started_since(before, timeout=0) == []
+    pool.start()
     assert len(started_since(before, timeout=0)) == 3
     del pool
     gc.collect()
