@@ -123,7 +123,10 @@ def _pool_worker_main(worker, commands, results, current_tasks, aborted, caller_
         run_tasks(worker, run_id, job, lambda: kernels.kernel(job), memory, source, registry, results,
                   current_tasks, clock_zero, aborted)
         del source, registry  # Manager proxies of a finished run
-        memory.release()
+        try:
+            memory.release()
+        except Exception:  # pragma: no cover - the mapping goes with the worker at worst
+            pass
 
 
 class _PoolProcesses:
@@ -206,6 +209,8 @@ class PoolCrew(Crew):
         super().__init__()
         self.owned, self.workers, self.run_id = owned, workers, run_id
         self.busy, self.holding = busy, False
+        #: The workers this run was handed to (those to settle if it fails).
+        self.handed = set()
 
     def open(self, needs_manager):
         if not self.busy.acquire(blocking=False):
@@ -232,6 +237,7 @@ class PoolCrew(Crew):
             payload = ForkingPickler.dumps((job, memory, sources[worker], registry, clock_zero, dict(KERNELS)))
             try:
                 self.owned.pipes[worker].send((self.run_id, bytes(payload)))
+                self.handed.add(worker)
             except OSError:  # it died since open(): the run ends, the next one restarts the pool
                 process = self.processes[worker]
                 process.join(SETTLE_SECONDS)
@@ -257,7 +263,7 @@ class PoolCrew(Crew):
         owned.broken = "the workers of an interrupted run did not stop"  # until they have, below
         owned.aborted.value = self.run_id
         deadline = time.monotonic() + SETTLE_SECONDS
-        while len(self.idle) < self.workers and time.monotonic() < deadline:
+        while not self.handed <= self.idle and time.monotonic() < deadline:
             if any(process.exitcode is not None for process in self.processes):
                 owned.broken = "a worker process died during a run"
                 break
@@ -268,7 +274,7 @@ class PoolCrew(Crew):
             if message[1] == self.run_id and message[0] in ("done", "error"):
                 self.idle.add(message[2])
         else:
-            if len(self.idle) == self.workers and self.owned.manager._process.exitcode is None:
+            if self.handed <= self.idle and owned.manager._process.exitcode is None:
                 owned.broken = None
         if owned.broken is not None:
             owned.stop_workers()  # nothing keeps running; the next run starts them again

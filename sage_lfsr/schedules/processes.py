@@ -18,8 +18,9 @@ each wait that every worker that has not said "done", and the Manager, are
 still alive, so a crashed worker or Manager ends the run within a fraction of
 a second with an error naming its exit code or signal and the task it was
 running, instead of a hang. On an error, cancellation or Ctrl-C every worker
-is terminated (then killed), the Manager shut down and the shared memory
-released before the exception propagates.
+is terminated (then killed; a pool's workers are first asked to stop), the
+Manager shut down (a pool's is kept) and the shared memory released before the
+exception propagates.
 
 Who the workers are is a :class:`Crew`: :class:`FreshCrew` starts them (and
 the Manager) for the run and stops them after it; a
