@@ -46,6 +46,8 @@ class RunOptions:
     on_result: object = None
     #: The kernel the planner built and warmed (used where tasks run in the calling process).
     kernel: object = None
+    #: A :class:`~sage_lfsr.pool.MappingPool` whose workers run the tasks (process schedules only).
+    pool: object = None
 
 
 @dataclass
@@ -66,6 +68,8 @@ class Schedule(ABC):
     shares_memory: bool = False
     #: Whether every worker's private memory lives on this machine.
     runs_workers_here: bool = True
+    #: Whether a :class:`~sage_lfsr.pool.MappingPool`'s workers can run it.
+    runs_on_pool: bool = False
 
     @abstractmethod
     def run(self, job, options: RunOptions) -> RunRecord:
