@@ -8,18 +8,28 @@ Part 2: ``map_cycles(kernel="sage")`` on the primitive, many-cycle and skewed
 registers, 2^12 to 2^16 states, W = 1, 2, 4, in the seed design (Manager
 registry, static chunks, whole cycles) and the package design (shared bitmaps,
 split cycles, dynamic schedules), speedups over the sequential sage kernel
-measured in the same run. Writes docs/benchmarks/sage-kernel.md.
+measured in the same run. Part 3: the same maps on a warm
+:class:`~sage_lfsr.pool.MappingPool` (workers and Manager started once) against
+fresh workers and a cold pool, with the CPU time per state in the caller and in
+the pool's workers; and the fast kernel's state-space size from which W = 2 pays,
+with and without a warm pool. Writes docs/benchmarks/sage-kernel.md (``--parts
+pool`` keeps parts 1 and 2 of the existing section).
 
-    python benchmarks/sage_kernel.py [--sizes 12,14,16] [--workers 1,2,4] [--repeats 2]
+    python benchmarks/sage_kernel.py [--sizes 12,14,16] [--workers 1,2,4] [--repeats 2] [--parts steps,schedules,pool]
 """
 import argparse
+import os
 import time
 
 from common import benchmark_registers, machine_description, write_section
 
+from common import SECTIONS
 from sage_lfsr import LFSR, map_cycles
+from sage_lfsr.description import describe
 from sage_lfsr.figures import best_of
+from sage_lfsr.kernels import make_kernel
 from sage_lfsr.kernels.sage import SageSuccessor
+from sage_lfsr.pool import MappingPool
 
 DYNAMIC = ("queue", "steal", "hybrid")
 SEED_FIGURES = ("The seed's own figures (dynamic-threading-feasibility.md, 14-bit register, 4 workers, its "
@@ -101,23 +111,172 @@ def schedule_rows(sizes, worker_counts, repeats):
     return lines
 
 
+POOL_HEADING = "### A warm pool (`MappingPool`)"
+
+
+def pool_cpu_seconds(pool):
+    import psutil
+
+    return sum(sum(psutil.Process(pid).cpu_times()[:2]) for pid in pool.pids)
+
+
+def timed(function):
+    started = time.perf_counter()
+    result = function()
+    return time.perf_counter() - started, result
+
+
+def cold_pool_map(register, kernel, schedule, workers):
+    with MappingPool(workers=workers) as pool:
+        return timed(lambda: pool.map_cycles(register, kernel=kernel, schedule=schedule))
+
+
+class Rounds:
+    r"""
+    Every variant of a row timed once per round, rounds repeated, the best
+    kept: the variants see the same load (the machine is shared), which best-of
+    runs done one variant after the other do not.
+    """
+
+    def __init__(self, reference):
+        self.reference, self.best, self.cpu = reference, {}, {}
+
+    def measure(self, label, function, cpu=None):
+        cpu_before = cpu() if cpu else None
+        seconds, result = function()
+        assert result.cycles == self.reference.cycles
+        if label not in self.best or seconds < self.best[label]:
+            self.best[label] = seconds
+            if cpu:
+                self.cpu[label] = (cpu() - cpu_before) / result.states_traced * 1e6
+        return seconds
+
+
+def pool_sage_rows(sizes, worker_counts, repeats):
+    lines = ["| register | states | sequential s (CPU us/state) | W | fresh workers s / speedup | cold pool s / "
+             "speedup | warm pool: schedule, s / speedup (workers' CPU us/state) |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for degree in sizes:
+        for kind, register in benchmark_registers(degree).items():
+            reference = map_cycles(register, kernel="sage")
+            pools = {workers: MappingPool(workers=workers) for workers in worker_counts}
+            rounds, chosen = Rounds(reference), {}
+            try:
+                for workers, pool in pools.items():  # start, kernels cached, best schedule picked
+                    warm_up = {schedule: timed(lambda: pool.map_cycles(register, kernel="sage", schedule=schedule))
+                               for schedule in DYNAMIC}
+                    chosen[workers] = min(DYNAMIC, key=lambda schedule: warm_up[schedule][0])
+                for _ in range(repeats):
+                    rounds.measure("sequential", lambda: timed(lambda: map_cycles(register, kernel="sage")),
+                                   time.process_time)
+                    for workers, pool in pools.items():
+                        schedule = chosen[workers]
+                        rounds.measure(("fresh", workers), lambda: timed(lambda: map_cycles(
+                            register, kernel="sage", schedule=schedule, workers=workers)))
+                        rounds.measure(("cold", workers), lambda: cold_pool_map(register, "sage", schedule, workers))
+                        rounds.measure(("warm", workers), lambda: timed(lambda: pool.map_cycles(
+                            register, kernel="sage", schedule=schedule)), lambda: pool_cpu_seconds(pool))
+            finally:
+                for pool in pools.values():
+                    pool.close()
+            best, sequential = rounds.best, rounds.best["sequential"]
+            for workers in worker_counts:
+                fresh, cold, warm = (best[(label, workers)] for label in ("fresh", "cold", "warm"))
+                lines.append(f"| {kind} | 2^{degree} | {sequential:.3f} ({rounds.cpu['sequential']:.0f}) | {workers} | "
+                             f"{fresh:.3f} / {sequential / fresh:.2f}x | {cold:.3f} / {sequential / cold:.2f}x | "
+                             f"{chosen[workers]}, {warm:.3f} / {sequential / warm:.2f}x "
+                             f"({rounds.cpu[('warm', workers)]:.0f}) |")
+                print(lines[-1], flush=True)
+    return lines
+
+
+def pool_fast_rows(sizes, repeats, workers=2, schedule="steal"):
+    lines = [f"| register | states | sequential s | fresh workers s / speedup | warm pool s / speedup |",
+             "| --- | ---: | ---: | ---: | ---: |"]
+    pays = {"fresh": {}, "warm": {}}
+    with MappingPool(workers=workers) as pool:
+        for degree in sizes:
+            for kind in ("primitive", "many-cycles"):
+                register = benchmark_registers(degree)[kind]
+                rounds = Rounds(map_cycles(register))
+                pool.map_cycles(register, schedule=schedule)
+                for _ in range(repeats):
+                    rounds.measure("sequential", lambda: timed(lambda: map_cycles(register)))
+                    rounds.measure("fresh", lambda: timed(lambda: map_cycles(register, schedule=schedule,
+                                                                             workers=workers)))
+                    rounds.measure("warm", lambda: timed(lambda: pool.map_cycles(register, schedule=schedule)))
+                sequential, fresh, warm = (rounds.best[label] for label in ("sequential", "fresh", "warm"))
+                for label, seconds in (("fresh", fresh), ("warm", warm)):
+                    if sequential / seconds > 1 and kind not in pays[label]:
+                        pays[label][kind] = degree
+                lines.append(f"| {kind} | 2^{degree} | {sequential:.4f} | {fresh:.4f} / {sequential / fresh:.2f}x | "
+                             f"{warm:.4f} / {sequential / warm:.2f}x |")
+                print(lines[-1], flush=True)
+    summary = "; ".join(f"{kind}: fresh workers from 2^{pays['fresh'].get(kind, '?')}, warm pool from "
+                        f"2^{pays['warm'].get(kind, '?')}" for kind in ("primitive", "many-cycles"))
+    return lines, (f"W = {workers} ({schedule}) first faster than the sequential fast kernel (smallest size "
+                   f"measured; '?': not within the sizes measured): {summary}.")
+
+
+def pool_part(sizes, worker_counts, fast_sizes, repeats):
+    rebuild = min(timed(lambda: make_kernel("sage", describe(benchmark_registers(14)["primitive"])))[0]
+                  for _ in range(5))
+    lines = [POOL_HEADING, "", f"Load average at the start: {os.getloadavg()[0]:.1f}. `map_cycles(register, "
+             "kernel=\"sage\", schedule=..., workers=W)` in wall seconds, the best of "
+             f"{repeats} rounds in which every variant of a row runs once (so they see the same load), speedup "
+             "over the sequential sage kernel of the same rounds: fresh workers (started for the map, as without "
+             "a pool), a cold pool (a `MappingPool` created for the map, its start included) and a warm pool "
+             "(started, the register's kernel cached in its workers). The schedule: the fastest dynamic one on "
+             "the warm pool in a first round, used for all three. CPU microseconds per traced state: the "
+             "caller's for the sequential map (planning included), the pool's workers' (user + system) for the "
+             f"warm one. Rebuilding the `sage` kernel from its key (GF(2), degree 14) takes {rebuild * 1e3:.1f} ms "
+             "here; a warm worker skips it.", ""]
+    lines += pool_sage_rows(sizes, worker_counts, repeats)
+    fast_lines, summary = pool_fast_rows(fast_sizes, repeats)
+    lines += ["", "The fast kernel, W = 2, whole `map_cycles` calls (planning included in every column), best of "
+              f"{repeats} rounds:", ""] + fast_lines + ["", summary, "", f"Load average at the end: {os.getloadavg()[0]:.1f}."]
+    return lines
+
+
+def earlier_parts():
+    r"""Parts 1 and 2 of the section as last written (kept by ``--parts pool``)."""
+    path = SECTIONS / "sage-kernel.md"
+    text = path.read_text() if path.exists() else ""
+    body = text.split("\n", 2)[2] if text.startswith("## ") else text
+    return body.split(POOL_HEADING)[0].rstrip("\n").split("\n")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="12,14,16")
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--note", default="", help="conditions to record (e.g. other jobs on the machine)")
+    parser.add_argument("--fast-sizes", default="16,18,20,22,24")
+    parser.add_argument("--parts", default="steps,schedules,pool")
     arguments = parser.parse_args()
+    parts = arguments.parts.split(",")
+    sizes = [int(size) for size in arguments.sizes.split(",")]
+    worker_counts = [int(count) for count in arguments.workers.split(",")]
     map_cycles(LFSR.from_polynomial("x^4+x+1"), kernel="sage")
-    lines = [f"Machine: {machine_description()}", ""] + ([arguments.note, ""] if arguments.note else [])
-    lines += ["Microseconds of CPU time per successor step (best of 3 x 3000 steps, in this process):", ""]
-    lines += step_rows()
-    lines += ["", "`map_cycles(register, kernel=\"sage\")`, wall seconds (workers' start included), speedup "
-              "over the sequential sage kernel measured in the same run, best of "
-              f"{arguments.repeats}.", ""]
-    lines += schedule_rows([int(size) for size in arguments.sizes.split(",")],
-                           [int(count) for count in arguments.workers.split(",")], arguments.repeats)
-    lines += ["", SEED_FIGURES]
+    map_cycles(LFSR.from_polynomial("x^4+x+1"))
+    if "steps" in parts or "schedules" in parts:
+        lines = [f"Machine: {machine_description()}", ""] + ([arguments.note, ""] if arguments.note else [])
+    else:
+        lines = earlier_parts()
+    if "steps" in parts:
+        lines += ["Microseconds of CPU time per successor step (best of 3 x 3000 steps, in this process):", ""]
+        lines += step_rows()
+    if "schedules" in parts:
+        lines += ["", "`map_cycles(register, kernel=\"sage\")`, wall seconds (workers' start included), speedup "
+                  "over the sequential sage kernel measured in the same run, best of "
+                  f"{arguments.repeats}.", ""]
+        lines += schedule_rows(sizes, worker_counts, arguments.repeats)
+        lines += ["", SEED_FIGURES]
+    if "pool" in parts:
+        lines += ["", f"Machine: {machine_description()}"] + (["", arguments.note] if arguments.note else [])
+        lines += [""] + pool_part(sizes, worker_counts, [int(size) for size in arguments.fast_sizes.split(",")],
+                                  arguments.repeats)
     write_section("sage-kernel", "The `sage` kernel, the seed's setting (issue 12)", lines)
 
 

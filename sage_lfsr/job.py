@@ -87,6 +87,23 @@ class Job:
 
         return make_kernel(self.kernel_name, self.register)
 
+    def kernel_key(self) -> tuple:
+        r"""
+        What determines :meth:`kernel`: the kernel's class and the register's
+        kind and key. A :class:`~sage_lfsr.pool.MappingPool`'s workers keep one
+        kernel per key across runs.
+
+        EXAMPLES::
+
+            sage: from sage_lfsr import LFSR
+            sage: from sage_lfsr.planning import plan
+            sage: plan(LFSR([1, 1, 0, 0]), kernel="sage").job().kernel_key()
+            (('sage_lfsr.kernels.sage', 'SageKernel'), 'lfsr', (2, (1, 1, 0, 0)))
+        """
+        from sage_lfsr.kernels import KERNELS
+
+        return KERNELS[self.kernel_name], self.register.kind, self.register.key
+
     def memory(self, workers: int = 1, restored=None):
         r"""
         The per-state memory of this job for ``workers`` workers, in its planned layout,

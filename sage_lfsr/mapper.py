@@ -21,7 +21,7 @@ from sage_lfsr.snapshots import remove_snapshot
 
 def map_cycles(register, schedule="sequential", workers=None, batch_size=None, kernel="fast",
                registry="shared", split=None, start_method="fork", progress=None, cancel=None,
-               scheduler_address=None, checkpoint=None) -> CycleMap:
+               scheduler_address=None, checkpoint=None, pool=None) -> CycleMap:
     r"""
     Map every state of ``register`` into its cycle (and, for singular registers,
     its distance from it).
@@ -50,6 +50,9 @@ def map_cycles(register, schedule="sequential", workers=None, batch_size=None, k
       (default: a LocalCluster)
     - ``checkpoint`` -- a file name or :class:`~sage_lfsr.checkpoint.Checkpoint`:
       finished tasks are recorded there, and a rerun resumes from them
+    - ``pool`` -- a :class:`~sage_lfsr.pool.MappingPool` whose workers, started
+      once, run the tasks (default ``workers``: the pool's); without it each
+      map starts its own workers
 
     OUTPUT: a :class:`~sage_lfsr.cyclemap.CycleMap`
 
@@ -78,13 +81,16 @@ def map_cycles(register, schedule="sequential", workers=None, batch_size=None, k
     """
     from sage_lfsr.planning import plan
 
+    if pool is not None:
+        workers = pool.workers if workers is None else workers
+        pool.check(schedule, workers)
     decided = plan(register, schedule=schedule, workers=workers, batch_size=batch_size, kernel=kernel,
                    registry=registry, split=split, start_method=start_method, checkpoint=checkpoint,
                    scheduler_address=scheduler_address)
-    return run(decided, progress=progress, cancel=cancel)
+    return run(decided, progress=progress, cancel=cancel, pool=pool)
 
 
-def run(plan, progress=None, cancel=None, checkpoint=None) -> CycleMap:
+def run(plan, progress=None, cancel=None, checkpoint=None, pool=None) -> CycleMap:
     r"""
     Carry out ``plan`` (a :class:`~sage_lfsr.planning.Plan`): its tasks under its
     schedule, then :func:`~sage_lfsr.assembly.assemble`. Needs no Sage (except
@@ -97,6 +103,8 @@ def run(plan, progress=None, cancel=None, checkpoint=None) -> CycleMap:
     - ``checkpoint`` -- a file name or :class:`~sage_lfsr.checkpoint.Checkpoint`
       (default: the plan's): finished tasks are recorded there, and those
       recorded already are not run again
+    - ``pool`` -- a :class:`~sage_lfsr.pool.MappingPool` to run the tasks on
+      (a plan for at most as many workers as the pool has)
 
     OUTPUT: a :class:`~sage_lfsr.cyclemap.CycleMap`
 
@@ -115,7 +123,9 @@ def run(plan, progress=None, cancel=None, checkpoint=None) -> CycleMap:
     elif not isinstance(checkpoint, Checkpoint):
         checkpoint = Checkpoint(checkpoint)
     options = RunOptions(workers=plan.workers, start_method=plan.start_method, progress=progress, cancel=cancel,
-                         scheduler_address=plan.scheduler_address, kernel=plan.calibrated_kernel)
+                         scheduler_address=plan.scheduler_address, kernel=plan.calibrated_kernel, pool=pool)
+    if pool is not None:
+        pool.check(plan.schedule, plan.workers)
     job, restored, resume = plan.job(), None, None
     if checkpoint is not None:
         resume = _Resume(plan, checkpoint, options)

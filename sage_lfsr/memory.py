@@ -202,6 +202,7 @@ class StateMemory:
             self._shared = SharedArray((rows, bitmap_bytes), np.uint8)
             if self._extra_rows:
                 self._shared.array[-1] = restored
+                self.restored = None  # in the shared row now: not sent to workers that attach by name
             if task_slots:
                 # Which tasks have started: the caller reads it after copying the
                 # bitmap, to know whose marks the copy may hold.

@@ -75,7 +75,7 @@ def _check_arguments(mode, workers, start, batch_size):
 
 
 def census(registers, mode="map", schedule="queue", workers=None, checkpoint=None, progress=None, start=1,
-           batch_size=None, check_theory=True, scheduler_address=None, start_method="fork", cancel=None):
+           batch_size=None, check_theory=True, scheduler_address=None, start_method="fork", cancel=None, pool=None):
     r"""
     Map, walk or predict every register of ``registers``.
 
@@ -102,7 +102,9 @@ def census(registers, mode="map", schedule="queue", workers=None, checkpoint=Non
     - ``batch_size`` -- registers per task (default: :func:`default_batch_size`)
     - ``check_theory`` -- in mode ``"map"``, compare each linear register's map
       with its prediction (``"matches_theory"`` in the rows)
-    - ``scheduler_address``, ``start_method``, ``cancel`` -- as for ``map_cycles``
+    - ``scheduler_address``, ``start_method``, ``cancel``, ``pool`` -- as for
+      ``map_cycles`` (with a :class:`~sage_lfsr.pool.MappingPool`, ``workers``
+      defaults to the pool's)
 
     OUTPUT: a :class:`CensusResult`; it is exact or the census fails (every
     mapped register is checked: cycle states + transient states = `q^d`)
@@ -129,6 +131,9 @@ def census(registers, mode="map", schedule="queue", workers=None, checkpoint=Non
         nonlinear = [spec.text for spec in specs if spec.kind not in LINEAR_KINDS]
         if nonlinear:
             raise ValueError(f"mode 'predict' is for linear and affine registers; {nonlinear[0]!r} is nonlinear")
+    if pool is not None:
+        workers = workers or pool.workers
+        pool.check(schedule, 1 if schedule == "sequential" else workers)
     workers = 1 if schedule == "sequential" else int(workers or _default_workers())
 
     if checkpoint is not None:
@@ -146,7 +151,7 @@ def census(registers, mode="map", schedule="queue", workers=None, checkpoint=Non
                      "registers_digest": registers_digest(specs)})
     planned, restored = job, []
     options = RunOptions(workers=workers, start_method=start_method, cancel=cancel,
-                         scheduler_address=scheduler_address)
+                         scheduler_address=scheduler_address, pool=pool)
     if checkpoint is not None:
         restored = checkpoint.restore(job)
         options.on_result = checkpoint.record

@@ -50,6 +50,8 @@ class RunOptions:
     restored_memory: object = None
     #: A :class:`~sage_lfsr.snapshots.SnapshotTaker` to offer the run's memory to, or ``None``.
     snapshots: object = None
+    #: A :class:`~sage_lfsr.pool.MappingPool` whose workers run the tasks (process schedules only).
+    pool: object = None
 
 
 @dataclass
@@ -73,6 +75,8 @@ class Schedule(ABC):
     #: Whether the schedule starts from ``options.restored_memory`` and offers its
     #: memory to ``options.snapshots`` (:mod:`~sage_lfsr.snapshots`).
     keeps_snapshots: bool = False
+    #: Whether a :class:`~sage_lfsr.pool.MappingPool`'s workers can run it.
+    runs_on_pool: bool = False
 
     @abstractmethod
     def run(self, job, options: RunOptions) -> RunRecord:

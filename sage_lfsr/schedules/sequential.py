@@ -16,7 +16,7 @@ class Sequential(Schedule):
     def run(self, job, options):
         clock_zero = time.perf_counter()
         kernel = options.kernel if options.kernel is not None else job.kernel()
-        memory = job.memory(restored=options.restored_memory)
+        memory = job.memory() if options.restored_memory is None else job.memory(restored=options.restored_memory)
         arrays = memory.for_worker()
         results, done, total = [], 0, sum(task.size for task in job.tasks)
         for task in job.tasks:
