@@ -21,7 +21,10 @@ its cycle, which the task's result holds. So every mark is safe once the task
 that wrote it is recorded. A copy taken while workers run holds marks of tasks
 still running; so a copy lists every task that had started when it was taken
 (:attr:`~sage_lfsr.memory.WorkerArrays.started` flags, read after the copy) and
-is written only once all of them are recorded in the checkpoint. On resume a
+is written only once all of them are recorded in the checkpoint. (A worker sets
+its task's flag before its first mark, and the caller reads the flags after the
+copy: on x86-64, whose stores are seen in program order, a copy that holds a
+mark of a task sees its flag.) On resume a
 snapshot is used only when every task it lists is recorded in the checkpoint
 (else it is ignored, with the reason); the resumed run keeps it as a read-only
 row of ``covered``, so a worker's "own marks" stay its own.
@@ -268,7 +271,7 @@ class SnapshotTaker:
         sage: import os, tempfile, numpy as np
         sage: from sage_lfsr.snapshots import SnapshotTaker, load_snapshot, snapshot_path
         sage: path = snapshot_path(os.path.join(tempfile.mkdtemp(), "run.ckpt"))
-        sage: taker = SnapshotTaker(path, 7, recorded={0}, segment_tasks=set(), memory_bytes=3, share=1.0)
+        sage: taker = SnapshotTaker(path, 7, recorded={0}, segment_tasks=set(), memory_bytes=3, share=1e9)
         sage: taker.note_recorded(1)
         sage: marks = np.array([5, 0, 255], np.uint8)
         sage: taker.offer(lambda: ("visited", marks.copy()), lambda: {1, 2})   # task 2 still runs
