@@ -7,7 +7,7 @@ that remains: the states the recorded tasks do not hold, times the successor
 steps a fresh run takes per state. Also the time snapshots take, as a share of
 a run with a checkpoint. Writes docs/benchmarks/resume.md.
 
-    python benchmarks/resume.py [--degree 26] [--workers 2]
+    python benchmarks/resume.py [--degrees 26 28] [--workers 2]
 """
 import argparse
 import os
@@ -54,18 +54,22 @@ def resumed(register, options, path):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--degree", type=int, default=26)
+    parser.add_argument("--degrees", type=int, nargs="+", default=[26, 28])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--schedule", default="queue")
     arguments = parser.parse_args()
-    degree, workers = arguments.degree, arguments.workers
-    singular = LFSR.from_polynomial(f"x^2 * ({random_primitive_polynomial(2, degree - 6, seed=4)})")
-    registers = {"primitive": benchmark_registers(degree)["primitive"], "many-cycles (x^d + 1)":
-                 benchmark_registers(degree)["many-cycles"], f"singular, degree {degree - 4}": singular}
+    workers = arguments.workers
+    registers = []
+    for degree in arguments.degrees:
+        singular = LFSR.from_polynomial(f"x^2 * ({random_primitive_polynomial(2, degree - 6, seed=4)})")
+        registers += [(f"2^{degree} primitive", benchmark_registers(degree)["primitive"]),
+                      (f"x^{degree} + 1", benchmark_registers(degree)["many-cycles"]),
+                      (f"2^{degree - 4} singular", singular)]
     directory = tempfile.mkdtemp()
     lines = [f"Machine: {machine_description()}; shared with other sessions while measured (noisy).", "",
-             f"Degree {degree} (the singular register: x^2 times a primitive of degree {degree - 6}), "
-             f"schedule `{arguments.schedule}`, {workers} workers, tasks of 2^{degree - 6} states. "
+             "The singular register of degree d - 4: x^2 times a primitive of degree d - 6. "
+             f"Schedule `{arguments.schedule}` ({workers} workers; the singular register also sequential), "
+             "64 tasks a phase. "
              "Remaining: states the recorded tasks do not hold x steps per state of the fresh run. "
              "Traced: successor steps of the resumed run's tasks. Seconds: wall time of the resumed run. "
              "Without snapshot: the same checkpoint with its `.memory` file removed (as before snapshots). "
@@ -74,7 +78,8 @@ def main():
              "| register | schedule | killed after | fresh traced | remaining | resumed traced | s | "
              "without snapshot traced | s | fresh s | snapshots % of the run |",
              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for name, register in registers.items():
+    for name, register in registers:
+        degree = register.degree
         schedules = [arguments.schedule] + (["sequential"] if register.is_singular else [])
         for schedule in schedules:
             options = dict(schedule=schedule, workers=1 if schedule == "sequential" else workers,

@@ -150,8 +150,9 @@ _EMPTY_SEGMENTS = np.empty((0, 4), dtype=np.int64)
 def execute(kernel, memory, task: Task, worker: int, dbits: int, clock_zero: float) -> TaskResult:
     r"""Run one task with ``kernel`` on ``memory`` (a :class:`~sage_lfsr.memory.StateMemory`)."""
     start = time.perf_counter()
-    if getattr(memory, "started", None) is not None:
-        memory.started[task.task_id] = 1  # before any mark of this task (see sage_lfsr.snapshots)
+    flags = getattr(memory, "started", None)
+    if flags is not None:
+        flags[task.task_id] = 1  # before any mark of this task (see sage_lfsr.snapshots)
     cycles, segments, depth_counts = _EMPTY_CYCLES, _EMPTY_SEGMENTS, np.zeros(0, dtype=np.int64)
     if task.phase == "segments":
         segments, steps = kernel.trace_segments(task.lo, task.hi, memory.visited, dbits)
@@ -169,5 +170,7 @@ def execute(kernel, memory, task: Task, worker: int, dbits: int, clock_zero: flo
     else:
         raise ValueError(f"unknown task phase {task.phase!r}")
     end = time.perf_counter()
+    if flags is not None:  # finished; whether it holds whole cycles (their marks need its record)
+        flags[task.task_id] = 3 if len(cycles) else 2
     return TaskResult(task.task_id, worker, task.phase, cycles, segments, depth_counts,
                       int(steps), owned, start - clock_zero, end - clock_zero)

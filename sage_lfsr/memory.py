@@ -242,9 +242,12 @@ class StateMemory:
             return None
         return "visited", np.bitwise_or.reduce(rows, axis=0)
 
-    def started_tasks(self) -> set:
-        r"""The ids of the tasks workers have started (in shared layouts; else an empty set)."""
-        return set() if self._started is None else set(np.flatnonzero(self._started.array).tolist())
+    def task_flags(self):
+        r"""
+        A copy of the flag of each task id (shared layouts; else ``None``): 0 not
+        started, 1 running, 2 finished without whole cycles, 3 finished with some.
+        """
+        return None if self._started is None else self._started.array.copy()
 
     def _check_shared_memory_space(self, workers):
         shared_bytes = self.bitmap_bytes * ((workers if self.layout == "rows" else 1) + self._extra_rows)
@@ -277,7 +280,8 @@ class WorkerArrays:
     One worker's view: ``visited`` (the bitmap it writes), ``covered`` (the
     bitmaps it reads, as rows), ``depths`` and ``seen`` (singular registers), and
     ``own_marks``: whether ``visited`` holds only this worker's marks, and
-    ``started``: a flag per task id, set when a task starts (shared layouts), or ``None``.
+    ``started``: a flag per task id, set when a task starts and when it ends
+    (shared layouts, see :meth:`StateMemory.task_flags`), or ``None``.
     """
 
     __slots__ = ("visited", "covered", "depths", "seen", "own_marks", "started")

@@ -17,11 +17,15 @@ right when the start's cycle is recorded whole, or has a distinguished state
 written by a walk of some task: a segment walk (on a cycle with a distinguished
 state), a sweep walk that gave up (at a distinguished state, or at a state its
 worker marked before, which lies on such a cycle) or a sweep walk that closed
-its cycle, which the task's result holds. So every mark is safe once the task
-that wrote it is recorded. A copy taken while workers run holds marks of tasks
-still running; so a copy lists every task that had started when it was taken
-(:attr:`~sage_lfsr.memory.WorkerArrays.started` flags, read after the copy) and
-is written only once all of them are recorded in the checkpoint. (A worker sets
+its cycle, which the task's result holds. So the marks of segment tasks, and of
+sweep tasks that closed no cycle, are safe whether or not the task is recorded;
+those of a sweep task that closed cycles once it is recorded. A copy taken while
+workers run may hold marks of tasks not recorded yet: workers flag each task
+when it starts and when it ends, with whether it closed cycles
+(:meth:`~sage_lfsr.memory.StateMemory.task_flags`); the caller reads the flags
+after the copy, and writes the copy only once every sweep task that was running,
+or had closed cycles, is recorded in the checkpoint; the file lists those tasks
+with the recorded ones. (A worker sets
 its task's flag before its first mark, and the caller reads the flags after the
 copy: on x86-64, whose stores are seen in program order, a copy that holds a
 mark of a task sees its flag.) On resume a
@@ -189,7 +193,7 @@ def decode_snapshot(data: bytes):
         ok = header.get("format") == "sage_lfsr memory" and header.get("version") == FORMAT_VERSION
         kind, dtype, length = header["kind"], np.dtype(header["dtype"]), int(header["length"])
         tasks, complete = header["tasks"], header["complete"]
-        ok = ok and length >= 0 and all(isinstance(task, int) for task in tasks + complete) and set(complete) <= set(tasks)
+        ok = ok and length >= 0 and all(isinstance(task, int) for task in tasks + complete)
     except (ValueError, KeyError, TypeError, AttributeError):
         raise ValueError("its header cannot be read") from None
     if not ok:
@@ -274,13 +278,16 @@ class SnapshotTaker:
         sage: taker = SnapshotTaker(path, 7, recorded={0}, segment_tasks=set(), memory_bytes=3, share=1e9)
         sage: taker.note_recorded(1)
         sage: marks = np.array([5, 0, 255], np.uint8)
-        sage: taker.offer(lambda: ("visited", marks.copy()), lambda: {1, 2})   # task 2 still runs
+        sage: flags = np.array([2, 3, 1], np.uint8)   # task 2 still runs
+        sage: taker.offer(lambda: ("visited", marks.copy()), lambda: flags)
         sage: os.path.exists(path)
         False
         sage: taker.note_recorded(2); taker.offer(lambda: None)
         sage: array, complete, reason = load_snapshot(path, 7, "visited", np.uint8, 3, {0, 1, 2})
         sage: array.tolist(), sorted(complete), reason
         ([5, 0, 255], [0, 1], None)
+        sage: taker.measured()["memory_snapshots_written"]
+        1
         sage: load_snapshot(path, 7, "visited", np.uint8, 3, {0, 1})[2]
         'ignored the memory snapshot ...: it covers 1 tasks the checkpoint does not record'
     """
@@ -288,13 +295,14 @@ class SnapshotTaker:
     def __init__(self, path, checkpoint_crc, recorded, segment_tasks, memory_bytes=0, share=None):
         self.path, self.checkpoint_crc = path, checkpoint_crc
         self.recorded = set(recorded)
+        self.segment_tasks = frozenset(segment_tasks)
         self.segments_left = set(segment_tasks)
         self._after_segments = bool(self.segments_left)
         self.share = SHARE if share is None else share
         self.started_at = time.perf_counter()
         #: Seconds spent copying, coding and writing; snapshots written; why taking stopped.
         self.seconds, self.written, self.stopped = 0.0, 0, None
-        self._pending = None  # (kind, array, task ids, complete ids) waiting for its tasks to be recorded
+        self._pending = None  # (kind, array, task ids, complete ids): written once its task ids are recorded
         #: Seconds the next snapshot is expected to take (the last one's, at first an estimate).
         self._cost = FIRST_ESTIMATE_SECONDS + memory_bytes / FIRST_ESTIMATE_BYTES_PER_SECOND
         self._take_seconds = 0.0
@@ -304,18 +312,19 @@ class SnapshotTaker:
         self.recorded.add(task_id)
         self.segments_left.discard(task_id)
 
-    def offer(self, read, started=None):
+    def offer(self, read, flags=None):
         r"""
         Write the pending copy if its tasks are recorded; take a new copy when one is
         due. ``read()`` gives ``(kind, copy of the memory)`` or ``None`` (not visible
-        here); ``started()`` the ids of the tasks started so far (read after the copy).
+        here); ``flags()`` the tasks' flags (:meth:`~sage_lfsr.memory.StateMemory.task_flags`),
+        or ``None`` when the run is in this process (a copy between tasks).
         """
         if self.stopped:
             return
         if self._pending is not None and self._pending[2] <= self.recorded:
             self._write()
         if self._pending is None and self._due():
-            self._take(read, started)
+            self._take(read, flags)
             if self._pending is not None and self._pending[2] <= self.recorded:
                 self._write()
 
@@ -328,16 +337,23 @@ class SnapshotTaker:
         elapsed = time.perf_counter() - self.started_at
         return self.seconds + self._cost <= self.share * elapsed
 
-    def _take(self, read, started):
+    def _take(self, read, flags):
         begun = time.perf_counter()
-        tasks = set(self.recorded)
-        self._saved = set(tasks)
+        recorded = set(self.recorded)
+        self._saved = set(recorded)
+        before = flags() if flags is not None else None
         marks = read()
         if marks is None:
             self.stopped = "the memory of this run's workers is not visible to the caller"
             return
         kind, array = marks
-        self._pending = (kind, array, tasks | set(started() if started is not None else ()), tasks)
+        complete, wait_for = set(recorded), set()
+        if before is not None:
+            after = flags()
+            complete |= set(np.flatnonzero(before >= 2).tolist())  # ended before the copy: all its marks are in it
+            wait_for = {task for task in np.flatnonzero((after == 1) | (after == 3)).tolist()
+                        if task not in self.segment_tasks} - recorded
+        self._pending = (kind, array, recorded | wait_for, complete)
         self._take_seconds = time.perf_counter() - begun
         self.seconds += self._take_seconds
 

@@ -328,7 +328,7 @@ class ProcessSchedule(Schedule):
 
 def _offer_snapshot(options, memory):
     if options.snapshots is not None:
-        options.snapshots.offer(memory.marks, memory.started_tasks)
+        options.snapshots.offer(memory.marks, memory.task_flags)
 
 
 def stop_processes(processes):
