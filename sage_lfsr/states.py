@@ -129,11 +129,6 @@ def _is_affine(register) -> bool:
     return bool(getattr(register, "is_affine", False))
 
 
-def _check_linear(register):
-    if _is_affine(register):
-        raise NotImplementedError("short-cycle states cover linear registers; this one adds a constant")
-
-
 def _is_fibonacci(register) -> bool:
     return getattr(register, "form", "fibonacci") == "fibonacci"
 
@@ -329,6 +324,11 @@ def short_cycle_states(register, max_length, list_limit=MAX_LISTED_STATES) -> Sh
     order of `s`, `|\ker(M^e - I)| = q^{\deg \gcd(x^e - 1, s)}`, and the states
     of exact period `e` follow by subtracting those of the proper divisors.
 
+    An affine register is the extended map `M'` on `(v, t)` restricted to `t = 1`
+    (see the module notes), with characteristic polynomial `f(x)(x - 1)`: its
+    states of period dividing `e` are the `t = 1` coset of `\ker(M'^e - I)`,
+    empty or of size `|\ker(M'^e - I)| / q`.
+
     EXAMPLES::
 
         sage: from sage_lfsr import LFSR
@@ -339,14 +339,27 @@ def short_cycle_states(register, max_length, list_limit=MAX_LISTED_STATES) -> Sh
         sage: big = LFSR.from_polynomial("(x^2 + x + 1) * (x^127 + x + 1)")
         sage: short_cycle_states(big, 1000).state_counts
         {1: 1, 3: 3}
+
+    With a constant (XNOR feedback) the all-zero state is no longer fixed; the
+    all-ones state is (the XNOR register's lock-up state)::
+
+        sage: xnor = LFSR.from_polynomial("(x^2 + x + 1) * (x^4 + x + 1)", constant=1)
+        sage: s = short_cycle_states(xnor, 3); s.state_counts, s.states
+        ({1: 1, 3: 3}, (9, 18, 36, 63))
+        sage: [xnor.state_index(xnor.next_state(i)) for i in s.states]
+        [36, 9, 18, 63]
+        sage: short_cycle_states(LFSR.from_polynomial("x^4 + x + 1", constant=1), 14).states
+        (15,)
     """
     if isinstance(max_length, bool) or not (isinstance(max_length, int) or type(max_length).__name__ == "Integer") \
             or max_length < 1:
         raise ValueError(f"max_length must be a positive integer, not {max_length!r}")
-    _check_linear(register)
     from sage_lfsr.theory import _irreducible_order, polynomial_order
 
-    polynomial = register.characteristic_polynomial()
+    affine = _is_affine(register)
+    linear_polynomial = register.characteristic_polynomial()
+    x = linear_polynomial.parent().gen()
+    polynomial = linear_polynomial * (x - 1) if affine else linear_polynomial
     _, invertible_part = _split_off_x(polynomial)
     # only irreducible factors of order <= max_length can share a root with x^e - 1, e <= max_length
     short = polynomial.parent()(1)
@@ -355,12 +368,20 @@ def short_cycle_states(register, max_length, list_limit=MAX_LISTED_STATES) -> Sh
             short *= factor ** multiplicity
     order = 1 if short.degree() == 0 else int(polynomial_order(short))
     lengths = _divisors_up_to([(int(p), int(e)) for p, e in _sage.factor(order)] if order > 1 else [], max_length)
-    x = polynomial.parent().gen()
     q = register.field_order
     kernels = {e: short.gcd(pow(x, e, short) - 1) if short.degree() else short for e in lengths}
+    offsets = {}
+    if affine:
+        extended = _extended_matrix(register)
+        for e in lengths:
+            offsets[e] = _affine_solution(kernels[e](extended).left_kernel())
+        period_dividing = {e: 0 if offsets[e] is None else q ** kernels[e].gcd(linear_polynomial).degree()
+                           for e in lengths}
+    else:
+        period_dividing = {e: q ** kernels[e].degree() for e in lengths}
     exact = {}
     for e in lengths:
-        exact[e] = q ** kernels[e].degree() - sum(exact[d] for d in lengths if d < e and e % d == 0)
+        exact[e] = period_dividing[e] - sum(exact[d] for d in lengths if d < e and e % d == 0)
     state_counts = {e: count for e, count in exact.items() if count}
     total = sum(state_counts.values())
     states = None
@@ -368,13 +389,31 @@ def short_cycle_states(register, max_length, list_limit=MAX_LISTED_STATES) -> Sh
         maximal = [e for e in state_counts if not any(f != e and f % e == 0 for f in state_counts)]
         found = set()
         for e in maximal:
-            found.update(_kernel_indices(register, kernels[e]))
+            found.update(_kernel_indices(register, kernels[e].gcd(linear_polynomial), offsets.get(e)))
         states = tuple(sorted(found))
     return ShortCycleStates(int(max_length), state_counts, states)
 
 
-def _kernel_indices(register, annihilator):
-    r"""Indices of the states `v` with `v\, g(M) = 0`, ``annihilator`` `= g` dividing `f`."""
+def _extended_matrix(register):
+    r"""`M'`, the linear map `(v, t) \mapsto (vM + tb, t)` of an affine register."""
+    field = register.field
+    rows = [list(row) + [field(0)] for row in register.state_update_matrix().rows()]
+    return _sage.matrix(field, rows + [list(register.constant_vector()) + [field(1)]])
+
+
+def _affine_solution(kernel):
+    r"""A state `v` with `(v, 1)` in ``kernel`` (a subspace of `GF(q)^{d+1}`), or ``None``."""
+    for vector in kernel.basis():
+        if vector[-1] != 0:
+            return (vector / vector[-1])[:-1]
+    return None
+
+
+def _kernel_indices(register, annihilator, offset=None):
+    r"""
+    Indices of the states `v` with `v\, g(M) = 0`, ``annihilator`` `= g` dividing `f`,
+    each plus ``offset`` (a state vector) when one is given.
+    """
     field, degree = register.field, register.degree
     if _is_fibonacci(register) and annihilator.degree() > 0:
         from sage_lfsr.lfsr import LFSR
@@ -386,8 +425,10 @@ def _kernel_indices(register, annihilator):
     else:
         basis = annihilator(register.state_update_matrix()).left_kernel().basis()
     q = register.field_order
+    if offset is not None:
+        offset = register.vector_space()(list(offset))
     if q == 2:  # integer indices add as XOR
-        span = [0]
+        span = [0 if offset is None else register.state_index(offset)]
         for vector in basis:
             index = register.state_index(vector)
             span += [member ^ index for member in span]
@@ -397,15 +438,17 @@ def _kernel_indices(register, annihilator):
     from sage_lfsr.sequences import MAX_TABLE_ORDER, field_tables
 
     if not basis:
-        return {0}
+        return {0 if offset is None else register.state_index(offset)}
     if q > MAX_TABLE_ORDER:  # a few states (at most the listing limit) over a huge field
         import itertools
 
-        zero = register.vector_space().zero()
+        zero = register.vector_space().zero() if offset is None else offset
         return {register.state_index(sum((c * b for c, b in zip(combination, basis)), zero))
                 for combination in itertools.product(list(field), repeat=len(basis))}
     add, mul, _, _ = field_tables(q)
     vectors = np.zeros((1, degree), dtype=np.int64)
+    if offset is not None:
+        vectors[0] = [_sage.element_to_int(x) for x in offset]
     for vector in basis:
         row = np.array([_sage.element_to_int(x) for x in vector], dtype=np.int64)
         vectors = np.concatenate([add[vectors, mul[c, row][None, :]] for c in range(q)])

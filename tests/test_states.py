@@ -130,14 +130,21 @@ def test_affine_and_galois_registers_against_the_walk(polynomial, q, constant, f
         for _ in range(steps):
             node = successors[node]
         assert register.state_index(register.jump(start, steps)) == node
-    if constant:
-        with pytest.raises(NotImplementedError, match="linear registers"):
-            register.short_cycle_states(3)
-    else:
-        expected = tuple(sorted(i for i, (length, depth) in answers.items() if depth == 0 and length <= 3))
-        assert register.short_cycle_states(3).states == expected
+    on_cycles = Counter(length for length, depth in answers.values() if depth == 0)
+    for max_length in (1, 2, 3, 4, 6, 7, 10 ** 6):
+        found = register.short_cycle_states(max_length)
+        expected = tuple(sorted(i for i, (length, depth) in answers.items() if depth == 0 and length <= max_length))
+        assert found.states == expected
+        assert found.cycle_counts == {k: v // k for k, v in sorted(on_cycles.items()) if k <= max_length}
 
 
-def test_next_state_takes_hex_too():
-    register = LFSR([1, 1, 0, 0])
-    assert register.next_state("0x1") == register.next_state(1) == register.jump("0x1", 1)
+@pytest.mark.parametrize("q, degree", [(2, 6), (2, 7), (3, 4), (4, 3), (5, 3)])
+def test_short_cycle_states_of_random_affine_registers(q, degree):
+    rng = random.Random(q * 100 + degree)
+    for _ in range(4):
+        coefficients = [rng.randrange(q) for _ in range(degree)]
+        register = LFSR(coefficients, q=q, constant=rng.randrange(1, q), form=rng.choice(["fibonacci", "galois"]))
+        _, answers = walk(register)
+        for max_length in (1, 2, 3, 5, 12):
+            expected = tuple(sorted(i for i, (length, depth) in answers.items() if depth == 0 and length <= max_length))
+            assert register.short_cycle_states(max_length).states == expected, (coefficients, max_length)
