@@ -62,6 +62,9 @@ class RunRecord:
     wall_seconds: float = 0.0
     #: What the schedule measured beyond the task results (e.g. ``dask_start_seconds``).
     measured: dict = field(default_factory=dict)
+    #: ``(worker, cycles)`` pairs: the cycles workers kept where they found them and
+    #: sent at the end (:class:`~sage_lfsr.job.FoundCycles`), beside those in ``results``.
+    found: list = field(default_factory=list)
 
 
 class Schedule(ABC):
