@@ -91,7 +91,7 @@ def _checked(kernels, schedules, workers, repeats, register):
 
 
 def measure_crossover(kernels=None, schedules=SCHEDULES, workers=None, repeats=1, register="primitive",
-                      progress=None) -> list:
+                      pool=None, progress=None) -> list:
     r"""
     Speedup over one core against state-space size, per schedule and kernel.
 
@@ -105,14 +105,18 @@ def measure_crossover(kernels=None, schedules=SCHEDULES, workers=None, repeats=1
     - ``repeats`` -- runs per point; the fastest counts (the machine is shared)
     - ``register`` -- ``"primitive"``, ``"many-cycles"`` (see
       :func:`crossover_register`) or a function ``degree -> register``
+    - ``pool`` -- a :class:`~sage_lfsr.pool.MappingPool` whose workers, started
+      once, run the parallel maps (default: workers started for each map);
+      ``workers`` defaults to the pool's
     - ``progress`` -- called as ``progress(runs done, runs in all)``
 
     OUTPUT: a list of dicts, one per run, sequential first at each size: the
     figures of :func:`~sage_lfsr.figures.run_row` (``wall_seconds``, ``speedup``
     over the sequential run of the same size and kernel, ``imbalance_percent``,
     ``redundant_percent``, ...), and ``kernel``, ``degree``, ``states``,
-    ``sequential_seconds``, ``cycle_counts`` and ``matches_sequential`` (the
-    run found the same cycles and tails as the sequential run).
+    ``sequential_seconds``, ``cycle_counts``, ``matches_sequential`` (the
+    run found the same cycles and tails as the sequential run) and ``series``
+    (the schedule, with ``", warm pool"`` for runs on ``pool``).
 
     EXAMPLES::
 
@@ -138,7 +142,8 @@ def measure_crossover(kernels=None, schedules=SCHEDULES, workers=None, repeats=1
     from sage_lfsr.planning import default_workers, plan
 
     kernels = dict(DEFAULT_DEGREES) if kernels is None else kernels
-    workers = default_workers() if workers is None else workers
+    if workers is None:
+        workers = default_workers() if pool is None else pool.workers
     schedules = tuple(schedules)
     kernels, workers, repeats = _checked(kernels, schedules, workers, repeats, register)
     build = register if callable(register) else (lambda degree: crossover_register(register, degree))
@@ -151,14 +156,16 @@ def measure_crossover(kernels=None, schedules=SCHEDULES, workers=None, repeats=1
                                                for name in schedules]
         baseline_seconds = reference = None
         for decided in plans:
-            seconds, result = best_of(repeats, lambda decided=decided: run(decided))
+            on_pool = pool if decided.schedule != "sequential" else None
+            seconds, result = best_of(repeats, lambda decided=decided, on_pool=on_pool: run(decided, pool=on_pool))
             if reference is None:
                 baseline_seconds, reference = seconds, result
             row = run_row(result, seconds, baseline_seconds)
             row.update(kernel=kernel, degree=degree, states=result.state_count, sequential_seconds=baseline_seconds,
                        cycle_counts=dict(result.cycle_counts),
                        matches_sequential=bool(result.cycles == reference.cycles
-                                               and result.structure() == reference.structure()))
+                                               and result.structure() == reference.structure()),
+                       series=result.schedule + (", warm pool" if on_pool is not None else ""))
             rows.append(row)
             done += 1
             if progress is not None:
@@ -166,11 +173,17 @@ def measure_crossover(kernels=None, schedules=SCHEDULES, workers=None, repeats=1
     return rows
 
 
+def series_name(row) -> str:
+    r"""The line a row belongs to: its ``series``, or its schedule for rows without one."""
+    return row.get("series", row["schedule"])
+
+
 def crossover_sizes(rows) -> dict:
     r"""
-    ``{(kernel, schedule): states}``: the smallest measured size from which this
-    schedule beats one core (speedup above 1) at every larger measured size;
-    ``None`` where it does not beat one core at the largest size.
+    ``{(kernel, series): states}``: the smallest measured size from which this
+    schedule (``series``: the schedule, or the schedule on a warm pool) beats
+    one core (speedup above 1) at every larger measured size; ``None`` where it
+    does not beat one core at the largest size.
 
     EXAMPLES::
 
@@ -183,7 +196,7 @@ def crossover_sizes(rows) -> dict:
     series = {}
     for row in rows:
         if row["schedule"] != "sequential":
-            series.setdefault((row["kernel"], row["schedule"]), []).append((row["states"], row["speedup"]))
+            series.setdefault((row["kernel"], series_name(row)), []).append((row["states"], row["speedup"]))
     sizes = {}
     for key, points in series.items():
         pays_from = None
@@ -213,7 +226,7 @@ def crossover_summary(rows) -> str:
     width = max((len(schedule) for _, schedule in sizes), default=0)
     lines = []
     for (kernel, schedule), states in sizes.items():
-        runs = [row for row in rows if row["kernel"] == kernel and row["schedule"] == schedule]
+        runs = [row for row in rows if row["kernel"] == kernel and series_name(row) == schedule]
         best = max(runs, key=lambda row: row["speedup"])
         largest = max(row["states"] for row in runs)
         workers = ", ".join(str(w) for w in sorted({row["workers"] for row in runs}))

@@ -521,7 +521,9 @@ def crossover_figure(rows) -> Figure:
     INPUT:
 
     - ``rows`` -- from :func:`~sage_lfsr.crossover.measure_crossover` (dicts
-      with ``kernel``, ``schedule``, ``workers``, ``states``, ``speedup``)
+      with ``kernel``, ``schedule``, ``workers``, ``states``, ``speedup``, and
+      ``series`` where runs of one schedule on fresh workers and on a warm pool
+      are drawn as two lines)
 
     OUTPUT: a :class:`~matplotlib.figure.Figure`, one axes per kernel, the
     states on a logarithmic axis
@@ -537,7 +539,7 @@ def crossover_figure(rows) -> Figure:
         sage: [text.get_text() for text in fig.axes[0].get_legend().get_texts()]
         ['queue (pays from 2^16)', 'steal (pays from 2^16)']
     """
-    from sage_lfsr.crossover import crossover_sizes, size_text
+    from sage_lfsr.crossover import crossover_sizes, series_name, size_text
 
     parallel = [row for row in rows if row["schedule"] != "sequential"]
     kernels = list(dict.fromkeys(row["kernel"] for row in parallel))
@@ -547,12 +549,15 @@ def crossover_figure(rows) -> Figure:
     for axes, kernel in zip(axes_list, kernels):
         kernel_rows = [row for row in parallel if row["kernel"] == kernel]
         schedules = list(dict.fromkeys(row["schedule"] for row in kernel_rows))
-        for number, schedule in enumerate(schedules):
-            points = sorted((row["states"], row["speedup"]) for row in kernel_rows if row["schedule"] == schedule)
-            states = pays_from[(kernel, schedule)]
-            label = f"{schedule} (pays from {size_text(states)})" if states else f"{schedule} (does not pay)"
-            colour = _SERIES_COLOURS[number % len(_SERIES_COLOURS)]
-            axes.plot([p[0] for p in points], [p[1] for p in points], marker="o", color=colour, label=label)
+        for series in dict.fromkeys(series_name(row) for row in kernel_rows):
+            points = sorted((row["states"], row["speedup"]) for row in kernel_rows if series_name(row) == series)
+            schedule = next(row["schedule"] for row in kernel_rows if series_name(row) == series)
+            states = pays_from[(kernel, series)]
+            label = f"{series} (pays from {size_text(states)})" if states else f"{series} (does not pay)"
+            colour = _SERIES_COLOURS[schedules.index(schedule) % len(_SERIES_COLOURS)]
+            style = "-" if series == schedule else "--"  # the same schedule on a warm pool: dashed
+            axes.plot([p[0] for p in points], [p[1] for p in points], marker="o", color=colour, ls=style,
+                      label=label)
             if states:
                 axes.axvline(states, color=colour, lw=0.8, ls=":")
         axes.axhline(1.0, color="0.3", lw=0.8, ls="--")

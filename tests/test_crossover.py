@@ -76,3 +76,21 @@ def test_crossover_sizes_needs_every_larger_size_to_pay():
 def test_bad_arguments_are_refused_before_any_run(arguments, message):
     with pytest.raises(ValueError, match=message):
         measure_crossover(**arguments)
+
+
+def test_a_warm_pool_runs_the_parallel_maps_as_its_own_series():
+    from sage_lfsr.pool import MappingPool
+
+    with MappingPool(workers=2) as pool:
+        rows = measure_crossover(kernels={"fast": [8]}, schedules=("queue",), pool=pool)
+        pids = pool.pids
+        again = measure_crossover(kernels={"fast": [8]}, schedules=("queue",), pool=pool)
+        assert pool.pids == pids  # the same workers served both measurements
+    assert [(row["series"], row["workers"]) for row in rows] == [("sequential", 1), ("queue, warm pool", 2)]
+    assert all(row["matches_sequential"] for row in rows + again)
+    assert set(crossover_sizes(rows)) == {("fast", "queue, warm pool")}
+    figure = crossover_figure(rows + measure_crossover(kernels={"fast": [8]}, schedules=("queue",), workers=2))
+    legend = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
+    assert [entry.split(" (")[0] for entry in legend] == ["queue, warm pool", "queue"]
+    assert [line.get_linestyle() for line in figure.axes[0].get_lines()
+            if not line.get_label().startswith("_")] == ["--", "-"]
