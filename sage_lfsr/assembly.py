@@ -24,6 +24,11 @@ import numpy as np
 from sage_lfsr.cyclemap import CycleList, CycleMap, WorkerLoad
 from sage_lfsr.errors import IncompleteResult
 
+#: Up to this many sorted runs, :func:`merge_found` merges them (numpy's stable sort);
+#: beyond, its default sort is faster.
+MERGED_RUNS = 2
+
+
 def assemble(plan, record, restored=None) -> CycleMap:
     r"""
     The :class:`CycleMap` of ``plan`` from the schedule's ``record`` (a
@@ -105,11 +110,11 @@ def merge_found(found):
     if not live:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty.copy(), {}
+    if min(worker for worker, _ in live) < 0:
+        raise ValueError("cycles found by a worker without an index")
     length_bits = max(int(cycles[:, 1].max()) for _, cycles in live).bit_length()
     state_bits = max(int(cycles[:, 0].max()) for _, cycles in live).bit_length()
     worker_bits = max(worker for worker, _ in live).bit_length()
-    if min(worker for worker, _ in live) < 0:
-        raise ValueError("cycles found by a worker without an index")
     if state_bits + length_bits + worker_bits > 63:
         return _merge_found_by_index(live)
     keys = np.empty(sum(len(cycles) for _, cycles in live), dtype=np.int64)
@@ -131,22 +136,17 @@ def merge_found(found):
     first = _first_of_runs(cycle_keys)
     if first is not None:  # the copies after the first are not the finders' own
         dropped = ~first
-        dropped_lengths = cycle_keys[dropped] & ((1 << length_bits) - 1)
-        dropped_workers = keys[dropped] & ((1 << worker_bits) - 1)
-        for worker, states in zip(dropped_workers.tolist(), dropped_lengths.tolist()):
+        dropped_states = _states_per_worker(keys[dropped] & ((1 << worker_bits) - 1),
+                                            cycle_keys[dropped] & ((1 << length_bits) - 1))
+        for worker, states in dropped_states.items():
             found_states[worker] -= states
-        del dropped, dropped_lengths, dropped_workers
+        del dropped
         cycle_keys = cycle_keys[first]
     del keys, first
     smallest = cycle_keys >> length_bits
     lengths = cycle_keys
     lengths &= (1 << length_bits) - 1
     return smallest, lengths, {worker: states for worker, states in sorted(found_states.items()) if states}
-
-
-#: Up to this many sorted runs, :func:`merge_found` merges them (numpy's stable sort);
-#: beyond, its default sort is faster.
-MERGED_RUNS = 2
 
 
 def _merge_found_by_index(live):
