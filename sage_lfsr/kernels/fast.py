@@ -96,7 +96,7 @@ _successors = _compile(traversal.successors)
 PAIR, QUADRUPLE = types.UniTuple(types.int64, 2), types.UniTuple(types.int64, 4)
 
 
-@numba.njit(inline="always")
+@numba.njit
 def _to_array(tuples, width):
     array = np.empty((len(tuples), width), dtype=np.int64)
     for row in range(len(tuples)):
