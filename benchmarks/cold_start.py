@@ -11,6 +11,7 @@ before a change) in the same run. Writes docs/benchmarks/cold-start.md.
 """
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -38,36 +39,50 @@ def commands():
 
 
 def run(arguments, checkout, cache_dir):
+    r"""``(wall seconds, CPU seconds)`` of one fresh process (CPU: user + system, its children included)."""
     environment = dict(os.environ, PYTHONPATH=str(checkout), NUMBA_CACHE_DIR=str(cache_dir))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run([sys.executable] + arguments, check=True, capture_output=True, env=environment, cwd=checkout)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def best_of(runs):
+    return tuple(min(values) for values in zip(*runs))
 
 
 def time_rows(checkout, repeats):
-    r"""``{(label, cache): seconds}``, best of ``repeats``; cache is "warm", "empty" or "" (import only)."""
+    r"""
+    ``{(label, cache): (wall, CPU)}``, each the best of ``repeats``; cache is
+    "warm", "empty" or "" (import only).
+    """
     times = {}
     with tempfile.TemporaryDirectory() as warm:
         for label, arguments, maps in commands():
             if not maps:
-                times[label, ""] = min(run(arguments, checkout, warm) for _ in range(repeats))
+                times[label, ""] = best_of(run(arguments, checkout, warm) for _ in range(repeats))
                 continue
             run(arguments, checkout, warm)  # fills the warm cache
-            best = {"warm": float("inf"), "empty": float("inf")}
+            runs = {"warm": [], "empty": []}
             for _ in range(repeats):  # alternately, so both see the same load
-                best["warm"] = min(best["warm"], run(arguments, checkout, warm))
+                runs["warm"].append(run(arguments, checkout, warm))
                 with tempfile.TemporaryDirectory() as empty:
-                    best["empty"] = min(best["empty"], run(arguments, checkout, empty))
-            times[label, "warm"], times[label, "empty"] = best["warm"], best["empty"]
-            print(label, {cache: f"{seconds:.2f}" for cache, seconds in best.items()}, flush=True)
+                    runs["empty"].append(run(arguments, checkout, empty))
+            for cache, measured in runs.items():
+                times[label, cache] = best_of(measured)
+            print(label, {cache: times[label, cache] for cache in runs}, flush=True)
     return times
 
 
 def table(times):
-    base = times["import only", ""]
-    lines = ["| what | numba cache | seconds | beyond the import |", "| --- | --- | ---: | ---: |"]
-    for (label, cache), seconds in times.items():
-        lines.append(f"| {label} | {cache or '-'} | {seconds:.2f} | {seconds - base:+.2f} |")
+    wall_base, cpu_base = times["import only", ""]
+    lines = ["| what | numba cache | wall s | beyond the import | CPU s | beyond the import |",
+             "| --- | --- | ---: | ---: | ---: | ---: |"]
+    for (label, cache), (wall, cpu) in times.items():
+        lines.append(f"| {label} | {cache or '-'} | {wall:.2f} | {wall - wall_base:+.2f} | {cpu:.2f} "
+                     f"| {cpu - cpu_base:+.2f} |")
     return lines
 
 
@@ -80,7 +95,8 @@ def main():
     lines = [f"Machine: {machine_description()}", ""] + ([arguments.note, ""] if arguments.note else [])
     lines += [f"Fresh processes, best of {arguments.repeats} each. *warm*: numba's on-disk cache filled by an "
               "earlier process (what every run after the first gets); *empty*: a new `NUMBA_CACHE_DIR` for every "
-              "process (the first run after installing or editing the kernels: everything compiles).", ""]
+              "process (the first run after installing or editing the kernels: everything compiles). CPU: user + system "
+              "seconds of the process, less inflated than wall time where other work shares the cores.", ""]
     checkouts = [("this checkout", ROOT)]
     if arguments.compare:
         checkouts.append((f"compared: {arguments.compare}", Path(arguments.compare).resolve()))

@@ -21,8 +21,9 @@ with no Python object per state and no compilation per register:
 Each encoding has a ``setup(params, r)`` (the values of register ``r``, hoisted
 out of the walk) and a ``step(state, row)``. Two traversals, written once in
 plain Python over ``setup`` and ``step``, are compiled for each encoding
-(``MAP``, ``PERIOD``; cached by numba under a name per encoding, so a process
-loads them instead of compiling):
+(``MAP``, ``PERIOD``; cached on disk under a name per encoding by
+:func:`~sage_lfsr.kernels.compiled.specialize`, so a process loads them instead
+of compiling):
 
 - :func:`map_registers` -- every state of every register: the cycle lengths and
   the depth of every state (its distance to its cycle), as ``(value, count)``

@@ -109,22 +109,36 @@ def cached_njit(function, **options):
     return dispatcher
 
 
-def specialize(template, name, **names):
+def rebind(function, name, **names):
     r"""
-    ``template`` with the global ``names`` replaced, compiled under the
-    qualified name ``name`` (so each variant has a cache entry of its own) and
-    cached (:func:`cached_njit`).
+    A copy of ``function`` named ``name`` whose global ``names`` are replaced.
 
     EXAMPLES::
 
-        sage: import numpy as np
+        sage: from sage_lfsr.kernels.compiled import rebind
+        sage: def scaled(x):
+        ....:     return factor * x
+        sage: doubled = rebind(scaled, "doubled", factor=2)
+        sage: doubled(21), doubled.__qualname__
+        (42, 'doubled')
+    """
+    copy = types.FunctionType(function.__code__, dict(function.__globals__, **names), name,
+                              function.__defaults__, function.__closure__)
+    copy.__qualname__ = name
+    return copy
+
+
+def specialize(template, name, **names):
+    r"""
+    ``template`` with the global ``names`` replaced (:func:`rebind`), compiled
+    under the qualified name ``name`` (so each variant has a cache entry of its
+    own) and cached (:func:`cached_njit`).
+
+    EXAMPLES::
+
         sage: from sage_lfsr.kernels import fast
-        sage: from sage_lfsr.kernels.compiled import specialize
         sage: sweep = fast.compiled_traversals(fast.binary_step).sweep_cycles
         sage: sweep.py_func.__qualname__
         'sweep_cycles__fast_binary_step'
     """
-    function = types.FunctionType(template.__code__, dict(template.__globals__, **names), name,
-                                  template.__defaults__, template.__closure__)
-    function.__qualname__ = name
-    return cached_njit(function, nogil=True)
+    return cached_njit(rebind(template, name, **names), nogil=True)

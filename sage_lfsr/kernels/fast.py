@@ -7,6 +7,10 @@ Over `GF(2)` the feedback bit is the parity of ``state & taps`` (one ``popcnt``)
 over other fields the digits are read a chunk at a time through lookup tables;
 both start from the constant of an affine register. Tables of other kinds bring
 their own successor (``tables.compiled_step()``, e.g. :mod:`~sage_lfsr.kernels.linear_steps`).
+
+Each kind of successor gets its own compiled traversals
+(:func:`compiled_traversals`), shared by every register of that kind and cached
+on disk (:mod:`~sage_lfsr.kernels.compiled`), so a fresh process loads them.
 """
 from typing import NamedTuple
 
@@ -18,7 +22,7 @@ from numba.typed import List
 
 from sage_lfsr.kernels import traversal
 from sage_lfsr.kernels.base import Kernel
-from sage_lfsr.kernels.compiled import specialize
+from sage_lfsr.kernels.compiled import rebind, specialize
 
 
 @intrinsic
@@ -78,16 +82,15 @@ traversal_covered_byte = numba.njit(inline="always")(traversal.covered_byte)
 
 def _compile(function):
     # The traversal module's helpers resolve to their compiled versions.
-    globals_ = dict(function.__globals__, is_distinguished=is_distinguished,
-                    is_marked=traversal_is_marked, mark=traversal_mark,
-                    is_covered=traversal_is_covered, covered_byte=traversal_covered_byte)
-    rebuilt = type(function)(function.__code__, globals_, function.__name__)
-    return numba.njit(nogil=True, inline="always")(rebuilt)
+    return numba.njit(nogil=True, inline="always")(rebind(
+        function, function.__name__, is_distinguished=is_distinguished, is_marked=traversal_is_marked,
+        mark=traversal_mark, is_covered=traversal_is_covered, covered_byte=traversal_covered_byte))
 
 
 # The traversals with the step as an argument, inlined into each step kind's
-# traversals below: a function that takes a compiled function as an argument
-# can be cached on disk, but under a key that no later process finds.
+# traversals below, where the step is a global: with a compiled function as an
+# argument, a traversal called from Python is cached under a key that no later
+# process finds, and one called from compiled code cannot be cached at all.
 _sweep_cycles = _compile(traversal.sweep_cycles)
 _trace_segments = _compile(traversal.trace_segments)
 _trace_trees = _compile(traversal.trace_trees)
