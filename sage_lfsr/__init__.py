@@ -32,6 +32,7 @@ _HOMES = {
     "map_cycles": "sage_lfsr.mapper", "available_schedules": "sage_lfsr.mapper",
     "plan": "sage_lfsr.planning", "Plan": "sage_lfsr.planning", "run": "sage_lfsr.mapper",
     "predict_cycles": "sage_lfsr.theory", "MatrixRegister": "sage_lfsr.matrix_register",
+    "MappingPool": "sage_lfsr.pool",
 }
 
 
@@ -47,7 +48,7 @@ def __dir__():
 
 __all__ = [
     "LFSR", "FSR", "MatrixRegister", "CycleMap", "CycleStructure", "WorkerLoad",
-    "map_cycles", "plan", "run", "Plan", "predict_cycles", "available_schedules",
+    "map_cycles", "plan", "run", "Plan", "predict_cycles", "available_schedules", "MappingPool",
     "state_index_to_tuple", "tuple_to_state_index",
 ]
 __version__ = "0.1.0"

@@ -10,7 +10,10 @@ Data flow of a run (every schedule follows it; only step 3 differs)::
       3. schedule hands tasks to workers -----> worker w: kernel = job.kernel()
                                                  for each task it gets:
                                                      TaskResult = execute(...)
-      4. RunRecord <----------------------------<-- cycles, segments, depths, timings
+      4. RunRecord <----------------------------<-- segments, depths, timings per task;
+                                                     cycles per task, or (process schedules
+                                                     without a checkpoint) once at the end,
+                                                     merged over the worker's tasks (FoundCycles)
       5. assemble: CycleMap (joins segments, drops duplicate cycles, checks
          that cycle states + transient states = q^d)
 
@@ -23,7 +26,7 @@ A task is a range ``[lo, hi)`` of state indices and a phase:
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -69,6 +72,9 @@ class Job:
     dbits: int = 0
     registry: str = "shared"
     memory_layout: str = "private"
+    #: Whether workers keep the cycles they find and send them once at the end
+    #: (:class:`FoundCycles`) instead of with each task's result.
+    cycles_kept_in_workers: bool = False
 
     @property
     def state_count(self) -> int:
@@ -122,6 +128,70 @@ class Job:
         same schedules by defining its own ``execute``.
         """
         return execute(kernel, memory, task, worker, self.dbits, clock_zero)
+
+
+def keeping_cycles_in_workers(job, per_task_results_needed: bool):
+    r"""
+    ``job`` with its cycles kept in the workers until the end of the run
+    (:class:`FoundCycles`), unless each task's result must carry its cycles
+    (``per_task_results_needed``: a checkpoint records every result as it
+    arrives). A job of another kind (a census) is returned as it is.
+    """
+    if per_task_results_needed or not isinstance(job, Job):
+        return job
+    return replace(job, cycles_kept_in_workers=True)
+
+
+class FoundCycles:
+    r"""
+    The cycles one worker found, over all its tasks: kept where they were found,
+    then sent once, sorted by minimal state, each once, in pieces of at most
+    ``PIECE_ROWS`` rows (so that the caller receives a few large messages, not
+    one per task). :func:`~sage_lfsr.assembly.merge_found` merges the workers'.
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr.job import FoundCycles, TaskResult
+        sage: def result(cycles):
+        ....:     return TaskResult(0, 0, "sweep", np.array(cycles).reshape(-1, 2), None, None, 0, 0, 0.0, 0.0)
+        sage: found = FoundCycles()
+        sage: [len(found.take(result(cycles)).cycles) for cycles in ([[9, 2], [3, 4]], [[3, 4], [0, 1]])]
+        [0, 0]
+        sage: [piece.tolist() for piece in found.pieces(rows=2)]
+        [[[0, 1], [3, 4]], [[9, 2]]]
+        sage: list(found.pieces())
+        []
+    """
+
+    #: Rows per message: 2^21 rows are 32 MiB.
+    PIECE_ROWS = 1 << 21
+
+    def __init__(self):
+        self._found = []
+
+    @classmethod
+    def for_job(cls, job):
+        r"""A collector for ``job``'s worker, or ``None`` when its results carry their own cycles."""
+        return cls() if getattr(job, "cycles_kept_in_workers", False) else None
+
+    def take(self, result):
+        r"""Move the cycles of ``result`` (a :class:`TaskResult`) here; return the result without them."""
+        if len(result.cycles):
+            self._found.append((0, result.cycles))
+            result.cycles = _EMPTY_CYCLES
+        return result
+
+    def pieces(self, rows=None):
+        r"""The cycles taken so far, sorted and each once, as ``(n, 2)`` arrays of at most ``rows`` rows; then none."""
+        from sage_lfsr.assembly import merge_found
+
+        rows = rows or self.PIECE_ROWS
+        smallest, lengths, _ = merge_found(self._found)
+        merged = np.column_stack((smallest, lengths))
+        del smallest, lengths
+        for lo in range(0, len(merged), rows):
+            yield merged[lo:lo + rows]
 
 
 def make_tasks(state_count: int, batch_size: int, singular: bool, split: bool) -> tuple:

@@ -12,7 +12,9 @@ backend and in notebooks (where :mod:`sage_lfsr.widgets` shows the figures).
 - :func:`transition_graph_figure` -- the state-transition graph of a small
   register: cycles as rings, trees hanging outward;
 - :func:`worker_load_figure`, :func:`timeline_figure`, :func:`speedup_figure`
-  and :func:`speedup_rows` -- how runs under several schedules spread their work.
+  and :func:`speedup_rows` -- how runs under several schedules spread their work;
+- :func:`crossover_figure` -- speedup against state-space size per schedule and
+  kernel (:mod:`sage_lfsr.crossover`).
 
 EXAMPLES::
 
@@ -506,6 +508,66 @@ def speedup_figure(cycle_maps, baseline=None) -> Figure:
     lambda_axes.set_ylabel("lambda (%)")
     for axes in (speed_axes, lambda_axes):
         axes.grid(axis="y", alpha=0.3)
+    return figure
+
+
+
+def crossover_figure(rows) -> Figure:
+    r"""
+    Speedup over one core against state-space size, one line per schedule and
+    one panel per kernel, with the size from which each schedule pays marked
+    (:func:`~sage_lfsr.crossover.crossover_sizes`).
+
+    INPUT:
+
+    - ``rows`` -- from :func:`~sage_lfsr.crossover.measure_crossover` (dicts
+      with ``kernel``, ``schedule``, ``workers``, ``states``, ``speedup``, and
+      ``series`` where runs of one schedule on fresh workers and on a warm pool
+      are drawn as two lines)
+
+    OUTPUT: a :class:`~matplotlib.figure.Figure`, one axes per kernel, the
+    states on a logarithmic axis
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.plot import crossover_figure
+        sage: rows = [{"kernel": kernel, "schedule": schedule, "workers": 2, "states": 2**k, "speedup": k / 12}
+        ....:         for kernel in ("fast", "sage") for schedule in ("queue", "steal") for k in (8, 12, 16)]
+        sage: fig = crossover_figure(rows)
+        sage: [axes.get_title() for axes in fig.axes]
+        ['kernel "fast", W = 2', 'kernel "sage", W = 2']
+        sage: [text.get_text() for text in fig.axes[0].get_legend().get_texts()]
+        ['queue (pays from 2^16)', 'steal (pays from 2^16)']
+    """
+    from sage_lfsr.crossover import crossover_sizes, series_name, size_text
+
+    parallel = [row for row in rows if row["schedule"] != "sequential"]
+    kernels = list(dict.fromkeys(row["kernel"] for row in parallel))
+    pays_from = crossover_sizes(parallel)
+    figure = Figure(figsize=(5.2 * max(1, len(kernels)), 3.8), layout="constrained")
+    axes_list = figure.subplots(1, max(1, len(kernels)), squeeze=False)[0]
+    for axes, kernel in zip(axes_list, kernels):
+        kernel_rows = [row for row in parallel if row["kernel"] == kernel]
+        schedules = list(dict.fromkeys(row["schedule"] for row in kernel_rows))
+        for series in dict.fromkeys(series_name(row) for row in kernel_rows):
+            points = sorted((row["states"], row["speedup"]) for row in kernel_rows if series_name(row) == series)
+            schedule = next(row["schedule"] for row in kernel_rows if series_name(row) == series)
+            states = pays_from[(kernel, series)]
+            label = f"{series} (pays from {size_text(states)})" if states else f"{series} (does not pay)"
+            colour = _SERIES_COLOURS[schedules.index(schedule) % len(_SERIES_COLOURS)]
+            style = "-" if series == schedule else "--"  # the same schedule on a warm pool: dashed
+            axes.plot([p[0] for p in points], [p[1] for p in points], marker="o", color=colour, ls=style,
+                      label=label)
+            if states:
+                axes.axvline(states, color=colour, lw=0.8, ls=":")
+        axes.axhline(1.0, color="0.3", lw=0.8, ls="--")
+        axes.set_xscale("log", base=2)
+        axes.set_xlabel("states (q^d)")
+        axes.set_ylabel("speedup over one core")
+        workers = sorted({row["workers"] for row in kernel_rows})
+        axes.set_title(f'kernel "{kernel}", W = {", ".join(map(str, workers))}', fontsize="medium")
+        axes.grid(alpha=0.3)
+        axes.legend(fontsize="small")
     return figure
 
 

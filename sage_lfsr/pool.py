@@ -146,6 +146,14 @@ class _PoolProcesses:
         self.restarts = 0
 
     def start(self):
+        try:
+            self._start()
+        except BaseException:
+            self.broken = "the workers did not start"
+            stop_processes(self.processes)
+            raise
+
+    def _start(self):
         from multiprocessing import resource_tracker
 
         # Workers attach shared memory by name and register it with the resource
@@ -248,7 +256,7 @@ class PoolCrew(Crew):
         if not self.holding:
             return
         try:
-            if not finished:
+            if not finished and self.handed:
                 self._settle()
         finally:
             self.holding = False

@@ -185,10 +185,11 @@ def test_a_new_register_of_a_known_kind_costs_no_compilation():
     rng = random.Random(7)
     first = FSR(anf_text(random_terms(rng, 2, 9, 3, True)), 9)
     map_cycles(first)
-    compiled = {name: len(getattr(fast, name).signatures) for name in ("_sweep_cycles", "_trace_segments")}
+    compiled = {function.py_func.__qualname__: len(function.signatures) for function in fast.all_traversals()}
+    assert compiled["sweep_cycles__nonlinear_steps_binary_anf_step"] == 1
     for _ in range(5):
         map_cycles(FSR(anf_text(random_terms(rng, 2, 9, rng.randrange(1, 6), rng.random() < 0.7)), 9))
-    assert {name: len(getattr(fast, name).signatures) for name in compiled} == compiled
+    assert {function.py_func.__qualname__: len(function.signatures) for function in fast.all_traversals()} == compiled
 
 
 # --- textbook oracles ----------------------------------------------------------------------

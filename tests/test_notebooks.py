@@ -57,6 +57,12 @@ def test_notebook_executes_headless(name):
                   if model["model_name"] == "ImageModel"
                   and any(buffer.get("data", "").startswith("iVBORw0KGgo") for buffer in model.get("buffers", []))]
         assert images, "no figure (PNG) was drawn into the widgets"
+    if name == "scheduling.ipynb":  # the crossover: a summary line per kernel and schedule, and its figure
+        printed = "".join(output.get("text", "") for output in results if output.get("name") == "stdout")
+        for kernel in ("fast", "sage"):
+            for schedule in ("static", "queue", "steal", "hybrid"):
+                assert f"kernel {kernel}, {schedule}" in printed
+        assert any("image/png" in output.get("data", {}) for output in results)
     if name == "census.ipynb":
         last_values = [output["data"]["text/plain"] for output in results if "text/plain" in output.get("data", {})]
         assert last_values.count("True") == 3 and "False" not in last_values

@@ -80,6 +80,18 @@ def test_pool_runs_equal_the_sequential_reference_and_theory(pool, schedule, ker
 
 
 @pytest.mark.timeout(120)
+def test_worker_loads_on_the_pool_are_those_of_fresh_workers(pool):
+    def loads(result):
+        return [(load.worker, sorted(task for task, _, _ in load.timeline), load.states_traced)
+                for load in result.worker_loads]
+
+    options = dict(schedule="static", workers=2, batch_size=128, split=False, registry="manager")
+    pooled, fresh = map_cycles(MANY_CYCLES, pool=pool, **options), map_cycles(MANY_CYCLES, **options)
+    assert loads(pooled) == loads(fresh) and pooled.cycles == fresh.cycles
+    assert sum(load.states_owned for load in pooled.worker_loads) == MANY_CYCLES.state_count
+
+
+@pytest.mark.timeout(120)
 def test_one_pool_maps_registers_of_every_kind_with_the_same_workers(pool):
     pids = pool.pids
     registers = [LFSR([1, 2, 0, 1], q=3), FSR("x0 + x1*x2", 6), PRIMITIVE,

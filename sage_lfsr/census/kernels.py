@@ -21,8 +21,9 @@ with no Python object per state and no compilation per register:
 Each encoding has a ``setup(params, r)`` (the values of register ``r``, hoisted
 out of the walk) and a ``step(state, row)``. Two traversals, written once in
 plain Python over ``setup`` and ``step``, are compiled for each encoding
-(``MAP``, ``PERIOD``; cached by numba under a name per encoding, so a process
-loads them instead of compiling):
+(``MAP``, ``PERIOD``; cached on disk under a name per encoding by
+:func:`~sage_lfsr.kernels.compiled.specialize`, so a process loads them instead
+of compiling):
 
 - :func:`map_registers` -- every state of every register: the cycle lengths and
   the depth of every state (its distance to its cycle), as ``(value, count)``
@@ -37,11 +38,11 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import types
 
 import numba
 import numpy as np
 
+from sage_lfsr.kernels.compiled import cached_njit, specialize
 from sage_lfsr.kernels.fast import _popcount
 from sage_lfsr.tables import chunk_digits_for
 
@@ -166,12 +167,6 @@ SUCCESSORS = {"anf": (anf_setup, anf_step), "truth": (truth_setup, truth_step), 
               "matrix": (matrix_setup, matrix_step), "successor": (successor_setup, successor_step)}
 
 
-@numba.njit(nogil=True)
-def _fill_successors(step, step_params, successors):
-    for state in range(successors.shape[0]):
-        successors[state] = step(state, step_params)
-
-
 def successor_table(spec) -> np.ndarray:
     r"""
     The next-state index of every state of ``spec``'s register (int32), from the
@@ -184,18 +179,13 @@ def successor_table(spec) -> np.ndarray:
         sage: successor_table(parse_register("fsr q=3 d=2 f=x0 + 2*x1^2")).tolist()
         [0, 3, 6, 7, 1, 4, 8, 2, 5]
     """
-    from sage_lfsr.description import describe
-    from sage_lfsr.kernels.fast import step_function
+    from sage_lfsr.kernels import make_kernel
 
-    step, step_params = step_function(describe(spec.register()).tables)
-    successors = np.empty(spec.state_count, dtype=np.int32)
-    _fill_successors(step, step_params, successors)
-    return successors
+    return make_kernel("fast", spec.register()).successors().astype(np.int32)
 
 
 # ---------------------------------------------------------------- traversals
 
-@numba.njit(cache=True)
 def _append_pair(pairs, used, first, second):
     if used == pairs.shape[0]:
         bigger = np.empty((2 * used, 2), dtype=np.int64)
@@ -204,6 +194,9 @@ def _append_pair(pairs, used, first, second):
     pairs[used, 0] = first
     pairs[used, 1] = second
     return pairs
+
+
+_append_pair = cached_njit(_append_pair)
 
 
 def map_registers(params, count, state_count):
@@ -289,15 +282,9 @@ def period_registers(params, count, state_count, start):
 
 
 def _specialize(traversal, encoding):
-    r"""
-    ``traversal`` compiled with the ``setup`` and ``step`` of ``encoding`` (its
-    globals replaced), under a name of its own so numba caches each variant.
-    """
+    r"""``traversal`` compiled with the ``setup`` and ``step`` of ``encoding``, cached under a name of its own."""
     setup, step = SUCCESSORS[encoding]
-    name = f"{traversal.__name__}_{encoding}"
-    function = types.FunctionType(traversal.__code__, dict(traversal.__globals__, setup=setup, step=step), name)
-    function.__qualname__ = name
-    return numba.njit(nogil=True, cache=True)(function)
+    return specialize(traversal, f"{traversal.__name__}_{encoding}", setup=setup, step=step)
 
 
 MAP = {encoding: _specialize(map_registers, encoding) for encoding in ENCODINGS}

@@ -7,7 +7,13 @@ Over `GF(2)` the feedback bit is the parity of ``state & taps`` (one ``popcnt``)
 over other fields the digits are read a chunk at a time through lookup tables;
 both start from the constant of an affine register. Tables of other kinds bring
 their own successor (``tables.compiled_step()``, e.g. :mod:`~sage_lfsr.kernels.linear_steps`).
+
+Each kind of successor gets its own compiled traversals
+(:func:`compiled_traversals`), shared by every register of that kind and cached
+on disk (:mod:`~sage_lfsr.kernels.compiled`), so a fresh process loads them.
 """
+from typing import NamedTuple
+
 import numba
 import numpy as np
 from numba import types
@@ -16,6 +22,7 @@ from numba.typed import List
 
 from sage_lfsr.kernels import traversal
 from sage_lfsr.kernels.base import Kernel
+from sage_lfsr.kernels.compiled import rebind, specialize
 
 
 @intrinsic
@@ -75,16 +82,97 @@ traversal_covered_byte = numba.njit(inline="always")(traversal.covered_byte)
 
 def _compile(function):
     # The traversal module's helpers resolve to their compiled versions.
-    globals_ = dict(function.__globals__, is_distinguished=is_distinguished,
-                    is_marked=traversal_is_marked, mark=traversal_mark,
-                    is_covered=traversal_is_covered, covered_byte=traversal_covered_byte)
-    rebuilt = type(function)(function.__code__, globals_, function.__name__)
-    return numba.njit(nogil=True)(rebuilt)
+    return numba.njit(nogil=True, inline="always")(rebind(
+        function, function.__name__, is_distinguished=is_distinguished, is_marked=traversal_is_marked,
+        mark=traversal_mark, is_covered=traversal_is_covered, covered_byte=traversal_covered_byte))
 
 
+# The traversals with the step as an argument, inlined into each step kind's
+# traversals below, where the step is a global: with a compiled function as an
+# argument, a traversal called from Python is cached under a key that no later
+# process finds, and one called from compiled code cannot be cached at all.
 _sweep_cycles = _compile(traversal.sweep_cycles)
 _trace_segments = _compile(traversal.trace_segments)
 _trace_trees = _compile(traversal.trace_trees)
+_successors = _compile(traversal.successors)
+
+PAIR, QUADRUPLE = types.UniTuple(types.int64, 2), types.UniTuple(types.int64, 4)
+
+
+@numba.njit
+def _to_array(tuples, width):
+    array = np.empty((len(tuples), width), dtype=np.int64)
+    for row in range(len(tuples)):
+        for column in range(width):
+            array[row, column] = tuples[row][column]
+    return array
+
+
+# Templates of one step kind's traversals: ``step`` is a global that
+# :func:`compiled_traversals` sets (a compile-time constant). The lists of
+# results are made here rather than by the caller: a typed list made in Python
+# costs a compilation in every process.
+step = None
+
+
+def sweep_cycles_template(params, lo, hi, visited, covered, dbits, own_marks):
+    cycles = List.empty_list(PAIR)
+    steps = _sweep_cycles(step, params, lo, hi, visited, covered, dbits, own_marks, cycles)
+    return _to_array(cycles, 2), steps
+
+
+def trace_segments_template(params, lo, hi, visited, dbits):
+    segments = List.empty_list(QUADRUPLE)
+    steps = _trace_segments(step, params, lo, hi, visited, dbits, segments)
+    return _to_array(segments, 4), steps
+
+
+def trace_trees_template(params, lo, hi, depths, seen):
+    cycles = List.empty_list(PAIR)
+    steps = _trace_trees(step, params, lo, hi, depths, seen, cycles)
+    return _to_array(cycles, 2), steps
+
+
+def successors_template(params, first, out):
+    _successors(step, params, first, out)
+
+
+class Traversals(NamedTuple):
+    r"""One step kind's compiled traversals (each cached on disk under its own name)."""
+
+    sweep_cycles: object
+    trace_segments: object
+    trace_trees: object
+    successors: object
+
+
+_TRAVERSALS = {}
+
+
+def compiled_traversals(step_kind) -> Traversals:
+    r"""
+    The traversals of :mod:`~sage_lfsr.kernels.traversal` with the successor
+    ``step_kind`` built in: one set per step kind, for every register of that
+    kind, loaded from numba's on-disk cache where an earlier process compiled them.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.kernels.fast import binary_step, compiled_traversals
+        sage: compiled_traversals(binary_step) is compiled_traversals(binary_step)
+        True
+    """
+    if step_kind not in _TRAVERSALS:
+        suffix = f"{step_kind.py_func.__module__.rsplit('.', 1)[-1]}_{step_kind.__name__}"
+        _TRAVERSALS[step_kind] = Traversals(*(
+            specialize(template, f"{name}__{suffix}", step=step_kind) for name, template in (
+                ("sweep_cycles", sweep_cycles_template), ("trace_segments", trace_segments_template),
+                ("trace_trees", trace_trees_template), ("successors", successors_template))))
+    return _TRAVERSALS[step_kind]
+
+
+def all_traversals() -> tuple:
+    r"""Every compiled traversal built in this process (to count compilations and cache loads)."""
+    return tuple(function for traversals in _TRAVERSALS.values() for function in traversals)
 
 
 def step_function(tables):
@@ -100,16 +188,7 @@ def step_function(tables):
     return general_step, sizes + (tables.add_table, tables.feedback_tables, np.int64(tables.constant))
 
 
-@numba.njit(cache=True)
-def _to_array(pairs, width):
-    array = np.empty((len(pairs), width), dtype=np.int64)
-    for row in range(len(pairs)):
-        for column in range(width):
-            array[row, column] = pairs[row][column]
-    return array
-
-
-#: ``(step function, depth type)`` pairs whose traversals are compiled in this process.
+#: ``(step function, singular, depth type)`` whose traversals are compiled in this process.
 _WARMED_STEPS = set()
 
 
@@ -121,36 +200,57 @@ class FastKernel(Kernel):
     def __init__(self, register):
         super().__init__(register)
         self._step, self._params = step_function(register.tables)
+        self._traversals = compiled_traversals(self._step)
 
     def warm_up(self):
         r"""
-        Compile every traversal for this successor now, so forked workers inherit
-        the code. Once per step function: its parameters have the same types for
-        every register, so a later register of the same kind has nothing to compile.
+        Compile (or load from the on-disk cache) the traversals that maps of
+        this register run, so forked workers inherit the code: ``trace_trees``
+        for a singular register, else ``sweep_cycles`` and ``trace_segments``
+        (split runs and the planner's calibration). Once per step function: its
+        parameters have the same types for every register, so a later register
+        of the same kind has nothing to compile.
         """
+        singular = bool(self.register.singular)
         depth_dtype = np.dtype(getattr(self.register, "depth_dtype", np.uint8))
-        if (self._step, depth_dtype) in _WARMED_STEPS:
+        if (self._step, singular, depth_dtype) in _WARMED_STEPS:
             return
         bitmap = np.zeros((1, 1), dtype=np.uint8)
-        self.sweep_cycles(0, 0, bitmap[0], bitmap, 0)
-        self.trace_segments(0, 0, bitmap[0], 0)
-        self.trace_trees(0, 0, np.zeros(1, dtype=depth_dtype), bitmap[0])
-        _WARMED_STEPS.add((self._step, depth_dtype))
+        if singular:
+            self.trace_trees(0, 0, np.zeros(1, dtype=depth_dtype), bitmap[0])
+        else:
+            self.sweep_cycles(0, 0, bitmap[0], bitmap, 0)
+            self.trace_segments(0, 0, bitmap[0], 0)
+        _WARMED_STEPS.add((self._step, singular, depth_dtype))
 
     def successor(self, state: int) -> int:
-        return int(self._step(np.int64(state), self._params))
+        return int(self.successors(state, 1)[0])
+
+    def successors(self, first=0, count=None) -> np.ndarray:
+        r"""
+        The successors of states ``first, ..., first + count - 1`` (default: every state), int64.
+
+        EXAMPLES::
+
+            sage: from sage_lfsr import FSR
+            sage: from sage_lfsr.kernels import make_kernel
+            sage: register = FSR("x0 + x1*x2", 3)
+            sage: make_kernel("fast", register).successors().tolist()
+            [0, 4, 1, 5, 2, 6, 7, 3]
+            sage: _ == [register.successor(index) for index in range(8)]
+            True
+        """
+        if count is None:
+            count = self.register.state_count - first
+        out = np.empty(count, dtype=np.int64)
+        self._traversals.successors(self._params, np.int64(first), out)
+        return out
 
     def sweep_cycles(self, lo, hi, visited, covered, dbits, own_marks=True):
-        cycles = List.empty_list(types.UniTuple(types.int64, 2))
-        steps = _sweep_cycles(self._step, self._params, lo, hi, visited, covered, dbits, own_marks, cycles)
-        return _to_array(cycles, 2), steps
+        return self._traversals.sweep_cycles(self._params, lo, hi, visited, covered, dbits, own_marks)
 
     def trace_segments(self, lo, hi, visited, dbits):
-        segments = List.empty_list(types.UniTuple(types.int64, 4))
-        steps = _trace_segments(self._step, self._params, lo, hi, visited, dbits, segments)
-        return _to_array(segments, 4), steps
+        return self._traversals.trace_segments(self._params, lo, hi, visited, dbits)
 
     def trace_trees(self, lo, hi, depths, seen):
-        cycles = List.empty_list(types.UniTuple(types.int64, 2))
-        steps = _trace_trees(self._step, self._params, lo, hi, depths, seen, cycles)
-        return _to_array(cycles, 2), steps
+        return self._traversals.trace_trees(self._params, lo, hi, depths, seen)

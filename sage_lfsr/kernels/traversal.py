@@ -22,6 +22,7 @@ state's distance to its cycle is known.
   next distinguished state: the pieces of long cycles split among workers.
 - :func:`trace_trees` -- singular registers: the depth of every state reached
   from ``[lo, hi)`` and the cycles the trees drain into.
+- :func:`successors` -- the successors of consecutive states, into an array.
 
 Each returns the number of states it walked (the re-walks that ``trace_trees``
 makes to number a tail or close a cycle are not counted again), so a
@@ -159,3 +160,8 @@ def trace_trees(step, params, lo, hi, depths, seen, cycles):
             depths[state] = base - offset
             state = step(state, params)
     return steps
+
+
+def successors(step, params, first, out):
+    for offset in range(out.shape[0]):
+        out[offset] = step(first + offset, params)

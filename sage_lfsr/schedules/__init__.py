@@ -6,8 +6,9 @@ Scheduling options, one module each, registered by name:
 - ``queue``: one shared task queue (Option 1);
 - ``steal``: per-worker queues with work stealing (Option 2);
 - ``hybrid``: static chunks plus stealing (Option 3);
-- ``dask``: the same tasks on a Dask cluster (needs ``dask[distributed]``).
+- ``dask``: the same tasks on a Dask cluster (needs ``dask[distributed]``;
+  its module loads when the schedule is first used).
 """
 from sage_lfsr.schedules.base import (  # noqa: F401
     SCHEDULES, available_schedules, get_schedule, register, schedule_class)
-from sage_lfsr.schedules import dask_cluster, hybrid, sequential, shared_queue, static, steal  # noqa: F401
+from sage_lfsr.schedules import hybrid, sequential, shared_queue, static, steal  # noqa: F401

@@ -9,10 +9,14 @@ with :func:`register`.
 """
 from __future__ import annotations
 
+import importlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 SCHEDULES = {}
+#: Schedules whose module loads on first use, ``name -> module``: importing Dask
+#: alone takes longer than a small map.
+LAZY_SCHEDULES = {"dask": "sage_lfsr.schedules.dask_cluster"}
 
 
 def register(cls):
@@ -22,10 +26,12 @@ def register(cls):
 
 
 def available_schedules():
-    return sorted(SCHEDULES)
+    return sorted(set(SCHEDULES) | set(LAZY_SCHEDULES))
 
 
 def schedule_class(name):
+    if name not in SCHEDULES and name in LAZY_SCHEDULES:
+        importlib.import_module(LAZY_SCHEDULES[name])
     if name not in SCHEDULES:
         raise ValueError(f"unknown schedule {name!r}: choose one of {', '.join(sorted(available_schedules() + ['auto']))}")
     return SCHEDULES[name]
@@ -62,6 +68,9 @@ class RunRecord:
     wall_seconds: float = 0.0
     #: What the schedule measured beyond the task results (e.g. ``dask_start_seconds``).
     measured: dict = field(default_factory=dict)
+    #: ``(worker, cycles)`` pairs: the cycles workers kept where they found them and
+    #: sent at the end (:class:`~sage_lfsr.job.FoundCycles`), beside those in ``results``.
+    found: list = field(default_factory=list)
 
 
 class Schedule(ABC):

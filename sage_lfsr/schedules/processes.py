@@ -10,6 +10,7 @@ schedules share. A subclass only says where each worker gets its next task
     Manager: registry, task queues  <------> source = sources[w]
     shared memory: visited / depths <------> kernel = job.kernel()  (sage kernel: Sage rebuilt here)
     results queue  <------------------------ ("result", run, TaskResult) per task
+                   <------------------------ ("cycles", run, w, array) the cycles w kept, in pieces
                    <------------------------ ("done", run, w, waiting seconds)
                    <------------------------ ("error", run, w, task id, traceback)
 
@@ -45,6 +46,7 @@ from abc import abstractmethod
 from multiprocessing.managers import SyncManager
 
 from sage_lfsr.errors import MappingCancelled, WorkerError
+from sage_lfsr.job import FoundCycles, keeping_cycles_in_workers
 from sage_lfsr.schedules import lifetime
 from sage_lfsr.schedules.base import RunRecord, Schedule
 
@@ -118,6 +120,7 @@ def run_tasks(worker, run_id, job, build_kernel, memory, source, registry, resul
         results.put(("attached", run_id, worker))
         kernel = build_kernel()
         arrays = memory.for_worker(worker)
+        found = FoundCycles.for_job(job)
         while aborted is None or aborted.value != run_id:
             if lifetime.parent_gone():
                 return
@@ -134,8 +137,10 @@ def run_tasks(worker, run_id, job, build_kernel, memory, source, registry, resul
                 claimed = registry.claim(worker, result.cycles[:, 0].tolist(), result.cycles[:, 1].tolist())
                 if task.phase == "sweep":
                     result.states_owned = claimed
-            results.put(("result", run_id, result))
+            results.put(("result", run_id, result if found is None else found.take(result)))
             task_id, current_tasks[worker] = None, NO_TASK
+        for piece in found.pieces() if found is not None else ():
+            results.put(("cycles", run_id, worker, piece))
         results.put(("done", run_id, worker, waiting))
     except BaseException:
         results.put(("error", run_id, worker, task_id, traceback.format_exc()))
@@ -257,6 +262,7 @@ class ProcessSchedule(Schedule):
 
     def run(self, job, options):
         workers = options.workers
+        job = keeping_cycles_in_workers(job, per_task_results_needed=options.on_result is not None)
         crew = FreshCrew(workers, options.start_method) if options.pool is None else options.pool.crew(workers)
         finished, memory, measured = False, None, {}
         try:
@@ -286,7 +292,7 @@ class ProcessSchedule(Schedule):
                     memory.release()
 
     def _collect(self, job, crew, memory, options):
-        collected, waiting, attached = [], {}, set()
+        collected, waiting, attached, found = [], {}, set(), []
         sizes = {task.task_id: task.size for task in job.tasks}
         total = sum(sizes.values())
         done_states = 0
@@ -314,6 +320,8 @@ class ProcessSchedule(Schedule):
                 if options.progress is not None:
                     options.progress(done_states, total)
                 _offer_snapshot(options, memory)
+            elif kind == "cycles":
+                found.append(message[2:])
             elif kind == "done":
                 waiting[message[2]] = message[3]
                 crew.idle.add(message[2])
@@ -323,7 +331,7 @@ class ProcessSchedule(Schedule):
                 # A worker cut off from a dead Manager reports a broken pipe: name the cause.
                 crew.check_manager(grace_seconds=MANAGER_GRACE_SECONDS)
                 raise WorkerError(worker, task_id, details)
-        return RunRecord(collected, waiting)
+        return RunRecord(collected, waiting, found=found)
 
 
 def _offer_snapshot(options, memory):

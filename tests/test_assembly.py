@@ -1,0 +1,118 @@
+r"""
+Merging the cycles found by workers (:func:`sage_lfsr.assembly.merge_found`,
+:class:`sage_lfsr.job.FoundCycles`) against a plain-Python merge, the
+necklace count of x^d + 1, and the memory the caller spends per cycle.
+"""
+import math
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from sage_lfsr import LFSR, map_cycles
+from sage_lfsr.assembly import merge_found
+from sage_lfsr.job import FoundCycles, TaskResult
+from sage_lfsr.planning import plan
+from sage_lfsr.schedules import get_schedule
+from sage_lfsr.schedules.base import RunOptions
+
+
+def python_merge(found):
+    r"""The oracle: a dict from minimal state to length, each cycle credited to its lowest-numbered finder."""
+    lengths, finders = {}, {}
+    for worker, cycles in found:
+        for smallest, length in cycles.tolist():
+            lengths[smallest] = length
+            finders[smallest] = min(finders.get(smallest, worker), worker)
+    owned = {}
+    for smallest, worker in finders.items():
+        owned[worker] = owned.get(worker, 0) + lengths[smallest]
+    return sorted(lengths.items()), owned
+
+
+def random_found(rng, cycles, workers, pieces, largest_state, longest):
+    r"""``cycles`` distinct cycles spread over ``pieces`` unsorted arrays, a quarter of them found twice."""
+    smallest = rng.choice(largest_state, size=cycles, replace=False)
+    lengths = rng.integers(1, longest + 1, size=cycles)
+    table = np.column_stack((smallest, lengths))
+    copies = np.concatenate([table, table[rng.random(cycles) < 0.25]])
+    rng.shuffle(copies)
+    return [(int(rng.integers(workers)), piece) for piece in np.array_split(copies, pieces)]
+
+
+@pytest.mark.parametrize("largest_state, longest", [(1 << 20, 40), (1 << 40, 1 << 30)])
+def test_merge_found_agrees_with_a_python_merge(largest_state, longest):
+    rng = np.random.default_rng(7)
+    for workers, pieces in ((1, 1), (2, 2), (3, 7), (16, 40)):
+        found = random_found(rng, 3000, workers, pieces, largest_state, longest)
+        expected_cycles, expected_owned = python_merge(found)
+        smallest, lengths, owned = merge_found(list(found))
+        assert list(zip(smallest.tolist(), lengths.tolist())) == expected_cycles
+        assert owned == expected_owned
+
+
+def test_merge_found_takes_sorted_runs_of_a_worker_in_any_order():
+    found = FoundCycles()
+    for task_cycles in ([[9, 2], [3, 4]], [[3, 4], [0, 1]], [[7, 5]]):
+        result = TaskResult(0, 0, "sweep", np.array(task_cycles), None, None, 0, 0, 0.0, 0.0)
+        assert len(found.take(result).cycles) == 0
+    pieces = list(found.pieces(rows=2))
+    assert [len(piece) for piece in pieces] == [2, 2]
+    other = [(1, np.array([[3, 4], [1, 8]]))]
+    smallest, lengths, owned = merge_found([(0, piece) for piece in reversed(pieces)] + other)
+    assert smallest.tolist() == [0, 1, 3, 7, 9] and lengths.tolist() == [1, 8, 4, 5, 2]
+    assert owned == {0: 1 + 4 + 5 + 2, 1: 8}
+
+
+def test_merge_found_holds_about_25_bytes_per_cycle():
+    cycles = 1 << 20
+    rng = np.random.default_rng(1)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        table = np.column_stack((rng.choice(1 << 26, size=cycles, replace=False), rng.integers(1, 27, size=cycles)))
+        found = [(worker, part[np.argsort(part[:, 0])]) for worker, part in enumerate(np.array_split(table, 2))]
+        del table
+        received = tracemalloc.get_traced_memory()[0] - before
+        tracemalloc.reset_peak()
+        smallest, lengths, _ = merge_found(found)
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert len(smallest) == cycles and received >= 16 * cycles
+    # The received arrays (16 bytes a cycle) are freed as they are packed into keys (8 bytes a cycle).
+    assert peak <= 25 * cycles, f"{peak / cycles:.1f} bytes per cycle"
+
+
+def necklaces(degree):
+    r"""Binary necklaces of length ``degree``: the cycles of x^degree + 1 (the pure cycling register)."""
+    return sum(euler_phi(e) * 2 ** (degree // e) for e in range(1, degree + 1) if degree % e == 0) // degree
+
+
+def euler_phi(n):
+    return sum(1 for k in range(1, n + 1) if math.gcd(k, n) == 1)
+
+
+@pytest.mark.parametrize("schedule", ["static", "queue", "steal", "hybrid"])
+def test_workers_send_their_cycles_once_and_the_map_is_the_sequential_one(schedule):
+    register = LFSR.from_polynomial("x^16 + 1")
+    decided = plan(register, schedule=schedule, workers=2, batch_size=4096)
+    record = get_schedule(schedule).run(decided.job(), RunOptions(workers=2))
+    assert all(len(result.cycles) == 0 for result in record.results)
+    assert record.found and {worker for worker, _ in record.found} <= {0, 1}
+    for _, piece in record.found:  # each worker's cycles arrive sorted, each once
+        assert (np.diff(piece[:, 0]) > 0).all()
+    result = map_cycles(register, schedule=schedule, workers=2, batch_size=4096)
+    assert result.cycles == map_cycles(register).cycles
+    assert result.cycle_count == necklaces(16)
+    assert sum(load.states_owned for load in result.worker_loads) == register.state_count
+
+
+def test_a_checkpointed_run_keeps_its_cycles_per_task(tmp_path):
+    register = LFSR.from_polynomial("x^14 + 1")
+    decided = plan(register, schedule="queue", workers=2, batch_size=2048)
+    recorded = []
+    options = RunOptions(workers=2, on_result=recorded.append)
+    record = get_schedule("queue").run(decided.job(), options)
+    assert record.found == []
+    assert sum(len(result.cycles) for result in recorded) >= necklaces(14)
