@@ -264,7 +264,7 @@ def main():
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--note", default="", help="conditions to record (e.g. other jobs on the machine)")
-    parser.add_argument("--fast-sizes", default="16,18,20,22,24")
+    parser.add_argument("--fast-sizes", default="16,18,20,22,24,26")
     parser.add_argument("--parts", default="steps,schedules,pool")
     arguments = parser.parse_args()
     parts = arguments.parts.split(",")

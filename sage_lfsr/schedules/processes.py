@@ -80,6 +80,11 @@ class CycleRegistry:
     def owners(self):
         return dict(self._owners)
 
+    def reset(self):
+        r"""Forget every claim (a pool's registry, kept from one run to the next)."""
+        with self._lock:
+            self._owners.clear()
+
 
 class RunManager(SyncManager):
     pass
