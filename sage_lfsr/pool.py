@@ -12,19 +12,19 @@ executor does::
     ------                                     ----------------------------
     MappingPool(workers=W): W workers, a Manager, one results queue
     each run: shared memory created  ------->  pipe: (run, job, memory names, source, registry)
-              task queues, registry (Manager)  attach the memory by name; kernel from its
-                                               cache (one per register key: Sage's rebuild,
-                                               compiled code, kept); tasks as without a pool
+              task queues, registry: the       attach the memory by name; kernel from its
+              Manager's, kept across runs      cache (one per register key: Sage's rebuild,
+              (a proxy reaches a worker once)  compiled code, kept); tasks as without a pool
               results queue  <----------------  ("attached" / "result" / "done" / "error", run, ...)
               names unlinked once all attached
     close(): "stop" to each worker, then terminate; the Manager shut down
 
 A run on the pool is the run without it (:class:`~sage_lfsr.schedules.processes.ProcessSchedule`
 with the pool's :class:`PoolCrew` instead of fresh workers): the same tasks,
-results, per-worker loads, Manager registry (a new one per run), progress,
-cancellation and checkpoints. A plan for ``n`` workers runs on the pool's first
-``n``; a plan for more than the pool has is refused. The pool's start method
-applies (the plan's is not used).
+results, per-worker loads, Manager registry (emptied for each run), progress,
+cancellation and checkpoints. A plan for ``n`` workers runs on the pool's
+first ``n``; a plan for more than the pool has is refused. The pool's start
+method applies (the plan's is not used).
 
 When a run fails, the other workers are asked to stop after their current task
 and the pool stays usable; a worker that raised reports its traceback as
