@@ -264,10 +264,10 @@ class ProcessSchedule(Schedule):
         crew = FreshCrew(workers, options.start_method) if options.pool is None else options.pool.crew(workers)
         finished, memory, measured = False, None, {}
         try:
-            crew.open(self.uses_manager_queues or job.registry == "manager")
-            memory = job.memory(workers)
+            memory = job.memory(workers)  # before the queues' semaphores take their pages of /dev/shm
             if memory.layout != job.memory_layout:
                 measured.update(visited_layout=memory.layout, visited_layout_reason=memory.layout_reason)
+            crew.open(self.uses_manager_queues or job.registry == "manager")
             registry = crew.manager.CycleRegistry() if job.registry == "manager" else None
             sources = self.task_sources(list(job.tasks), workers, crew.manager)
             clock_zero = time.perf_counter()
