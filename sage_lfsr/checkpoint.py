@@ -48,11 +48,17 @@ numbers they changed, and a changed record that still adds up gives a wrong
 map (a change that breaks the count of states is caught when the map is
 assembled). Keep checkpoints where only you can write.
 
-Resuming a split run re-runs the segment tasks when sweep tasks remain: the
-sweeps skip the states the segments marked, and without those marks each sweep
-start on a long cycle would walk to the next distinguished state (on a degree-30
-register, 8 times the work of a fresh run). So a resumed run costs at most what
-a fresh run costs, less the sweep work recorded.
+A run with a checkpoint also saves snapshots of its per-state memory (the
+visited marks, or a singular register's depths) beside it, in
+``FILE.memory`` (:mod:`~sage_lfsr.snapshots`), so a resumed run skips what
+finished tasks covered and costs the work that remains, plus the work done
+since the last snapshot. A snapshot that is damaged, belongs to another
+checkpoint or covers tasks the checkpoint does not record is ignored, with the
+reason in the map's ``choices["memory_snapshot"]`` and a warning. Without a
+usable snapshot (none yet, or a schedule whose workers' memory the caller
+cannot see) a resumed split run re-runs the recorded segment tasks while sweep
+tasks remain, so it costs at most what a fresh run costs. The snapshot is
+removed when every task is recorded.
 """
 from __future__ import annotations
 
@@ -66,6 +72,7 @@ import numpy as np
 
 from sage_lfsr.files import write_atomically
 from sage_lfsr.job import TaskResult
+from sage_lfsr.snapshots import remove_snapshot, snapshot_path
 
 MAGIC = b"SAGE_LFSR_CHECKPOINT\n"
 FORMAT_VERSION = 2
@@ -401,7 +408,13 @@ class Checkpoint:
                                      f"plans {_describe(wanted)}: rerun with batch size {header['batch_size']} "
                                      f"and split {'on' if header['split'] else 'off'} to resume it")
 
+    @property
+    def snapshot_path(self) -> str:
+        r"""The file of this checkpoint's memory snapshot (:mod:`~sage_lfsr.snapshots`)."""
+        return snapshot_path(self.path)
+
     def _create(self, header):
+        remove_snapshot(self.snapshot_path)  # of an earlier run with this file name
         payload = json.dumps(header).encode("utf-8")
         write_atomically(self.path, MAGIC + _frame(payload), sync=True)
         self._header_crc = zlib.crc32(payload)

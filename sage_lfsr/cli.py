@@ -411,7 +411,9 @@ def command_map(arguments):
     with ProgressBar(arguments.quiet) as progress, warnings.catch_warnings():
         warnings.simplefilter("ignore", CheckpointWarning)  # reported below, one line each
         result = run(decided, progress=progress)
-    for line in result.choices.get("checkpoint_dropped", []):
+    ignored_snapshot = [result.choices["memory_snapshot"]] if str(result.choices.get("memory_snapshot", "")).startswith(
+        "ignored") else []
+    for line in result.choices.get("checkpoint_dropped", []) + ignored_snapshot:
         print(f"{PROG}: note: {line}", file=sys.stderr)
     document = {"register": register_description(register)}
     document.update(result.as_dict())

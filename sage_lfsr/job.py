@@ -104,11 +104,16 @@ class Job:
 
         return KERNELS[self.kernel_name], self.register.kind, self.register.key
 
-    def memory(self, workers: int = 1):
-        r"""The per-state memory of this job for ``workers`` workers, in its planned layout."""
+    def memory(self, workers: int = 1, restored=None):
+        r"""
+        The per-state memory of this job for ``workers`` workers, in its planned layout,
+        starting from a memory snapshot ``restored`` (:mod:`~sage_lfsr.snapshots`) when given.
+        """
         from sage_lfsr.memory import StateMemory
 
-        return StateMemory(self.state_count, self.singular, self.memory_layout, workers, self.register.depth_dtype)
+        task_slots = 1 + max((task.task_id for task in self.tasks), default=-1)
+        return StateMemory(self.state_count, self.singular, self.memory_layout, workers, self.register.depth_dtype,
+                           restored=restored, task_slots=task_slots)
 
     def execute(self, kernel, memory, task, worker: int, clock_zero: float) -> "TaskResult":
         r"""
@@ -145,6 +150,8 @@ _EMPTY_SEGMENTS = np.empty((0, 4), dtype=np.int64)
 def execute(kernel, memory, task: Task, worker: int, dbits: int, clock_zero: float) -> TaskResult:
     r"""Run one task with ``kernel`` on ``memory`` (a :class:`~sage_lfsr.memory.StateMemory`)."""
     start = time.perf_counter()
+    if getattr(memory, "started", None) is not None:
+        memory.started[task.task_id] = 1  # before any mark of this task (see sage_lfsr.snapshots)
     cycles, segments, depth_counts = _EMPTY_CYCLES, _EMPTY_SEGMENTS, np.zeros(0, dtype=np.int64)
     if task.phase == "segments":
         segments, steps = kernel.trace_segments(task.lo, task.hi, memory.visited, dbits)

@@ -181,35 +181,73 @@ class StateMemory:
     """
 
     def __init__(self, state_count: int, singular: bool, layout: str = "private", workers: int = 1,
-                 depth_dtype=np.uint8):
+                 depth_dtype=np.uint8, restored=None, task_slots: int = 0):
         if layout not in LAYOUTS:
             raise ValueError(f"unknown memory layout {layout!r}: choose one of {', '.join(LAYOUTS)}")
         self.state_count, self.singular, self.depth_dtype = state_count, singular, np.dtype(depth_dtype)
         self.bitmap_bytes = bitmap_bytes = (state_count + 7) // 8
         self.layout = "private" if singular else layout
+        #: A resumed run's memory snapshot (:mod:`~sage_lfsr.snapshots`): a read-only
+        #: row of ``covered`` (invertible registers) or every worker's first depths (singular).
+        self.restored = restored
+        self._extra_rows = 0 if singular or restored is None else 1
         #: Why the layout differs from the planned one (``/dev/shm`` too small), or ``None``.
         self.layout_reason = None
         if self.layout != "private":
             sweep_stale_segments()
             self._check_shared_memory_space(workers)
-        self._shared = None
+        self._shared = self._started = None
         if self.layout != "private":
-            self._shared = SharedArray((workers if self.layout == "rows" else 1, bitmap_bytes), np.uint8)
+            rows = (workers if self.layout == "rows" else 1) + self._extra_rows
+            self._shared = SharedArray((rows, bitmap_bytes), np.uint8)
+            if self._extra_rows:
+                self._shared.array[-1] = restored
+                self.restored = None  # in the shared row now: not sent to workers that attach by name
+            if task_slots:
+                # Which tasks have started: the caller reads it after copying the
+                # bitmap, to know whose marks the copy may hold.
+                self._started = SharedArray((task_slots,), np.uint8)
 
     def for_worker(self, worker: int = 0) -> "WorkerArrays":
         if self.singular:
-            depths = np.full(self.state_count, np.iinfo(self.depth_dtype).max, self.depth_dtype)
+            unknown = np.iinfo(self.depth_dtype).max
+            depths = (np.full(self.state_count, unknown, self.depth_dtype) if self.restored is None
+                      else np.array(self.restored, dtype=self.depth_dtype))
             return WorkerArrays(None, None, depths, np.zeros(self.bitmap_bytes, np.uint8))
         if self.layout == "private":
-            covered = np.zeros((1, self.bitmap_bytes), np.uint8)
+            covered = np.zeros((1 + self._extra_rows, self.bitmap_bytes), np.uint8)
+            if self._extra_rows:
+                covered[-1] = self.restored
             return WorkerArrays(covered[0], covered, None, None)
         shared = self._shared.array
+        started = None if self._started is None else self._started.array
         if self.layout == "rows":
-            return WorkerArrays(shared[worker], shared, None, None)
-        return WorkerArrays(shared[0], shared, None, None, own_marks=False)
+            return WorkerArrays(shared[worker], shared, None, None, started=started)
+        return WorkerArrays(shared[0], shared, None, None, own_marks=False, started=started)
+
+    def marks(self, arrays=None):
+        r"""
+        ``(kind, copy)`` of the memory as a snapshot holds it: ``("visited", bitmap)``,
+        every mark of every worker (and of the restored snapshot), or ``("depths",
+        depths)``; ``None`` where the caller cannot see it (private memory of worker
+        processes). ``arrays``: the :class:`WorkerArrays` of a run in this process.
+        """
+        if self.singular:
+            return None if arrays is None else ("depths", arrays.depths.copy())
+        if self._shared is not None:
+            rows = self._shared.array
+        elif arrays is not None:
+            rows = arrays.covered
+        else:
+            return None
+        return "visited", np.bitwise_or.reduce(rows, axis=0)
+
+    def started_tasks(self) -> set:
+        r"""The ids of the tasks workers have started (in shared layouts; else an empty set)."""
+        return set() if self._started is None else set(np.flatnonzero(self._started.array).tolist())
 
     def _check_shared_memory_space(self, workers):
-        shared_bytes = self.bitmap_bytes * (workers if self.layout == "rows" else 1)
+        shared_bytes = self.bitmap_bytes * ((workers if self.layout == "rows" else 1) + self._extra_rows)
         free = shared_memory_free_bytes()
         if free is None or shared_bytes <= free:
             return
@@ -223,24 +261,27 @@ class StateMemory:
 
     def unlink_names(self):
         r"""Remove the names of the shared segments once every worker has mapped them."""
-        if self._shared is not None:
-            self._shared.unlink_name()
+        for segment in (self._shared, self._started):
+            if segment is not None:
+                segment.unlink_name()
 
     def release(self):
-        if self._shared is not None:
-            self._shared.release()
-            self._shared = None
+        for segment in (self._shared, self._started):
+            if segment is not None:
+                segment.release()
+        self._shared = self._started = None
 
 
 class WorkerArrays:
     r"""
     One worker's view: ``visited`` (the bitmap it writes), ``covered`` (the
     bitmaps it reads, as rows), ``depths`` and ``seen`` (singular registers), and
-    ``own_marks``: whether ``visited`` holds only this worker's marks.
+    ``own_marks``: whether ``visited`` holds only this worker's marks, and
+    ``started``: a flag per task id, set when a task starts (shared layouts), or ``None``.
     """
 
-    __slots__ = ("visited", "covered", "depths", "seen", "own_marks")
+    __slots__ = ("visited", "covered", "depths", "seen", "own_marks", "started")
 
-    def __init__(self, visited, covered, depths, seen, own_marks=True):
+    def __init__(self, visited, covered, depths, seen, own_marks=True, started=None):
         self.visited, self.covered, self.depths, self.seen = visited, covered, depths, seen
-        self.own_marks = own_marks
+        self.own_marks, self.started = own_marks, started

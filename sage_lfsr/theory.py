@@ -60,34 +60,97 @@ def _field_and_degree(lfsr_or_matrix):
 FACTOR_SECONDS = 60
 
 
+#: Numbers up to this many bits are factored in the caller without a limit (well under a second).
+FACTOR_DIRECTLY_BITS = 100
+
+
 @lru_cache(maxsize=None)
 def _prime_factors_of_group_order(q: int, m: int) -> tuple:
     r"""
     ``((prime, exponent), ...)`` of `q^m - 1`, the order of `GF(q^m)^*`.
 
     Integer factorization has no useful bound on its time (`2^{830} - 1` has a
-    composite part of some 250 digits), so in the main thread (where no other
-    alarm is set) it gets :data:`FACTOR_SECONDS` and then raises :class:`ValueError`.
+    composite part of some 250 digits), so it gets :data:`FACTOR_SECONDS` and then
+    raises :class:`ValueError`: under an alarm in the main thread (where no other
+    timer is set), else in a child process that is killed when the time is
+    up (the alarm cannot reach other threads, such as the widgets' planning thread).
+
+    TESTS::
+
+        sage: from sage_lfsr.theory import _prime_factors_of_group_order
+        sage: _prime_factors_of_group_order(2, 12)
+        ((3, 2), (5, 1), (7, 1), (13, 1))
+        sage: _prime_factors_of_group_order(3, 80) == tuple(factor(3**80 - 1))
+        True
     """
     import signal
     import threading
 
+    number = q ** m - 1
+    if number.bit_length() <= FACTOR_DIRECTLY_BITS:
+        return tuple((int(prime), int(exponent)) for prime, exponent in _sage.factor(number))
     # The alarm needs the main thread, and must not displace a timer someone else set (pytest-timeout).
     timer_free = (threading.current_thread() is threading.main_thread()
                   and signal.getitimer(signal.ITIMER_REAL)[0] == 0 and not callable(signal.getsignal(signal.SIGALRM)))
+    too_long = ValueError(f"the order of an irreducible factor of degree {m} needs the factorization of "
+                          f"{q}^{m} - 1, which took longer than {FACTOR_SECONDS} s")
     if not timer_free:
-        return tuple((int(prime), int(exponent)) for prime, exponent in _sage.factor(q ** m - 1))
+        factored = _factor_in_child(number, FACTOR_SECONDS)
+        if factored is None:
+            raise too_long
+        return factored
     from cysignals.alarm import AlarmInterrupt, alarm, cancel_alarm
 
     alarm(FACTOR_SECONDS)
     try:
-        factored = _sage.factor(q ** m - 1)
+        factored = _sage.factor(number)
     except AlarmInterrupt:
-        raise ValueError(f"the order of an irreducible factor of degree {m} needs the factorization of "
-                         f"{q}^{m} - 1, which took longer than {FACTOR_SECONDS} s") from None
+        raise too_long from None
     finally:
         cancel_alarm()
     return tuple((int(prime), int(exponent)) for prime, exponent in factored)
+
+
+#: What the child process of :func:`_factor_in_child` runs: PARI's factorization (as Sage's
+#: ``factor`` of an integer), the number read from stdin, the pairs written as JSON.
+_FACTOR_CHILD = ("import json, sys, cypari2; pari = cypari2.Pari(); n = pari(int(sys.stdin.read())); "
+                 "primes, exponents = pari.factor(n); "
+                 "print(json.dumps([[int(p), int(e)] for p, e in zip(primes, exponents)]))")
+
+
+def _factor_in_child(number: int, seconds: float):
+    r"""
+    ``((prime, exponent), ...)`` of ``number``, factored by PARI in a child process
+    that gets ``seconds``; ``None`` when the time ran out (the child is killed).
+
+    A fresh interpreter, not a fork: PARI's state belongs to the thread that set it
+    up, and a fork from another thread crashes in it.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.theory import _factor_in_child
+        sage: _factor_in_child(2**64 - 1, 30)
+        ((3, 1), (5, 1), (17, 1), (257, 1), (641, 1), (65537, 1), (6700417, 1))
+    """
+    import json
+    import subprocess
+    import sys
+
+    try:
+        finished = subprocess.run([sys.executable, "-c", _FACTOR_CHILD], input=str(int(number)), capture_output=True,
+                                  text=True, timeout=seconds)
+    except subprocess.TimeoutExpired:
+        return None  # subprocess.run kills the child
+    try:
+        factors = tuple((int(prime), int(exponent)) for prime, exponent in json.loads(finished.stdout))
+    except ValueError:
+        factors = ()
+    product = 1
+    for prime, exponent in factors:
+        product *= prime ** exponent
+    if finished.returncode != 0 or product != number:
+        raise RuntimeError(f"factoring {number} in a child process failed: {finished.stderr.strip()[-200:]}")
+    return factors
 
 
 @lru_cache(maxsize=4096)

@@ -41,3 +41,21 @@ class KilledKernel(FastKernel):
         if lo == FAILING_LO:
             os.kill(os.getpid(), signal.SIGKILL)
         return super().sweep_cycles(lo, hi, visited, covered, dbits, own_marks)
+
+
+class PacedKernel(FastKernel):
+    r"""Every task takes at least ``PACE_SECONDS``: workers do not run far ahead of the caller's recording."""
+    name = "paced"
+    PACE_SECONDS = 0.015
+
+    def sweep_cycles(self, lo, hi, visited, covered, dbits, own_marks=True):
+        time.sleep(self.PACE_SECONDS)
+        return super().sweep_cycles(lo, hi, visited, covered, dbits, own_marks)
+
+    def trace_segments(self, lo, hi, visited, dbits):
+        time.sleep(self.PACE_SECONDS)
+        return super().trace_segments(lo, hi, visited, dbits)
+
+    def trace_trees(self, lo, hi, depths, seen):
+        time.sleep(self.PACE_SECONDS)
+        return super().trace_trees(lo, hi, depths, seen)

@@ -379,3 +379,38 @@ def test_primitive_trinomial_127():
     assert structure.cycle_counts == {1: 1, 2 ** 127 - 1: 1}
     assert structure.period == 2 ** 127 - 1 == polynomial_order(LFSR.from_polynomial("x^127 + x + 1")
                                                                 .characteristic_polynomial())
+
+
+def test_the_factoring_time_limit_holds_outside_the_main_thread(monkeypatch):
+    # The explorer widget plans in a background thread, where no alarm can reach:
+    # the factorization of 2^830 - 1 (a composite part of some 250 digits) must still stop.
+    import threading
+    import time
+
+    from sage_lfsr import theory
+
+    monkeypatch.setattr(theory, "FACTOR_SECONDS", 1)
+    outcome = {}
+
+    def plan_in_background():
+        began = time.monotonic()
+        try:
+            theory._prime_factors_of_group_order(2, 830)
+        except ValueError as error:
+            outcome["error"] = str(error)
+        outcome["seconds"] = time.monotonic() - began
+
+    thread = threading.Thread(target=plan_in_background)
+    thread.start()
+    thread.join(60)
+    assert not thread.is_alive()
+    assert outcome["error"] == ("the order of an irreducible factor of degree 830 needs the factorization of "
+                                "2^830 - 1, which took longer than 1 s")
+    assert outcome["seconds"] < 10
+    # A number that factors in time still does, in the child (2^120 - 1 against Sage's own factorization).
+    outcome.clear()
+    thread = threading.Thread(target=lambda: outcome.update(factors=theory._prime_factors_of_group_order(2, 120)))
+    thread.start()
+    thread.join(60)
+    from sage_lfsr._sage import factor
+    assert outcome["factors"] == tuple((int(p), int(e)) for p, e in factor(2 ** 120 - 1))

@@ -46,6 +46,10 @@ class RunOptions:
     on_result: object = None
     #: The kernel the planner built and warmed (used where tasks run in the calling process).
     kernel: object = None
+    #: A resumed run's memory snapshot, to start from (schedules that ``keeps_snapshots``).
+    restored_memory: object = None
+    #: A :class:`~sage_lfsr.snapshots.SnapshotTaker` to offer the run's memory to, or ``None``.
+    snapshots: object = None
     #: A :class:`~sage_lfsr.pool.MappingPool` whose workers run the tasks (process schedules only).
     pool: object = None
 
@@ -68,6 +72,9 @@ class Schedule(ABC):
     shares_memory: bool = False
     #: Whether every worker's private memory lives on this machine.
     runs_workers_here: bool = True
+    #: Whether the schedule starts from ``options.restored_memory`` and offers its
+    #: memory to ``options.snapshots`` (:mod:`~sage_lfsr.snapshots`).
+    keeps_snapshots: bool = False
     #: Whether a :class:`~sage_lfsr.pool.MappingPool`'s workers can run it.
     runs_on_pool: bool = False
 

@@ -250,6 +250,7 @@ class FreshCrew(Crew):
 
 class ProcessSchedule(Schedule):
     shares_memory = True
+    keeps_snapshots = True
     #: Whether the task sources need a Manager (for its queues).
     uses_manager_queues = False
     #: Whether a :class:`~sage_lfsr.pool.MappingPool`'s workers can run it.
@@ -264,7 +265,9 @@ class ProcessSchedule(Schedule):
         crew = FreshCrew(workers, options.start_method) if options.pool is None else options.pool.crew(workers)
         finished, memory, measured = False, None, {}
         try:
-            memory = job.memory(workers)  # before the queues' semaphores take their pages of /dev/shm
+            # Before the queues' semaphores take their pages of /dev/shm.
+            memory = job.memory(workers) if options.restored_memory is None else job.memory(
+                workers, restored=options.restored_memory)
             if memory.layout != job.memory_layout:
                 measured.update(visited_layout=memory.layout, visited_layout_reason=memory.layout_reason)
             crew.open(self.uses_manager_queues or job.registry == "manager")
@@ -300,6 +303,7 @@ class ProcessSchedule(Schedule):
                 message = crew.results.get(timeout=POLL_SECONDS)
             except queue_module.Empty:
                 crew.check_alive(waiting)
+                _offer_snapshot(options, memory)
                 continue
             kind, run_id = message[:2]
             if run_id != crew.run_id:
@@ -315,6 +319,7 @@ class ProcessSchedule(Schedule):
                 done_states += sizes[message[2].task_id]
                 if options.progress is not None:
                     options.progress(done_states, total)
+                _offer_snapshot(options, memory)
             elif kind == "done":
                 waiting[message[2]] = message[3]
                 crew.idle.add(message[2])
@@ -325,6 +330,11 @@ class ProcessSchedule(Schedule):
                 crew.check_manager(grace_seconds=MANAGER_GRACE_SECONDS)
                 raise WorkerError(worker, task_id, details)
         return RunRecord(collected, waiting)
+
+
+def _offer_snapshot(options, memory):
+    if options.snapshots is not None:
+        options.snapshots.offer(memory.marks, memory.started_tasks)
 
 
 def stop_processes(processes):

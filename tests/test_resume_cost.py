@@ -1,0 +1,205 @@
+"""
+A resumed run costs the work that remains, plus a little (issue 14 item 5): the
+memory snapshot saved beside a checkpoint gives it the marks of finished work.
+
+Each run here is interrupted (an ``on_result`` that raises after k records, or
+SIGKILL of a real process), resumed, and checked against two oracles: the map
+equals an uninterrupted run's and theory's (the conservation law is checked in
+assembly), and the states traced on resume stay within
+
+    remaining + W * (batch + lag)
+
+where ``remaining`` is the states the recorded tasks do not hold, times what a
+fresh run under the same schedule traces per state, W the workers (each may walk into the same
+unmarked stretch once), ``batch`` the task size, and ``lag`` what the recorded
+tasks the snapshot does not cover traced (the work done after the snapshot).
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from sage_lfsr import LFSR, map_cycles, predict_cycles
+from sage_lfsr import snapshots
+from sage_lfsr.checkpoint import Checkpoint, CheckpointWarning
+from sage_lfsr.snapshots import decode_snapshot, snapshot_path
+
+from sage_lfsr.kernels import register_kernel
+
+pytestmark = pytest.mark.timeout(300)
+sys.path.insert(0, os.path.dirname(__file__))
+# Tasks of at least 15 ms: workers do not run far ahead of the caller, which records each result
+# with an fsync (as with tasks of realistic size, while these registers take a millisecond a task).
+register_kernel("paced", "faulty_kernels", "PacedKernel")
+
+#: (register, batch size, split)
+REGISTERS = {
+    "primitive-split": (LFSR.from_polynomial("x^14 + x^10 + x^6 + x + 1"), 512, True),
+    "reducible": (LFSR.from_polynomial("x^14 + x^7 + 1"), 512, False),
+    "reducible-split": (LFSR.from_polynomial("x^16 + x^8 + 1"), 4096, True),
+    "singular": (LFSR.from_polynomial("x^14 + x^13 + x^7 + x^3"), 512, False),
+}
+SCHEDULES = {"sequential": 1, "queue": 2, "steal": 2}
+
+
+@pytest.fixture(autouse=True)
+def frequent_snapshots(monkeypatch):
+    # Runs of a few milliseconds: a snapshot at every chance (else at most 5 % of the run's time).
+    monkeypatch.setattr(snapshots, "SHARE", 1e9)
+
+
+class InterruptAfter(Checkpoint):
+    """A checkpoint whose run raises (as a callback error or Ctrl-C would) once ``limit`` tasks are recorded."""
+
+    def __init__(self, path, limit):
+        super().__init__(path)
+        self.limit, self.count = limit, 0
+
+    def record(self, result):
+        super().record(result)
+        self.count += 1
+        if self.count >= self.limit:
+            raise KeyboardInterrupt
+
+
+def snapshot_tasks(path):
+    """The ids of the tasks whose marks the snapshot beside checkpoint ``path`` holds whole (none without one)."""
+    sidecar = snapshot_path(path)
+    return set(decode_snapshot(open(sidecar, "rb").read())[0]["complete"]) if os.path.exists(sidecar) else set()
+
+
+def check_resume(register, options, path, fresh, uses_snapshot):
+    """Resume the run recorded in ``path``; check its map and its cost; return the resumed map."""
+    _, recorded, _ = Checkpoint(path).read()
+    covered = snapshot_tasks(path)
+    state_count = fresh.cycle_states + fresh.transient_states
+    owned = sum(result.states_owned for result in recorded)
+    lag = sum(result.states_traced for result in recorded if result.task_id not in covered)
+    resumed = map_cycles(register, checkpoint=path, **options)
+    assert resumed.cycles == fresh.cycles
+    assert resumed.structure() == fresh.structure() == predict_cycles(register)
+    traced = resumed.choices["states_traced_this_run"]
+    remaining = (state_count - owned) * fresh.states_traced / state_count  # at the rate a fresh run works
+    bound = remaining + options["workers"] * (options["batch_size"] + lag)
+    numbers = dict(traced=traced, remaining=remaining, lag=lag, bound=bound, fresh=fresh.states_traced,
+                   recorded=len(recorded), covered=len(covered), choices=resumed.choices)
+    if uses_snapshot:
+        assert traced <= bound, numbers
+        if covered:
+            assert resumed.choices["memory_snapshot"].startswith("restored"), numbers
+        assert covered or options["workers"] > 1, numbers
+    else:
+        assert "memory_snapshot" not in resumed.choices, numbers
+    assert not os.path.exists(snapshot_path(path))  # every task is recorded: the snapshot is gone
+    return resumed
+
+
+@pytest.mark.parametrize("name", sorted(REGISTERS))
+@pytest.mark.parametrize("schedule", sorted(SCHEDULES))
+def test_a_resumed_run_costs_the_work_that_remains(tmp_path, name, schedule):
+    register, batch_size, split = REGISTERS[name]
+    options = dict(schedule=schedule, workers=SCHEDULES[schedule], batch_size=batch_size, split=split,
+                   kernel="paced" if SCHEDULES[schedule] > 1 else "fast")
+    fresh = map_cycles(register, **options)
+    tasks = -(-2 ** register.degree // batch_size) * (2 if split else 1)
+    # Depths live in each worker's private memory: only the sequential schedule snapshots them.
+    uses_snapshot = not register.is_singular or schedule == "sequential"
+    for share in (0.3, 0.7):
+        path = tmp_path / f"run{share}.ckpt"
+        with pytest.raises(KeyboardInterrupt):
+            map_cycles(register, checkpoint=InterruptAfter(path, int(share * tasks)), **options)
+        check_resume(register, options, path, fresh, uses_snapshot)
+
+
+def test_a_damaged_or_foreign_snapshot_is_ignored_with_its_reason(tmp_path):
+    register, batch_size, split = REGISTERS["primitive-split"]
+    options = dict(schedule="sequential", workers=1, batch_size=batch_size, split=split)
+    fresh = map_cycles(register, **options)
+    path = tmp_path / "run.ckpt"
+    with pytest.raises(KeyboardInterrupt):
+        map_cycles(register, checkpoint=InterruptAfter(path, 20), **options)
+    checkpoint_bytes, sidecar = path.read_bytes(), snapshot_path(path)
+    good = open(sidecar, "rb").read()
+    damaged = bytearray(good)
+    damaged[-3] ^= 0x20
+    other = tmp_path / "other.ckpt"
+    with pytest.raises(KeyboardInterrupt):
+        map_cycles(LFSR.from_polynomial("x^14 + x^13 + x^12 + x^2 + 1"), checkpoint=InterruptAfter(other, 20),
+                   **options)
+    cases = {"fails its checksum": bytes(damaged), "cut short": good[:-100],
+             "belongs to another checkpoint": open(snapshot_path(other), "rb").read(),
+             "not a sage_lfsr memory snapshot": b"garbage"}
+    for reason, content in cases.items():
+        path.write_bytes(checkpoint_bytes)
+        with open(sidecar, "wb") as stream:
+            stream.write(content)
+        with pytest.warns(CheckpointWarning, match=reason):
+            resumed = map_cycles(register, checkpoint=path, **options)
+        assert reason in resumed.choices["memory_snapshot"]
+        assert resumed.cycles == fresh.cycles and resumed.structure() == fresh.structure()
+    # A snapshot that covers tasks whose records were lost (the checkpoint cut back) is not used.
+    path.write_bytes(checkpoint_bytes[:len(checkpoint_bytes) // 3])
+    with open(sidecar, "wb") as stream:
+        stream.write(good)
+    with pytest.warns(CheckpointWarning):
+        resumed = map_cycles(register, checkpoint=path, **options)
+    assert "the checkpoint does not record" in resumed.choices["memory_snapshot"]
+    assert resumed.cycles == fresh.cycles
+
+
+def test_a_new_checkpoint_removes_a_stale_snapshot(tmp_path):
+    register, batch_size, split = REGISTERS["reducible"]
+    path = tmp_path / "run.ckpt"
+    with pytest.raises(KeyboardInterrupt):
+        map_cycles(register, batch_size=batch_size, checkpoint=InterruptAfter(path, 10))
+    assert os.path.exists(snapshot_path(path))
+    path.unlink()
+    result = map_cycles(register, batch_size=batch_size, checkpoint=path)
+    assert "memory_snapshot" not in result.choices and result.choices["resumed_tasks"] == 0
+    assert sorted(os.listdir(tmp_path)) == ["run.ckpt"]
+
+
+def test_a_killed_process_resumes_for_the_work_that_remains(tmp_path):
+    register, batch_size, split = REGISTERS["primitive-split"]
+    polynomial = "x^14 + x^10 + x^6 + x + 1"
+    options = dict(schedule="queue", workers=2, batch_size=batch_size, split=split)
+    path = str(tmp_path / "run.ckpt")
+    script = ("import sys; import sage_lfsr.snapshots as s; s.SHARE = 1e9; from sage_lfsr.cli import main; "
+              "sys.exit(main(sys.argv[1:]))")
+    process = subprocess.Popen([sys.executable, "-c", script, "map", "--polynomial", polynomial, "--kernel", "sage",
+                                "--schedule", "queue", "--workers", "2", "--batch-size", str(batch_size), "--split",
+                                "--checkpoint", path, "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not (os.path.exists(snapshot_path(path)) and len(snapshot_tasks(path)) >= 8):
+        assert process.poll() is None, process.stderr.read()
+        assert time.monotonic() < deadline, "no snapshot appeared"
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=60)
+    assert process.returncode == -signal.SIGKILL
+    header, recorded, _ = Checkpoint(path).read()
+    assert len(recorded) < len(header["tasks"])
+    check_resume(register, options, path, map_cycles(register, **options), uses_snapshot=True)
+
+
+def test_a_cancelled_run_resumes_for_the_work_that_remains(tmp_path):
+    import threading
+
+    from sage_lfsr.errors import MappingCancelled
+
+    register, batch_size, split = REGISTERS["primitive-split"]
+    options = dict(schedule="steal", workers=2, batch_size=batch_size, split=split, kernel="paced")
+    fresh = map_cycles(register, **options)
+    path = tmp_path / "run.ckpt"
+    cancel = threading.Event()
+
+    def progress(done, total):
+        if done >= 0.6 * total:
+            cancel.set()
+
+    with pytest.raises(MappingCancelled):
+        map_cycles(register, checkpoint=path, progress=progress, cancel=cancel, **options)
+    check_resume(register, options, path, fresh, uses_snapshot=True)
