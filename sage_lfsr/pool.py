@@ -12,19 +12,19 @@ executor does::
     ------                                     ----------------------------
     MappingPool(workers=W): W workers, a Manager, one results queue
     each run: shared memory created  ------->  pipe: (run, job, memory names, source, registry)
-              task queues, registry (Manager)  attach the memory by name; kernel from its
-                                               cache (one per register key: Sage's rebuild,
-                                               compiled code, kept); tasks as without a pool
+              task queues, registry: the       attach the memory by name; kernel from its
+              Manager's, kept across runs      cache (one per register key: Sage's rebuild,
+              (a proxy reaches a worker once)  compiled code, kept); tasks as without a pool
               results queue  <----------------  ("attached" / "result" / "done" / "error", run, ...)
               names unlinked once all attached
     close(): "stop" to each worker, then terminate; the Manager shut down
 
 A run on the pool is the run without it (:class:`~sage_lfsr.schedules.processes.ProcessSchedule`
 with the pool's :class:`PoolCrew` instead of fresh workers): the same tasks,
-results, per-worker loads, Manager registry (a new one per run), progress,
-cancellation and checkpoints. A plan for ``n`` workers runs on the pool's first
-``n``; a plan for more than the pool has is refused. The pool's start method
-applies (the plan's is not used).
+results, per-worker loads, Manager registry (emptied for each run), progress,
+cancellation and checkpoints. A plan for ``n`` workers runs on the pool's
+first ``n``; a plan for more than the pool has is refused. The pool's start
+method applies (the plan's is not used).
 
 When a run fails, the other workers are asked to stop after their current task
 and the pool stays usable; a worker that raised reports its traceback as
@@ -95,6 +95,61 @@ class KernelCache:
         return self.kernels[key]
 
 
+#: In a pool worker: the Manager objects the pool keeps (task queues, registry), by index.
+_WORKER_PROXIES = {}
+
+
+def _kept_proxy(index):
+    return _WORKER_PROXIES[index]
+
+
+class KeptProxy:
+    r"""
+    A Manager object (task queue, cycle registry) a pool keeps across runs. In
+    the caller it stands for its proxy; pickled it is its index, which a pool
+    worker resolves to the proxy it received once: a new proxy costs a
+    connection and an authentication per process, a few milliseconds a run.
+    """
+
+    def __init__(self, index, proxy):
+        self.index, self.proxy = index, proxy
+
+    def __getattr__(self, name):
+        return getattr(self.proxy, name)
+
+    def __reduce__(self):
+        return _kept_proxy, (self.index,)
+
+
+class _KeptManager:
+    r"""
+    The pool's Manager as one run's task sources see it: ``Queue()`` and
+    ``CycleRegistry()`` give the objects kept from earlier runs (emptied), new
+    ones only when a run needs more; anything else is the Manager's.
+    """
+
+    def __init__(self, owned):
+        self._owned, self._queues_given = owned, 0
+
+    def Queue(self):
+        owned = self._owned
+        if self._queues_given == len(owned.queues):
+            owned.queues.append(owned.keep(owned.manager.Queue()))
+        self._queues_given += 1
+        return owned.queues[self._queues_given - 1]
+
+    def CycleRegistry(self):
+        owned = self._owned
+        if owned.registry is None:
+            owned.registry = owned.keep(owned.manager.CycleRegistry())
+        else:
+            owned.registry.reset()
+        return owned.registry
+
+    def __getattr__(self, name):
+        return getattr(self._owned.manager, name)
+
+
 def _pool_worker_main(worker, commands, results, current_tasks, aborted, caller_pid):
     _child_setup(caller_pid)
     from sage_lfsr.kernels import KERNELS
@@ -106,13 +161,14 @@ def _pool_worker_main(worker, commands, results, current_tasks, aborted, caller_
                 return
             continue
         try:
-            run_id, payload = commands.recv()
+            run_id, new_proxies, payload = commands.recv()
         except EOFError:
             return
         if run_id is None:
             return  # close()
         memory = None
         try:
+            _WORKER_PROXIES.update(pickle.loads(new_proxies))
             job, memory, source, registry, clock_zero, kernel_classes = pickle.loads(payload)
         except BaseException:
             import traceback
@@ -163,6 +219,8 @@ class _PoolProcesses:
         if self.manager is None or self.manager._process.exitcode is not None:
             self.manager = start_manager(context, self.expected_parent)
         self.results = context.Queue()
+        self.kept, self.queues, self.registry = [], [], None
+        self.proxies_sent = [set() for _ in range(self.workers)]
         self.current_tasks = context.RawArray("q", [NO_TASK] * self.workers)
         self.aborted = context.RawValue("q", 0)
         self.pipes, self.processes = [], []
@@ -177,6 +235,27 @@ class _PoolProcesses:
             self.processes.append(process)
         self.broken = None
 
+    def keep(self, proxy):
+        r"""A :class:`KeptProxy` for ``proxy``, handed to each worker once."""
+        self.kept.append(KeptProxy(len(self.kept), proxy))
+        return self.kept[-1]
+
+    def new_proxies_for(self, worker):
+        r"""The kept proxies ``worker`` has not received yet, pickled, as ``{index: proxy}``."""
+        sent = self.proxies_sent[worker]
+        new = {kept.index: kept.proxy for kept in self.kept if kept.index not in sent}
+        sent.update(new)
+        return bytes(ForkingPickler.dumps(new))
+
+    def empty_queues(self):
+        r"""Drop the tasks an interrupted run left in the kept queues (its workers have stopped)."""
+        for task_queue in self.queues:
+            while True:
+                try:
+                    task_queue.get_nowait()
+                except queue_module.Empty:
+                    break
+
     def restart(self):
         self.stop_workers()
         self.restarts += 1
@@ -185,7 +264,7 @@ class _PoolProcesses:
     def stop_workers(self):
         for pipe in self.pipes:
             try:
-                pipe.send((None, None))
+                pipe.send((None, None, None))
             except OSError:
                 pass
         deadline = time.monotonic() + SETTLE_SECONDS
@@ -233,7 +312,7 @@ class PoolCrew(Crew):
             owned.broken = "the Manager process ended between runs"
         if owned.broken is not None:
             owned.restart()
-        self.manager, self.results = owned.manager, owned.results
+        self.manager, self.results = _KeptManager(owned), owned.results
         self.current_tasks, self.processes = owned.current_tasks, owned.processes[:self.workers]
         for worker in range(self.workers):
             self.current_tasks[worker] = NO_TASK
@@ -244,7 +323,7 @@ class PoolCrew(Crew):
         for worker in range(self.workers):
             payload = ForkingPickler.dumps((job, memory, sources[worker], registry, clock_zero, dict(KERNELS)))
             try:
-                self.owned.pipes[worker].send((self.run_id, bytes(payload)))
+                self.owned.pipes[worker].send((self.run_id, self.owned.new_proxies_for(worker), bytes(payload)))
                 self.handed.add(worker)
             except OSError:  # it died since open(): the run ends, the next one restarts the pool
                 process = self.processes[worker]
@@ -283,7 +362,11 @@ class PoolCrew(Crew):
                 self.idle.add(message[2])
         else:
             if self.handed <= self.idle and owned.manager._process.exitcode is None:
-                owned.broken = None
+                try:
+                    owned.empty_queues()
+                    owned.broken = None
+                except Exception:  # the Manager went away meanwhile: restart at the next run
+                    pass
         if owned.broken is not None:
             owned.stop_workers()  # nothing keeps running; the next run starts them again
 

@@ -82,6 +82,11 @@ class CycleRegistry:
     def owners(self):
         return dict(self._owners)
 
+    def reset(self):
+        r"""Forget every claim (a pool's registry, kept from one run to the next)."""
+        with self._lock:
+            self._owners.clear()
+
 
 class RunManager(SyncManager):
     pass
@@ -266,11 +271,12 @@ class ProcessSchedule(Schedule):
         crew = FreshCrew(workers, options.start_method) if options.pool is None else options.pool.crew(workers)
         finished, memory, measured = False, None, {}
         try:
-            crew.open(self.uses_manager_queues or job.registry == "manager")
+            # Before the queues' semaphores take their pages of /dev/shm.
             memory = job.memory(workers) if options.restored_memory is None else job.memory(
                 workers, restored=options.restored_memory)
             if memory.layout != job.memory_layout:
                 measured.update(visited_layout=memory.layout, visited_layout_reason=memory.layout_reason)
+            crew.open(self.uses_manager_queues or job.registry == "manager")
             registry = crew.manager.CycleRegistry() if job.registry == "manager" else None
             sources = self.task_sources(list(job.tasks), workers, crew.manager)
             clock_zero = time.perf_counter()
