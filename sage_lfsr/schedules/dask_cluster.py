@@ -473,9 +473,14 @@ class DaskSchedule(Schedule):
         workers = client.scheduler_info()["workers"]
         names = [str(info.get("name", address)) for address, info in workers.items()]
         indices = worker_indices(names, options.workers)
-        memory, how = self._shared_memory(client, job, indices, workers)
+        mode, how = memory_mode(client, job, workers)
+        memory = None
+        if mode == "shared":
+            layout = choose_layout(job.state_count, False, True)
+            memory = StateMemory(job.state_count, False, layout, max(indices.values()) + 1)
+            how = f"{how} ({layout})"
         try:
-            record = self._run_tasks(client, run_id, job, options, indices, memory)
+            record = self._run_tasks(client, run_id, job, options, indices, memory, mode == "owned")
             record.measured["dask_memory"] = how
             if memory is not None:
                 record.measured["visited_layout"] = memory.layout
@@ -486,31 +491,22 @@ class DaskSchedule(Schedule):
             if memory is not None:
                 memory.release()
 
-    @staticmethod
-    def _shared_memory(client, job, indices, workers):
-        r"""
-        ``(memory, how)``: visited bitmaps in shared memory when every worker is on
-        this machine, else ``None`` (each worker keeps private arrays).
-        """
-        if job.registry != "shared" or job.singular:
-            return None, "private: one bitmap per worker process"
-        if not workers_share_this_machine(client, workers):
-            return None, "private: workers on other machines, one bitmap per worker process"
-        layout = choose_layout(job.state_count, False, True)
-        memory = StateMemory(job.state_count, False, layout, max(indices.values()) + 1)
-        return memory, f"shared on this machine ({layout})"
-
-    def _run_tasks(self, client, run_id, job, options, indices, memory):
+    def _run_tasks(self, client, run_id, job, options, indices, memory, owned=False):
         spec = replace(job, tasks=())
         job_bytes = pickle.dumps(spec)
         job_key = hashlib.sha1(job_bytes).hexdigest()
         # Inline, a small job costs nothing extra; a scatter costs a round trip per run.
         job_argument = job_bytes if len(job_bytes) <= INLINE_JOB_BYTES else client.scatter(
             spec, broadcast=True, hash=False)
-        memory_bytes = pickle.dumps(memory) if memory is not None else None
-        arguments = (run_id, job_key, job_argument)
         wall_zero, clock_zero = time.time(), time.perf_counter()
         progress = _Progress(options, indices, job.tasks)
+        if owned:
+            from sage_lfsr.schedules.dask_owned import OwnedRun
+
+            return OwnedRun(client, run_id, job, options, indices, job_key, job_argument, progress).run(
+                wall_zero, clock_zero)
+        memory_bytes = pickle.dumps(memory) if memory is not None else None
+        arguments = (run_id, job_key, job_argument)
         # One phase after the other: a sweep that ran beside the segments would walk
         # segments nobody has marked yet (redundant work, 20 % measured at 2^22).
         for phase in dict.fromkeys(task.phase for task in job.tasks):
@@ -590,6 +586,43 @@ class DaskSchedule(Schedule):
         else:
             task_id, details = group[0].task_id, f"{type(error).__name__}: {error}"
         raise WorkerError(f"on Dask ({future.key})", task_id, details) from error
+
+
+#: Dask config key that picks the workers' memory: ``"auto"`` (default), ``"shared"``, ``"owned"``, ``"private"``.
+MEMORY_CONFIG_KEY = "sage_lfsr.dask-memory"
+MEMORY_MODES = ("auto", "shared", "owned", "private")
+
+
+def memory_mode(client, job, workers):
+    r"""
+    ``(mode, why)``: how the workers hold the visited states of ``job``.
+
+    - ``"shared"``: every worker on this machine, bitmaps in shared memory;
+    - ``"owned"``: workers that share no memory (the default when some run on
+      other machines): each owns blocks of states and their marks only
+      (:mod:`~sage_lfsr.schedules.dask_owned`); invertible registers;
+    - ``"private"``: a bitmap of the whole space per worker (``registry="manager"``,
+      the seed's design; singular registers, whose trees each worker traces alone).
+
+    Dask's config key ``sage_lfsr.dask-memory`` asks for one (``"auto"`` by default).
+    """
+    import dask
+
+    wanted = dask.config.get(MEMORY_CONFIG_KEY, "auto") or "auto"
+    if wanted not in MEMORY_MODES:
+        raise ValueError(f"unknown {MEMORY_CONFIG_KEY} {wanted!r}: choose one of {', '.join(MEMORY_MODES)}")
+    if getattr(job, "registry", None) != "shared" or wanted == "private":
+        return "private", "private: one bitmap per worker process"
+    if job.singular:
+        return "private", ("private: one bitmap per worker process (singular register: the owned mode "
+                           "needs an invertible one)")
+    here = workers_share_this_machine(client, workers)
+    if wanted == "owned" or (not here and wanted == "auto"):
+        where = "workers on other machines" if not here else "asked for"
+        return "owned", f"owned: each worker holds the marks of its own blocks of states ({where})"
+    if not here:
+        return "owned", "owned: shared memory asked for, but workers run on other machines"
+    return "shared", "shared on this machine"
 
 
 class _Progress:

@@ -1,0 +1,389 @@
+r"""
+``schedule="dask"`` for workers that share no memory (other machines): every
+worker owns blocks of states and holds the marks of its own states only
+(:mod:`~sage_lfsr.kernels.owned_marks`), never a bitmap of the whole space.
+
+::
+
+    caller                                     Dask workers (W owners)
+    ------                                     -----------------------
+    1. segments: groups of segment tasks  -->  any worker: segments from the distinguished
+                                               starts, every state walked returned as marks
+       marks routed to their owners       <--  (one array of local bits per owner)
+       (forwarded in batches of FLUSH_BYTES: an apply task pinned to the owner)
+    2. sweep, round r = 0, 1, ..., R - 1  -->  owner v (pinned): applies the marks it is sent,
+       (marks of round r - 1 sent along)       walks from the unmarked states of its block of
+                                               window r, gives up at a smaller state; returns
+                                      <--      cycles found and marks of others' states
+
+Every segment is walked once (no redundant work); after the segments' marks
+have reached their owners only cycles without distinguished states are left,
+and a cycle is recorded from its minimal state by the owner of that state, in
+the round of its window. A walk is redundant only where two owners hold states
+of one such cycle in the same window: the more rounds, the less (``R`` from the
+states the segments left, :func:`sweep_rounds`). A lost worker takes the marks
+of its states with it: the run fails with a :class:`~sage_lfsr.errors.WorkerError`.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import pickle
+import time
+
+import numpy as np
+
+from sage_lfsr.errors import MappingCancelled, WorkerError
+from sage_lfsr.job import TaskResult
+from sage_lfsr.kernels.owned_marks import OwnedTracer, local_bits, marks_by_owner
+from sage_lfsr.schedules import dask_cluster
+from sage_lfsr.schedules.base import RunRecord
+
+#: Marks waiting in the caller for one owner are sent once they reach this many bytes.
+FLUSH_BYTES = 8 << 20
+#: Sweep rounds when the segments leave every state (x^d + 1: only short cycles);
+#: fewer in proportion when they leave fewer (config key ``sage_lfsr.owned-rounds``).
+ROUNDS_FOR_A_WHOLE_SWEEP = 32
+_NO_CYCLES = np.empty((0, 2), dtype=np.int64)
+_NO_SEGMENTS = np.empty((0, 4), dtype=np.int64)
+_NO_DEPTHS = np.zeros(0, dtype=np.int64)
+
+
+class _OwnedMemory:
+    r"""What :func:`~sage_lfsr.schedules.dask_cluster.release_run` releases: a private bitmap, nothing to close."""
+
+    def release(self):
+        pass
+
+
+def _owner_state(run_id, job_key, job, bits):
+    r"""``(tracer, bitmap)`` of this owner for the run, or ``None`` once the run has ended."""
+    with dask_cluster._RUN_STATE_LOCK:
+        if run_id in dask_cluster._ENDED_RUNS:
+            return None
+        key = (run_id, os.getpid())
+        if key not in dask_cluster._RUN_STATE:
+            dask_cluster._RUN_STATE[key] = (None, np.zeros((bits + 7) // 8, dtype=np.uint8), _OwnedMemory())
+        _, bitmap, _ = dask_cluster._RUN_STATE[key]
+    return _tracer(job_key, job), bitmap
+
+
+_TRACERS = {}
+
+
+def _tracer(job_key, job):
+    kernel = dask_cluster._cached_kernel(job_key, job)
+    tracer = _TRACERS.get(id(kernel))
+    if tracer is None or tracer[0] is not kernel:
+        tracer = _TRACERS[id(kernel)] = (kernel, OwnedTracer(kernel))
+        while len(_TRACERS) > dask_cluster.KERNELS_KEPT:
+            _TRACERS.pop(next(iter(_TRACERS)))
+    return tracer[1]
+
+
+def _job(job):
+    return pickle.loads(job) if isinstance(job, bytes) else job
+
+
+async def owned_segments(run_id, job_key, job, tasks, wall_zero, block, owners):
+    r"""Segment tasks on any worker: ``(worker name, [TaskResult], [marks for owner 0, 1, ...])``."""
+    import distributed
+
+    job = _job(job)
+    tracer, results, parts = _tracer(job_key, job), [], [[] for _ in range(owners)]
+    for position, task in enumerate(tasks):
+        if position:
+            await asyncio.sleep(0)
+        if run_id in dask_cluster._ENDED_RUNS:
+            return None
+        clock_zero = time.perf_counter() - (time.time() - wall_zero)
+        start = time.perf_counter()
+        try:
+            segments, walked, steps = tracer.segments(task.lo, task.hi, job.dbits)
+        except Exception as error:
+            raise dask_cluster.TaskFailed(task.task_id, f"{type(error).__name__}: {error}") from error
+        for owner, part in enumerate(marks_by_owner(walked, block, owners)):
+            parts[owner].append(part)
+        results.append(TaskResult(task.task_id, -1, "segments", _NO_CYCLES, segments, _NO_DEPTHS, steps,
+                                  int(segments[:, 2].sum()), start - clock_zero, time.perf_counter() - clock_zero))
+    return str(distributed.get_worker().name), results, [_joined(part) for part in parts]
+
+
+def _joined(parts):
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.uint32)
+
+
+async def owned_apply(run_id, job_key, job, bits, marks):
+    r"""Mark ``marks`` (local bits) in this owner's bitmap; return how many."""
+    state = _owner_state(run_id, job_key, _job(job), bits)
+    if state is None:
+        return 0
+    tracer, bitmap = state
+    for part in marks:
+        tracer.apply(bitmap, part)
+    return sum(len(part) for part in marks)
+
+
+async def owned_sweep(run_id, job_key, job, owner, blocks, bits, block, owners, marks, wall_zero):
+    r"""
+    Apply ``marks``, then sweep ``blocks`` (``(task id, lo, hi)``, this owner's) of one round:
+    ``(worker name, [(task id, cycles, steps, start, end)], [marks for owner 0, 1, ...])``.
+    """
+    import distributed
+
+    job = _job(job)
+    state = _owner_state(run_id, job_key, job, bits)
+    if state is None:
+        return None
+    tracer, bitmap = state
+    for part in marks:
+        tracer.apply(bitmap, part)
+    clock_zero = time.perf_counter() - (time.time() - wall_zero)
+    found, parts = [], [[] for _ in range(owners)]
+    for task_id, lo, hi in blocks:
+        start = time.perf_counter()
+        try:
+            cycles, walked, steps = tracer.sweep(lo, hi, bitmap, job.dbits, block, owners, owner)
+        except Exception as error:
+            raise dask_cluster.TaskFailed(task_id, f"{type(error).__name__}: {error}") from error
+        for destination, part in enumerate(marks_by_owner(walked, block, owners)):
+            parts[destination].append(part)
+        found.append((task_id, cycles, steps, start - clock_zero, time.perf_counter() - clock_zero))
+    return str(distributed.get_worker().name), found, [_joined(part) for part in parts]
+
+
+def sweep_rounds(uncovered, state_count, configured=None):
+    r"""
+    Sweep rounds: none when the segments cover every state, else
+    :data:`ROUNDS_FOR_A_WHOLE_SWEEP` times the share of states they leave, at least 1.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.schedules.dask_owned import sweep_rounds
+        sage: sweep_rounds(0, 2**20), sweep_rounds(31, 2**20), sweep_rounds(2**20, 2**20), sweep_rounds(5, 2**20, 8)
+        (0, 1, 32, 8)
+    """
+    if uncovered == 0:
+        return 0
+    if configured is not None:
+        return int(configured)
+    return max(1, -(-ROUNDS_FOR_A_WHOLE_SWEEP * uncovered // state_count))
+
+
+def block_size(batch, state_count, owners, rounds):
+    r"""
+    States per block: a divisor of the task size ``batch`` (a block lies in one
+    task) near ``state_count / (owners * rounds)``, so a window of ``owners``
+    blocks makes about ``rounds`` rounds.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.schedules.dask_owned import block_size
+        sage: block_size(2**16, 2**20, 2, 64), block_size(2**16, 2**20, 4, 1), block_size(100, 1000, 3, 7)
+        (8192, 65536, 50)
+    """
+    wanted = max(1, state_count // (owners * max(1, rounds)))
+    divisors = [divisor for divisor in range(1, batch + 1) if batch % divisor == 0] if batch < 1 << 20 else [
+        batch >> shift for shift in range(batch.bit_length()) if batch % (batch >> shift) == 0]
+    return min(divisors, key=lambda divisor: (abs(np.log2(divisor / wanted)), -divisor))
+
+
+class OwnedRun:
+    r"""One run of the owned mode on ``client``'s workers (see the module's description)."""
+
+    def __init__(self, client, run_id, job, options, indices, job_key, job_argument, progress):
+        self.client, self.run_id, self.job, self.options = client, run_id, job, options
+        self.job_key, self.job_argument, self.progress = job_key, job_argument, progress
+        workers = client.scheduler_info()["workers"]
+        by_name = {str(info.get("name", address)): address for address, info in workers.items()}
+        #: Owner ``v`` is the worker with index ``v``: its address, for pinned tasks.
+        self.addresses = [by_name[name] for name, _ in sorted(indices.items(), key=lambda item: item[1])
+                          if name in by_name]
+        self.indices = indices
+        self.owners = len(self.addresses)
+        self.marks_bytes = self.marks_states = 0
+        self.pending_marks = [[] for _ in range(self.owners)]
+        self.applies = []
+
+    def run(self, wall_zero, clock_zero):
+        job = self.job
+        unknown = {task.phase for task in job.tasks} - {"segments", "sweep"}
+        if unknown:
+            raise ValueError(f"the owned mode runs segment and sweep tasks, not {', '.join(sorted(unknown))}")
+        sweeps = [task for task in job.tasks if task.phase == "sweep"]
+        segments = [task for task in job.tasks if task.phase == "segments"]
+        batch = max((task.size for task in sweeps), default=job.state_count)
+        covered = job.state_count if not sweeps else 0
+        # The blocks are fixed before the segments route their marks: small enough
+        # for the most rounds; a sweep of fewer rounds takes several windows a round.
+        self.block = block_size(batch, job.state_count, self.owners,
+                                _configured_rounds() or ROUNDS_FOR_A_WHOLE_SWEEP)
+        self.bits = local_bits(job.state_count, self.block, self.owners)
+        if segments:
+            covered = self._segments(segments, wall_zero)
+        rounds = 0
+        if sweeps:
+            uncovered = job.state_count - covered if segments and len(segments) == sum(
+                task.phase == "segments" for task in job.tasks) else job.state_count
+            rounds = self._sweep(sweeps, sweep_rounds(uncovered, job.state_count, _configured_rounds()), wall_zero,
+                                 clock_zero)
+        record = RunRecord(self.progress.collected, {index: 0.0 for index in range(self.owners)}, None,
+                           time.perf_counter() - clock_zero)
+        record.measured.update(dask_groups=self.progress.groups, owned_block=self.block, owned_rounds=rounds,
+                               owned_marks_states=self.marks_states, owned_marks_bytes=self.marks_bytes)
+        return record
+
+    # ---------------------------------------------------------------- segments
+
+    def _segments(self, tasks, wall_zero):
+        groups = dask_cluster.task_groups(tasks, self.owners)
+        pending = {self.client.submit(owned_segments, self.run_id, self.job_key, self.job_argument, group, wall_zero,
+                                      self.block, self.owners, pure=False, retries=dask_cluster.TASK_RETRIES,
+                                      key=f"sage_lfsr-{self.run_id}-{group[0].task_id}"): group for group in groups}
+        covered = 0
+        for (name, results, parts), _group in self._wait(pending):
+            self.progress.groups += 1
+            for result in results:
+                covered += result.states_owned
+                self.progress.add(result, name)
+            for owner, part in enumerate(parts):
+                self._route(owner, part)
+        self._wait_applies()
+        return covered
+
+    def _route(self, owner, part):
+        if not len(part):
+            return
+        self.marks_bytes += part.nbytes
+        self.marks_states += len(part)
+        self.pending_marks[owner].append(part)
+        if sum(piece.nbytes for piece in self.pending_marks[owner]) >= FLUSH_BYTES:
+            marks, self.pending_marks[owner] = self.pending_marks[owner], []
+            self.applies.append(self.client.submit(
+                owned_apply, self.run_id, self.job_key, self.job_argument, self.bits, marks, pure=False,
+                workers=[self.addresses[owner]], allow_other_workers=False))
+
+    def _wait_applies(self):
+        pending = {future: None for future in self.applies}
+        for _ in self._wait(pending, pinned=True):
+            pass
+        self.applies = []
+
+    # ---------------------------------------------------------------- sweep
+
+    def _sweep(self, tasks, rounds, wall_zero, clock_zero):
+        block, owners = self.block, self.owners
+        if rounds == 0:  # every state is on a segment: the sweep would find nothing
+            now = time.perf_counter() - clock_zero
+            for task in tasks:
+                self.progress.add(TaskResult(task.task_id, 0, "sweep", _NO_CYCLES, _NO_SEGMENTS, _NO_DEPTHS, 0, 0,
+                                             now, now))
+            return 0
+        # Blocks of the tasks, by round and owner: a round is ``per_round`` windows of
+        # ``owners`` consecutive blocks, each owner's blocks swept in increasing order.
+        windows = -(-self.job.state_count // (block * owners))
+        per_round = -(-windows // rounds)
+        by_round = {}
+        left, parts = {}, {}
+        for task in tasks:
+            left[task.task_id] = 0
+            parts[task.task_id] = []
+            for lo in range(task.lo, task.hi, block):
+                index = lo // block
+                by_round.setdefault(index // owners // per_round, [[] for _ in range(owners)])[index % owners].append(
+                    (task.task_id, lo, min(task.hi, lo + block)))
+                left[task.task_id] += 1
+        sizes = {task.task_id: task for task in tasks}
+        for window in sorted(by_round):
+            blocks = by_round[window]
+            pending = {}
+            for owner in range(owners):
+                marks, self.pending_marks[owner] = self.pending_marks[owner], []
+                if not blocks[owner] and not marks:
+                    self.pending_marks[owner] = marks
+                    continue
+                future = self.client.submit(
+                    owned_sweep, self.run_id, self.job_key, self.job_argument, owner, blocks[owner], self.bits,
+                    block, owners, marks, wall_zero, pure=False, workers=[self.addresses[owner]],
+                    allow_other_workers=False, key=f"sage_lfsr-{self.run_id}-sweep-{window}-{owner}")
+                pending[future] = owner
+            for (name, found, routed), owner in self._wait(pending, pinned=True):
+                self.progress.groups += 1
+                for destination, part in enumerate(routed):
+                    self._route(destination, part)
+                for task_id, cycles, steps, start, end in found:
+                    parts[task_id].append((owner, cycles, steps, start, end))
+                    left[task_id] -= 1
+                    if left[task_id] == 0:
+                        self.progress.add(_merged(sizes[task_id], parts.pop(task_id)))
+        return len(by_round)
+
+    # ---------------------------------------------------------------- waiting
+
+    def _wait(self, pending, pinned=False):
+        r"""Yield ``(outcome, tag)`` of the ``pending`` futures as they finish; raise on cancel, errors, lost owners."""
+        import distributed
+
+        client, options = self.client, self.options
+        while pending:
+            if options.cancel is not None and options.cancel.is_set():
+                client.cancel(list(pending))
+                raise MappingCancelled("the run was cancelled")
+            try:
+                finished = distributed.wait(list(pending), timeout=dask_cluster.POLL_SECONDS,
+                                            return_when="FIRST_COMPLETED").done
+            except distributed.TimeoutError:
+                if pinned:
+                    self._check_owners(pending)
+                continue
+            for future in finished:
+                tag = pending.pop(future)
+                try:
+                    if future.status == "error":
+                        error = future.exception()
+                        task_id, details = error.args if isinstance(error, dask_cluster.TaskFailed) else (
+                            None, f"{type(error).__name__}: {error}")
+                        raise WorkerError(f"on Dask ({future.key})", task_id, details) from error
+                    outcome = future.result(timeout=dask_cluster.RESULT_TIMEOUT_SECONDS)
+                except WorkerError:
+                    client.cancel(list(pending))
+                    raise
+                except Exception:
+                    if pinned:
+                        client.cancel(list(pending))
+                        raise WorkerError(f"on Dask ({future.key})", None, "an owner of states was lost with its "
+                                          "marks (owned mode): run again") from None
+                    pending[distributed.Future(future.key, client)] = tag  # recomputed elsewhere
+                    future.release()
+                    continue
+                future.release()
+                if outcome is None:
+                    raise MappingCancelled("the run ended on the workers")
+                yield outcome, tag
+
+    def _check_owners(self, pending):
+        present = set(self.client.scheduler_info()["workers"])
+        lost = [address for address in self.addresses if address not in present]
+        if lost:
+            self.client.cancel(list(pending))
+            raise WorkerError(f"on Dask ({', '.join(lost)})", None, "an owner of states was lost with its marks "
+                              "(owned mode): run again")
+
+
+def _merged(task, parts):
+    r"""One task's result from its blocks' ``(owner, cycles, steps, start, end)``: the owner of most steps as worker."""
+    cycles = np.concatenate([part[1] for part in parts]) if parts else _NO_CYCLES
+    steps_by_owner = {}
+    for owner, _, steps, _, _ in parts:
+        steps_by_owner[owner] = steps_by_owner.get(owner, 0) + steps
+    worker = max(steps_by_owner, key=steps_by_owner.get)
+    return TaskResult(task.task_id, worker, "sweep", cycles.reshape(-1, 2), _NO_SEGMENTS, _NO_DEPTHS,
+                      sum(steps_by_owner.values()), int(cycles[:, 1].sum()) if len(cycles) else 0,
+                      min(part[3] for part in parts), max(part[4] for part in parts))
+
+
+def _configured_rounds():
+    import dask
+
+    value = dask.config.get("sage_lfsr.owned-rounds", None)
+    return None if value in (None, "auto") else int(value)
