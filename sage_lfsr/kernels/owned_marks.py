@@ -12,6 +12,9 @@ bitmap (:func:`owner_of`, :func:`local_index`).
   :func:`~sage_lfsr.kernels.traversal.trace_segments`, returning every state
   walked, so the caller hands the marks to their owners (no shared bitmap: the
   walk needs none, and each segment is walked once, by the task of its start).
+- :func:`owned_unmarked_segments` -- the same from the unmarked distinguished
+  states of an owner's blocks for a finer ``dbits``: the rare long cycles that
+  have no distinguished state of the coarse kind, cut before the sweep.
 - :func:`sweep_owned` -- once every mark of the segments has reached its owner,
   the unmarked states lie on cycles without distinguished states. An owner walks
   from each unmarked state ``s`` of one of its blocks and gives up at a state
@@ -97,6 +100,33 @@ def trace_owned_segments(step, params, lo, hi, dbits, segments, walked):
     return steps, walked, count
 
 
+def owned_unmarked_segments(step, params, lo, hi, bitmap, dbits, block, workers, me, segments, walked):
+    r"""
+    Segments (as :func:`trace_owned_segments`) from the distinguished starts of
+    ``[lo, hi)`` (states owned by ``me``) that are not marked: the pieces of the
+    cycles the segments of a coarser ``dbits`` left. Marks this owner's states;
+    the others' go to ``walked``: ``(steps, walked, count)``.
+    """
+    steps, count = 0, 0
+    for start in range(lo, hi):
+        if not is_distinguished(start, dbits) or is_marked(bitmap, local_index(start, block, workers)):
+            continue
+        state, smallest, length = start, start, 0
+        while True:
+            if owner_of(state, block, workers) == me:
+                mark(bitmap, local_index(state, block, workers))
+            else:
+                walked, count = append(walked, count, state)
+            state = step(state, params)
+            length += 1
+            if state == start or is_distinguished(state, dbits):
+                break
+            smallest = min(smallest, state)
+        steps += length
+        segments.append((start, state, length, smallest))
+    return steps, walked, count
+
+
 def apply_marks(bitmap, local_indices):
     r"""Mark the states at ``local_indices`` (bits of this owner's bitmap)."""
     for index in local_indices:
@@ -162,7 +192,7 @@ def compiled():
             rebuilt = type(function)(function.__code__, dict(function.__globals__, **helpers), function.__name__)
             return numba.njit(nogil=True)(rebuilt)
 
-        for function in (trace_owned_segments, apply_marks, sweep_owned):
+        for function in (trace_owned_segments, owned_unmarked_segments, apply_marks, sweep_owned):
             _COMPILED[function.__name__] = build(function)
     return _COMPILED
 
@@ -199,7 +229,8 @@ class OwnedTracer:
         elif hasattr(kernel, "successor"):
             self.step, self.params = kernel.successor, None
             self.functions = {function.__name__: function
-                              for function in (trace_owned_segments, apply_marks, sweep_owned)}
+                              for function in (trace_owned_segments, owned_unmarked_segments, apply_marks,
+                                               sweep_owned)}
             self.compiled = False
         else:
             raise TypeError(f"kernel {kernel.name!r} has no successor the owned traversals can step with")
@@ -221,6 +252,14 @@ class OwnedTracer:
         segments = self._list(4)
         steps, walked, count = self.functions["trace_owned_segments"](
             self.step, self.params, int(lo), int(hi), int(dbits), segments, np.empty(1024, dtype=np.int64))
+        return self._array(segments, 4), walked[:count], int(steps)
+
+    def unmarked_segments(self, lo, hi, bitmap, dbits, block, workers, me):
+        r"""``(segments, walked states owned by others, steps)`` from the unmarked distinguished states of ``[lo, hi)``."""
+        segments = self._list(4)
+        steps, walked, count = self.functions["owned_unmarked_segments"](
+            self.step, self.params, int(lo), int(hi), bitmap, int(dbits), int(block), int(workers), int(me), segments,
+            np.empty(1024, dtype=np.int64))
         return self._array(segments, 4), walked[:count], int(steps)
 
     def apply(self, bitmap, local_indices):

@@ -6,27 +6,37 @@ r"""
     parent (map_cycles)                       Dask worker process (any machine)
     -------------------                       ---------------------------------
     Client(scheduler_address) or a LocalCluster
-    submit(run_task, spec, task) per task --> run_task (a coroutine: the main thread):
-      (pure=False, retries)                    the run's (kernel, StateMemory) from a
-                                               module-level cache, built on the first
-                                               task (job.kernel(): the fast kernel
-                                               reads the tables, the sage kernel
-                                               rebuilds the register from its key)
-    wait(FIRST_COMPLETED) <------------------- (worker name, TaskResult)
-      on_result, progress; worker name -> index 0..W-1
-    client.run(release_run) on every worker: drop the run's cache entries
+    per phase, groups of tasks (task_groups:  run_tasks (a coroutine: the main thread):
+    guided sizes, a few per worker)             the job's kernel from a per-process cache
+    submit(run_tasks, job, group) ----------->  kept across runs (built and compiled once),
+      (the job inline when small)               the run's StateMemory; runs the group's
+                                                tasks, yielding to the loop between them
+    wait(FIRST_COMPLETED) <------------------- (worker name, [TaskResult, ...])
+      on_result, progress per task; worker name -> index 0..W-1
+    client.run(release_run) on every worker: drop the run's memory
 
-Visited memory: when every worker runs on the caller's machine (a
-``LocalCluster``, or workers started there), the caller creates the run's
-:class:`~sage_lfsr.memory.StateMemory` in shared memory and each worker
-attaches to it by name, so a worker skips what the others traced, as with the
-local schedules (``registry="shared"``). Otherwise (workers on other machines,
-or ``registry="manager"``) each worker process keeps a private bitmap per run
-that persists across its tasks; walks of other workers are not seen, which
-costs only redundant work (:func:`~sage_lfsr.assembly.assemble` drops duplicate
-cycles). The result's ``choices["dask_memory"]`` says which. When a worker dies, Dask
+Visited memory (:func:`memory_mode`; Dask's config key ``sage_lfsr.dask-memory``
+picks one, ``"auto"`` by default):
+
+- ``"shared"`` (the default when every worker runs on the caller's machine: a
+  ``LocalCluster``, or workers started there): the caller creates the run's
+  :class:`~sage_lfsr.memory.StateMemory` in shared memory and each worker
+  attaches to it by name, so a worker skips what the others traced, as with the
+  local schedules. When the segments cover every state the sweep is not run
+  (its tasks are recorded as done with no work); when they leave few, it is one group.
+- ``"owned"`` (the default when some worker runs on another machine): no memory
+  is shared and no worker holds a bitmap of the whole space; each owns blocks of
+  states and the marks of other workers' walks reach it in batches
+  (:mod:`~sage_lfsr.schedules.dask_owned`). Invertible registers.
+- ``"private"`` (``registry="manager"``, the seed's design, and singular
+  registers): each worker process keeps a bitmap of the whole space per run that
+  persists across its tasks; walks of other workers are not seen, which costs
+  only redundant work (:func:`~sage_lfsr.assembly.assemble` drops duplicate cycles).
+
+The result's ``choices["dask_memory"]`` says which. When a worker dies, Dask
 recomputes its tasks on the others (a restarted worker starts with fresh
-memory); the map is the same.
+memory); the map is the same (in the owned mode the run fails instead: the
+marks of the lost worker's states are gone).
 
 Connecting to ``scheduler_address`` is bounded: the address must answer a
 Dask identity request within :func:`connect_timeout` seconds (10 by default;
@@ -221,6 +231,8 @@ def _cached_kernel(job_key, job):
         kernel = _KERNELS.pop(job_key, None)
         if kernel is None:
             kernel = job.kernel()
+            if hasattr(kernel, "warm_up"):  # every traversal compiled now, once per step kind in this process
+                kernel.warm_up()
         _KERNELS[job_key] = kernel  # most recently used last
         while len(_KERNELS) > KERNELS_KEPT:
             _KERNELS.pop(next(iter(_KERNELS)))

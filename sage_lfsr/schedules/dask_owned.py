@@ -44,6 +44,12 @@ FLUSH_BYTES = 8 << 20
 #: Sweep rounds when the segments leave every state (x^d + 1: only short cycles);
 #: fewer in proportion when they leave fewer (config key ``sage_lfsr.owned-rounds``).
 ROUNDS_FOR_A_WHOLE_SWEEP = 32
+#: Before the rounds, the states the segments left are cut into about ``2^FINE_SEGMENTS_LOG``
+#: segments of finer distinguished states (:func:`fine_bits`): a long cycle without a
+#: distinguished state of the coarse kind would otherwise be re-walked by every owner.
+FINE_SEGMENTS_LOG = 12
+#: Seconds between two checks that the owners are still in the cluster.
+OWNER_CHECK_SECONDS = 2.0
 _NO_CYCLES = np.empty((0, 2), dtype=np.int64)
 _NO_SEGMENTS = np.empty((0, 4), dtype=np.int64)
 _NO_DEPTHS = np.zeros(0, dtype=np.int64)
@@ -124,10 +130,11 @@ async def owned_apply(run_id, job_key, job, bits, marks):
     return sum(len(part) for part in marks)
 
 
-async def owned_sweep(run_id, job_key, job, owner, blocks, bits, block, owners, marks, wall_zero):
+async def owned_sweep(run_id, job_key, job, owner, blocks, bits, block, owners, marks, wall_zero, dbits, cut=False):
     r"""
-    Apply ``marks``, then sweep ``blocks`` (``(task id, lo, hi)``, this owner's) of one round:
-    ``(worker name, [(task id, cycles, steps, start, end)], [marks for owner 0, 1, ...])``.
+    Apply ``marks``, then sweep ``blocks`` (``(task id, lo, hi)``, this owner's) of one
+    round, or with ``cut`` trace the segments from their unmarked distinguished
+    states: ``(worker name, [(task id, cycles, segments, steps, start, end)], [marks for owner 0, 1, ...])``.
     """
     import distributed
 
@@ -140,16 +147,38 @@ async def owned_sweep(run_id, job_key, job, owner, blocks, bits, block, owners, 
         tracer.apply(bitmap, part)
     clock_zero = time.perf_counter() - (time.time() - wall_zero)
     found, parts = [], [[] for _ in range(owners)]
-    for task_id, lo, hi in blocks:
+    for position, (task_id, lo, hi) in enumerate(blocks):
+        if position:
+            await asyncio.sleep(0)
         start = time.perf_counter()
+        cycles = segments = None
         try:
-            cycles, walked, steps = tracer.sweep(lo, hi, bitmap, job.dbits, block, owners, owner)
+            if cut:
+                segments, walked, steps = tracer.unmarked_segments(lo, hi, bitmap, dbits, block, owners, owner)
+            else:
+                cycles, walked, steps = tracer.sweep(lo, hi, bitmap, dbits, block, owners, owner)
         except Exception as error:
             raise dask_cluster.TaskFailed(task_id, f"{type(error).__name__}: {error}") from error
         for destination, part in enumerate(marks_by_owner(walked, block, owners)):
             parts[destination].append(part)
-        found.append((task_id, cycles, steps, start - clock_zero, time.perf_counter() - clock_zero))
+        found.append((task_id, _NO_CYCLES if cycles is None else cycles, _NO_SEGMENTS if segments is None else segments,
+                      steps, start - clock_zero, time.perf_counter() - clock_zero))
     return str(distributed.get_worker().name), found, [_joined(part) for part in parts]
+
+
+def fine_bits(uncovered, dbits):
+    r"""
+    Distinguished bits that cut the ``uncovered`` states left by segments of
+    ``dbits`` bits into at most about ``2^FINE_SEGMENTS_LOG`` segments (0: none needed).
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.schedules.dask_owned import fine_bits
+        sage: fine_bits(33000, 13), fine_bits(2**24, 0), fine_bits(2**24, 9), fine_bits(3000, 13)
+        (4, 12, 8, 0)
+    """
+    wanted = max(0, int(uncovered - 1).bit_length() - FINE_SEGMENTS_LOG)
+    return min(wanted, dbits - 1) if dbits > 0 else wanted
 
 
 def sweep_rounds(uncovered, state_count, configured=None):
@@ -204,6 +233,7 @@ class OwnedRun:
         self.marks_bytes = self.marks_states = 0
         self.pending_marks = [[] for _ in range(self.owners)]
         self.applies = []
+        self.owners_checked, self.owners_missing = time.monotonic(), set()
 
     def run(self, wall_zero, clock_zero):
         job = self.job
@@ -225,8 +255,7 @@ class OwnedRun:
         if sweeps:
             uncovered = job.state_count - covered if segments and len(segments) == sum(
                 task.phase == "segments" for task in job.tasks) else job.state_count
-            rounds = self._sweep(sweeps, sweep_rounds(uncovered, job.state_count, _configured_rounds()), wall_zero,
-                                 clock_zero)
+            rounds = self._sweep(sweeps, uncovered, wall_zero, clock_zero)
         record = RunRecord(self.progress.collected, {index: 0.0 for index in range(self.owners)}, None,
                            time.perf_counter() - clock_zero)
         record.measured.update(dask_groups=self.progress.groups, owned_block=self.block, owned_rounds=rounds,
@@ -271,52 +300,61 @@ class OwnedRun:
 
     # ---------------------------------------------------------------- sweep
 
-    def _sweep(self, tasks, rounds, wall_zero, clock_zero):
+    def _sweep(self, tasks, uncovered, wall_zero, clock_zero):
+        r"""The sweep tasks: a pass of finer segments, then rounds; return the rounds."""
         block, owners = self.block, self.owners
-        if rounds == 0:  # every state is on a segment: the sweep would find nothing
-            now = time.perf_counter() - clock_zero
-            for task in tasks:
-                self.progress.add(TaskResult(task.task_id, 0, "sweep", _NO_CYCLES, _NO_SEGMENTS, _NO_DEPTHS, 0, 0,
-                                             now, now))
-            return 0
-        # Blocks of the tasks, by round and owner: a round is ``per_round`` windows of
-        # ``owners`` consecutive blocks, each owner's blocks swept in increasing order.
-        windows = -(-self.job.state_count // (block * owners))
-        per_round = -(-windows // rounds)
-        by_round = {}
-        left, parts = {}, {}
+        by_task = {task.task_id: task for task in tasks}
+        parts = {task.task_id: [] for task in tasks}
+        blocks = [[] for _ in range(owners)]  # (global block index, task id, lo, hi) per owner
         for task in tasks:
-            left[task.task_id] = 0
-            parts[task.task_id] = []
             for lo in range(task.lo, task.hi, block):
                 index = lo // block
-                by_round.setdefault(index // owners // per_round, [[] for _ in range(owners)])[index % owners].append(
-                    (task.task_id, lo, min(task.hi, lo + block)))
-                left[task.task_id] += 1
-        sizes = {task.task_id: task for task in tasks}
-        for window in sorted(by_round):
-            blocks = by_round[window]
-            pending = {}
-            for owner in range(owners):
-                marks, self.pending_marks[owner] = self.pending_marks[owner], []
-                if not blocks[owner] and not marks:
-                    self.pending_marks[owner] = marks
-                    continue
-                future = self.client.submit(
-                    owned_sweep, self.run_id, self.job_key, self.job_argument, owner, blocks[owner], self.bits,
-                    block, owners, marks, wall_zero, pure=False, workers=[self.addresses[owner]],
-                    allow_other_workers=False, key=f"sage_lfsr-{self.run_id}-sweep-{window}-{owner}")
-                pending[future] = owner
-            for (name, found, routed), owner in self._wait(pending, pinned=True):
-                self.progress.groups += 1
-                for destination, part in enumerate(routed):
-                    self._route(destination, part)
-                for task_id, cycles, steps, start, end in found:
-                    parts[task_id].append((owner, cycles, steps, start, end))
-                    left[task_id] -= 1
-                    if left[task_id] == 0:
-                        self.progress.add(_merged(sizes[task_id], parts.pop(task_id)))
-        return len(by_round)
+                blocks[index % owners].append((index, task.task_id, lo, min(task.hi, lo + block)))
+        dbits = self.job.dbits
+        if uncovered:
+            fine = fine_bits(uncovered, dbits)
+            if fine:
+                cut = self._pass([[entry[1:] for entry in mine] for mine in blocks], wall_zero, fine, True, parts)
+                uncovered -= cut
+                dbits = fine
+        rounds = sweep_rounds(uncovered, self.job.state_count, _configured_rounds())
+        if rounds:
+            # A round is ``per_round`` windows of ``owners`` consecutive blocks; each owner
+            # sweeps its blocks of the round in increasing order.
+            per_round = -(-(-(-self.job.state_count // (block * owners))) // rounds)
+            by_round = {}
+            for owner, mine in enumerate(blocks):
+                for index, task_id, lo, hi in mine:
+                    by_round.setdefault(index // owners // per_round, [[] for _ in range(owners)])[owner].append(
+                        (task_id, lo, hi))
+            for window in sorted(by_round):
+                self._pass(by_round[window], wall_zero, dbits, False, parts)
+            rounds = len(by_round)
+        for task_id, task in by_task.items():
+            self.progress.add(_merged(task, parts[task_id], clock_zero))
+        return rounds
+
+    def _pass(self, blocks, wall_zero, dbits, cut, parts):
+        r"""One round: owner ``v`` sweeps (or cuts) ``blocks[v]``, marks routed; return the states cut."""
+        pending = {}
+        for owner in range(self.owners):
+            marks, self.pending_marks[owner] = self.pending_marks[owner], []
+            if not blocks[owner] and not marks:
+                continue
+            future = self.client.submit(
+                owned_sweep, self.run_id, self.job_key, self.job_argument, owner, blocks[owner], self.bits,
+                self.block, self.owners, marks, wall_zero, dbits, cut, pure=False,
+                workers=[self.addresses[owner]], allow_other_workers=False)
+            pending[future] = owner
+        cut_states = 0
+        for (name, found, routed), owner in self._wait(pending, pinned=True):
+            self.progress.groups += 1
+            for destination, part in enumerate(routed):
+                self._route(destination, part)
+            for task_id, cycles, segments, steps, start, end in found:
+                parts[task_id].append((owner, cycles, segments, steps, start, end))
+                cut_states += int(segments[:, 2].sum())
+        return cut_states
 
     # ---------------------------------------------------------------- waiting
 
@@ -352,7 +390,7 @@ class OwnedRun:
                     if pinned:
                         client.cancel(list(pending))
                         raise WorkerError(f"on Dask ({future.key})", None, "an owner of states was lost with its "
-                                          "marks (owned mode): run again") from None
+                                          "marks (owned mode): run again", where="during the run") from None
                     pending[distributed.Future(future.key, client)] = tag  # recomputed elsewhere
                     future.release()
                     continue
@@ -362,24 +400,36 @@ class OwnedRun:
                 yield outcome, tag
 
     def _check_owners(self, pending):
+        r"""Fail when an owner has left the cluster (seen missing twice, :data:`OWNER_CHECK_SECONDS` apart)."""
+        now = time.monotonic()
+        if now - self.owners_checked < OWNER_CHECK_SECONDS:
+            return
+        self.owners_checked = now
         present = set(self.client.scheduler_info()["workers"])
         lost = [address for address in self.addresses if address not in present]
-        if lost:
+        if lost and self.owners_missing & set(lost):
             self.client.cancel(list(pending))
             raise WorkerError(f"on Dask ({', '.join(lost)})", None, "an owner of states was lost with its marks "
-                              "(owned mode): run again")
+                              "(owned mode): run again", where="during the run")
+        self.owners_missing = set(lost)
 
 
-def _merged(task, parts):
-    r"""One task's result from its blocks' ``(owner, cycles, steps, start, end)``: the owner of most steps as worker."""
-    cycles = np.concatenate([part[1] for part in parts]) if parts else _NO_CYCLES
+def _merged(task, parts, clock_zero):
+    r"""
+    One task's result from its blocks' ``(owner, cycles, segments, steps, start, end)``:
+    the owner of most steps as its worker.
+    """
+    if not parts:
+        now = time.perf_counter() - clock_zero
+        return TaskResult(task.task_id, 0, "sweep", _NO_CYCLES, _NO_SEGMENTS, _NO_DEPTHS, 0, 0, now, now)
+    cycles = np.concatenate([part[1] for part in parts]).reshape(-1, 2)
+    segments = np.concatenate([part[2] for part in parts]).reshape(-1, 4)
     steps_by_owner = {}
-    for owner, _, steps, _, _ in parts:
+    for owner, _, _, steps, _, _ in parts:
         steps_by_owner[owner] = steps_by_owner.get(owner, 0) + steps
-    worker = max(steps_by_owner, key=steps_by_owner.get)
-    return TaskResult(task.task_id, worker, "sweep", cycles.reshape(-1, 2), _NO_SEGMENTS, _NO_DEPTHS,
-                      sum(steps_by_owner.values()), int(cycles[:, 1].sum()) if len(cycles) else 0,
-                      min(part[3] for part in parts), max(part[4] for part in parts))
+    return TaskResult(task.task_id, max(steps_by_owner, key=steps_by_owner.get), "sweep", cycles, segments,
+                      _NO_DEPTHS, sum(steps_by_owner.values()), int(cycles[:, 1].sum()),
+                      min(part[4] for part in parts), max(part[5] for part in parts))
 
 
 def _configured_rounds():
