@@ -34,11 +34,12 @@ def main():
               "only. Segments are walked once and their marks passed to the owners in batches; the states they "
               f"leave are swept in rounds (up to {ROUNDS_FOR_A_WHOLE_SWEEP}) with the minimal-state rule, the marks "
               "of a round delivered before the next. Redundant = states traced beyond q^d, in % of q^d (the floor "
-              "for a rule without marks from the others is (W - 1) / W); marks = bytes sent to their owners "
-              "(4 per state), in % of a bitmap of the whole space and in MB; wall seconds beside the sequential "
+              "for a rule without marks from the others is (W - 1) / W); marks = bytes of marks the workers return "
+              "(4 per state), in MB and against a bitmap of the whole space, and how many of them the caller sent on "
+              "to their owners (none when the segments cover every state); wall seconds beside the sequential "
               "fast kernel's (one run each; the round trips of the rounds dominate on loopback).", "",
-              "| register | states | W | redundant % | floor % | rounds | marks MB | marks / bitmap | dask s | "
-              "sequential s |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+              "| register | states | W | redundant % | floor % | rounds | marks MB | marks / bitmap | sent on MB | dask s | "
+              "sequential s |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for workers in [int(count) for count in arguments.workers.split(",")]:
         cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, host="127.0.0.1",
                                            dashboard_address=":0", worker_dashboard_address=None)
@@ -62,7 +63,8 @@ def main():
                         marks = result.choices["owned_marks_bytes"]
                         lines.append(f"| {kind} | 2^{degree} | {workers} | {redundant:.1f} | "
                                      f"{100.0 * (workers - 1) / workers:.0f} | {result.choices['owned_rounds']} | "
-                                     f"{marks / 2 ** 20:.1f} | {marks / (state_count / 8):.1f}x | {seconds:.2f} | "
+                                     f"{marks / 2 ** 20:.1f} | {marks / (state_count / 8):.1f}x | "
+                                     f"{result.choices['owned_marks_sent_bytes'] / 2 ** 20:.1f} | {seconds:.2f} | "
                                      f"{sequential:.2f} |")
                         print(lines[-1], flush=True)
         finally:

@@ -40,7 +40,7 @@ from sage_lfsr.schedules import dask_cluster
 from sage_lfsr.schedules.base import RunRecord
 
 #: Marks waiting in the caller for one owner are sent once they reach this many bytes.
-FLUSH_BYTES = 8 << 20
+FLUSH_BYTES = 64 << 20
 #: Sweep rounds when the segments leave every state (x^d + 1: only short cycles);
 #: fewer in proportion when they leave fewer (config key ``sage_lfsr.owned-rounds``).
 ROUNDS_FOR_A_WHOLE_SWEEP = 32
@@ -183,20 +183,24 @@ def fine_bits(uncovered, dbits):
 
 def sweep_rounds(uncovered, state_count, configured=None):
     r"""
-    Sweep rounds: none when the segments cover every state, else
-    :data:`ROUNDS_FOR_A_WHOLE_SWEEP` times the share of states they leave, at least 1.
+    Sweep rounds: none when the segments cover every state; else
+    :data:`ROUNDS_FOR_A_WHOLE_SWEEP`, fewer only when the states left are under an
+    eighth of the space (at most ``uncovered`` states can be re-walked per round
+    and owner, so a few states need one round).
 
     EXAMPLES::
 
         sage: from sage_lfsr.schedules.dask_owned import sweep_rounds
-        sage: sweep_rounds(0, 2**20), sweep_rounds(31, 2**20), sweep_rounds(2**20, 2**20), sweep_rounds(5, 2**20, 8)
-        (0, 1, 32, 8)
+        sage: sweep_rounds(0, 2**20), sweep_rounds(31, 2**20), sweep_rounds(2**19, 2**20), sweep_rounds(2**14, 2**20)
+        (0, 1, 32, 4)
+        sage: sweep_rounds(5, 2**20, 8)
+        8
     """
     if uncovered == 0:
         return 0
     if configured is not None:
         return int(configured)
-    return max(1, -(-ROUNDS_FOR_A_WHOLE_SWEEP * uncovered // state_count))
+    return max(1, min(ROUNDS_FOR_A_WHOLE_SWEEP, -(-8 * ROUNDS_FOR_A_WHOLE_SWEEP * uncovered // state_count)))
 
 
 def block_size(batch, state_count, owners, rounds):
@@ -230,7 +234,8 @@ class OwnedRun:
                           if name in by_name]
         self.indices = indices
         self.owners = len(self.addresses)
-        self.marks_bytes = self.marks_states = 0
+        #: Marks returned by the workers (states, bytes), and bytes sent on to their owners.
+        self.marks_bytes = self.marks_states = self.sent_bytes = 0
         self.pending_marks = [[] for _ in range(self.owners)]
         self.applies = []
         self.owners_checked, self.owners_missing = time.monotonic(), set()
@@ -259,7 +264,8 @@ class OwnedRun:
         record = RunRecord(self.progress.collected, {index: 0.0 for index in range(self.owners)}, None,
                            time.perf_counter() - clock_zero)
         record.measured.update(dask_groups=self.progress.groups, owned_block=self.block, owned_rounds=rounds,
-                               owned_marks_states=self.marks_states, owned_marks_bytes=self.marks_bytes)
+                               owned_marks_states=self.marks_states, owned_marks_bytes=self.marks_bytes,
+                               owned_marks_sent_bytes=self.sent_bytes)
         return record
 
     # ---------------------------------------------------------------- segments
@@ -288,6 +294,7 @@ class OwnedRun:
         self.pending_marks[owner].append(part)
         if sum(piece.nbytes for piece in self.pending_marks[owner]) >= FLUSH_BYTES:
             marks, self.pending_marks[owner] = self.pending_marks[owner], []
+            self.sent_bytes += sum(piece.nbytes for piece in marks)
             self.applies.append(self.client.submit(
                 owned_apply, self.run_id, self.job_key, self.job_argument, self.bits, marks, pure=False,
                 workers=[self.addresses[owner]], allow_other_workers=False))
@@ -341,6 +348,7 @@ class OwnedRun:
             marks, self.pending_marks[owner] = self.pending_marks[owner], []
             if not blocks[owner] and not marks:
                 continue
+            self.sent_bytes += sum(piece.nbytes for piece in marks)
             future = self.client.submit(
                 owned_sweep, self.run_id, self.job_key, self.job_argument, owner, blocks[owner], self.bits,
                 self.block, self.owners, marks, wall_zero, dbits, cut, pure=False,
