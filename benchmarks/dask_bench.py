@@ -38,6 +38,8 @@ def main():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--modes", default=",".join(MODES), help="comma-separated, from: " + ", ".join(MODES))
+    parser.add_argument("--no-shared-up-to", type=int, default=24,
+                        help="largest degree measured in the modes without shared memory")
     parser.add_argument("--note", default="")
     arguments = parser.parse_args()
     sizes = [int(size) for size in arguments.sizes.split(",")]
@@ -51,10 +53,13 @@ def main():
               f"once in {start_seconds:.1f} s and reused by every run (`scheduler_address=`); the first maps on it "
               "(compiling in each worker) are not timed. Speedup over the sequential fast kernel in the same run, "
               f"best of {arguments.repeats}; redundant = states traced beyond q^d, in % of q^d; groups = Dask "
-              "tasks (each runs several of the plan's tasks); marks = bytes of marks sent to their owners "
-              "(owned mode; each byte travels worker -> caller -> worker).", "",
-              "| register | states | sequential s | memory | dask s | speedup | redundant % | groups | marks MB |",
-              "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
+              "tasks (each runs several of the plan's tasks); overhead = wall seconds beyond the busiest worker's "
+              "task time (start-up, round trips, barrier, transfers, assembly); work / seq = the workers' task "
+              "seconds summed over the sequential run's seconds (what two busy vCPUs and the segment kernel cost "
+              "beyond one core); marks = MB of marks the workers return (owned mode).", "",
+              "| register | states | sequential s | memory | dask s | speedup | overhead s | work / seq | redundant % "
+              "| groups | marks MB |",
+              "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     try:
         address = cluster.scheduler_address
         for kind, register in benchmark_registers(min(sizes[0], 16)).items():  # compile every path on every worker
@@ -64,13 +69,17 @@ def main():
             for kind, register in benchmark_registers(degree).items():
                 sequential, reference = best_of(arguments.repeats, lambda: map_cycles(register))
                 for mode, (config, options) in modes.items():
+                    if degree > arguments.no_shared_up_to and mode != "shared on this machine":
+                        continue
                     seconds, result = timed_dask(register, arguments.workers, address, config, options,
                                                  arguments.repeats)
                     assert result.cycles == reference.cycles, (kind, degree, mode)
                     redundant = 100.0 * (result.states_traced - result.state_count) / result.state_count
                     marks = result.choices.get("owned_marks_bytes")
+                    busy = [load.busy_seconds for load in result.worker_loads]
                     lines.append(f"| {kind} | 2^{degree} | {sequential:.2f} | {mode} | {seconds:.2f} | "
-                                 f"{sequential / seconds:.2f}x | {redundant:.1f} | {result.choices['dask_groups']} | "
+                                 f"{sequential / seconds:.2f}x | {seconds - max(busy):.2f} | "
+                                 f"{sum(busy) / sequential:.2f} | {redundant:.1f} | {result.choices['dask_groups']} | "
                                  f"{'-' if marks is None else f'{marks / 2 ** 20:.1f}'} |")
                     print(lines[-1], flush=True)
     finally:

@@ -435,9 +435,11 @@ def _merged(task, parts, clock_zero):
     steps_by_owner = {}
     for owner, _, _, steps, _, _ in parts:
         steps_by_owner[owner] = steps_by_owner.get(owner, 0) + steps
+    # Its blocks ran in several rounds: the busy time (end - start) is their sum, ending with the last.
+    end = max(part[5] for part in parts)
+    busy = sum(part[5] - part[4] for part in parts)
     return TaskResult(task.task_id, max(steps_by_owner, key=steps_by_owner.get), "sweep", cycles, segments,
-                      _NO_DEPTHS, sum(steps_by_owner.values()), int(cycles[:, 1].sum()),
-                      min(part[4] for part in parts), max(part[5] for part in parts))
+                      _NO_DEPTHS, sum(steps_by_owner.values()), int(cycles[:, 1].sum()), end - busy, end)
 
 
 def _configured_rounds():
