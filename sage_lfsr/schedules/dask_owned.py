@@ -258,8 +258,9 @@ class OwnedRun:
             covered = self._segments(segments, wall_zero)
         rounds = 0
         if sweeps:
-            uncovered = job.state_count - covered if segments and len(segments) == sum(
-                task.phase == "segments" for task in job.tasks) else job.state_count
+            # A run with sweeps left runs every segment task (a resumed one too: see mapper),
+            # so the segments' lengths tell the states they leave.
+            uncovered = job.state_count - covered if segments else job.state_count
             rounds = self._sweep(sweeps, uncovered, wall_zero, clock_zero)
         record = RunRecord(self.progress.collected, {index: 0.0 for index in range(self.owners)}, None,
                            time.perf_counter() - clock_zero)
