@@ -1,83 +1,76 @@
 r"""
-How much work a rule without shared marks costs (the multi-machine Dask case),
-measured by simulation with the fast successor: each worker owns the tasks
-``i`` with ``i mod W = w`` and keeps marks only for the states it owns (no
-bitmap of the whole space); long cycles are traced in segments between
-distinguished states, and a sweep walk from ``s`` stops at a distinguished
-state, a state smaller than ``s`` (a cycle is recorded only from its minimal
-state) or a state it marked itself. Counts every successor step. Writes
+Dask across machines: the owned mode (``sage_lfsr.dask-memory = "owned"``,
+:mod:`sage_lfsr.schedules.dask_owned`) on a LocalCluster whose workers are made
+to share no memory, W = 2 and 4: each worker holds the marks of its own blocks
+of states only. Measures the redundant work (states traced beyond q^d), the
+sweep rounds and the marks passed to their owners (the transfer), against the
+floor (W - 1) / W of any rule without marks from the others. Writes
 docs/benchmarks/dask-no-shared-marks.md.
 
-    python benchmarks/no_shared_marks.py [--degree 18]
+    python benchmarks/no_shared_marks.py [--sizes 20,22,24] [--workers 2,4]
 """
 import argparse
+import time
 
-import numba
-import numpy as np
+import dask
 from common import benchmark_registers, machine_description, write_section
 
-from sage_lfsr.kernels.traversal import GOLDEN
-from sage_lfsr.planning import distinguished_bits
-
-
-@numba.njit(inline="always")
-def _step(state, taps, top):
-    masked, parity = state & taps, 0
-    while masked:
-        parity ^= 1
-        masked &= masked - 1
-    return (state >> 1) | (parity << top)
-
-
-@numba.njit(inline="always")
-def _distinguished(state, dbits):
-    return ((np.uint64(state) * np.uint64(GOLDEN)) >> np.uint64(64 - dbits)) == np.uint64(0)
-
-
-@numba.njit
-def steps_without_shared_marks(degree, taps, workers, batch, dbits):
-    count, top, total = 1 << degree, degree - 1, 0
-    for worker in range(workers):
-        marked = np.zeros(count, np.bool_)  # only this worker's own states are ever set
-        for phase in range(2):
-            for start in range(count):
-                if (start // batch) % workers != worker or marked[start]:
-                    continue
-                if _distinguished(start, dbits) != (phase == 0):
-                    continue
-                state = start
-                while True:
-                    if (state // batch) % workers == worker:
-                        marked[state] = True
-                    state = _step(state, taps, top)
-                    total += 1
-                    if state == start or _distinguished(state, dbits):
-                        break
-                    if phase == 1 and (state < start or ((state // batch) % workers == worker and marked[state])):
-                        break
-    return total
+from sage_lfsr import map_cycles
+from sage_lfsr.schedules.dask_owned import ROUNDS_FOR_A_WHOLE_SWEEP
 
 
 def main():
+    import distributed
+
     parser = argparse.ArgumentParser()
-    parser.add_argument("--degree", type=int, default=18)
+    parser.add_argument("--sizes", default="20,22,24")
+    parser.add_argument("--workers", default="2,4")
+    parser.add_argument("--note", default="")
     arguments = parser.parse_args()
-    degree = arguments.degree
-    lines = [f"Machine: {machine_description()}", "",
-             "Simulated with the fast GF(2) successor, 2^%d states, tasks of 2^%d states dealt round-robin, "
-             "about 16 a worker. Redundant = successor steps beyond q^d, in %% of q^d. Without marks from the "
-             "others, a worker spends at least one step on each of its states that another worker traced, so "
-             "(W - 1) / W x 100 %% is a floor for any such rule." % (degree, degree - 5), "",
-             "| register | W | redundant % | floor % |", "| --- | ---: | ---: | ---: |"]
-    for kind, register in benchmark_registers(degree).items():
-        taps = sum(1 << index for index, coefficient in enumerate(register.key()[1]) if coefficient)
-        for workers in (1, 2, 4):
-            batch = (1 << degree) // (16 * workers)
-            steps = steps_without_shared_marks(degree, taps, workers, batch, distinguished_bits(batch))
-            lines.append(f"| {kind} | {workers} | {100.0 * steps / (1 << degree) - 100:.0f} | "
-                         f"{100.0 * (workers - 1) / workers:.0f} |")
-            print(lines[-1], flush=True)
-    write_section("dask-no-shared-marks", "Dask across machines: a rule without shared marks (issue 12)", lines)
+    sizes = [int(size) for size in arguments.sizes.split(",")]
+    lines = [f"Machine: {machine_description()}", ""] + ([arguments.note, ""] if arguments.note else [])
+    lines += ["The owned mode of `schedule=\"dask\"` (the default for workers on other machines), forced on a "
+              "LocalCluster so that the workers share no memory: each owns blocks of states and holds their marks "
+              "only. Segments are walked once and their marks passed to the owners in batches; the states they "
+              f"leave are swept in rounds (up to {ROUNDS_FOR_A_WHOLE_SWEEP}) with the minimal-state rule, the marks "
+              "of a round delivered before the next. Redundant = states traced beyond q^d, in % of q^d (the floor "
+              "for a rule without marks from the others is (W - 1) / W); marks = bytes of marks the workers return "
+              "(4 per state), in MB and against a bitmap of the whole space, and how many of them the caller sent on "
+              "to their owners (none when the segments cover every state); wall seconds beside the sequential "
+              "fast kernel's (one run each; the round trips of the rounds dominate on loopback).", "",
+              "| register | states | W | redundant % | floor % | rounds | marks MB | marks / bitmap | sent on MB | dask s | "
+              "sequential s |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for workers in [int(count) for count in arguments.workers.split(",")]:
+        cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, host="127.0.0.1",
+                                           dashboard_address=":0", worker_dashboard_address=None)
+        try:
+            with dask.config.set({"sage_lfsr.dask-memory": "owned"}):
+                for register in benchmark_registers(14).values():  # compile every path on every worker
+                    map_cycles(register, schedule="dask", workers=workers, split=True,
+                               scheduler_address=cluster.scheduler_address)
+                for degree in sizes:
+                    for kind, register in benchmark_registers(degree).items():
+                        started = time.perf_counter()
+                        reference = map_cycles(register)
+                        sequential = time.perf_counter() - started
+                        started = time.perf_counter()
+                        result = map_cycles(register, schedule="dask", workers=workers,
+                                            scheduler_address=cluster.scheduler_address)
+                        seconds = time.perf_counter() - started
+                        assert result.cycles == reference.cycles, (kind, degree, workers)
+                        state_count = result.state_count
+                        redundant = 100.0 * (result.states_traced - state_count) / state_count
+                        marks = result.choices["owned_marks_bytes"]
+                        lines.append(f"| {kind} | 2^{degree} | {workers} | {redundant:.1f} | "
+                                     f"{100.0 * (workers - 1) / workers:.0f} | {result.choices['owned_rounds']} | "
+                                     f"{marks / 2 ** 20:.1f} | {marks / (state_count / 8):.1f}x | "
+                                     f"{result.choices['owned_marks_sent_bytes'] / 2 ** 20:.1f} | {seconds:.2f} | "
+                                     f"{sequential:.2f} |")
+                        print(lines[-1], flush=True)
+        finally:
+            cluster.close()
+    write_section("dask-no-shared-marks", "Dask across machines: owned blocks of states, marks passed in batches "
+                  "(issue 12)", lines)
 
 
 if __name__ == "__main__":

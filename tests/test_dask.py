@@ -263,3 +263,52 @@ if __name__ == "__main__":
 """, interrupt_on="PROGRESS")
     assert code == 130 and "INTERRUPTED" in out
     assert "Traceback (most recent call last)" not in err and len(err.splitlines()) <= 3
+
+
+OWNED_REGISTERS = {
+    "primitive": LFSR.from_polynomial("x^12 + x^6 + x^4 + x + 1"),
+    "many-cycles": LFSR.from_polynomial("x^12 + 1"),
+    "skewed": LFSR.from_polynomial("(x^5 + x^2 + 1) * (x^7 + x + 1)"),
+    "gf3": LFSR.from_polynomial("(x + 1)^2 * (x^4 + x + 2)", q=3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OWNED_REGISTERS))
+def test_owned_mode_maps_like_the_reference(cluster, name):
+    import dask
+
+    running, client = cluster
+    register = OWNED_REGISTERS[name]
+    with dask.config.set({"sage_lfsr.dask-memory": "owned"}):
+        result = map_cycles(register, schedule="dask", workers=2, batch_size=256, split=True,
+                            scheduler_address=running.scheduler_address)
+    assert_matches_reference(result, register)
+    choices = result.choices
+    assert choices["dask_memory"].startswith("owned")
+    assert choices["owned_marks_bytes"] > 0 and choices["owned_marks_states"] > 0
+    assert result.states_traced >= register.state_count  # the redundant work is what lies beyond q^d
+    if name == "primitive":  # every state on a segment, each segment walked once: no redundant work
+        assert choices["owned_rounds"] == 0 and result.states_traced == register.state_count
+    assert set(client.run(lambda: len(dask_cluster._RUN_STATE)).values()) == {0}
+
+
+def test_owned_mode_is_chosen_for_workers_on_other_machines(cluster, monkeypatch):
+    running, _ = cluster
+    monkeypatch.setattr(dask_cluster, "workers_share_this_machine", lambda client, workers: False)
+    register = OWNED_REGISTERS["many-cycles"]
+    result = map_cycles(register, schedule="dask", workers=2, batch_size=512, kernel="sage",
+                        scheduler_address=running.scheduler_address)
+    assert_matches_reference(result, register)
+    assert result.choices["dask_memory"].startswith("owned") and "other machines" in result.choices["dask_memory"]
+    singular = REGISTERS["gf2-singular"]  # trees: each worker keeps its own arrays, and the result says so
+    result = map_cycles(singular, schedule="dask", workers=2, batch_size=256, scheduler_address=running.scheduler_address)
+    assert_matches_reference(result, singular)
+    assert result.choices["dask_memory"].startswith("private") and "singular" in result.choices["dask_memory"]
+
+
+def test_an_unknown_memory_mode_is_refused(cluster):
+    import dask
+
+    running, _ = cluster
+    with dask.config.set({"sage_lfsr.dask-memory": "telepathy"}), pytest.raises(ValueError, match="telepathy"):
+        map_cycles(REGISTERS["gf2-reducible"], schedule="dask", workers=2, scheduler_address=running.scheduler_address)

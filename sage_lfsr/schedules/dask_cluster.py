@@ -6,27 +6,37 @@ r"""
     parent (map_cycles)                       Dask worker process (any machine)
     -------------------                       ---------------------------------
     Client(scheduler_address) or a LocalCluster
-    submit(run_task, spec, task) per task --> run_task (a coroutine: the main thread):
-      (pure=False, retries)                    the run's (kernel, StateMemory) from a
-                                               module-level cache, built on the first
-                                               task (job.kernel(): the fast kernel
-                                               reads the tables, the sage kernel
-                                               rebuilds the register from its key)
-    wait(FIRST_COMPLETED) <------------------- (worker name, TaskResult)
-      on_result, progress; worker name -> index 0..W-1
-    client.run(release_run) on every worker: drop the run's cache entries
+    per phase, groups of tasks (task_groups:  run_tasks (a coroutine: the main thread):
+    guided sizes, a few per worker)             the job's kernel from a per-process cache
+    submit(run_tasks, job, group) ----------->  kept across runs (built and compiled once),
+      (the job inline when small)               the run's StateMemory; runs the group's
+                                                tasks, yielding to the loop between them
+    wait(FIRST_COMPLETED) <------------------- (worker name, [TaskResult, ...])
+      on_result, progress per task; worker name -> index 0..W-1
+    client.run(release_run) on every worker: drop the run's memory
 
-Visited memory: when every worker runs on the caller's machine (a
-``LocalCluster``, or workers started there), the caller creates the run's
-:class:`~sage_lfsr.memory.StateMemory` in shared memory and each worker
-attaches to it by name, so a worker skips what the others traced, as with the
-local schedules (``registry="shared"``). Otherwise (workers on other machines,
-or ``registry="manager"``) each worker process keeps a private bitmap per run
-that persists across its tasks; walks of other workers are not seen, which
-costs only redundant work (:func:`~sage_lfsr.assembly.assemble` drops duplicate
-cycles). The result's ``choices["dask_memory"]`` says which. When a worker dies, Dask
+Visited memory (:func:`memory_mode`; Dask's config key ``sage_lfsr.dask-memory``
+picks one, ``"auto"`` by default):
+
+- ``"shared"`` (the default when every worker runs on the caller's machine: a
+  ``LocalCluster``, or workers started there): the caller creates the run's
+  :class:`~sage_lfsr.memory.StateMemory` in shared memory and each worker
+  attaches to it by name, so a worker skips what the others traced, as with the
+  local schedules. When the segments cover every state the sweep is not run
+  (its tasks are recorded as done with no work); when they leave few, it is one group.
+- ``"owned"`` (the default when some worker runs on another machine): no memory
+  is shared and no worker holds a bitmap of the whole space; each owns blocks of
+  states and the marks of other workers' walks reach it in batches
+  (:mod:`~sage_lfsr.schedules.dask_owned`). Invertible registers.
+- ``"private"`` (``registry="manager"``, the seed's design, and singular
+  registers): each worker process keeps a bitmap of the whole space per run that
+  persists across its tasks; walks of other workers are not seen, which costs
+  only redundant work (:func:`~sage_lfsr.assembly.assemble` drops duplicate cycles).
+
+The result's ``choices["dask_memory"]`` says which. When a worker dies, Dask
 recomputes its tasks on the others (a restarted worker starts with fresh
-memory); the map is the same.
+memory); the map is the same (in the owned mode the run fails instead: the
+marks of the lost worker's states are gone).
 
 Connecting to ``scheduler_address`` is bounded: the address must answer a
 Dask identity request within :func:`connect_timeout` seconds (10 by default;
@@ -47,6 +57,7 @@ import asyncio
 import collections
 import concurrent.futures
 import contextlib
+import hashlib
 import logging
 import os
 import pickle
@@ -59,7 +70,10 @@ import uuid
 import warnings
 from dataclasses import replace
 
+import numpy as np
+
 from sage_lfsr.errors import MappingCancelled, WorkerError
+from sage_lfsr.job import TaskResult
 from sage_lfsr.memory import StateMemory, choose_layout
 from sage_lfsr.schedules.base import RunRecord, Schedule, register
 
@@ -81,9 +95,26 @@ CONNECT_TIMEOUT_SECONDS = 10.0
 
 #: ``(run id, process id) -> (kernel, worker arrays, memory)`` in each worker process.
 _RUN_STATE = {}
+#: ``job key -> kernel`` in each worker process, kept across runs (the ``sage`` kernel
+#: rebuilds its register, the ``fast`` one may compile): the most recent :data:`KERNELS_KEPT`.
+_KERNELS = {}
+KERNELS_KEPT = 8
+#: A job whose pickle is larger than this is scattered to the workers once; a smaller
+#: one travels inline with each group of tasks (a scatter costs a round trip, 10 to 60 ms here).
+INLINE_JOB_BYTES = 1 << 20
+#: A sweep after segments that left fewer than ``1 / SWEEP_ONE_GROUP_BELOW`` of the
+#: states is one group: mostly a scan of the bitmap, shorter than a round trip.
+SWEEP_ONE_GROUP_BELOW = 64
+_NO_CYCLES = np.empty((0, 2), dtype=np.int64)
+_NO_SEGMENTS = np.empty((0, 4), dtype=np.int64)
+_NO_DEPTHS = np.zeros(0, dtype=np.int64)
 _RUN_STATE_LOCK = threading.Lock()
 #: Runs that have ended in this process: a task of theirs still queued here builds nothing.
 _ENDED_RUNS = collections.deque(maxlen=1024)
+
+
+class TaskFailed(Exception):
+    r"""A task of a group raised: ``args`` are its task id and the error in one line."""
 
 
 class DaskConnectionError(ConnectionError):
@@ -154,6 +185,18 @@ def check_scheduler(address, timeout=None):
                               f"(timeout {timeout:g} s, config key sage_lfsr.connect-timeout)")
 
 
+#: ``(scheduler, workers) -> whether they all run on this machine``: asked once per cluster.
+_SAME_MACHINE = {}
+
+
+def workers_share_this_machine(client, workers):
+    r"""Whether every worker in ``workers`` (``scheduler_info()["workers"]``) runs on this machine."""
+    key = (client.scheduler.address, frozenset((address, info.get("id")) for address, info in workers.items()))
+    if key not in _SAME_MACHINE:
+        _SAME_MACHINE[key] = set(client.run(machine_identity).values()) == {machine_identity()}
+    return _SAME_MACHINE[key]
+
+
 def machine_identity():
     r"""This machine: host name and boot id (two processes with equal identities share memory)."""
     try:
@@ -182,11 +225,29 @@ def _untracked_shared_memory():
         resource_tracker.register, resource_tracker.unregister = register, unregister
 
 
-def _run_state(run_id, job, memory_bytes, worker_indices_by_name):
+def _cached_kernel(job_key, job):
+    r"""The kernel of ``job`` in this worker process, built once per job and kept across runs."""
+    with _RUN_STATE_LOCK:
+        kernel = _KERNELS.pop(job_key, None)
+        if kernel is None:
+            kernel = job.kernel()
+            if hasattr(kernel, "warm_up"):  # every traversal compiled now, once per step kind in this process
+                kernel.warm_up()
+        _KERNELS[job_key] = kernel  # most recently used last
+        while len(_KERNELS) > KERNELS_KEPT:
+            _KERNELS.pop(next(iter(_KERNELS)))
+        return kernel
+
+
+def _run_state(run_id, job_key, job, memory_bytes, worker_indices_by_name):
     with _RUN_STATE_LOCK:
         if run_id in _ENDED_RUNS:
             return None
         key = (run_id, os.getpid())
+        if key in _RUN_STATE:
+            return _RUN_STATE[key][:2]
+    kernel = _cached_kernel(job_key, job)
+    with _RUN_STATE_LOCK:
         if key not in _RUN_STATE:
             index = worker_indices_by_name.get(str(distributed.get_worker().name))
             memory = None
@@ -195,28 +256,41 @@ def _run_state(run_id, job, memory_bytes, worker_indices_by_name):
                     memory = pickle.loads(memory_bytes)
             if memory is None:  # workers elsewhere, or one that joined late
                 memory, index = job.memory(), 0
-            _RUN_STATE[key] = (job.kernel(), memory.for_worker(index), memory)
+            _RUN_STATE[key] = (kernel, memory.for_worker(index), memory)
         return _RUN_STATE[key][:2]
 
 
-async def run_task(run_id, job, task, wall_zero, memory_bytes=None, worker_indices_by_name=None):
+async def run_tasks(run_id, job_key, job, tasks, wall_zero, memory_bytes=None, worker_indices_by_name=None):
     r"""
-    Run ``task`` of ``job`` in this Dask worker; return ``(worker name, TaskResult)``.
+    Run ``tasks`` (a group of tasks of ``job``) in this Dask worker, one after
+    the other; return ``(worker name, [TaskResult, ...])``.
 
-    The kernel and the per-state memory of the run are built on the first task
-    the process gets and kept for its later tasks. A coroutine, so the worker
-    runs it on its event loop, in the process's main thread: PARI (finite fields
-    of order ``p^m``, the ``sage`` kernel) crashes on other threads, and Sage's
-    BLAS, first loaded on a task thread, crashes the process when it exits. The
-    loop is blocked while a task runs, so keep tasks to seconds (the batch size).
+    The kernel is built on the first task of a job the process gets and kept
+    for later runs of the same job (``job_key``); the per-state memory of the
+    run is kept for the run's later tasks. A coroutine, so the worker runs it on
+    its event loop, in the process's main thread: PARI (finite fields of order
+    ``p^m``, the ``sage`` kernel) crashes on other threads, and Sage's BLAS,
+    first loaded on a task thread, crashes the process when it exits. Between
+    two tasks the coroutine yields to the loop, so the worker answers the
+    scheduler (and :func:`release_run`) while a group runs; a run released
+    meanwhile runs no further task.
     """
-    state = _run_state(run_id, job, memory_bytes, worker_indices_by_name or {})
-    if state is None:  # a task of a run that has ended (interrupted, cancelled): nothing to do
-        return None
-    kernel, arrays = state
-    clock_zero = time.perf_counter() - (time.time() - wall_zero)
-    result = job.execute(kernel, arrays, task, -1, clock_zero)  # no await: one task at a time
-    return str(distributed.get_worker().name), result
+    if isinstance(job, bytes):
+        job = pickle.loads(job)
+    name, results = str(distributed.get_worker().name), []
+    for position, task in enumerate(tasks):
+        if position:
+            await asyncio.sleep(0)
+        state = _run_state(run_id, job_key, job, memory_bytes, worker_indices_by_name or {})
+        if state is None:  # a task of a run that has ended (interrupted, cancelled): nothing to do
+            return None
+        kernel, arrays = state
+        clock_zero = time.perf_counter() - (time.time() - wall_zero)
+        try:
+            results.append(job.execute(kernel, arrays, task, -1, clock_zero))
+        except Exception as error:
+            raise TaskFailed(task.task_id, f"{type(error).__name__}: {error}") from error
+    return name, results
 
 
 def release_run(run_id):
@@ -229,6 +303,29 @@ def release_run(run_id):
             del _arrays
             memory.release()  # a shared segment is only closed here; the caller unlinks it
     return len(keys)
+
+
+def task_groups(tasks, workers):
+    r"""
+    ``tasks`` cut into groups of consecutive tasks that one Dask task runs, largest
+    first (guided self-scheduling: a group is an ``1 / (2 W)`` share of the tasks
+    left), so a phase costs a few round trips per worker instead of one per task
+    while the last groups, single tasks, still even out the load.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.schedules.dask_cluster import task_groups
+        sage: [len(group) for group in task_groups(list(range(32)), 2)]
+        [8, 6, 5, 4, 3, 2, 1, 1, 1, 1]
+        sage: [len(group) for group in task_groups(list(range(3)), 2)]
+        [1, 1, 1]
+    """
+    groups, position = [], 0
+    while position < len(tasks):
+        size = max(1, -(-(len(tasks) - position) // (2 * workers)))
+        groups.append(tuple(tasks[position:position + size]))
+        position += size
+    return groups
 
 
 def worker_indices(names, workers):
@@ -380,72 +477,92 @@ class DaskSchedule(Schedule):
         started = time.perf_counter()
         with _ClusterClient(options.scheduler_address, options.workers) as client:
             start_seconds = time.perf_counter() - started
-            run_id = uuid.uuid4().hex
-            try:
-                record = self._run(client, run_id, job, options)
-                record.measured["dask_start_seconds"] = start_seconds
-                return record
-            finally:
-                try:
-                    client.run(release_run, run_id)
-                except Exception:  # pragma: no cover - a worker gone at the end keeps nothing
-                    pass
+            record = self._run(client, uuid.uuid4().hex, job, options)
+            record.measured["dask_start_seconds"] = start_seconds
+            return record
 
     def _run(self, client, run_id, job, options):
-        names = [str(info.get("name", address)) for address, info in client.scheduler_info()["workers"].items()]
+        workers = client.scheduler_info()["workers"]
+        names = [str(info.get("name", address)) for address, info in workers.items()]
         indices = worker_indices(names, options.workers)
-        memory, how = self._shared_memory(client, job, indices)
+        mode, how = memory_mode(client, job, workers)
+        memory = None
+        if mode == "shared":
+            layout = choose_layout(job.state_count, False, True)
+            memory = StateMemory(job.state_count, False, layout, max(indices.values()) + 1)
+            how = f"{how} ({layout})"
         try:
-            record = self._run_tasks(client, run_id, job, options, indices, memory)
+            record = self._run_tasks(client, run_id, job, options, indices, memory, mode == "owned")
             record.measured["dask_memory"] = how
             if memory is not None:
                 record.measured["visited_layout"] = memory.layout
             return record
         finally:
+            with contextlib.suppress(Exception):  # a worker gone at the end keeps nothing; workers close first
+                client.run(release_run, run_id)
             if memory is not None:
-                with contextlib.suppress(Exception):  # workers close their mappings first
-                    client.run(release_run, run_id)
                 memory.release()
 
-    @staticmethod
-    def _shared_memory(client, job, indices):
-        r"""
-        ``(memory, how)``: visited bitmaps in shared memory when every worker is on
-        this machine, else ``None`` (each worker keeps private arrays).
-        """
-        if job.registry != "shared" or job.singular:
-            return None, "private: one bitmap per worker process"
-        if set(client.run(machine_identity).values()) != {machine_identity()}:
-            return None, "private: workers on other machines, one bitmap per worker process"
-        layout = choose_layout(job.state_count, False, True)
-        memory = StateMemory(job.state_count, False, layout, max(indices.values()) + 1)
-        return memory, f"shared on this machine ({layout})"
-
-    def _run_tasks(self, client, run_id, job, options, indices, memory):
-        spec = client.scatter(replace(job, tasks=()), broadcast=True, hash=False)
-        if memory is not None:
-            memory_handle = client.scatter(pickle.dumps(memory), broadcast=True, hash=False)
-            indices_handle = client.scatter(dict(indices), broadcast=True, hash=False)
-        else:
-            memory_handle = indices_handle = None
+    def _run_tasks(self, client, run_id, job, options, indices, memory, owned=False):
+        spec = replace(job, tasks=())
+        job_bytes = pickle.dumps(spec)
+        job_key = hashlib.sha1(job_bytes).hexdigest()
+        # Inline, a small job costs nothing extra; a scatter costs a round trip per run.
+        job_argument = job_bytes if len(job_bytes) <= INLINE_JOB_BYTES else client.scatter(
+            spec, broadcast=True, hash=False)
         wall_zero, clock_zero = time.time(), time.perf_counter()
-        total, collected, done_states = sum(task.size for task in job.tasks), [], 0
+        progress = _Progress(options, indices, job.tasks)
+        if owned:
+            from sage_lfsr.schedules.dask_owned import OwnedRun
+
+            return OwnedRun(client, run_id, job, options, indices, job_key, job_argument, progress).run(
+                wall_zero, clock_zero)
+        memory_bytes = pickle.dumps(memory) if memory is not None else None
+        arguments = (run_id, job_key, job_argument)
         # One phase after the other: a sweep that ran beside the segments would walk
         # segments nobody has marked yet (redundant work, 20 % measured at 2^22).
         for phase in dict.fromkeys(task.phase for task in job.tasks):
-            pending = {client.submit(run_task, run_id, spec, task, wall_zero, memory_handle, indices_handle,
-                                     pure=False, retries=TASK_RETRIES, key=f"sage_lfsr-{run_id}-{task.task_id}"): task
-                       for task in job.tasks if task.phase == phase}
+            tasks = [task for task in job.tasks if task.phase == phase]
+            groups = task_groups(tasks, len(indices))
+            if phase == "sweep" and memory is not None:
+                groups = self._sweep_groups(job, progress, tasks, groups, clock_zero)
+            pending = {client.submit(run_tasks, *arguments, group, wall_zero, memory_bytes,
+                                     dict(indices) if memory is not None else None, pure=False,
+                                     retries=TASK_RETRIES, key=f"sage_lfsr-{run_id}-{group[0].task_id}"): group
+                       for group in groups}
             try:
-                done_states = self._collect(client, options, indices, pending, collected, done_states, total)
+                self._collect(client, options, pending, progress)
             except BaseException:  # Ctrl-C, cancel, a failed task: nothing more runs for this run
                 client.cancel(list(pending))
                 raise
         waiting = {index: 0.0 for index in set(indices.values())}
-        return RunRecord(collected, waiting, None, time.perf_counter() - clock_zero)
+        record = RunRecord(progress.collected, waiting, None, time.perf_counter() - clock_zero)
+        record.measured["dask_groups"] = progress.groups
+        return record
 
-    def _collect(self, client, options, indices, pending, collected, done_states, total):
-        r"""Wait for the ``pending`` futures, append their results to ``collected``; return the states done."""
+    @staticmethod
+    def _sweep_groups(job, progress, tasks, groups, clock_zero):
+        r"""
+        The sweep's groups once the segments are traced into the shared bitmap:
+        none when the segments cover every state (the sweep would find nothing:
+        its tasks are recorded as done, with no work), one when they leave a few
+        states (the sweep is a scan of the bitmap, cheaper than a round trip).
+        """
+        segments = [result for result in progress.collected if result.phase == "segments"]
+        if not segments or len(segments) != sum(task.phase == "segments" for task in job.tasks):
+            return groups
+        uncovered = job.state_count - sum(int(result.segments[:, 2].sum()) for result in segments)
+        if uncovered == 0:
+            now = time.perf_counter() - clock_zero
+            for task in tasks:
+                progress.add(TaskResult(task.task_id, 0, "sweep", _NO_CYCLES, _NO_SEGMENTS, _NO_DEPTHS, 0, 0, now, now))
+            return []
+        if uncovered * SWEEP_ONE_GROUP_BELOW < job.state_count:
+            return [tuple(tasks)]
+        return groups
+
+    def _collect(self, client, options, pending, progress):
+        r"""Wait for the ``pending`` futures (groups of tasks) and hand their results to ``progress``."""
         while pending:
             if options.cancel is not None and options.cancel.is_set():
                 raise MappingCancelled("the run was cancelled")
@@ -454,28 +571,21 @@ class DaskSchedule(Schedule):
             except distributed.TimeoutError:
                 continue
             for future in finished:
-                task = pending.pop(future)
-                outcome = self._outcome(future, task)
+                group = pending.pop(future)
+                outcome = self._outcome(future, group)
                 if outcome is None:  # lost with its worker: Dask recomputes it, wait on a new handle
-                    pending[distributed.Future(future.key, client)] = task
+                    pending[distributed.Future(future.key, client)] = group
                     future.release()
                     continue
-                name, result = outcome
+                name, results = outcome
                 future.release()
-                if name not in indices:  # a worker that joined during the run
-                    indices[name] = max(indices.values(), default=-1) + 1
-                result.worker = indices[name]
-                collected.append(result)
-                if options.on_result is not None:
-                    options.on_result(result)
-                done_states += task.size
-                if options.progress is not None:
-                    options.progress(done_states, total)
-        return done_states
+                progress.groups += 1
+                for result in results:
+                    progress.add(result, name)
 
     @staticmethod
-    def _outcome(future, task):
-        r"""``(worker name, TaskResult)``, or ``None`` when the result was lost with its worker."""
+    def _outcome(future, group):
+        r"""``(worker name, [TaskResult])``, or ``None`` when the result was lost with its worker."""
         try:
             if future.status != "error":
                 return future.result(timeout=RESULT_TIMEOUT_SECONDS)
@@ -483,4 +593,67 @@ class DaskSchedule(Schedule):
             if future.status != "error":
                 return None
         error = future.exception()
-        raise WorkerError(f"on Dask ({future.key})", task.task_id, f"{type(error).__name__}: {error}") from error
+        if isinstance(error, TaskFailed):
+            task_id, details = error.args
+        else:
+            task_id, details = group[0].task_id, f"{type(error).__name__}: {error}"
+        raise WorkerError(f"on Dask ({future.key})", task_id, details) from error
+
+
+#: Dask config key that picks the workers' memory: ``"auto"`` (default), ``"shared"``, ``"owned"``, ``"private"``.
+MEMORY_CONFIG_KEY = "sage_lfsr.dask-memory"
+MEMORY_MODES = ("auto", "shared", "owned", "private")
+
+
+def memory_mode(client, job, workers):
+    r"""
+    ``(mode, why)``: how the workers hold the visited states of ``job``.
+
+    - ``"shared"``: every worker on this machine, bitmaps in shared memory;
+    - ``"owned"``: workers that share no memory (the default when some run on
+      other machines): each owns blocks of states and their marks only
+      (:mod:`~sage_lfsr.schedules.dask_owned`); invertible registers;
+    - ``"private"``: a bitmap of the whole space per worker (``registry="manager"``,
+      the seed's design; singular registers, whose trees each worker traces alone).
+
+    Dask's config key ``sage_lfsr.dask-memory`` asks for one (``"auto"`` by default).
+    """
+    import dask
+
+    wanted = dask.config.get(MEMORY_CONFIG_KEY, "auto") or "auto"
+    if wanted not in MEMORY_MODES:
+        raise ValueError(f"unknown {MEMORY_CONFIG_KEY} {wanted!r}: choose one of {', '.join(MEMORY_MODES)}")
+    if getattr(job, "registry", None) != "shared" or wanted == "private":
+        return "private", "private: one bitmap per worker process"
+    if job.singular:
+        return "private", ("private: one bitmap per worker process (singular register: the owned mode "
+                           "needs an invertible one)")
+    here = workers_share_this_machine(client, workers)
+    if wanted == "owned" or (not here and wanted == "auto"):
+        where = "workers on other machines" if not here else "asked for"
+        return "owned", f"owned: each worker holds the marks of its own blocks of states ({where})"
+    if not here:
+        return "owned", "owned: shared memory asked for, but workers run on other machines"
+    return "shared", "shared on this machine"
+
+
+class _Progress:
+    r"""The results collected so far, numbered by worker, reported to ``on_result`` and ``progress``."""
+
+    def __init__(self, options, indices, tasks):
+        self.options, self.indices = options, indices
+        self.sizes = {task.task_id: task.size for task in tasks}
+        self.total = sum(self.sizes.values())
+        self.collected, self.done, self.groups = [], 0, 0
+
+    def add(self, result, name=None):
+        if name is not None:
+            if name not in self.indices:  # a worker that joined during the run
+                self.indices[name] = max(self.indices.values(), default=-1) + 1
+            result.worker = self.indices[name]
+        self.collected.append(result)
+        if self.options.on_result is not None:
+            self.options.on_result(result)
+        self.done += self.sizes.get(result.task_id, 0)
+        if self.options.progress is not None:
+            self.options.progress(self.done, self.total)

@@ -1,0 +1,295 @@
+r"""
+Traversals for workers that share no memory and hold no bitmap of the whole
+space (Dask across machines): each worker *owns* blocks of states and keeps
+the visited marks of its own states only.
+
+Ownership: the states are cut into blocks of ``block`` states dealt round-robin
+to the ``workers`` owners, so state `s` belongs to owner ``(s // block) % workers``
+and is bit ``(s // (block * workers)) * block + s % block`` of that owner's
+bitmap (:func:`owner_of`, :func:`local_index`).
+
+- :func:`trace_owned_segments` -- the segments of long cycles, as
+  :func:`~sage_lfsr.kernels.traversal.trace_segments`, returning every state
+  walked, so the caller hands the marks to their owners (no shared bitmap: the
+  walk needs none, and each segment is walked once, by the task of its start).
+- :func:`owned_unmarked_segments` -- the same from the unmarked distinguished
+  states of an owner's blocks for a finer ``dbits``: the rare long cycles that
+  have no distinguished state of the coarse kind, cut before the sweep.
+- :func:`sweep_owned` -- once every mark of the segments has reached its owner,
+  the unmarked states lie on cycles without distinguished states. An owner walks
+  from each unmarked state ``s`` of one of its blocks and gives up at a state
+  smaller than ``s`` (a cycle is recorded only from its minimal state); the states
+  it walks that others own are returned as marks for them. Run in rounds over
+  windows of ``workers`` consecutive blocks (round `r`: block `r` of every owner),
+  with the marks of a round delivered before the next, a walk that gives up
+  meets a smaller state of the same window, whose owner walks the cycle whole in
+  this round: so every cycle is recorded, and re-walks happen only where two
+  owners hold states of one cycle in the same window.
+
+Each is plain Python that numba compiles for the ``fast`` kernel (:func:`compiled`),
+or that runs as it is with the ``sage`` kernel's successor.
+"""
+import numba
+import numpy as np
+
+from sage_lfsr.kernels import traversal
+
+
+def owner_of(state, block, workers):
+    r"""
+    The owner of ``state``.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.kernels.owned_marks import owner_of, local_index
+        sage: [owner_of(s, 4, 2) for s in range(0, 20, 2)]
+        [0, 0, 1, 1, 0, 0, 1, 1, 0, 0]
+        sage: [local_index(s, 4, 2) for s in (0, 3, 8, 11, 17)]
+        [0, 3, 4, 7, 9]
+    """
+    return (state // block) % workers
+
+
+def local_index(state, block, workers):
+    r"""The bit of ``state`` in its owner's bitmap."""
+    return (state // (block * workers)) * block + state % block
+
+
+def local_bits(state_count, block, workers):
+    r"""
+    Bits of one owner's bitmap (every owner gets the same number).
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.kernels.owned_marks import local_bits
+        sage: local_bits(20, 4, 2), local_bits(2**20, 2**10, 4)
+        (12, 262144)
+    """
+    return -(-state_count // (block * workers)) * block
+
+
+def append(buffer, count, value):
+    r"""``buffer[count] = value``, doubling ``buffer`` when full: ``(buffer, count + 1)``."""
+    if count == buffer.shape[0]:
+        bigger = np.empty(2 * buffer.shape[0] + 16, dtype=np.int64)
+        bigger[:count] = buffer[:count]
+        buffer = bigger
+    buffer[count] = value
+    return buffer, count + 1
+
+
+def trace_owned_segments(step, params, lo, hi, dbits, segments, walked):
+    r"""
+    Segments from the distinguished starts in ``[lo, hi)``; every state walked
+    goes to ``walked`` (an int64 buffer): ``(steps, walked, count)``.
+    """
+    steps, count = 0, 0
+    for start in range(lo, hi):
+        if not is_distinguished(start, dbits):
+            continue
+        state, smallest, length = start, start, 0
+        while True:
+            walked, count = append(walked, count, state)
+            state = step(state, params)
+            length += 1
+            if state == start or is_distinguished(state, dbits):
+                break
+            smallest = min(smallest, state)
+        steps += length
+        segments.append((start, state, length, smallest))
+    return steps, walked, count
+
+
+def owned_unmarked_segments(step, params, lo, hi, bitmap, dbits, block, workers, me, segments, walked):
+    r"""
+    Segments (as :func:`trace_owned_segments`) from the distinguished starts of
+    ``[lo, hi)`` (states owned by ``me``) that are not marked: the pieces of the
+    cycles the segments of a coarser ``dbits`` left. Marks this owner's states;
+    the others' go to ``walked``: ``(steps, walked, count)``.
+    """
+    steps, count = 0, 0
+    for start in range(lo, hi):
+        if not is_distinguished(start, dbits) or is_marked(bitmap, local_index(start, block, workers)):
+            continue
+        state, smallest, length = start, start, 0
+        while True:
+            if owner_of(state, block, workers) == me:
+                mark(bitmap, local_index(state, block, workers))
+            else:
+                walked, count = append(walked, count, state)
+            state = step(state, params)
+            length += 1
+            if state == start or is_distinguished(state, dbits):
+                break
+            smallest = min(smallest, state)
+        steps += length
+        segments.append((start, state, length, smallest))
+    return steps, walked, count
+
+
+def apply_marks(bitmap, local_indices):
+    r"""Mark the states at ``local_indices`` (bits of this owner's bitmap)."""
+    for index in local_indices:
+        mark(bitmap, index)
+
+
+def sweep_owned(step, params, lo, hi, bitmap, dbits, block, workers, me, cycles, walked):
+    r"""
+    Walk from every unmarked state ``s`` of ``[lo, hi)`` (states owned by ``me``)
+    until it comes round (a cycle, recorded from ``s``, its minimal state), or
+    reaches a smaller or a distinguished state (given up). Marks this owner's
+    states; the others' go to ``walked``: ``(steps, walked, count)``.
+    """
+    steps, count = 0, 0
+    skip_bytes = block % 8 == 0
+    start = lo - 1
+    while start + 1 < hi:
+        start += 1
+        local = local_index(start, block, workers)
+        if skip_bytes and local & 7 == 0 and start + 8 <= hi and bitmap[local >> 3] == 255:
+            start += 7
+            continue
+        if is_marked(bitmap, local) or is_distinguished(start, dbits):
+            continue
+        state, length = start, 0
+        while True:
+            if owner_of(state, block, workers) == me:
+                mark(bitmap, local_index(state, block, workers))
+            else:
+                walked, count = append(walked, count, state)
+            state = step(state, params)
+            length += 1
+            if state == start:
+                cycles.append((start, length))
+                break
+            if state < start or is_distinguished(state, dbits):
+                break
+        steps += length
+    return steps, walked, count
+
+
+is_distinguished = traversal.is_distinguished
+is_marked = traversal.is_marked
+mark = traversal.mark
+
+_COMPILED = {}
+
+
+def compiled():
+    r"""
+    ``{name: function}``: the traversals compiled by numba, their helpers
+    resolved to compiled versions (as :mod:`~sage_lfsr.kernels.fast` does).
+    """
+    if not _COMPILED:
+        from sage_lfsr.kernels import fast
+
+        helpers = {"is_distinguished": fast.is_distinguished, "is_marked": fast.traversal_is_marked,
+                   "mark": fast.traversal_mark}
+        for function in (owner_of, local_index, append):
+            helpers[function.__name__] = numba.njit(inline="always")(function)
+
+        def build(function):
+            rebuilt = type(function)(function.__code__, dict(function.__globals__, **helpers), function.__name__)
+            return numba.njit(nogil=True)(rebuilt)
+
+        for function in (trace_owned_segments, owned_unmarked_segments, apply_marks, sweep_owned):
+            _COMPILED[function.__name__] = build(function)
+    return _COMPILED
+
+
+class OwnedTracer:
+    r"""
+    The owned traversals for a kernel: compiled for the ``fast`` kernel, plain
+    Python with the ``sage`` kernel's successor. States and marks are numpy arrays.
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr import LFSR
+        sage: from sage_lfsr.description import describe
+        sage: from sage_lfsr.kernels import make_kernel
+        sage: from sage_lfsr.kernels.owned_marks import OwnedTracer
+        sage: tracer = OwnedTracer(make_kernel("fast", describe(LFSR([1, 1, 0, 0]))))
+        sage: segments, walked, steps = tracer.segments(0, 16, 1)
+        sage: steps, sorted(walked.tolist()) == list(range(16))
+        (16, True)
+        sage: bitmap = np.zeros(1, dtype=np.uint8)
+        sage: cycles, walked, steps = tracer.sweep(0, 16, bitmap, 0, 16, 1, 0)
+        sage: cycles.tolist(), steps, len(walked)
+        ([[0, 1], [1, 15]], 16, 0)
+    """
+
+    def __init__(self, kernel):
+        from sage_lfsr.kernels.fast import FastKernel, step_function
+
+        if isinstance(kernel, FastKernel):
+            self.step, self.params = step_function(kernel.register.tables)
+            self.functions = compiled()
+            self.compiled = True
+        elif hasattr(kernel, "successor"):
+            self.step, self.params = kernel.successor, None
+            self.functions = {function.__name__: function
+                              for function in (trace_owned_segments, owned_unmarked_segments, apply_marks,
+                                               sweep_owned)}
+            self.compiled = False
+        else:
+            raise TypeError(f"kernel {kernel.name!r} has no successor the owned traversals can step with")
+
+    def _list(self, width):
+        if not self.compiled:
+            return []
+        from numba import types
+        from numba.typed import List
+
+        return List.empty_list(types.UniTuple(types.int64, width))
+
+    @staticmethod
+    def _array(rows, width):
+        return np.array([tuple(row) for row in rows], dtype=np.int64).reshape(-1, width)
+
+    def segments(self, lo, hi, dbits):
+        r"""``(segments, walked states, steps)`` for the distinguished starts in ``[lo, hi)``."""
+        segments = self._list(4)
+        steps, walked, count = self.functions["trace_owned_segments"](
+            self.step, self.params, int(lo), int(hi), int(dbits), segments, np.empty(1024, dtype=np.int64))
+        return self._array(segments, 4), walked[:count], int(steps)
+
+    def unmarked_segments(self, lo, hi, bitmap, dbits, block, workers, me):
+        r"""``(segments, walked states owned by others, steps)`` from the unmarked distinguished states of ``[lo, hi)``."""
+        segments = self._list(4)
+        steps, walked, count = self.functions["owned_unmarked_segments"](
+            self.step, self.params, int(lo), int(hi), bitmap, int(dbits), int(block), int(workers), int(me), segments,
+            np.empty(1024, dtype=np.int64))
+        return self._array(segments, 4), walked[:count], int(steps)
+
+    def apply(self, bitmap, local_indices):
+        self.functions["apply_marks"](bitmap, np.asarray(local_indices, dtype=np.int64))
+
+    def sweep(self, lo, hi, bitmap, dbits, block, workers, me):
+        r"""``(cycles, walked states owned by others, steps)`` for the unmarked states of ``[lo, hi)``."""
+        cycles = self._list(2)
+        steps, walked, count = self.functions["sweep_owned"](
+            self.step, self.params, int(lo), int(hi), bitmap, int(dbits), int(block), int(workers), int(me), cycles,
+            np.empty(1024, dtype=np.int64))
+        return self._array(cycles, 2), walked[:count], int(steps)
+
+
+def marks_by_owner(states, block, workers):
+    r"""
+    ``states`` as one array of bits (local indices) per owner, in the smallest
+    unsigned type that holds them.
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr.kernels.owned_marks import marks_by_owner
+        sage: [part.tolist() for part in marks_by_owner(np.array([0, 5, 9, 12, 3]), 4, 2)]
+        [[0, 5, 3], [1, 4]]
+        sage: marks_by_owner(np.array([7]), 4, 2)[0].dtype
+        dtype('uint32')
+    """
+    states = np.asarray(states, dtype=np.int64)
+    owners = (states // block) % workers
+    local = (states // (block * workers)) * block + states % block
+    dtype = np.uint32 if local.size == 0 or local.max() < 2 ** 32 else np.int64
+    return [local[owners == owner].astype(dtype) for owner in range(workers)]
