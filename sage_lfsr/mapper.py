@@ -34,7 +34,8 @@ def map_cycles(register, schedule="sequential", workers=None, batch_size=None, k
       :class:`~sage_lfsr.tables.RegisterTables`, for machines without Sage)
     - ``schedule`` -- ``"sequential"`` (default), ``"static"``, ``"queue"``,
       ``"steal"``, ``"hybrid"``, ``"dask"`` or ``"auto"``
-    - ``workers`` -- worker processes (default: 1 for ``"sequential"``, else every core)
+    - ``workers`` -- worker processes (default: 1 for ``"sequential"``, else every core;
+      for ``"auto"``, the most it may use)
     - ``batch_size`` -- states per task (default: sized from the problem and a
       measured cost per state, see :func:`~sage_lfsr.planning.auto_batch_size`)
     - ``kernel`` -- ``"fast"`` (compiled) or ``"sage"`` (Sage vector times matrix)
@@ -83,7 +84,8 @@ def map_cycles(register, schedule="sequential", workers=None, batch_size=None, k
 
     if pool is not None:
         workers = pool.workers if workers is None else workers
-        pool.check(schedule, workers)
+        if schedule != "auto":  # auto is resolved by planning, for at most these workers
+            pool.check(schedule, workers)
     decided = plan(register, schedule=schedule, workers=workers, batch_size=batch_size, kernel=kernel,
                    registry=registry, split=split, start_method=start_method, checkpoint=checkpoint,
                    scheduler_address=scheduler_address)

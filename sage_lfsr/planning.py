@@ -305,7 +305,7 @@ def plan(register, schedule="sequential", workers=None, batch_size=None, kernel=
         raise ValueError(f"degree {description.degree} is above the supported {MAX_DEGREE}")
     state_count, singular = description.state_count, description.singular
     check_state_space(state_count, state_count // 8, "map this state space")
-    if workers is not None and schedule not in ("sequential", "auto") and schedule_class(schedule).runs_workers_here:
+    if workers is not None and schedule != "sequential" and (schedule == "auto" or schedule_class(schedule).runs_workers_here):
         check_workers(workers, default_workers(), memory.bytes_needed(state_count, singular, "private", 1))
     reasons = {}
 
@@ -328,7 +328,8 @@ def plan(register, schedule="sequential", workers=None, batch_size=None, kernel=
     longest_cycle, reasons["longest_cycle"] = _longest_cycle(register, description)
 
     if schedule == "auto":
-        schedule, workers, reasons["schedule"] = auto_schedule(state_count, step_seconds)
+        # a given worker count (a pool's, say) bounds the choice; else every usable core
+        schedule, workers, reasons["schedule"] = auto_schedule(state_count, step_seconds, cores=workers)
         reasons["workers"] = reasons["schedule"]
     else:
         reasons["schedule"] = "given"

@@ -123,6 +123,10 @@ def test_run_and_census_take_the_pool(pool):
         pool.run(dataclasses.replace(decided, workers=3))
     with pytest.raises(ValueError, match="does not run on a MappingPool"):
         pool.map_cycles(MANY_CYCLES, schedule="dask")
+    # auto chooses for the pool's workers: sequential for a map this small, never more workers than the pool has
+    automatic = pool.map_cycles(MANY_CYCLES, schedule="auto")
+    assert automatic.cycles == map_cycles(MANY_CYCLES).cycles
+    assert plan(MANY_CYCLES, schedule="auto", workers=1).schedule == "sequential"
 
 
 @pytest.mark.timeout(120)
