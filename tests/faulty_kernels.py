@@ -1,8 +1,9 @@
-r"""Kernels that fail on purpose, to test how runs end when a worker does."""
+r"""Kernels (and a checkpoint) that fail on purpose, to test how runs end when a worker, or the caller, does."""
 import os
 import signal
 import time
 
+from sage_lfsr.checkpoint import Checkpoint
 from sage_lfsr.kernels.fast import FastKernel
 
 FAILING_LO = 512
@@ -59,3 +60,17 @@ class PacedKernel(FastKernel):
     def trace_trees(self, lo, hi, depths, seen):
         time.sleep(self.PACE_SECONDS)
         return super().trace_trees(lo, hi, depths, seen)
+
+
+class InterruptAfter(Checkpoint):
+    """A checkpoint whose run raises KeyboardInterrupt (as Ctrl-C or a callback error would) once ``limit`` tasks are recorded."""
+
+    def __init__(self, path, limit):
+        super().__init__(path)
+        self.limit, self.count = limit, 0
+
+    def record(self, result):
+        super().record(result)
+        self.count += 1
+        if self.count >= self.limit:
+            raise KeyboardInterrupt

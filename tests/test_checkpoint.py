@@ -19,6 +19,8 @@ from sage_lfsr.checkpoint import MAGIC, Checkpoint, CheckpointCorrupted, Checkpo
 from sage_lfsr.job import TaskResult
 from sage_lfsr.snapshots import decode_snapshot, snapshot_path
 
+from faulty_kernels import InterruptAfter
+
 pytestmark = pytest.mark.timeout(180)
 
 #: (register, batch size, split): invertible split and unsplit, singular, q = 2, 3, 4, 9.
@@ -30,20 +32,6 @@ CASES = {
     "gf4-split": (LFSR.from_polynomial("x^5 + z*x + 1", q=4), 64, True),
     "gf9": (LFSR([1, "z", 0], q=9), 32, False),
 }
-
-
-class InterruptAfter(Checkpoint):
-    """A checkpoint whose run is 'interrupted' (Ctrl-C) once ``limit`` tasks are recorded."""
-
-    def __init__(self, path, limit):
-        super().__init__(path)
-        self.limit, self.recorded = limit, 0
-
-    def record(self, result):
-        super().record(result)
-        self.recorded += 1
-        if self.recorded >= self.limit:
-            raise KeyboardInterrupt
 
 
 def frame_ends(path):

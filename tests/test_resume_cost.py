@@ -31,6 +31,7 @@ from sage_lfsr.kernels import register_kernel
 
 pytestmark = pytest.mark.timeout(300)
 sys.path.insert(0, os.path.dirname(__file__))
+from faulty_kernels import InterruptAfter  # noqa: E402
 # Tasks of at least 15 ms: workers do not run far ahead of the caller, which records each result
 # with an fsync (as with tasks of realistic size, while these registers take a millisecond a task).
 register_kernel("paced", "faulty_kernels", "PacedKernel")
@@ -49,20 +50,6 @@ SCHEDULES = {"sequential": 1, "queue": 2, "steal": 2}
 def frequent_snapshots(monkeypatch):
     # Runs of a few milliseconds: a snapshot at every chance (else at most 5 % of the run's time).
     monkeypatch.setattr(snapshots, "SHARE", 1e9)
-
-
-class InterruptAfter(Checkpoint):
-    """A checkpoint whose run raises (as a callback error or Ctrl-C would) once ``limit`` tasks are recorded."""
-
-    def __init__(self, path, limit):
-        super().__init__(path)
-        self.limit, self.count = limit, 0
-
-    def record(self, result):
-        super().record(result)
-        self.count += 1
-        if self.count >= self.limit:
-            raise KeyboardInterrupt
 
 
 def snapshot_tasks(path):
