@@ -354,7 +354,7 @@ def short_cycle_states(register, max_length, list_limit=MAX_LISTED_STATES) -> Sh
     if isinstance(max_length, bool) or not (isinstance(max_length, int) or type(max_length).__name__ == "Integer") \
             or max_length < 1:
         raise ValueError(f"max_length must be a positive integer, not {max_length!r}")
-    from sage_lfsr.theory import _irreducible_order, polynomial_order
+    from sage_lfsr.theory import _irreducible_order, extended_matrix, polynomial_order
 
     affine = _is_affine(register)
     linear_polynomial = register.characteristic_polynomial()
@@ -372,7 +372,7 @@ def short_cycle_states(register, max_length, list_limit=MAX_LISTED_STATES) -> Sh
     kernels = {e: short.gcd(pow(x, e, short) - 1) if short.degree() else short for e in lengths}
     offsets = {}
     if affine:
-        extended = _extended_matrix(register)
+        extended = extended_matrix(register)
         for e in lengths:
             offsets[e] = _affine_solution(kernels[e](extended).left_kernel())
         period_dividing = {e: 0 if offsets[e] is None else q ** kernels[e].gcd(linear_polynomial).degree()
@@ -392,13 +392,6 @@ def short_cycle_states(register, max_length, list_limit=MAX_LISTED_STATES) -> Sh
             found.update(_kernel_indices(register, kernels[e].gcd(linear_polynomial), offsets.get(e)))
         states = tuple(sorted(found))
     return ShortCycleStates(int(max_length), state_counts, states)
-
-
-def _extended_matrix(register):
-    r"""`M'`, the linear map `(v, t) \mapsto (vM + tb, t)` of an affine register."""
-    field = register.field
-    rows = [list(row) + [field(0)] for row in register.state_update_matrix().rows()]
-    return _sage.matrix(field, rows + [list(register.constant_vector()) + [field(1)]])
 
 
 def _affine_solution(kernel):

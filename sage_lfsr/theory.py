@@ -460,12 +460,29 @@ def predict_cycles(lfsr_or_matrix) -> CycleStructure:
                           tail_depths=_tail_depths(q, cycle_states, nilpotent_sizes))
 
 
+def extended_matrix(register):
+    r"""
+    `M'`, the linear map `(v, t) \mapsto (vM + tb', t)` on `GF(q)^{d+1}` of an
+    affine register `v \mapsto vM + b'` (row vectors): its states are `(v, 1)`.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr import LFSR
+        sage: from sage_lfsr.theory import extended_matrix
+        sage: extended_matrix(LFSR([1, 1], constant=1))
+        [0 1 0]
+        [1 1 0]
+        [0 1 1]
+    """
+    field = register.field
+    rows = [list(row) + [field(0)] for row in register.state_update_matrix().rows()]
+    return _sage.matrix(field, rows + [list(register.constant_vector()) + [field(1)]])
+
+
 def _affine_cycles(register) -> CycleStructure:
     r"""The structure of ``state -> state * M + b'`` from the extended linear map (see the module notes)."""
-    matrix, constant = register.state_update_matrix(), register.constant_vector()
-    field, degree = register.field, register.degree
-    rows = [list(row) + [field(0)] for row in matrix.rows()] + [list(constant) + [field(1)]]
-    extended = predict_cycles(_sage.matrix(field, rows))
+    matrix, field, degree = register.state_update_matrix(), register.field, register.degree
+    extended = predict_cycles(extended_matrix(register))
     linear = predict_cycles(matrix)
     q = int(field.order())
 
