@@ -193,8 +193,10 @@ def decode_snapshot(data: bytes):
         ok = header.get("format") == "sage_lfsr memory" and header.get("version") == FORMAT_VERSION
         kind, dtype, length = header["kind"], np.dtype(header["dtype"]), int(header["length"])
         tasks, complete = header["tasks"], header["complete"]
-        ok = ok and length >= 0 and all(isinstance(task, int) for task in tasks + complete)
-    except (ValueError, KeyError, TypeError, AttributeError):
+        ok = (ok and isinstance(kind, str) and dtype.kind == "u" and length >= 0 and isinstance(header["checkpoint"], int)
+              and isinstance(tasks, list) and isinstance(complete, list)
+              and all(isinstance(task, int) for task in tasks + complete))
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         raise ValueError("its header cannot be read") from None
     if not ok:
         raise ValueError(f"it is not a memory snapshot of format version {FORMAT_VERSION}")

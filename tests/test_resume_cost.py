@@ -137,6 +137,31 @@ def test_a_damaged_or_foreign_snapshot_is_ignored_with_its_reason(tmp_path):
     assert resumed.cycles == fresh.cycles
 
 
+def test_a_snapshot_with_a_hostile_header_is_refused_in_one_line():
+    # Headers that pass their checksum (a forged or buggy writer), read without evaluating anything.
+    import json
+    import zlib
+
+    import numpy as np
+
+    from sage_lfsr.snapshots import MAGIC, pack
+
+    def frame(payload):
+        return len(payload).to_bytes(4, "big") + zlib.crc32(payload).to_bytes(4, "big") + payload
+
+    good = {"format": "sage_lfsr memory", "version": snapshots.FORMAT_VERSION, "checkpoint": 1, "kind": "visited", "dtype": "|u1", "length": 3, "tasks": [], "complete": []}
+    hostile = [dict(good, dtype="|O"), dict(good, dtype="<U4"), dict(good, length=10 ** 18),
+               dict(good, length=-1), dict(good, checkpoint="1"), dict(good, tasks="12"),
+               dict(good, dtype="__import__('os').system('touch pwned')"), {k: v for k, v in good.items() if k != "checkpoint"}]
+    texts = [json.dumps(header).encode() for header in hostile] + [b"[" * 100000 + b"]" * 100000, b"\xff\xfe"]
+    for text in texts:
+        data = MAGIC + frame(text) + frame(pack(np.zeros(3, np.uint8)))
+        with pytest.raises(ValueError) as raised:
+            decode_snapshot(data)
+        assert "\n" not in str(raised.value)
+    assert not os.path.exists("pwned")
+
+
 def test_a_new_checkpoint_removes_a_stale_snapshot(tmp_path):
     register, batch_size, split = REGISTERS["reducible"]
     path = tmp_path / "run.ckpt"
