@@ -73,7 +73,7 @@ def write_atomically(path, data, sync=False):
             stream.flush()
             if sync:
                 os.fsync(stream.fileno())
-        os.chmod(temporary, _permissions(path))
+        os.chmod(temporary, file_mode(path))
         os.replace(temporary, path)
     except BaseException:
         try:
@@ -85,7 +85,7 @@ def write_atomically(path, data, sync=False):
         sync_directory(directory)
 
 
-def _permissions(path):
+def file_mode(path):
     r"""The mode of the file being replaced, or what a new file would get (0o666 less the umask)."""
     try:
         return os.stat(path).st_mode & 0o7777

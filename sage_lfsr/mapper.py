@@ -132,7 +132,11 @@ def run(plan, progress=None, cancel=None, checkpoint=None, pool=None) -> CycleMa
     if checkpoint is not None:
         resume = _Resume(plan, checkpoint, options)
         job, restored = resume.job, resume.restored
-    record = get_schedule(plan.schedule).run(job, options) if job.tasks else RunRecord([])
+    try:
+        record = get_schedule(plan.schedule).run(job, options) if job.tasks else RunRecord([])
+    finally:
+        if resume is not None:
+            resume.close()
     if resume is not None:
         record.measured.update(resume.measured(record))
     return assemble(plan, record, restored)
@@ -184,6 +188,11 @@ class _Resume:
             self.checkpoint.record(result)
         if self.taker is not None:
             self.taker.note_recorded(result.task_id)
+
+    def close(self):
+        r"""When the run ends, however: the last memory snapshot whose tasks are recorded is written."""
+        if self.taker is not None:
+            self.taker.close()
 
     def measured(self, record) -> dict:
         r"""What the map's ``choices`` report; called after the run, which recorded every task."""

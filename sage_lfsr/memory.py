@@ -225,22 +225,24 @@ class StateMemory:
             return WorkerArrays(shared[worker], shared, None, None, started=started)
         return WorkerArrays(shared[0], shared, None, None, own_marks=False, started=started)
 
-    def marks(self, arrays=None):
+    def marks(self, arrays=None, live=False):
         r"""
         ``(kind, copy)`` of the memory as a snapshot holds it: ``("visited", bitmap)``,
         every mark of every worker (and of the restored snapshot), or ``("depths",
         depths)``; ``None`` where the caller cannot see it (private memory of worker
         processes). ``arrays``: the :class:`WorkerArrays` of a run in this process.
+        ``live``: the memory itself instead of a copy (the bitmap rows, whose union
+        is meant), for :mod:`~sage_lfsr.snapshots` to read a chunk at a time.
         """
         if self.singular:
-            return None if arrays is None else ("depths", arrays.depths.copy())
+            return None if arrays is None else ("depths", arrays.depths if live else arrays.depths.copy())
         if self._shared is not None:
             rows = self._shared.array
         elif arrays is not None:
             rows = arrays.covered
         else:
             return None
-        return "visited", np.bitwise_or.reduce(rows, axis=0)
+        return "visited", rows if live else np.bitwise_or.reduce(rows, axis=0)
 
     def task_flags(self):
         r"""

@@ -60,23 +60,29 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import time
 import zlib
 
 import numpy as np
 
-from sage_lfsr.files import write_atomically
+from sage_lfsr.files import file_mode
 
 MAGIC = b"SAGE_LFSR_MEMORY\n"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 #: Bytes per block of the run-length coding (a multiple of 8).
 BLOCK_BYTES = 1 << 16
+#: Blocks read, coded and written at a time (a piece small enough for the caches).
+CHUNK_BLOCKS = 16
 #: Largest share of a run's time that taking and writing snapshots may take.
 SHARE = 0.05
-#: Seconds and bytes per second assumed for the first snapshot (copy, coding, a write
-#: and an ``fsync`` of memory that does not compress), before one was measured.
-FIRST_ESTIMATE_SECONDS, FIRST_ESTIMATE_BYTES_PER_SECOND = 0.02, 1e8
+#: Seconds and bytes per second assumed for the first snapshot (reading the memory,
+#: coding and writing it when nothing compresses), before one was measured.
+FIRST_ESTIMATE_SECONDS, FIRST_ESTIMATE_BYTES_PER_SECOND = 0.005, 4e8
+#: Copies written and waiting for their tasks' records at a time, at most.
+MOST_PENDING = 2
 _UNIFORM, _RAW = 0, 1
+_HEAD_BYTES = 8  # a frame's length and CRC
 
 
 def snapshot_path(checkpoint_path) -> str:
@@ -92,29 +98,74 @@ def snapshot_path(checkpoint_path) -> str:
     return os.fspath(checkpoint_path) + ".memory"
 
 
-def pack(array) -> bytes:
+def _byte_rows(source) -> np.ndarray:
+    r"""``source`` (an array, or a 2-D array of bitmap rows to be or-ed) as rows of bytes."""
+    source = np.asarray(source)
+    if source.ndim == 2 and source.dtype == np.uint8:
+        return source
+    return np.ascontiguousarray(source).reshape(1, -1).view(np.uint8)
+
+
+def pack_pieces(source):
     r"""
-    The bytes of ``array``, blocks of one repeated byte stored as that byte.
+    The body of a snapshot of ``source``, in pieces: the blocks not all one byte,
+    the tail (under a block), then a code (uniform or raw) and a fill byte per block.
+    ``source`` is an array, or a 2-D ``uint8`` array of bitmap rows whose union is
+    meant (read a chunk at a time: no copy of the whole memory is made). A piece is
+    only valid until the next one is asked for (a buffer is reused).
+    """
+    rows = _byte_rows(source)
+    size = rows.shape[1]
+    full = size // BLOCK_BYTES
+    codes, fills = np.empty(full, np.uint8), np.empty(full, np.uint8)
+    buffer = np.empty(min(full, CHUNK_BLOCKS) * BLOCK_BYTES, np.uint8)
+    for first in range(0, full, CHUNK_BLOCKS):
+        count = min(CHUNK_BLOCKS, full - first)
+        chunk = buffer[:count * BLOCK_BYTES]
+        _union(rows, first * BLOCK_BYTES, chunk)
+        blocks = chunk.reshape(count, BLOCK_BYTES)
+        words = blocks.view(np.uint64)
+        fills[first:first + count] = blocks[:, 0]
+        uniform = (words == words[:, :1]).all(axis=1) & (
+            words[:, 0] == blocks[:, 0].astype(np.uint64) * np.uint64(0x0101010101010101))
+        codes[first:first + count] = np.where(uniform, _UNIFORM, _RAW)
+        if not uniform.any():
+            yield chunk
+        elif not uniform.all():
+            yield blocks[~uniform]
+    tail = np.empty(size - full * BLOCK_BYTES, np.uint8)
+    _union(rows, full * BLOCK_BYTES, tail)
+    yield tail
+    yield codes
+    yield fills
+
+
+def _union(rows, offset, out):
+    r"""``out`` = the union (bitwise or) of ``rows`` over ``len(out)`` bytes from ``offset``."""
+    stop = offset + len(out)
+    np.copyto(out, rows[0, offset:stop])
+    for row in rows[1:]:
+        np.bitwise_or(out, row[offset:stop], out=out)
+
+
+def pack(source) -> bytes:
+    r"""
+    The body of a snapshot of ``source`` (:func:`pack_pieces`) as one ``bytes``.
 
     EXAMPLES::
 
         sage: import numpy as np
         sage: from sage_lfsr.snapshots import BLOCK_BYTES, pack, unpack
-        sage: bitmap = np.full(10 * BLOCK_BYTES + 3, 255, np.uint8); bitmap[12345] = 7
+        sage: bitmap = np.full(40 * BLOCK_BYTES + 3, 255, np.uint8); bitmap[12345] = 7
         sage: packed = pack(bitmap); len(packed) < 2 * BLOCK_BYTES
         True
         sage: bool((unpack(packed, len(bitmap), np.uint8) == bitmap).all())
         True
+        sage: rows = np.zeros((2, len(bitmap)), np.uint8); rows[0, ::2] = 1; rows[1, 1::2] = 2
+        sage: unpack(pack(rows), len(bitmap), np.uint8)[:4].tolist()
+        [1, 2, 1, 2]
     """
-    data = np.ascontiguousarray(array).reshape(-1).view(np.uint8)
-    full = len(data) // BLOCK_BYTES
-    blocks = data[:full * BLOCK_BYTES].reshape(full, BLOCK_BYTES)
-    fills = blocks[:, 0].copy() if full else np.zeros(0, np.uint8)
-    words = blocks.view(np.uint64)
-    uniform = ((words == words[:, :1]).all(axis=1) & (words[:, 0] == fills.astype(np.uint64) * 0x0101010101010101)
-               if full else np.zeros(0, bool))
-    codes = np.where(uniform, _UNIFORM, _RAW).astype(np.uint8)
-    return b"".join([codes.tobytes(), fills.tobytes(), blocks[~uniform].tobytes(), data[full * BLOCK_BYTES:].tobytes()])
+    return b"".join(bytes(piece) for piece in pack_pieces(source))
 
 
 def unpack(body: bytes, length: int, dtype) -> np.ndarray:
@@ -122,24 +173,37 @@ def unpack(body: bytes, length: int, dtype) -> np.ndarray:
     dtype = np.dtype(dtype)
     size = length * dtype.itemsize
     full = size // BLOCK_BYTES
-    codes = np.frombuffer(body, np.uint8, full, 0)
-    fills = np.frombuffer(body, np.uint8, full, full)
+    tail = size - full * BLOCK_BYTES
+    if len(body) < 2 * full + tail:
+        raise ValueError("the blocks do not fill the body")
+    codes = np.frombuffer(body, np.uint8, full, len(body) - 2 * full)
+    fills = np.frombuffer(body, np.uint8, full, len(body) - full)
     if ((codes != _UNIFORM) & (codes != _RAW)).any():
         raise ValueError("a block code is neither uniform nor raw")
     raw = np.flatnonzero(codes == _RAW)
-    if len(body) != 2 * full + len(raw) * BLOCK_BYTES + size - full * BLOCK_BYTES:
+    if len(body) != 2 * full + len(raw) * BLOCK_BYTES + tail:
         raise ValueError("the blocks do not fill the body")
     data = np.empty(size, np.uint8)
     blocks = data[:full * BLOCK_BYTES].reshape(full, BLOCK_BYTES)
     blocks[:] = fills[:, None]
-    stored = np.frombuffer(body, np.uint8, len(raw) * BLOCK_BYTES, 2 * full).reshape(len(raw), BLOCK_BYTES)
-    blocks[raw] = stored
-    data[full * BLOCK_BYTES:] = np.frombuffer(body, np.uint8, size - full * BLOCK_BYTES, 2 * full + stored.size)
+    blocks[raw] = np.frombuffer(body, np.uint8, len(raw) * BLOCK_BYTES, 0).reshape(len(raw), BLOCK_BYTES)
+    data[full * BLOCK_BYTES:] = np.frombuffer(body, np.uint8, tail, len(raw) * BLOCK_BYTES)
     return data.view(dtype)
 
 
 def _frame(payload: bytes) -> bytes:
-    return len(payload).to_bytes(4, "big") + zlib.crc32(payload).to_bytes(4, "big") + payload
+    return _frame_head(len(payload), zlib.crc32(payload)) + payload
+
+
+def _frame_head(length: int, checksum: int) -> bytes:
+    return length.to_bytes(4, "big") + checksum.to_bytes(4, "big")
+
+
+def _header(kind, dtype, length, tasks, complete, checkpoint_crc) -> bytes:
+    return json.dumps({"format": "sage_lfsr memory", "version": FORMAT_VERSION, "checkpoint": int(checkpoint_crc),
+                       "kind": kind, "dtype": np.dtype(dtype).str, "length": int(length),
+                       "tasks": sorted(int(task) for task in tasks),
+                       "complete": sorted(int(task) for task in complete)}).encode("utf-8")
 
 
 def encode_snapshot(kind: str, array, tasks, complete, checkpoint_crc: int) -> bytes:
@@ -148,10 +212,57 @@ def encode_snapshot(kind: str, array, tasks, complete, checkpoint_crc: int) -> b
     the tasks whose marks ``array`` may hold, ``complete`` those among them that had
     finished when it was copied (whose marks it holds whole).
     """
-    header = {"format": "sage_lfsr memory", "version": FORMAT_VERSION, "checkpoint": int(checkpoint_crc),
-              "kind": kind, "dtype": np.dtype(array.dtype).str, "length": int(array.size),
-              "tasks": sorted(int(task) for task in tasks), "complete": sorted(int(task) for task in complete)}
-    return MAGIC + _frame(json.dumps(header).encode("utf-8")) + _frame(pack(array))
+    array = np.asarray(array)
+    return (MAGIC + _frame(pack(array))
+            + _frame(_header(kind, array.dtype, array.size, tasks, complete, checkpoint_crc)))
+
+
+def write_snapshot(path, kind: str, source, header_tasks, checkpoint_crc: int) -> str:
+    r"""
+    Write a snapshot of ``source`` (an array, or bitmap rows whose union is meant,
+    read a chunk at a time while workers may still mark) to a new temporary file
+    beside ``path``, and return its name; rename it to ``path`` once its tasks are
+    recorded. ``header_tasks()`` is called after the memory was read, and gives
+    ``(tasks, complete)`` for the header. Not ``fsync``-ed (see the module's notes).
+
+    EXAMPLES::
+
+        sage: import os, tempfile, numpy as np
+        sage: from sage_lfsr.snapshots import decode_snapshot, write_snapshot
+        sage: path = os.path.join(tempfile.mkdtemp(), "run.ckpt.memory")
+        sage: rows = np.array([[1, 0, 4], [2, 0, 0]], np.uint8)
+        sage: written = write_snapshot(path, "visited", rows, lambda: ({1, 2}, {1}), 7)
+        sage: header, array = decode_snapshot(open(written, "rb").read())
+        sage: array.tolist(), header["tasks"], header["complete"], header["checkpoint"]
+        ([3, 0, 4], [1, 2], [1], 7)
+    """
+    source = np.asarray(source)
+    dtype, length = (np.uint8, source.shape[1]) if source.ndim == 2 else (source.dtype, source.size)
+    directory, name = os.path.split(os.path.abspath(path))
+    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(MAGIC + bytes(_HEAD_BYTES))
+            checksum, size = 0, 0
+            for piece in pack_pieces(source):
+                stream.write(piece)
+                checksum, size = zlib.crc32(piece, checksum), size + piece.nbytes
+            tasks, complete = header_tasks()
+            stream.write(_frame(_header(kind, dtype, length, tasks, complete, checkpoint_crc)))
+            stream.seek(len(MAGIC))
+            stream.write(_frame_head(size, checksum))
+        os.chmod(temporary, file_mode(path))
+    except BaseException:
+        _unlink(temporary)
+        raise
+    return temporary
+
+
+def _unlink(path):
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
 
 
 def decode_snapshot(data: bytes):
@@ -170,26 +281,26 @@ def decode_snapshot(data: bytes):
         sage: decode_snapshot(data[:-1])
         Traceback (most recent call last):
         ...
-        ValueError: its body is cut short
+        ValueError: its header is cut short
     """
     if not data.startswith(MAGIC):
         raise ValueError("it is not a sage_lfsr memory snapshot")
     payloads, offset = [], len(MAGIC)
-    for what in ("header", "body"):
-        if offset + 8 > len(data):
+    for what in ("body", "header"):
+        if offset + _HEAD_BYTES > len(data):
             raise ValueError(f"its {what} is cut short")
         length, checksum = int.from_bytes(data[offset:offset + 4], "big"), int.from_bytes(data[offset + 4:offset + 8], "big")
-        payload = data[offset + 8:offset + 8 + length]
+        payload = data[offset + _HEAD_BYTES:offset + _HEAD_BYTES + length]
         if len(payload) != length:
             raise ValueError(f"its {what} is cut short")
         if zlib.crc32(payload) != checksum:
             raise ValueError(f"its {what} fails its checksum")
         payloads.append(payload)
-        offset += 8 + length
+        offset += _HEAD_BYTES + length
     if offset != len(data):
-        raise ValueError("bytes follow its body")
+        raise ValueError("bytes follow its header")
     try:
-        header = json.loads(payloads[0].decode("utf-8"))
+        header = json.loads(payloads[1].decode("utf-8"))
         ok = header.get("format") == "sage_lfsr memory" and header.get("version") == FORMAT_VERSION
         kind, dtype, length = header["kind"], np.dtype(header["dtype"]), int(header["length"])
         tasks, complete = header["tasks"], header["complete"]
@@ -200,7 +311,7 @@ def decode_snapshot(data: bytes):
         raise ValueError("its header cannot be read") from None
     if not ok:
         raise ValueError(f"it is not a memory snapshot of format version {FORMAT_VERSION}")
-    return header, unpack(payloads[1], length, dtype)
+    return header, unpack(payloads[0], length, dtype)
 
 
 def load_snapshot(path, checkpoint_crc: int, kind: str, dtype, length: int, recorded):
@@ -234,7 +345,7 @@ def load_snapshot(path, checkpoint_crc: int, kind: str, dtype, length: int, reco
 def remove_snapshot(path):
     r"""
     Remove the snapshot file ``path`` if there is one, and the temporary files of
-    writes to it that a kill cut short.
+    writes to it (:func:`remove_strays`).
 
     EXAMPLES::
 
@@ -246,23 +357,26 @@ def remove_snapshot(path):
         sage: remove_snapshot(os.path.join(directory, "run.ckpt.memory")); os.listdir(directory)
         ['run.ckpt']
     """
+    remove_strays(path)
+    _unlink(os.path.abspath(path))
+
+
+def remove_strays(path):
+    r"""Remove the temporary files of writes to the snapshot file ``path`` (cut short, or left waiting by a kill)."""
     directory, name = os.path.split(os.path.abspath(path))
     try:
         strays = [entry for entry in os.listdir(directory) if entry.startswith(f".{name}.") and entry.endswith(".tmp")]
     except OSError:
         strays = []
-    for entry in [name] + strays:
-        try:
-            os.unlink(os.path.join(directory, entry))
-        except FileNotFoundError:
-            pass
+    for entry in strays:
+        _unlink(os.path.join(directory, entry))
 
 
 class SnapshotTaker:
     r"""
     Takes the snapshots of one run: the schedule calls :meth:`offer` after each
     result (and while it waits), the caller :meth:`note_recorded` for each task
-    recorded in the checkpoint.
+    recorded in the checkpoint, and :meth:`close` when the run ends, however it ends.
 
     INPUT:
 
@@ -270,7 +384,8 @@ class SnapshotTaker:
     - ``checkpoint_crc`` -- the CRC of the checkpoint's header
     - ``recorded`` -- ids of the tasks recorded (and not run again) when the run starts
     - ``segment_tasks`` -- ids of the run's segment tasks not recorded yet
-    - ``memory_bytes`` -- the size of the memory (for the cost of the first snapshot)
+    - ``memory_bytes`` -- the bytes a snapshot reads (for the cost of the first one)
+    - ``share`` -- the largest share of the run's time snapshots may take (default :data:`SHARE`)
 
     EXAMPLES::
 
@@ -279,11 +394,11 @@ class SnapshotTaker:
         sage: path = snapshot_path(os.path.join(tempfile.mkdtemp(), "run.ckpt"))
         sage: taker = SnapshotTaker(path, 7, recorded={0}, segment_tasks=set(), memory_bytes=3, share=1e9)
         sage: taker.note_recorded(1)
-        sage: marks = np.array([5, 0, 255], np.uint8)
+        sage: marks = np.array([[5, 0, 255], [0, 0, 0]], np.uint8)
         sage: flags = np.array([2, 3, 1], np.uint8)   # task 2 still runs
-        sage: taker.offer(lambda: ("visited", marks.copy()), lambda: flags)
-        sage: os.path.exists(path)
-        False
+        sage: taker.offer(lambda: ("visited", marks), lambda: flags)
+        sage: os.path.exists(path), len(os.listdir(os.path.dirname(path)))   # written, waiting for task 2's record
+        (False, 1)
         sage: taker.note_recorded(2); taker.offer(lambda: None)
         sage: array, complete, reason = load_snapshot(path, 7, "visited", np.uint8, 3, {0, 1, 2})
         sage: array.tolist(), sorted(complete), reason
@@ -302,13 +417,15 @@ class SnapshotTaker:
         self._after_segments = bool(self.segments_left)
         self.share = SHARE if share is None else share
         self.started_at = time.perf_counter()
-        #: Seconds spent copying, coding and writing; snapshots written; why taking stopped.
+        #: Seconds spent reading, coding, writing and renaming; snapshots written; why taking stopped.
         self.seconds, self.written, self.stopped = 0.0, 0, None
-        self._pending = None  # (kind, array, task ids, complete ids): written once its task ids are recorded
+        #: Copies written to temporary files, oldest first, as ``(file, task ids)``:
+        #: each is renamed to ``path`` once its task ids are recorded.
+        self._pending = []
         #: Seconds the next snapshot is expected to take (the last one's, at first an estimate).
         self._cost = FIRST_ESTIMATE_SECONDS + memory_bytes / FIRST_ESTIMATE_BYTES_PER_SECOND
-        self._take_seconds = 0.0
         self._saved = set(self.recorded)  # the recorded tasks when the last copy was taken
+        remove_strays(path)  # of writes that a kill cut short, or copies a kill left waiting
 
     def note_recorded(self, task_id):
         self.recorded.add(task_id)
@@ -316,28 +433,41 @@ class SnapshotTaker:
 
     def offer(self, read, flags=None):
         r"""
-        Write the pending copy if its tasks are recorded; take a new copy when one is
-        due. ``read()`` gives ``(kind, copy of the memory)`` or ``None`` (not visible
-        here); ``flags()`` the tasks' flags (:meth:`~sage_lfsr.memory.StateMemory.task_flags`),
-        or ``None`` when the run is in this process (a copy between tasks).
+        Rename the newest written copy whose tasks are recorded to the snapshot file;
+        take a new copy when one is due. ``read()`` gives ``(kind, memory)`` (the
+        memory itself, read while the run goes on: an array, or bitmap rows whose
+        union is meant) or ``None`` (not visible here); ``flags()`` the tasks' flags
+        (:meth:`~sage_lfsr.memory.StateMemory.task_flags`), or ``None`` when the run
+        is in this process (a copy between tasks).
         """
         if self.stopped:
             return
-        if self._pending is not None and self._pending[2] <= self.recorded:
-            self._write()
-        if self._pending is None and self._due():
+        self._publish()
+        if len(self._pending) < MOST_PENDING and self._due():
             self._take(read, flags)
-            if self._pending is not None and self._pending[2] <= self.recorded:
-                self._write()
+            self._publish()
+
+    def close(self):
+        r"""At the end of the run: publish the newest copy whose tasks are recorded, remove the others."""
+        if not self.stopped:
+            self._publish()
+        for temporary, _ in self._pending:
+            _unlink(temporary)
+        self._pending = []
 
     def _due(self):
         if self.recorded <= self._saved:
-            return False  # nothing recorded since the last snapshot
+            return False  # nothing recorded since the last copy
+        elapsed = time.perf_counter() - self.started_at
+        if self.seconds + self._cost <= self.share * elapsed:
+            return True
+        # Once every segment task is recorded their marks cover the long cycles, and the
+        # bitmap is nearly all ones (cheap to write): taken at once if it fits in the
+        # share of the run so far when that copy is counted as a fifth of its cost.
         if self._after_segments and not self.segments_left:
             self._after_segments = False
-            return True
-        elapsed = time.perf_counter() - self.started_at
-        return self.seconds + self._cost <= self.share * elapsed
+            return self.seconds + self._cost / 5 <= self.share * elapsed
+        return False
 
     def _take(self, read, flags):
         begun = time.perf_counter()
@@ -348,30 +478,45 @@ class SnapshotTaker:
         if marks is None:
             self.stopped = "the memory of this run's workers is not visible to the caller"
             return
-        kind, array = marks
-        complete, wait_for = set(recorded), set()
-        if before is not None:
-            after = flags()
-            complete |= set(np.flatnonzero(before >= 2).tolist())  # ended before the copy: all its marks are in it
-            wait_for = {task for task in np.flatnonzero((after == 1) | (after == 3)).tolist()
-                        if task not in self.segment_tasks} - recorded
-        self._pending = (kind, array, recorded | wait_for, complete)
-        self._take_seconds = time.perf_counter() - begun
-        self.seconds += self._take_seconds
+        kind, memory = marks
+        tasks = []
 
-    def _write(self):
-        begun = time.perf_counter()
-        kind, array, tasks, complete = self._pending
-        self._pending = None
+        def header_tasks():  # after the copy: whose marks it may hold, and whose it holds whole
+            complete, wait_for = set(recorded), set()
+            if before is not None:
+                after = flags()
+                complete |= set(np.flatnonzero(before >= 2).tolist())  # ended before the copy: all its marks are in it
+                wait_for = {task for task in np.flatnonzero((after == 1) | (after == 3)).tolist()
+                            if task not in self.segment_tasks} - recorded
+            tasks.append(recorded | wait_for)
+            return recorded | wait_for, complete
+
         try:
-            write_atomically(self.path, encode_snapshot(kind, array, tasks, complete, self.checkpoint_crc), sync=True)
+            temporary = write_snapshot(self.path, kind, memory, header_tasks, self.checkpoint_crc)
         except OSError as error:
             self.stopped = f"writing the memory snapshot {self.path} failed: {error.strerror or error}"
         else:
+            self._pending.append((temporary, tasks[0]))
+        self._cost = time.perf_counter() - begun
+        self.seconds += self._cost
+
+    def _publish(self):
+        ready = [index for index, (_, tasks) in enumerate(self._pending) if tasks <= self.recorded]
+        if not ready:
+            return
+        begun = time.perf_counter()
+        newest = ready[-1]
+        for temporary, _ in self._pending[:newest]:
+            _unlink(temporary)  # an older copy: the newest holds all it holds
+        try:
+            os.replace(self._pending[newest][0], self.path)
+        except OSError as error:
+            _unlink(self._pending[newest][0])
+            self.stopped = f"writing the memory snapshot {self.path} failed: {error.strerror or error}"
+        else:
             self.written += 1
-        written = time.perf_counter() - begun
-        self._cost = self._take_seconds + written
-        self.seconds += written
+        self._pending = self._pending[newest + 1:]
+        self.seconds += time.perf_counter() - begun
 
     def measured(self) -> dict:
         r"""What the run's ``choices`` report about its snapshots."""

@@ -155,7 +155,7 @@ def test_a_snapshot_with_a_hostile_header_is_refused_in_one_line():
                dict(good, dtype="__import__('os').system('touch pwned')"), {k: v for k, v in good.items() if k != "checkpoint"}]
     texts = [json.dumps(header).encode() for header in hostile] + [b"[" * 100000 + b"]" * 100000, b"\xff\xfe"]
     for text in texts:
-        data = MAGIC + frame(text) + frame(pack(np.zeros(3, np.uint8)))
+        data = MAGIC + frame(pack(np.zeros(3, np.uint8))) + frame(text)
         with pytest.raises(ValueError) as raised:
             decode_snapshot(data)
         assert "\n" not in str(raised.value)

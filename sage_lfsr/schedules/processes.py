@@ -342,7 +342,7 @@ class ProcessSchedule(Schedule):
 
 def _offer_snapshot(options, memory):
     if options.snapshots is not None:
-        options.snapshots.offer(memory.marks, memory.task_flags)
+        options.snapshots.offer(lambda: memory.marks(live=True), memory.task_flags)
 
 
 def stop_processes(processes):

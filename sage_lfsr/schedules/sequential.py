@@ -26,7 +26,7 @@ class Sequential(Schedule):
             if options.on_result is not None:
                 options.on_result(results[-1])
             if options.snapshots is not None:
-                options.snapshots.offer(lambda: memory.marks(arrays))
+                options.snapshots.offer(lambda: memory.marks(arrays, live=True))
             done += task.size
             if options.progress is not None:
                 options.progress(done, total)
