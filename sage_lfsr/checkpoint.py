@@ -21,7 +21,14 @@ A result payload is one line of JSON (the numbers of a
 CRC-32 of the header it belongs to) followed by the arrays as raw
 little-endian int64. The header is written to a temporary file that is then
 renamed, so a checkpoint file always has a whole header. Each result frame is
-written with one ``write`` and ``fsync``-ed.
+appended as soon as its task's result arrives (the arrays written from where they
+lie, not copied), and ``fsync``-ed in groups: at once when the last ``fsync`` is
+:data:`SYNC_SECONDS` old, else with a later record or at the end of the run
+(:meth:`Checkpoint.sync`). A killed process loses nothing written (the page cache
+keeps it); a power cut may lose the records appended since the last ``fsync``,
+which only means their tasks run again (a memory snapshot that needs them is then
+refused, see :mod:`~sage_lfsr.snapshots`). A record per ``fsync`` made the caller
+fall behind its workers on registers with many cycles (25 MB records for x^28 + 1).
 
 Reading checks everything it can, and drops nothing silently:
 
@@ -63,8 +70,10 @@ removed when every task is recorded.
 from __future__ import annotations
 
 import json
+import math
 import os
 import struct
+import time
 import warnings
 import zlib
 
@@ -77,6 +86,9 @@ from sage_lfsr.snapshots import remove_snapshot, snapshot_path
 MAGIC = b"SAGE_LFSR_CHECKPOINT\n"
 FORMAT_VERSION = 2
 _FRAME_HEAD = struct.Struct(">II")
+#: Seconds between ``fsync`` calls of a run's records at most: a power cut loses at
+#: most the records of the last this many seconds (their tasks run again on resume).
+SYNC_SECONDS = 1.0
 #: TaskResult fields stored as arrays (raw little-endian int64) and as JSON numbers in a result frame.
 _ARRAY_FIELDS = ("cycles", "segments", "depth_counts")
 _NUMBER_FIELDS = ("task_id", "worker", "states_traced", "states_owned", "start", "end", "stolen_from")
@@ -163,9 +175,15 @@ def encode_record(numbers: dict, arrays) -> bytes:
         sage: numbers["task_id"], arrays[0].tolist()
         (3, [[0, 1], [2, 3]])
     """
+    return b"".join(record_pieces(numbers, arrays))
+
+
+def record_pieces(numbers: dict, arrays) -> list:
+    r"""The payload of :func:`encode_record` in pieces (the JSON line, then the arrays' bytes), without copying the arrays."""
     arrays = [np.ascontiguousarray(array, dtype="<i8") for array in arrays]
     numbers = dict(numbers, shapes=[list(array.shape) for array in arrays])
-    return json.dumps(numbers).encode("utf-8") + b"\n" + b"".join(array.tobytes() for array in arrays)
+    return [json.dumps(numbers).encode("utf-8") + b"\n"] + [array.reshape(-1).view(np.uint8) for array in arrays
+                                                             if array.size]
 
 
 def decode_record(payload: bytes):
@@ -182,11 +200,11 @@ def decode_record(payload: bytes):
     return numbers, arrays
 
 
-def _encode_result(result: TaskResult, header_crc: int) -> bytes:
+def _result_pieces(result: TaskResult, header_crc: int) -> list:
     numbers = {name: (float if name in ("start", "end") else int)(getattr(result, name))
                for name in _NUMBER_FIELDS if getattr(result, name) is not None}
     numbers.update(phase=result.phase, header=int(header_crc))
-    return encode_record(numbers, [getattr(result, name) for name in _ARRAY_FIELDS])
+    return record_pieces(numbers, [getattr(result, name) for name in _ARRAY_FIELDS])
 
 
 def _decode_result(payload: bytes) -> tuple:
@@ -264,6 +282,7 @@ class Checkpoint:
         #: One line for each record the last :meth:`read` dropped (a torn final write, a repeat).
         self.dropped = []
         self._header_crc = None
+        self._synced_at, self._unsynced = -math.inf, False
 
     def __repr__(self):
         return f"Checkpoint({self.path!r})"
@@ -420,8 +439,15 @@ class Checkpoint:
         self._header_crc = zlib.crc32(payload)
 
     def record(self, result: TaskResult):
-        r"""Append ``result`` durably (one write, flushed and ``fsync``-ed)."""
-        self._append(_frame(_encode_result(result, self.header_crc())))
+        r"""
+        Append ``result`` (written at once; ``fsync``-ed at most every
+        :data:`SYNC_SECONDS`, and by :meth:`sync`).
+        """
+        pieces = _result_pieces(result, self.header_crc())
+        checksum, length = 0, 0
+        for piece in pieces:
+            checksum, length = zlib.crc32(piece, checksum), length + memoryview(piece).nbytes
+        self._append([_FRAME_HEAD.pack(length, checksum)] + pieces, grouped=True)
 
     def header_crc(self) -> int:
         r"""The CRC-32 of this checkpoint's header, which every record carries."""
@@ -429,9 +455,26 @@ class Checkpoint:
             self.read(results=False)
         return self._header_crc
 
-    def _append(self, frame: bytes):
+    def _append(self, pieces, grouped=False):
+        r"""
+        Append the bytes of ``pieces`` (a frame), flushed; ``fsync``-ed now, or when
+        ``grouped`` only if the last ``fsync`` is :data:`SYNC_SECONDS` old.
+        """
+        if isinstance(pieces, (bytes, bytearray)):
+            pieces = [pieces]
         with open(self.path, "ab") as stream:
-            stream.write(frame)
+            for piece in pieces:
+                stream.write(piece)
             stream.flush()
-            os.fsync(stream.fileno())
+            now = time.monotonic()
+            self._unsynced = grouped and now - self._synced_at < SYNC_SECONDS
+            if not self._unsynced:
+                os.fsync(stream.fileno())
+                self._synced_at = now
 
+    def sync(self):
+        r"""``fsync`` the records appended since the last ``fsync`` (at the end of a run)."""
+        if self._unsynced and self.exists():
+            with open(self.path, "ab") as stream:
+                os.fsync(stream.fileno())
+            self._unsynced, self._synced_at = False, time.monotonic()

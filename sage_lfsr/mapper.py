@@ -190,9 +190,12 @@ class _Resume:
             self.taker.note_recorded(result.task_id)
 
     def close(self):
-        r"""When the run ends, however: the last memory snapshot whose tasks are recorded is written."""
-        if self.taker is not None:
-            self.taker.close()
+        r"""When the run ends, however: the records are ``fsync``-ed, the last memory snapshot whose tasks are recorded is written."""
+        try:
+            self.checkpoint.sync()
+        finally:
+            if self.taker is not None:
+                self.taker.close()
 
     def measured(self, record) -> dict:
         r"""What the map's ``choices`` report; called after the run, which recorded every task."""

@@ -7,9 +7,10 @@ A checkpoint records the results of finished tasks, but not what those tasks
 marked: without the marks a resumed sweep re-walks what finished work covered
 (each start on a long cycle walks on to the next distinguished state, so a split
 run resumed without them costs more than a fresh one). :class:`SnapshotTaker`
-copies the memory while the run goes on and writes the copy to
-``CHECKPOINT.memory`` (:func:`snapshot_path`), atomically, with the ids of the
-tasks whose marks it may hold; :func:`load_snapshot` reads it back for a resume.
+reads the memory while the run goes on, a chunk at a time, and writes it to a
+temporary file beside ``CHECKPOINT.memory`` (:func:`snapshot_path`) with the ids
+of the tasks whose marks it may hold; once those tasks are recorded the file is
+renamed to ``CHECKPOINT.memory``; :func:`load_snapshot` reads it back for a resume.
 
 **Why a snapshot is safe.** A mark tells a sweep to skip a start. Skipping is
 right when the start's cycle is recorded whole, or has a distinguished state
@@ -23,15 +24,27 @@ those of a sweep task that closed cycles once it is recorded. A copy taken while
 workers run may hold marks of tasks not recorded yet: workers flag each task
 when it starts and when it ends, with whether it closed cycles
 (:meth:`~sage_lfsr.memory.StateMemory.task_flags`); the caller reads the flags
-after the copy, and writes the copy only once every sweep task that was running,
-or had closed cycles, is recorded in the checkpoint; the file lists those tasks
-with the recorded ones. (A worker sets
+after the copy, and renames the copy to the snapshot file only once every sweep
+task that was running, or had closed cycles, is recorded in the checkpoint; the
+file lists those tasks with the recorded ones. (A worker sets
 its task's flag before its first mark, and the caller reads the flags after the
 copy: on x86-64, whose stores are seen in program order, a copy that holds a
 mark of a task sees its flag.) On resume a
 snapshot is used only when every task it lists is recorded in the checkpoint
 (else it is ignored, with the reason); the resumed run keeps it as a read-only
-row of ``covered``, so a worker's "own marks" stay its own.
+row of ``covered``, so a worker's "own marks" stay its own. A copy read a chunk
+at a time is as safe as one read at once: marks are only added, the flags are
+read before the first chunk (tasks whose marks it holds whole) and after the last
+(tasks whose marks it may hold).
+
+**No ``fsync``.** Snapshot files are written and renamed without ``fsync`` (a
+snapshot of 2^28 states took some 25 ms to ``fsync`` on an idle machine here, about as long as reading, coding
+and writing it). A killed process loses nothing (the page cache keeps the file).
+After a power cut the snapshot file may be damaged (it then fails its CRC and is
+ignored, with the reason), the rename may be lost (the older snapshot stays: it
+is still safe, as its tasks are recorded) or it may outlive checkpoint records
+that were not ``fsync``-ed yet (it then lists tasks the checkpoint does not
+record, and is ignored). Each case costs redone work, never a wrong map.
 
 Singular registers: a depth is written only when known, and at the end of a
 task every state its walks reached has one, and each cycle it met is in its
@@ -40,16 +53,23 @@ schedule) is safe; the process schedules keep depths in each worker's private
 memory, which the caller cannot copy, so they take no depth snapshots.
 
 How often: a copy is taken when the time spent on snapshots so far, plus the
-last one's cost, stays within :data:`SHARE` of the run's time so far, and once
-as soon as every segment task is recorded (their marks cover the long cycles,
-and a bitmap that is nearly all ones costs little to write). No copy is taken
-while nothing new was recorded, nor while one waits for its tasks.
+last one's cost, stays within :data:`SHARE` of the run's time so far (once every
+segment task is recorded, a third of that cost: their marks cover the long
+cycles, and a bitmap that is nearly all ones costs little to write). No copy is
+taken while nothing new was recorded; up to :data:`MOST_PENDING` copies may wait
+for their tasks at once (a newer one holds all an older one holds: when one is
+renamed, the older ones are removed).
 
-File layout::
+What a resumed run costs, then: the work that remains, plus what the recorded
+tasks the snapshot does not hold traced (the lag): the tasks recorded since the
+last copy was read, and those that ran while it was read. Under a share ``s`` of
+the run the copies are at least (cost of a copy) / ``s`` apart.
+
+File layout (version 2; the header last, as it is known only once the memory is read)::
 
     b"SAGE_LFSR_MEMORY\n"
+    frame: body   (the raw blocks, the tail; then per block of BLOCK_BYTES a code, and a fill byte)
     frame: header (JSON: checkpoint header CRC, kind, dtype, length, task ids)
-    frame: body   (per block of BLOCK_BYTES: a code, a fill byte; then the raw blocks)
 
     frame = 4-byte length, 4-byte CRC-32, payload (as in a checkpoint)
 
@@ -458,16 +478,15 @@ class SnapshotTaker:
     def _due(self):
         if self.recorded <= self._saved:
             return False  # nothing recorded since the last copy
-        elapsed = time.perf_counter() - self.started_at
-        if self.seconds + self._cost <= self.share * elapsed:
-            return True
         # Once every segment task is recorded their marks cover the long cycles, and the
-        # bitmap is nearly all ones (cheap to write): taken at once if it fits in the
-        # share of the run so far when that copy is counted as a fifth of its cost.
-        if self._after_segments and not self.segments_left:
-            self._after_segments = False
-            return self.seconds + self._cost / 5 <= self.share * elapsed
-        return False
+        # bitmap is nearly all ones: a copy reads it and writes next to nothing, some
+        # third of the cost of one that writes every block; taken as soon as that fits.
+        after_segments = self._after_segments and not self.segments_left
+        cost = self._cost / 3 if after_segments else self._cost
+        if self.seconds + cost > self.share * (time.perf_counter() - self.started_at):
+            return False
+        self._after_segments = self._after_segments and not after_segments
+        return True
 
     def _take(self, read, flags):
         begun = time.perf_counter()
