@@ -7,7 +7,10 @@ that remains: the states the recorded tasks do not hold, times the successor
 steps a fresh run takes per state. Also the time snapshots take, as a share of
 a run with a checkpoint. Writes docs/benchmarks/resume.md.
 
-    python benchmarks/resume.py [--degrees 26 28] [--workers 2]
+Lag: what the recorded tasks that the snapshot does not hold traced (the work a
+resume does again), in states and as a share of the fresh run's.
+
+    python benchmarks/resume.py [--degrees 26 28] [--workers 2] [--name resume]
 """
 import argparse
 import os
@@ -18,7 +21,7 @@ from common import benchmark_registers, machine_description, write_section
 
 from sage_lfsr import LFSR, map_cycles
 from sage_lfsr.checkpoint import Checkpoint
-from sage_lfsr.snapshots import remove_snapshot, snapshot_path
+from sage_lfsr.snapshots import decode_snapshot, remove_snapshot, snapshot_path
 from sage_lfsr.theory import random_primitive_polynomial
 
 
@@ -46,6 +49,13 @@ def interrupted(register, options, path, limit):
     return len(header["tasks"]), recorded
 
 
+def lag(path, recorded):
+    r"""States traced by the recorded tasks whose marks the snapshot beside ``path`` does not hold whole."""
+    sidecar = snapshot_path(path)
+    held = set(decode_snapshot(open(sidecar, "rb").read())[0]["complete"]) if os.path.exists(sidecar) else set()
+    return sum(int(result.states_traced) for result in recorded if result.task_id not in held)
+
+
 def resumed(register, options, path):
     began = time.perf_counter()
     result = map_cycles(register, checkpoint=path, **options)
@@ -57,7 +67,9 @@ def main():
     parser.add_argument("--degrees", type=int, nargs="+", default=[26, 28])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--schedule", default="queue")
+    parser.add_argument("--name", default="resume", help="the section file docs/benchmarks/NAME.md")
     arguments = parser.parse_args()
+    load_before = os.getloadavg()[0]
     workers = arguments.workers
     registers = []
     for degree in arguments.degrees:
@@ -66,7 +78,8 @@ def main():
                       (f"x^{degree} + 1", benchmark_registers(degree)["many-cycles"]),
                       (f"2^{degree - 4} singular", singular)]
     directory = tempfile.mkdtemp()
-    lines = [f"Machine: {machine_description()}; shared with other sessions while measured (noisy).", "",
+    lines = [f"Machine: {machine_description()}; shared with other sessions while measured (noisy): "
+             "load average LOAD.", "",
              "The singular register of degree d - 4: x^2 times a primitive of degree d - 6. "
              f"Schedule `{arguments.schedule}` ({workers} workers; the singular register also sequential), "
              "64 tasks a phase. "
@@ -74,10 +87,11 @@ def main():
              "Traced: successor steps of the resumed run's tasks. Seconds: wall time of the resumed run. "
              "Without snapshot: the same checkpoint with its `.memory` file removed (as before snapshots). "
              "Fresh s and resumed s include planning (the kernel compiled before). Snapshots %: their seconds "
-             "over the wall time of an uninterrupted run with a checkpoint.", "",
-             "| register | schedule | killed after | fresh traced | remaining | resumed traced | s | "
+             "over the wall time of an uninterrupted run with a checkpoint (how many it wrote). Lag: what the recorded "
+             "tasks whose marks the snapshot does not hold traced, and its share of the fresh run's traced states.", "",
+             "| register | schedule | killed after | fresh traced | remaining | lag | lag % | resumed traced | s | "
              "without snapshot traced | s | fresh s | snapshots % of the run |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for name, register in registers:
         degree = register.degree
         schedules = [arguments.schedule] + (["sequential"] if register.is_singular else [])
@@ -94,6 +108,7 @@ def main():
                     os.unlink(stale)
             with_checkpoint = map_cycles(register, checkpoint=path, **options)
             overhead = 100 * with_checkpoint.choices.get("memory_snapshot_seconds", 0) / with_checkpoint.wall_seconds
+            written = with_checkpoint.choices.get("memory_snapshots_written", 0)
             state_count = fresh.cycle_states + fresh.transient_states
             for share in (0.2, 0.6):
                 tasks = len(Checkpoint(path).read(results=False)[0]["tasks"])
@@ -101,6 +116,7 @@ def main():
                 tasks, recorded = interrupted(register, options, path, limit)
                 owned = sum(result.states_owned for result in recorded)
                 remaining = max(0, state_count - owned) * fresh.states_traced / state_count  # owned counts repeats
+                redone = lag(path, recorded)
                 with_snapshot, seconds = resumed(register, options, path)
                 assert with_snapshot.cycles == fresh.cycles
                 interrupted(register, options, path, limit)
@@ -108,9 +124,10 @@ def main():
                 without, seconds_without = resumed(register, options, path)
                 assert without.cycles == fresh.cycles
                 lines.append(f"| {name} | {schedule} | {limit} of {tasks} tasks | {fresh.states_traced:.3g} | "
-                             f"{remaining:.3g} | {with_snapshot.choices['states_traced_this_run']:.3g} | {seconds:.2f} | "
+                             f"{remaining:.3g} | {redone:.3g} | {100 * redone / fresh.states_traced:.1f} | "
+                             f"{with_snapshot.choices['states_traced_this_run']:.3g} | {seconds:.2f} | "
                              f"{without.choices['states_traced_this_run']:.3g} | {seconds_without:.2f} | "
-                             f"{fresh_seconds:.2f} | {overhead:.1f} |")
+                             f"{fresh_seconds:.2f} | {overhead:.1f} ({written}) |")
                 print(lines[-1], flush=True)
     lines += ["", "A resumed run costs the work that remains plus the work done since the last snapshot. A snapshot "
               "is taken when the time snapshots took so far, plus the last one's cost, stays within 5 % of the run so "
@@ -122,7 +139,8 @@ def main():
               "the sequential schedule snapshots depths between tasks, but no snapshot of a depth array (a byte a "
               "state) fits in 5 % of runs this short. The tests (`tests/test_resume_cost.py`) let snapshots take "
               "any share and check the bound remaining + W x (batch + lag) under sequential, queue and steal."]
-    write_section("resume", "Resuming from a checkpoint: the work that remains (issue 14)", lines)
+    lines[0] = lines[0].replace("LOAD", f"{load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
+    write_section(arguments.name, "Resuming from a checkpoint: the work that remains (issue 14)", lines)
 
 
 if __name__ == "__main__":

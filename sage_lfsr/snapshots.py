@@ -97,8 +97,13 @@ CHUNK_BLOCKS = 16
 #: Largest share of a run's time that taking and writing snapshots may take.
 SHARE = 0.05
 #: Seconds and bytes per second assumed for the first snapshot (reading the memory,
-#: coding and writing it when nothing compresses), before one was measured.
-FIRST_ESTIMATE_SECONDS, FIRST_ESTIMATE_BYTES_PER_SECOND = 0.005, 4e8
+#: coding and writing it when nothing compresses), before one was measured: a
+#: third of what an idle core here does (31 ms for the 32 MiB of 2^28 states; 85 to
+#: 200 ms with three other sessions' work on the machine's two cores).
+FIRST_ESTIMATE_SECONDS, FIRST_ESTIMATE_BYTES_PER_SECOND = 0.002, 3e8
+#: The next copy is expected to cost this times the last one's (their costs vary so
+#: much between copies on a loaded machine).
+COST_MARGIN = 1.25
 #: Copies written and waiting for their tasks' records at a time, at most.
 MOST_PENDING = 2
 _UNIFORM, _RAW = 0, 1
@@ -482,7 +487,7 @@ class SnapshotTaker:
         # bitmap is nearly all ones: a copy reads it and writes next to nothing, some
         # third of the cost of one that writes every block; taken as soon as that fits.
         after_segments = self._after_segments and not self.segments_left
-        cost = self._cost / 3 if after_segments else self._cost
+        cost = COST_MARGIN * (self._cost / 3 if after_segments else self._cost)
         if self.seconds + cost > self.share * (time.perf_counter() - self.started_at):
             return False
         self._after_segments = self._after_segments and not after_segments

@@ -42,6 +42,8 @@ REGISTERS = {
     "reducible": (LFSR.from_polynomial("x^14 + x^7 + 1"), 512, False),
     "reducible-split": (LFSR.from_polynomial("x^16 + x^8 + 1"), 4096, True),
     "singular": (LFSR.from_polynomial("x^14 + x^13 + x^7 + x^3"), 512, False),
+    # Many short cycles (2^16 / 16 of them): the first tasks close nearly all of them.
+    "many-cycles": (LFSR.from_polynomial("x^16 + 1"), 2048, False),
 }
 SCHEDULES = {"sequential": 1, "queue": 2, "steal": 2}
 
@@ -98,6 +100,7 @@ def test_a_resumed_run_costs_the_work_that_remains(tmp_path, name, schedule):
         path = tmp_path / f"run{share}.ckpt"
         with pytest.raises(KeyboardInterrupt):
             map_cycles(register, checkpoint=InterruptAfter(path, int(share * tasks)), **options)
+        assert not [name for name in os.listdir(tmp_path) if name.endswith(".tmp")]  # no copy left waiting
         check_resume(register, options, path, fresh, uses_snapshot)
 
 
@@ -135,6 +138,96 @@ def test_a_damaged_or_foreign_snapshot_is_ignored_with_its_reason(tmp_path):
         resumed = map_cycles(register, checkpoint=path, **options)
     assert "the checkpoint does not record" in resumed.choices["memory_snapshot"]
     assert resumed.cycles == fresh.cycles
+
+
+def test_an_older_snapshot_of_the_same_run_is_still_safe(tmp_path):
+    # A rename lost to a power cut leaves the previous snapshot beside a checkpoint that records more.
+    register, batch_size, split = REGISTERS["primitive-split"]
+    options = dict(schedule="sequential", workers=1, batch_size=batch_size, split=split)
+    fresh = map_cycles(register, **options)
+    path = tmp_path / "run.ckpt"
+    with pytest.raises(KeyboardInterrupt):
+        map_cycles(register, checkpoint=InterruptAfter(path, 20), **options)
+    older = open(snapshot_path(path), "rb").read()
+    with pytest.raises(KeyboardInterrupt):
+        map_cycles(register, checkpoint=InterruptAfter(path, 20), **options)  # 20 more tasks recorded
+    with open(snapshot_path(path), "wb") as stream:
+        stream.write(older)
+    assert 0 < len(snapshot_tasks(path)) < 20 < len(Checkpoint(path).read()[1])
+    check_resume(register, options, path, fresh, uses_snapshot=True)  # used (its tasks are recorded), the map exact
+
+
+def test_chunked_snapshots_hold_the_union_of_the_rows(tmp_path):
+    import numpy as np
+
+    from sage_lfsr.snapshots import BLOCK_BYTES, CHUNK_BLOCKS, write_snapshot
+
+    rng = np.random.default_rng(5)
+    for size in (0, 5, BLOCK_BYTES, 3 * CHUNK_BLOCKS * BLOCK_BYTES + 7):
+        rows = rng.integers(0, 256, (3, size), dtype=np.uint8)
+        rows[:, :BLOCK_BYTES] = 0  # a uniform block among raw ones
+        rows[1, 2 * BLOCK_BYTES:4 * BLOCK_BYTES] = 255
+        written = write_snapshot(tmp_path / "m", "visited", rows, lambda: ({4}, {3}), 11)
+        header, array = decode_snapshot(open(written, "rb").read())
+        assert array.tolist() == (rows[0] | rows[1] | rows[2]).tolist()
+        assert (header["tasks"], header["complete"], header["length"]) == ([4], [3], size)
+    depths = rng.integers(0, 2 ** 16, 1000, dtype=np.uint16)
+    header, array = decode_snapshot(open(write_snapshot(tmp_path / "d", "depths", depths, lambda: ((), ()), 1),
+                                         "rb").read())
+    assert array.dtype == np.uint16 and array.tolist() == depths.tolist()
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_snapshots_keep_to_their_share_of_the_run(tmp_path, monkeypatch):
+    # A simulated run (the clock is ours): a result every 10 ms, 20 segment tasks first; a copy takes 4 ms,
+    # a third of that once the segments are recorded (the bitmap is then nearly all ones: measured 10 ms
+    # against 31 ms for 2^28 states).
+    import numpy as np
+
+    clock = FakeClock()
+    monkeypatch.setattr(snapshots.time, "perf_counter", clock)
+    monkeypatch.setattr(snapshots, "SHARE", 0.05)
+    cost = 0.004
+    memory_bytes = int((cost - snapshots.FIRST_ESTIMATE_SECONDS) * snapshots.FIRST_ESTIMATE_BYTES_PER_SECOND)
+    taker = snapshots.SnapshotTaker(str(tmp_path / "run.ckpt.memory"), 1, set(), set(range(20)), memory_bytes)
+    taken = []
+
+    def read():
+        clock.now += cost if len(taker.recorded) < 20 else cost / 3
+        taken.append(len(taker.recorded))
+        return "visited", np.zeros(8, np.uint8)
+
+    for task in range(200):
+        clock.now += 0.010
+        taker.note_recorded(task)
+        taker.offer(read)
+        assert taker.seconds <= 0.05 * clock.now + 1e-9
+    assert 20 in taken  # as soon as the last segment task is recorded (it fits at a third of the cost)
+    assert taker.seconds >= 0.05 * clock.now - 2 * cost  # and otherwise as often as the share allows
+    assert taker.written == len(taken) and os.listdir(tmp_path) == ["run.ckpt.memory"]
+
+
+def test_records_are_fsynced_in_groups_and_at_the_end(tmp_path, monkeypatch):
+    from sage_lfsr import checkpoint as checkpoint_module
+
+    register, batch_size, split = REGISTERS["reducible"]
+    fsynced = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(checkpoint_module.os, "fsync", lambda descriptor: fsynced.append(descriptor) or real_fsync(descriptor))
+    monkeypatch.setattr(checkpoint_module, "SYNC_SECONDS", 3600.0)
+    path = tmp_path / "run.ckpt"
+    result = map_cycles(register, batch_size=batch_size, checkpoint=path)
+    tasks = 2 ** register.degree // batch_size
+    # The header (and its directory), the first record, then one at the end: not one per record.
+    assert result.choices["resumed_tasks"] == 0 and 2 <= len(fsynced) <= 4 < tasks
+    assert len(Checkpoint(path).read()[1]) == tasks
 
 
 def test_a_snapshot_with_a_hostile_header_is_refused_in_one_line():
