@@ -187,7 +187,7 @@ class _Resume:
         if result.task_id not in self.recorded:
             self.checkpoint.record(result)
         if self.taker is not None:
-            self.taker.note_recorded(result.task_id)
+            self.taker.note_recorded(result.task_id, int(result.states_traced))
 
     def close(self):
         r"""When the run ends, however: the records are ``fsync``-ed, the last memory snapshot whose tasks are recorded is written."""

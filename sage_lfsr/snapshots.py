@@ -56,7 +56,9 @@ How often: a copy is taken when the time spent on snapshots so far, plus the
 last one's cost, stays within :data:`SHARE` of the run's time so far (once every
 segment task is recorded, a third of that cost: their marks cover the long
 cycles, and a bitmap that is nearly all ones costs little to write). No copy is
-taken while nothing new was recorded; up to :data:`MOST_PENDING` copies may wait
+taken while no work was recorded since the last (tasks that traced nothing, as
+most of a register's with many short cycles once the first tasks closed them, add
+nothing a resume would redo); up to :data:`MOST_PENDING` copies may wait
 for their tasks at once (a newer one holds all an older one holds: when one is
 renamed, the older ones are removed).
 
@@ -449,12 +451,15 @@ class SnapshotTaker:
         self._pending = []
         #: Seconds the next snapshot is expected to take (the last one's, at first an estimate).
         self._cost = FIRST_ESTIMATE_SECONDS + memory_bytes / FIRST_ESTIMATE_BYTES_PER_SECOND
-        self._saved = set(self.recorded)  # the recorded tasks when the last copy was taken
+        #: States traced by the tasks recorded since the last copy was taken (what a new copy adds).
+        self._new_work = 0
         remove_strays(path)  # of writes that a kill cut short, or copies a kill left waiting
 
-    def note_recorded(self, task_id):
+    def note_recorded(self, task_id, states_traced=1):
+        r"""Task ``task_id`` is recorded in the checkpoint; its walks took ``states_traced`` steps."""
         self.recorded.add(task_id)
         self.segments_left.discard(task_id)
+        self._new_work += states_traced
 
     def offer(self, read, flags=None):
         r"""
@@ -481,8 +486,8 @@ class SnapshotTaker:
         self._pending = []
 
     def _due(self):
-        if self.recorded <= self._saved:
-            return False  # nothing recorded since the last copy
+        if not self._new_work:
+            return False  # no work recorded since the last copy (a resume would redo none)
         # Once every segment task is recorded their marks cover the long cycles, and the
         # bitmap is nearly all ones: a copy reads it and writes next to nothing, some
         # third of the cost of one that writes every block; taken as soon as that fits.
@@ -496,7 +501,7 @@ class SnapshotTaker:
     def _take(self, read, flags):
         begun = time.perf_counter()
         recorded = set(self.recorded)
-        self._saved = set(recorded)
+        self._new_work = 0
         before = flags() if flags is not None else None
         marks = read()
         if marks is None:
