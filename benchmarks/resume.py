@@ -16,6 +16,7 @@ import argparse
 import os
 import tempfile
 import time
+from pathlib import Path
 
 from common import benchmark_registers, machine_description, write_section
 
@@ -68,6 +69,8 @@ def main():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--schedule", default="queue")
     parser.add_argument("--name", default="resume", help="the section file docs/benchmarks/NAME.md")
+    parser.add_argument("--compare", help="a section written by this script before the changes, appended")
+    parser.add_argument("--compare-label", default="main", help="what --compare measured")
     arguments = parser.parse_args()
     load_before = os.getloadavg()[0]
     workers = arguments.workers
@@ -129,16 +132,28 @@ def main():
                              f"{without.choices['states_traced_this_run']:.3g} | {seconds_without:.2f} | "
                              f"{fresh_seconds:.2f} | {overhead:.1f} ({written}) |")
                 print(lines[-1], flush=True)
-    lines += ["", "A resumed run costs the work that remains plus the work done since the last snapshot. A snapshot "
-              "is taken when the time snapshots took so far, plus the last one's cost, stays within 5 % of the run so "
-              "far, and once when every segment task is recorded; so the work since the last one is up to about 20 "
-              "times a snapshot's cost (copy, coding, write and fsync: some 0.07 s for the 8 MiB bitmap of 2^26 "
-              "states on an idle core here, several times that under load), and in runs of a few seconds the first "
-              "snapshot comes late. Singular registers: the process schedules keep depths in each worker's private "
-              "memory, which the caller cannot copy, so they resume as before (each worker walks the cycles again); "
-              "the sequential schedule snapshots depths between tasks, but no snapshot of a depth array (a byte a "
-              "state) fits in 5 % of runs this short. The tests (`tests/test_resume_cost.py`) let snapshots take "
-              "any share and check the bound remaining + W x (batch + lag) under sequential, queue and steal."]
+    lines += ["", "A resumed run costs the work that remains plus the lag: what the recorded tasks that the snapshot "
+              "does not hold traced. A copy is read a chunk at a time while the workers run (the union of their "
+              "bitmap rows), coded and written to a temporary file without `fsync` (31 ms for the 32 MiB of 2^28 "
+              "states on an idle core here, against 180 ms to copy, code, write and `fsync` it whole before), and "
+              "renamed to the snapshot once every sweep task that was running when it was read is recorded. So the lag "
+              "is the work recorded since the last copy was read, plus the tasks running then: copies are at least "
+              "(cost of a copy) / 5 % apart, and with 64 tasks a phase one task of x^d + 1 holds up to a fifth of the "
+              "run's work (the first few tasks close nearly every cycle). On this shared machine a copy inside a run "
+              "took 150 to 300 ms (the caller competes with two workers and other sessions for two cores), so a run "
+              "of 5 to 15 s took one to three copies. Checkpoint records are written from the result arrays (no "
+              "copies) and `fsync`-ed at most every second and at the end. Singular registers: the process schedules "
+              "keep depths in each worker's private memory, which the caller cannot copy, so they resume as before "
+              "(each worker walks the cycles again; the lag column there is every recorded task); the sequential "
+              "schedule snapshots depths between tasks, but no snapshot of a depth array (a byte a state) fits in "
+              "5 % of runs this short. The tests (`tests/test_resume_cost.py`) let snapshots take any share and "
+              "check the bound remaining + W x (batch + lag) under sequential, queue and steal, x^16 + 1 included."]
+    if arguments.compare:
+        before = Path(arguments.compare).read_text().splitlines()
+        load = next((line[line.index("load average"):].rstrip(".") for line in before if "load average" in line), "")
+        lines += ["", f"Before these changes (the same script on the package at {arguments.compare_label}, run just "
+                  f"before this one, on the same machine; {load}):", ""]
+        lines += [line for line in before if line.startswith("|")]
     lines[0] = lines[0].replace("LOAD", f"{load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
     write_section(arguments.name, "Resuming from a checkpoint: the work that remains (issue 14)", lines)
 
