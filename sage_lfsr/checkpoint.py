@@ -27,8 +27,9 @@ lie, not copied), and ``fsync``-ed in groups: at once when the last ``fsync`` is
 (:meth:`Checkpoint.sync`). A killed process loses nothing written (the page cache
 keeps it); a power cut may lose the records appended since the last ``fsync``,
 which only means their tasks run again (a memory snapshot that needs them is then
-refused, see :mod:`~sage_lfsr.snapshots`). A record per ``fsync`` made the caller
-fall behind its workers on registers with many cycles (25 MB records for x^28 + 1).
+refused, see :mod:`~sage_lfsr.snapshots`). (Recording x^28 + 1's 25 MB records by
+copying each whole, then an ``fsync`` each, took 2.9 s of the caller's 9.2 s run on
+a loaded machine here, 0.5 s of it in ``fsync``: the caller fell behind its workers.)
 
 Reading checks everything it can, and drops nothing silently:
 
