@@ -104,13 +104,19 @@ def test_a_resumed_run_costs_the_work_that_remains(tmp_path, name, schedule):
         check_resume(register, options, path, fresh, uses_snapshot)
 
 
-def test_a_damaged_or_foreign_snapshot_is_ignored_with_its_reason(tmp_path):
+def interrupted_split_run(tmp_path):
+    """``(register, options, fresh map, checkpoint path)`` of a sequential split run interrupted after 20 records."""
     register, batch_size, split = REGISTERS["primitive-split"]
     options = dict(schedule="sequential", workers=1, batch_size=batch_size, split=split)
     fresh = map_cycles(register, **options)
     path = tmp_path / "run.ckpt"
     with pytest.raises(KeyboardInterrupt):
         map_cycles(register, checkpoint=InterruptAfter(path, 20), **options)
+    return register, options, fresh, path
+
+
+def test_a_damaged_or_foreign_snapshot_is_ignored_with_its_reason(tmp_path):
+    register, options, fresh, path = interrupted_split_run(tmp_path)
     checkpoint_bytes, sidecar = path.read_bytes(), snapshot_path(path)
     good = open(sidecar, "rb").read()
     damaged = bytearray(good)
@@ -142,12 +148,7 @@ def test_a_damaged_or_foreign_snapshot_is_ignored_with_its_reason(tmp_path):
 
 def test_an_older_snapshot_of_the_same_run_is_still_safe(tmp_path):
     # A rename lost to a power cut leaves the previous snapshot beside a checkpoint that records more.
-    register, batch_size, split = REGISTERS["primitive-split"]
-    options = dict(schedule="sequential", workers=1, batch_size=batch_size, split=split)
-    fresh = map_cycles(register, **options)
-    path = tmp_path / "run.ckpt"
-    with pytest.raises(KeyboardInterrupt):
-        map_cycles(register, checkpoint=InterruptAfter(path, 20), **options)
+    register, options, fresh, path = interrupted_split_run(tmp_path)
     older = open(snapshot_path(path), "rb").read()
     with pytest.raises(KeyboardInterrupt):
         map_cycles(register, checkpoint=InterruptAfter(path, 20), **options)  # 20 more tasks recorded
