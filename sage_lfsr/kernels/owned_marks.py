@@ -68,28 +68,31 @@ def local_bits(state_count, block, workers):
     return -(-state_count // (block * workers)) * block
 
 
-def append(buffer, count, value):
-    r"""``buffer[count] = value``, doubling ``buffer`` when full: ``(buffer, count + 1)``."""
-    if count == buffer.shape[0]:
-        bigger = np.empty(2 * buffer.shape[0] + 16, dtype=np.int64)
-        bigger[:count] = buffer[:count]
-        buffer = bigger
-    buffer[count] = value
-    return buffer, count + 1
+def grown(buffer):
+    r"""``buffer`` copied into one twice as large (called only when full: an array
+    reassigned at every step would cost compiled code two reference counts a step)."""
+    bigger = np.empty(2 * buffer.shape[0] + 16, dtype=np.int64)
+    bigger[:buffer.shape[0]] = buffer
+    return bigger
 
 
 def trace_owned_segments(step, params, lo, hi, dbits, segments, walked):
     r"""
     Segments from the distinguished starts in ``[lo, hi)``; every state walked
-    goes to ``walked`` (an int64 buffer): ``(steps, walked, count)``.
+    goes to ``walked``: ``(steps, count)``, or ``(steps, -1)`` when ``walked`` is
+    too small (the walk marks nothing, so it is run again with a larger one:
+    an array reassigned in the loop would cost two reference counts a step).
     """
-    steps, count = 0, 0
+    steps, count, capacity = 0, 0, walked.shape[0]
     for start in range(lo, hi):
         if not is_distinguished(start, dbits):
             continue
         state, smallest, length = start, start, 0
         while True:
-            walked, count = append(walked, count, state)
+            if count == capacity:
+                return steps, -1
+            walked[count] = state
+            count += 1
             state = step(state, params)
             length += 1
             if state == start or is_distinguished(state, dbits):
@@ -97,7 +100,7 @@ def trace_owned_segments(step, params, lo, hi, dbits, segments, walked):
             smallest = min(smallest, state)
         steps += length
         segments.append((start, state, length, smallest))
-    return steps, walked, count
+    return steps, count
 
 
 def owned_unmarked_segments(step, params, lo, hi, bitmap, dbits, block, workers, me, segments, walked):
@@ -116,7 +119,10 @@ def owned_unmarked_segments(step, params, lo, hi, bitmap, dbits, block, workers,
             if owner_of(state, block, workers) == me:
                 mark(bitmap, local_index(state, block, workers))
             else:
-                walked, count = append(walked, count, state)
+                if count == walked.shape[0]:
+                    walked = grown(walked)
+                walked[count] = state
+                count += 1
             state = step(state, params)
             length += 1
             if state == start or is_distinguished(state, dbits):
@@ -156,7 +162,10 @@ def sweep_owned(step, params, lo, hi, bitmap, dbits, block, workers, me, cycles,
             if owner_of(state, block, workers) == me:
                 mark(bitmap, local_index(state, block, workers))
             else:
-                walked, count = append(walked, count, state)
+                if count == walked.shape[0]:
+                    walked = grown(walked)
+                walked[count] = state
+                count += 1
             state = step(state, params)
             length += 1
             if state == start:
@@ -174,27 +183,53 @@ mark = traversal.mark
 
 _COMPILED = {}
 
+# Templates of one step kind's traversals: ``walk`` (the traversal, inlined) and
+# ``step`` are globals bound per step kind, so the step is inlined in the walk: a
+# compiled step passed as an argument is called through a pointer at every step
+# (measured: 5x slower).
+walk = step = None
 
-def compiled():
+
+def _segments_template(params, lo, hi, dbits, segments, walked):
+    return walk(step, params, lo, hi, dbits, segments, walked)
+
+
+def _unmarked_segments_template(params, lo, hi, bitmap, dbits, block, workers, me, segments, walked):
+    return walk(step, params, lo, hi, bitmap, dbits, block, workers, me, segments, walked)
+
+
+def _sweep_template(params, lo, hi, bitmap, dbits, block, workers, me, cycles, walked):
+    return walk(step, params, lo, hi, bitmap, dbits, block, workers, me, cycles, walked)
+
+
+_TEMPLATES = {"trace_owned_segments": _segments_template, "owned_unmarked_segments": _unmarked_segments_template,
+              "sweep_owned": _sweep_template}
+
+
+def compiled(step_function):
     r"""
-    ``{name: function}``: the traversals compiled by numba, their helpers
-    resolved to compiled versions (as :mod:`~sage_lfsr.kernels.fast` does).
+    ``{name: function}``: the traversals compiled by numba for ``step_function``
+    (a compiled successor; the functions take its parameters, not the step), their
+    helpers resolved to compiled versions (as :mod:`~sage_lfsr.kernels.fast` does).
     """
-    if not _COMPILED:
+    if step_function not in _COMPILED:
         from sage_lfsr.kernels import fast
 
         helpers = {"is_distinguished": fast.is_distinguished, "is_marked": fast.traversal_is_marked,
                    "mark": fast.traversal_mark}
-        for function in (owner_of, local_index, append):
+        for function in (owner_of, local_index, grown):
             helpers[function.__name__] = numba.njit(inline="always")(function)
 
-        def build(function):
-            rebuilt = type(function)(function.__code__, dict(function.__globals__, **helpers), function.__name__)
-            return numba.njit(nogil=True)(rebuilt)
+        def rebuilt(function, **names):
+            return type(function)(function.__code__, dict(function.__globals__, **names), function.__name__)
 
-        for function in (trace_owned_segments, owned_unmarked_segments, apply_marks, sweep_owned):
-            _COMPILED[function.__name__] = build(function)
-    return _COMPILED
+        functions = {"apply_marks": numba.njit(nogil=True)(rebuilt(apply_marks, **helpers))}
+        for function in (trace_owned_segments, owned_unmarked_segments, sweep_owned):
+            inlined = numba.njit(inline="always")(rebuilt(function, **helpers))
+            functions[function.__name__] = numba.njit(nogil=True)(
+                rebuilt(_TEMPLATES[function.__name__], walk=inlined, step=step_function))
+        _COMPILED[step_function] = functions
+    return _COMPILED[step_function]
 
 
 class OwnedTracer:
@@ -223,11 +258,12 @@ class OwnedTracer:
         from sage_lfsr.kernels.fast import FastKernel, step_function
 
         if isinstance(kernel, FastKernel):
-            self.step, self.params = step_function(kernel.register.tables)
-            self.functions = compiled()
+            step, self.params = step_function(kernel.register.tables)
+            self.functions = compiled(step)
+            self.step_arguments = (self.params,)
             self.compiled = True
         elif hasattr(kernel, "successor"):
-            self.step, self.params = kernel.successor, None
+            self.step_arguments = (kernel.successor, None)
             self.functions = {function.__name__: function
                               for function in (trace_owned_segments, owned_unmarked_segments, apply_marks,
                                                sweep_owned)}
@@ -249,16 +285,20 @@ class OwnedTracer:
 
     def segments(self, lo, hi, dbits):
         r"""``(segments, walked states, steps)`` for the distinguished starts in ``[lo, hi)``."""
-        segments = self._list(4)
-        steps, walked, count = self.functions["trace_owned_segments"](
-            self.step, self.params, int(lo), int(hi), int(dbits), segments, np.empty(1024, dtype=np.int64))
-        return self._array(segments, 4), walked[:count], int(steps)
+        capacity = max(4096, 2 * (int(hi) - int(lo)))
+        while True:
+            segments, walked = self._list(4), np.empty(capacity, dtype=np.int64)
+            steps, count = self.functions["trace_owned_segments"](
+                *self.step_arguments, int(lo), int(hi), int(dbits), segments, walked)
+            if count >= 0:
+                return self._array(segments, 4), walked[:count], int(steps)
+            capacity *= 4
 
     def unmarked_segments(self, lo, hi, bitmap, dbits, block, workers, me):
         r"""``(segments, walked states owned by others, steps)`` from the unmarked distinguished states of ``[lo, hi)``."""
         segments = self._list(4)
         steps, walked, count = self.functions["owned_unmarked_segments"](
-            self.step, self.params, int(lo), int(hi), bitmap, int(dbits), int(block), int(workers), int(me), segments,
+            *self.step_arguments, int(lo), int(hi), bitmap, int(dbits), int(block), int(workers), int(me), segments,
             np.empty(1024, dtype=np.int64))
         return self._array(segments, 4), walked[:count], int(steps)
 
@@ -269,15 +309,68 @@ class OwnedTracer:
         r"""``(cycles, walked states owned by others, steps)`` for the unmarked states of ``[lo, hi)``."""
         cycles = self._list(2)
         steps, walked, count = self.functions["sweep_owned"](
-            self.step, self.params, int(lo), int(hi), bitmap, int(dbits), int(block), int(workers), int(me), cycles,
+            *self.step_arguments, int(lo), int(hi), bitmap, int(dbits), int(block), int(workers), int(me), cycles,
             np.empty(1024, dtype=np.int64))
         return self._array(cycles, 2), walked[:count], int(steps)
+
+
+def split_by_owner(states, block, workers, local, offsets):
+    r"""
+    ``local[offsets[v]:offsets[v + 1]]`` := the bits (local indices) of the
+    states of ``states`` that owner ``v`` holds, in their order.
+    """
+    counts = np.zeros(workers, dtype=np.int64)
+    # Powers of two (the usual block and worker counts): shifts and masks, not divisions.
+    powers = block & (block - 1) == 0 and workers & (workers - 1) == 0
+    block_shift, worker_shift = np.int64(0), np.int64(0)
+    while np.int64(1) << block_shift < block:
+        block_shift += 1
+    while np.int64(1) << worker_shift < workers:
+        worker_shift += 1
+    for state in states:
+        if powers:
+            counts[(state >> block_shift) & (workers - 1)] += 1
+        else:
+            counts[owner_of(state, block, workers)] += 1
+    offsets[0] = 0
+    for owner in range(workers):
+        offsets[owner + 1] = offsets[owner] + counts[owner]
+    position = offsets[:workers].copy()
+    for state in states:
+        if powers:
+            owner = (state >> block_shift) & (workers - 1)
+            index = ((state >> (block_shift + worker_shift)) << block_shift) | (state & (block - 1))
+        else:
+            owner, index = owner_of(state, block, workers), local_index(state, block, workers)
+        local[position[owner]] = index
+        position[owner] += 1
+
+
+def set_bits(bitmap, local_indices):
+    r"""Set the bits ``local_indices`` of ``bitmap`` (any integer type)."""
+    for index in local_indices:
+        mark(bitmap, index)
+
+
+_SPLIT = {}
+
+
+def _split_compiled():
+    if not _SPLIT:
+        from sage_lfsr.kernels import fast
+
+        helpers = {"owner_of": numba.njit(inline="always")(owner_of),
+                   "local_index": numba.njit(inline="always")(local_index), "mark": fast.traversal_mark}
+        for function in (split_by_owner, set_bits):
+            rebuilt = type(function)(function.__code__, dict(function.__globals__, **helpers), function.__name__)
+            _SPLIT[function.__name__] = numba.njit(nogil=True)(rebuilt)
+    return _SPLIT
 
 
 def marks_by_owner(states, block, workers):
     r"""
     ``states`` as one array of bits (local indices) per owner, in the smallest
-    unsigned type that holds them.
+    unsigned type that holds them (a compiled pass: two reads of ``states``).
 
     EXAMPLES::
 
@@ -289,7 +382,45 @@ def marks_by_owner(states, block, workers):
         dtype('uint32')
     """
     states = np.asarray(states, dtype=np.int64)
-    owners = (states // block) % workers
-    local = (states // (block * workers)) * block + states % block
-    dtype = np.uint32 if local.size == 0 or local.max() < 2 ** 32 else np.int64
-    return [local[owners == owner].astype(dtype) for owner in range(workers)]
+    dtype = np.uint32 if local_bits(int(states.max()) + 1 if len(states) else 1, block, workers) <= 2 ** 32 else np.int64
+    local, offsets = np.empty(len(states), dtype=dtype), np.empty(workers + 1, dtype=np.int64)
+    _split_compiled()["split_by_owner"](states, np.int64(block), np.int64(workers), local, offsets)
+    return [local[offsets[owner]:offsets[owner + 1]] for owner in range(workers)]
+
+
+class EncodedMarks:
+    r"""
+    One owner's marks on their way to it: its bits as a bitmap of its ``bits``
+    local bits when that is smaller than 4 bytes a mark, else the indices.
+    ``nbytes`` is what travels; :meth:`apply` sets them in the owner's bitmap.
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr.kernels.owned_marks import EncodedMarks
+        sage: sparse, dense = EncodedMarks(np.array([3, 9], dtype=np.uint32), 1024), EncodedMarks(np.arange(0, 1024, 2, dtype=np.uint32), 1024)
+        sage: sparse.kind, sparse.nbytes, sparse.count, dense.kind, dense.nbytes, dense.count
+        ('indices', 8, 2, 'bitmap', 128, 512)
+        sage: bitmap = np.zeros(128, dtype=np.uint8)
+        sage: sparse.apply(bitmap); dense.apply(bitmap)
+        sage: sorted(np.flatnonzero(np.unpackbits(bitmap, bitorder="little")).tolist())[:4]
+        [0, 2, 3, 4]
+    """
+
+    def __init__(self, local_indices, bits, source=None):
+        self.count, self.source = len(local_indices), source
+        if 32 * len(local_indices) > bits:
+            self.kind, self.data = "bitmap", np.zeros((bits + 7) // 8, dtype=np.uint8)
+            _split_compiled()["set_bits"](self.data, local_indices)
+        else:
+            self.kind, self.data = "indices", np.ascontiguousarray(local_indices)
+
+    @property
+    def nbytes(self):
+        return self.data.nbytes
+
+    def apply(self, bitmap):
+        if self.kind == "bitmap":
+            np.bitwise_or(bitmap, self.data, out=bitmap)
+        elif len(self.data):
+            _split_compiled()["set_bits"](bitmap, self.data)
