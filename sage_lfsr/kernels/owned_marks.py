@@ -31,6 +31,7 @@ or that runs as it is with the ``sage`` kernel's successor.
 """
 import numba
 import numpy as np
+from numba.typed import List
 
 from sage_lfsr.kernels import traversal
 
@@ -52,7 +53,9 @@ def owner_of(state, block, workers):
 
 def local_index(state, block, workers):
     r"""The bit of ``state`` in its owner's bitmap."""
-    return (state // (block * workers)) * block + state % block
+    # ``state // block`` and ``% / // workers`` as in owner_of: compiled together, two divisions, not four
+    quotient = state // block
+    return (quotient // workers) * block + (state - quotient * block)
 
 
 def local_bits(state_count, block, workers):
@@ -139,41 +142,61 @@ def apply_marks(bitmap, local_indices):
         mark(bitmap, index)
 
 
-def sweep_owned(step, params, lo, hi, bitmap, dbits, block, workers, me, cycles, walked):
+def sweep_walk(step, params, state, start, length, bitmap, dbits, block, workers, me, walked, count):
     r"""
-    Walk from every unmarked state ``s`` of ``[lo, hi)`` (states owned by ``me``)
-    until it comes round (a cycle, recorded from ``s``, its minimal state), or
-    reaches a smaller or a distinguished state (given up). Marks this owner's
-    states; the others' go to ``walked``: ``(steps, walked, count)``.
+    The walk of :func:`sweep_owned` from ``start``, on from ``state`` after
+    ``length`` steps: ``(state, length, count, outcome)``, outcome 1 when the
+    cycle closed, 2 when given up, 0 when ``walked`` is full (at ``state``,
+    not yet marked: the caller grows ``walked`` and walks on).
+    """
+    capacity = walked.shape[0]
+    while True:
+        if owner_of(state, block, workers) == me:
+            mark(bitmap, local_index(state, block, workers))
+        else:
+            if count == capacity:
+                return state, length, count, 0
+            walked[count] = state
+            count += 1
+        state = step(state, params)
+        length += 1
+        if state == start:
+            return state, length, count, 1
+        if state < start or is_distinguished(state, dbits):
+            return state, length, count, 2
+
+
+def sweep_owned(step, params, ranges, bitmap, dbits, block, workers, me, cycles, walked):
+    r"""
+    Walk from every unmarked state ``s`` of the ranges ``[lo, hi)`` of ``ranges``
+    (rows ``(lo, hi)`` of states owned by ``me``) until it comes round (a cycle,
+    recorded from ``s``, its minimal state), or reaches a smaller or a
+    distinguished state (given up). Marks this owner's states; the others' go to
+    ``walked``: ``(steps, walked, count)``. (``walked`` is replaced only between
+    steps of :func:`sweep_walk`, never inside its loop.)
     """
     steps, count = 0, 0
     skip_bytes = block % 8 == 0
-    start = lo - 1
-    while start + 1 < hi:
-        start += 1
-        local = local_index(start, block, workers)
-        if skip_bytes and local & 7 == 0 and start + 8 <= hi and bitmap[local >> 3] == 255:
-            start += 7
-            continue
-        if is_marked(bitmap, local) or is_distinguished(start, dbits):
-            continue
-        state, length = start, 0
-        while True:
-            if owner_of(state, block, workers) == me:
-                mark(bitmap, local_index(state, block, workers))
-            else:
-                if count == walked.shape[0]:
+    for row in range(len(ranges)):
+        lo, hi = ranges[row][0], ranges[row][1]
+        start = lo - 1
+        while start + 1 < hi:
+            start += 1
+            local = local_index(start, block, workers)
+            if skip_bytes and local & 7 == 0 and start + 8 <= hi and bitmap[local >> 3] == 255:
+                start += 7
+                continue
+            if is_marked(bitmap, local) or is_distinguished(start, dbits):
+                continue
+            state, length, outcome = start, 0, 0
+            while outcome == 0:
+                state, length, count, outcome = sweep_walk(step, params, state, start, length, bitmap, dbits, block,
+                                                           workers, me, walked, count)
+                if outcome == 0:
                     walked = grown(walked)
-                walked[count] = state
-                count += 1
-            state = step(state, params)
-            length += 1
-            if state == start:
+            if outcome == 1:
                 cycles.append((start, length))
-                break
-            if state < start or is_distinguished(state, dbits):
-                break
-        steps += length
+            steps += length
     return steps, walked, count
 
 
@@ -187,7 +210,7 @@ _COMPILED = {}
 # ``step`` are globals bound per step kind, so the step is inlined in the walk: a
 # compiled step passed as an argument is called through a pointer at every step
 # (measured: 5x slower).
-walk = step = None
+walk = step = PAIR = to_array = None
 
 
 def _segments_template(params, lo, hi, dbits, segments, walked):
@@ -198,8 +221,11 @@ def _unmarked_segments_template(params, lo, hi, bitmap, dbits, block, workers, m
     return walk(step, params, lo, hi, bitmap, dbits, block, workers, me, segments, walked)
 
 
-def _sweep_template(params, lo, hi, bitmap, dbits, block, workers, me, cycles, walked):
-    return walk(step, params, lo, hi, bitmap, dbits, block, workers, me, cycles, walked)
+def _sweep_template(params, ranges, bitmap, dbits, block, workers, me):
+    cycles = List.empty_list(PAIR)
+    steps, walked, count = walk(step, params, ranges, bitmap, dbits, block, workers, me, cycles,
+                                np.empty(1024, dtype=np.int64))
+    return steps, to_array(cycles, 2), walked[:count]
 
 
 _TEMPLATES = {"trace_owned_segments": _segments_template, "owned_unmarked_segments": _unmarked_segments_template,
@@ -215,19 +241,21 @@ def compiled(step_function):
     if step_function not in _COMPILED:
         from sage_lfsr.kernels import fast
 
+        def rebuilt(function, **names):
+            return type(function)(function.__code__, dict(function.__globals__, **names), function.__name__)
+
         helpers = {"is_distinguished": fast.is_distinguished, "is_marked": fast.traversal_is_marked,
                    "mark": fast.traversal_mark}
         for function in (owner_of, local_index, grown):
             helpers[function.__name__] = numba.njit(inline="always")(function)
-
-        def rebuilt(function, **names):
-            return type(function)(function.__code__, dict(function.__globals__, **names), function.__name__)
+        helpers["sweep_walk"] = numba.njit(inline="always")(rebuilt(sweep_walk, **helpers))
 
         functions = {"apply_marks": numba.njit(nogil=True)(rebuilt(apply_marks, **helpers))}
         for function in (trace_owned_segments, owned_unmarked_segments, sweep_owned):
             inlined = numba.njit(inline="always")(rebuilt(function, **helpers))
             functions[function.__name__] = numba.njit(nogil=True)(
-                rebuilt(_TEMPLATES[function.__name__], walk=inlined, step=step_function))
+                rebuilt(_TEMPLATES[function.__name__], walk=inlined, step=step_function, List=List,
+                        PAIR=fast.PAIR, to_array=fast._to_array))
         _COMPILED[step_function] = functions
     return _COMPILED[step_function]
 
@@ -249,7 +277,7 @@ class OwnedTracer:
         sage: steps, sorted(walked.tolist()) == list(range(16))
         (16, True)
         sage: bitmap = np.zeros(1, dtype=np.uint8)
-        sage: cycles, walked, steps = tracer.sweep(0, 16, bitmap, 0, 16, 1, 0)
+        sage: cycles, walked, steps = tracer.sweep([(0, 16)], bitmap, 0, 16, 1, 0)
         sage: cycles.tolist(), steps, len(walked)
         ([[0, 1], [1, 15]], 16, 0)
     """
@@ -305,12 +333,16 @@ class OwnedTracer:
     def apply(self, bitmap, local_indices):
         self.functions["apply_marks"](bitmap, np.asarray(local_indices, dtype=np.int64))
 
-    def sweep(self, lo, hi, bitmap, dbits, block, workers, me):
-        r"""``(cycles, walked states owned by others, steps)`` for the unmarked states of ``[lo, hi)``."""
-        cycles = self._list(2)
-        steps, walked, count = self.functions["sweep_owned"](
-            *self.step_arguments, int(lo), int(hi), bitmap, int(dbits), int(block), int(workers), int(me), cycles,
-            np.empty(1024, dtype=np.int64))
+    def sweep(self, ranges, bitmap, dbits, block, workers, me):
+        r"""``(cycles, walked states owned by others, steps)`` for the unmarked states of the ``(lo, hi)`` ``ranges``."""
+        ranges = np.asarray(ranges, dtype=np.int64).reshape(-1, 2)
+        if self.compiled:
+            steps, cycles, walked = self.functions["sweep_owned"](
+                self.params, ranges, bitmap, int(dbits), int(block), int(workers), int(me))
+            return cycles, walked, int(steps)
+        cycles = []
+        steps, walked, count = sweep_owned(*self.step_arguments, ranges.tolist(), bitmap, int(dbits), int(block),
+                                           int(workers), int(me), cycles, np.empty(1024, dtype=np.int64))
         return self._array(cycles, 2), walked[:count], int(steps)
 
 

@@ -27,6 +27,7 @@ of its states with it: the run fails with a :class:`~sage_lfsr.errors.WorkerErro
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import pickle
 import time
@@ -170,16 +171,21 @@ async def owned_sweep(run_id, job_key, job, owner, blocks, bits, block, owners, 
         received_bytes += item.nbytes if item.source != name else 0
     clock_zero = time.perf_counter() - (time.time() - wall_zero)
     found, walked_parts = [], []
-    for position, (task_id, lo, hi) in enumerate(blocks):
+    # A sweep takes a task's blocks in one call; a cut, block by block.
+    calls = [[(task_id, lo, hi)] for task_id, lo, hi in blocks] if cut else [
+        list(entries) for _, entries in itertools.groupby(blocks, key=lambda entry: entry[0])]
+    for position, entries in enumerate(calls):
         if position:
             await asyncio.sleep(0)
         start = time.perf_counter()
         cycles = segments = None
+        task_id, lo, hi = entries[0]
         try:
             if cut:
                 segments, walked, steps = tracer.unmarked_segments(lo, hi, bitmap, dbits, block, owners, owner)
             else:
-                cycles, walked, steps = tracer.sweep(lo, hi, bitmap, dbits, block, owners, owner)
+                cycles, walked, steps = tracer.sweep([entry[1:] for entry in entries], bitmap, dbits, block, owners,
+                                                     owner)
         except Exception as error:
             raise dask_cluster.TaskFailed(task_id, f"{type(error).__name__}: {error}") from error
         walked_parts.append(walked)
