@@ -79,23 +79,37 @@ def grown(buffer):
     return bigger
 
 
-def trace_owned_segments(step, params, lo, hi, dbits, segments, walked):
+def trace_owned_segments(step, params, lo, hi, dbits, block, workers, segments, walked, counts):
     r"""
     Segments from the distinguished starts in ``[lo, hi)``; every state walked
-    goes to ``walked``: ``(steps, count)``, or ``(steps, -1)`` when ``walked`` is
-    too small (the walk marks nothing, so it is run again with a larger one:
-    an array reassigned in the loop would cost two reference counts a step).
+    goes, as its bit (local index), to its owner's row of ``walked``, ``counts[v]``
+    of them in row ``v``: ``(steps, whether they fitted)``. When a row is full
+    the walk stops (it marks nothing, so it is run again with larger rows: an
+    array reassigned in the loop would cost two reference counts a step).
     """
-    steps, count, capacity = 0, 0, walked.shape[0]
+    steps, capacity = 0, walked.shape[1]
+    counts[:] = 0
+    # Powers of two (the usual block and worker counts): shifts and masks, not divisions.
+    powers = block & (block - 1) == 0 and workers & (workers - 1) == 0
+    block_shift, worker_shift = 0, 0
+    while (1 << block_shift) < block:
+        block_shift += 1
+    while (1 << worker_shift) < workers:
+        worker_shift += 1
     for start in range(lo, hi):
         if not is_distinguished(start, dbits):
             continue
         state, smallest, length = start, start, 0
         while True:
-            if count == capacity:
-                return steps, -1
-            walked[count] = state
-            count += 1
+            if powers:
+                owner = (state >> block_shift) & (workers - 1)
+                index = ((state >> (block_shift + worker_shift)) << block_shift) | (state & (block - 1))
+            else:
+                owner, index = owner_of(state, block, workers), local_index(state, block, workers)
+            if counts[owner] == capacity:
+                return steps, False
+            walked[owner, counts[owner]] = index
+            counts[owner] += 1
             state = step(state, params)
             length += 1
             if state == start or is_distinguished(state, dbits):
@@ -103,7 +117,7 @@ def trace_owned_segments(step, params, lo, hi, dbits, segments, walked):
             smallest = min(smallest, state)
         steps += length
         segments.append((start, state, length, smallest))
-    return steps, count
+    return steps, True
 
 
 def owned_unmarked_segments(step, params, lo, hi, bitmap, dbits, block, workers, me, segments, walked):
@@ -210,11 +224,13 @@ _COMPILED = {}
 # ``step`` are globals bound per step kind, so the step is inlined in the walk: a
 # compiled step passed as an argument is called through a pointer at every step
 # (measured: 5x slower).
-walk = step = PAIR = to_array = None
+walk = step = PAIR = QUADRUPLE = to_array = None
 
 
-def _segments_template(params, lo, hi, dbits, segments, walked):
-    return walk(step, params, lo, hi, dbits, segments, walked)
+def _segments_template(params, lo, hi, dbits, block, workers, walked, counts):
+    segments = List.empty_list(QUADRUPLE)
+    steps, fitted = walk(step, params, lo, hi, dbits, block, workers, segments, walked, counts)
+    return steps, fitted, to_array(segments, 4)
 
 
 def _unmarked_segments_template(params, lo, hi, bitmap, dbits, block, workers, me, segments, walked):
@@ -255,7 +271,7 @@ def compiled(step_function):
             inlined = numba.njit(inline="always")(rebuilt(function, **helpers))
             functions[function.__name__] = numba.njit(nogil=True)(
                 rebuilt(_TEMPLATES[function.__name__], walk=inlined, step=step_function, List=List,
-                        PAIR=fast.PAIR, to_array=fast._to_array))
+                        PAIR=fast.PAIR, QUADRUPLE=fast.QUADRUPLE, to_array=fast._to_array))
         _COMPILED[step_function] = functions
     return _COMPILED[step_function]
 
@@ -273,8 +289,8 @@ class OwnedTracer:
         sage: from sage_lfsr.kernels import make_kernel
         sage: from sage_lfsr.kernels.owned_marks import OwnedTracer
         sage: tracer = OwnedTracer(make_kernel("fast", describe(LFSR([1, 1, 0, 0]))))
-        sage: segments, walked, steps = tracer.segments(0, 16, 1)
-        sage: steps, sorted(walked.tolist()) == list(range(16))
+        sage: segments, marks, steps = tracer.segments(0, 16, 1, 16, 1)
+        sage: steps, sorted(marks[0].tolist()) == list(range(16))
         (16, True)
         sage: bitmap = np.zeros(1, dtype=np.uint8)
         sage: cycles, walked, steps = tracer.sweep([(0, 16)], bitmap, 0, 16, 1, 0)
@@ -311,15 +327,26 @@ class OwnedTracer:
     def _array(rows, width):
         return np.array([tuple(row) for row in rows], dtype=np.int64).reshape(-1, width)
 
-    def segments(self, lo, hi, dbits):
-        r"""``(segments, walked states, steps)`` for the distinguished starts in ``[lo, hi)``."""
-        capacity = max(4096, 2 * (int(hi) - int(lo)))
+    def segments(self, lo, hi, dbits, block, workers):
+        r"""
+        ``(segments, marks, steps)`` for the distinguished starts in ``[lo, hi)``:
+        ``marks[v]``, the bits of owner ``v`` the segments walked.
+        """
+        dtype = np.uint32 if local_bits(int(hi), block, workers) <= 2 ** 32 else np.int64
+        capacity = max(4096, 2 * (int(hi) - int(lo)) // workers)
+        counts = np.zeros(workers, dtype=np.int64)
         while True:
-            segments, walked = self._list(4), np.empty(capacity, dtype=np.int64)
-            steps, count = self.functions["trace_owned_segments"](
-                *self.step_arguments, int(lo), int(hi), int(dbits), segments, walked)
-            if count >= 0:
-                return self._array(segments, 4), walked[:count], int(steps)
+            walked = np.empty((workers, capacity), dtype=dtype)
+            if self.compiled:
+                steps, fitted, segments = self.functions["trace_owned_segments"](
+                    self.params, int(lo), int(hi), int(dbits), int(block), int(workers), walked, counts)
+            else:
+                rows = []
+                steps, fitted = trace_owned_segments(*self.step_arguments, int(lo), int(hi), int(dbits), int(block),
+                                                     int(workers), rows, walked, counts)
+                segments = self._array(rows, 4)
+            if fitted:
+                return segments, [walked[owner, :counts[owner]] for owner in range(workers)], int(steps)
             capacity *= 4
 
     def unmarked_segments(self, lo, hi, bitmap, dbits, block, workers, me):

@@ -99,7 +99,7 @@ async def owned_segments(run_id, job_key, job, tasks, wall_zero, block, owners):
     import distributed
 
     job = _job(job)
-    tracer, results, walked_parts = _tracer(job_key, job), [], []
+    tracer, results, marks_parts = _tracer(job_key, job), [], []
     for position, task in enumerate(tasks):
         if position:
             await asyncio.sleep(0)
@@ -108,14 +108,15 @@ async def owned_segments(run_id, job_key, job, tasks, wall_zero, block, owners):
         clock_zero = time.perf_counter() - (time.time() - wall_zero)
         start = time.perf_counter()
         try:
-            segments, walked, steps = tracer.segments(task.lo, task.hi, job.dbits)
+            segments, marks, steps = tracer.segments(task.lo, task.hi, job.dbits, block, owners)
         except Exception as error:
             raise dask_cluster.TaskFailed(task.task_id, f"{type(error).__name__}: {error}") from error
-        walked_parts.append(walked)
+        marks_parts.append(marks)
         results.append(TaskResult(task.task_id, -1, "segments", _NO_CYCLES, segments, _NO_DEPTHS, steps,
                                   int(segments[:, 2].sum()), start - clock_zero, time.perf_counter() - clock_zero))
-    walked = np.concatenate(walked_parts) if walked_parts else np.empty(0, dtype=np.int64)
-    return str(distributed.get_worker().name), results, marks_by_owner(walked, block, owners)
+    marks = [np.concatenate([part[owner] for part in marks_parts]) if marks_parts else np.empty(0, dtype=np.uint32)
+             for owner in range(owners)]
+    return str(distributed.get_worker().name), results, marks
 
 
 def owned_results(outcome):
