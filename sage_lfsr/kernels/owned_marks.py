@@ -71,6 +71,40 @@ def local_bits(state_count, block, workers):
     return -(-state_count // (block * workers)) * block
 
 
+def shifts(block, workers):
+    r"""
+    ``(block shift, worker shift)`` when ``block`` and ``workers`` are powers of
+    two (then :func:`place` uses shifts and masks), else ``(-1, -1)``.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.kernels.owned_marks import shifts
+        sage: shifts(4096, 2), shifts(4096, 3), shifts(96, 4)
+        ((12, 1), (-1, -1), (-1, -1))
+    """
+    if block & (block - 1) or workers & (workers - 1):
+        return -1, -1
+    return block.bit_length() - 1, workers.bit_length() - 1
+
+
+def place(state, block, workers, block_shift, worker_shift):
+    r"""
+    ``(owner, local index)`` of ``state`` (:func:`owner_of`, :func:`local_index`),
+    without divisions when ``block_shift >= 0`` (:func:`shifts`).
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.kernels.owned_marks import place, shifts, owner_of, local_index
+        sage: all(place(s, 4, 2, *shifts(4, 2)) == place(s, 4, 2, -1, -1) == (owner_of(s, 4, 2), local_index(s, 4, 2))
+        ....:     for s in range(64))
+        True
+    """
+    if block_shift >= 0:
+        return ((state >> block_shift) & (workers - 1),
+                ((state >> (block_shift + worker_shift)) << block_shift) | (state & (block - 1)))
+    return owner_of(state, block, workers), local_index(state, block, workers)
+
+
 def grown(buffer):
     r"""``buffer`` copied into one twice as large (called only when full: an array
     reassigned at every step would cost compiled code two reference counts a step)."""
@@ -120,33 +154,37 @@ def trace_owned_segments(step, params, lo, hi, dbits, block, workers, segments, 
     return steps, True
 
 
-def owned_unmarked_segments(step, params, lo, hi, bitmap, dbits, block, workers, me, segments, walked):
+def owned_unmarked_segments(step, params, ranges, bitmap, dbits, block, workers, me, block_shift, worker_shift,
+                            segments, walked):
     r"""
     Segments (as :func:`trace_owned_segments`) from the distinguished starts of
-    ``[lo, hi)`` (states owned by ``me``) that are not marked: the pieces of the
-    cycles the segments of a coarser ``dbits`` left. Marks this owner's states;
-    the others' go to ``walked``: ``(steps, walked, count)``.
+    the ranges ``[lo, hi)`` of ``ranges`` (states owned by ``me``) that are not
+    marked: the pieces of the cycles the segments of a coarser ``dbits`` left.
+    Marks this owner's states; the others' go to ``walked``: ``(steps, walked, count)``.
     """
     steps, count = 0, 0
-    for start in range(lo, hi):
-        if not is_distinguished(start, dbits) or is_marked(bitmap, local_index(start, block, workers)):
-            continue
-        state, smallest, length = start, start, 0
-        while True:
-            if owner_of(state, block, workers) == me:
-                mark(bitmap, local_index(state, block, workers))
-            else:
-                if count == walked.shape[0]:
-                    walked = grown(walked)
-                walked[count] = state
-                count += 1
-            state = step(state, params)
-            length += 1
-            if state == start or is_distinguished(state, dbits):
-                break
-            smallest = min(smallest, state)
-        steps += length
-        segments.append((start, state, length, smallest))
+    for row in range(len(ranges)):
+        for start in range(ranges[row][0], ranges[row][1]):
+            if not is_distinguished(start, dbits) or is_marked(bitmap, place(start, block, workers, block_shift,
+                                                                              worker_shift)[1]):
+                continue
+            state, smallest, length = start, start, 0
+            while True:
+                owner, index = place(state, block, workers, block_shift, worker_shift)
+                if owner == me:
+                    mark(bitmap, index)
+                else:
+                    if count == walked.shape[0]:
+                        walked = grown(walked)
+                    walked[count] = state
+                    count += 1
+                state = step(state, params)
+                length += 1
+                if state == start or is_distinguished(state, dbits):
+                    break
+                smallest = min(smallest, state)
+            steps += length
+            segments.append((start, state, length, smallest))
     return steps, walked, count
 
 
@@ -156,7 +194,8 @@ def apply_marks(bitmap, local_indices):
         mark(bitmap, index)
 
 
-def sweep_walk(step, params, state, start, length, bitmap, dbits, block, workers, me, walked, count):
+def sweep_walk(step, params, state, start, length, bitmap, dbits, block, workers, me, block_shift, worker_shift,
+               walked, count):
     r"""
     The walk of :func:`sweep_owned` from ``start``, on from ``state`` after
     ``length`` steps: ``(state, length, count, outcome)``, outcome 1 when the
@@ -165,8 +204,9 @@ def sweep_walk(step, params, state, start, length, bitmap, dbits, block, workers
     """
     capacity = walked.shape[0]
     while True:
-        if owner_of(state, block, workers) == me:
-            mark(bitmap, local_index(state, block, workers))
+        owner, index = place(state, block, workers, block_shift, worker_shift)
+        if owner == me:
+            mark(bitmap, index)
         else:
             if count == capacity:
                 return state, length, count, 0
@@ -180,7 +220,7 @@ def sweep_walk(step, params, state, start, length, bitmap, dbits, block, workers
             return state, length, count, 2
 
 
-def sweep_owned(step, params, ranges, bitmap, dbits, block, workers, me, cycles, walked):
+def sweep_owned(step, params, ranges, bitmap, dbits, block, workers, me, block_shift, worker_shift, cycles, walked):
     r"""
     Walk from every unmarked state ``s`` of the ranges ``[lo, hi)`` of ``ranges``
     (rows ``(lo, hi)`` of states owned by ``me``) until it comes round (a cycle,
@@ -196,7 +236,7 @@ def sweep_owned(step, params, ranges, bitmap, dbits, block, workers, me, cycles,
         start = lo - 1
         while start + 1 < hi:
             start += 1
-            local = local_index(start, block, workers)
+            local = place(start, block, workers, block_shift, worker_shift)[1]
             if skip_bytes and local & 7 == 0 and start + 8 <= hi and bitmap[local >> 3] == 255:
                 start += 7
                 continue
@@ -205,7 +245,7 @@ def sweep_owned(step, params, ranges, bitmap, dbits, block, workers, me, cycles,
             state, length, outcome = start, 0, 0
             while outcome == 0:
                 state, length, count, outcome = sweep_walk(step, params, state, start, length, bitmap, dbits, block,
-                                                           workers, me, walked, count)
+                                                           workers, me, block_shift, worker_shift, walked, count)
                 if outcome == 0:
                     walked = grown(walked)
             if outcome == 1:
@@ -233,14 +273,17 @@ def _segments_template(params, lo, hi, dbits, block, workers, walked, counts):
     return steps, fitted, to_array(segments, 4)
 
 
-def _unmarked_segments_template(params, lo, hi, bitmap, dbits, block, workers, me, segments, walked):
-    return walk(step, params, lo, hi, bitmap, dbits, block, workers, me, segments, walked)
+def _unmarked_segments_template(params, ranges, bitmap, dbits, block, workers, me, block_shift, worker_shift):
+    segments = List.empty_list(QUADRUPLE)
+    steps, walked, count = walk(step, params, ranges, bitmap, dbits, block, workers, me, block_shift, worker_shift,
+                                segments, np.empty(1024, dtype=np.int64))
+    return steps, to_array(segments, 4), walked[:count]
 
 
-def _sweep_template(params, ranges, bitmap, dbits, block, workers, me):
+def _sweep_template(params, ranges, bitmap, dbits, block, workers, me, block_shift, worker_shift):
     cycles = List.empty_list(PAIR)
-    steps, walked, count = walk(step, params, ranges, bitmap, dbits, block, workers, me, cycles,
-                                np.empty(1024, dtype=np.int64))
+    steps, walked, count = walk(step, params, ranges, bitmap, dbits, block, workers, me, block_shift, worker_shift,
+                                cycles, np.empty(1024, dtype=np.int64))
     return steps, to_array(cycles, 2), walked[:count]
 
 
@@ -264,6 +307,7 @@ def compiled(step_function):
                    "mark": fast.traversal_mark}
         for function in (owner_of, local_index, grown):
             helpers[function.__name__] = numba.njit(inline="always")(function)
+        helpers["place"] = numba.njit(inline="always")(rebuilt(place, **helpers))
         helpers["sweep_walk"] = numba.njit(inline="always")(rebuilt(sweep_walk, **helpers))
 
         functions = {"apply_marks": numba.njit(nogil=True)(rebuilt(apply_marks, **helpers))}
@@ -349,28 +393,27 @@ class OwnedTracer:
                 return segments, [walked[owner, :counts[owner]] for owner in range(workers)], int(steps)
             capacity *= 4
 
-    def unmarked_segments(self, lo, hi, bitmap, dbits, block, workers, me):
-        r"""``(segments, walked states owned by others, steps)`` from the unmarked distinguished states of ``[lo, hi)``."""
-        segments = self._list(4)
-        steps, walked, count = self.functions["owned_unmarked_segments"](
-            *self.step_arguments, int(lo), int(hi), bitmap, int(dbits), int(block), int(workers), int(me), segments,
-            np.empty(1024, dtype=np.int64))
-        return self._array(segments, 4), walked[:count], int(steps)
+    def unmarked_segments(self, ranges, bitmap, dbits, block, workers, me):
+        r"""``(segments, walked states owned by others, steps)`` from the unmarked distinguished states of ``ranges``."""
+        return self._owned_walk("owned_unmarked_segments", 4, ranges, bitmap, dbits, block, workers, me)
+
+    def _owned_walk(self, name, width, ranges, bitmap, dbits, block, workers, me):
+        ranges = np.asarray(ranges, dtype=np.int64).reshape(-1, 2)
+        arguments = (bitmap, int(dbits), int(block), int(workers), int(me)) + shifts(int(block), int(workers))
+        if self.compiled:
+            steps, rows, walked = self.functions[name](self.params, ranges, *arguments)
+            return rows, walked, int(steps)
+        rows = []
+        steps, walked, count = self.functions[name](*self.step_arguments, ranges.tolist(), *arguments, rows,
+                                                    np.empty(1024, dtype=np.int64))
+        return self._array(rows, width), walked[:count], int(steps)
 
     def apply(self, bitmap, local_indices):
         self.functions["apply_marks"](bitmap, np.asarray(local_indices, dtype=np.int64))
 
     def sweep(self, ranges, bitmap, dbits, block, workers, me):
         r"""``(cycles, walked states owned by others, steps)`` for the unmarked states of the ``(lo, hi)`` ``ranges``."""
-        ranges = np.asarray(ranges, dtype=np.int64).reshape(-1, 2)
-        if self.compiled:
-            steps, cycles, walked = self.functions["sweep_owned"](
-                self.params, ranges, bitmap, int(dbits), int(block), int(workers), int(me))
-            return cycles, walked, int(steps)
-        cycles = []
-        steps, walked, count = sweep_owned(*self.step_arguments, ranges.tolist(), bitmap, int(dbits), int(block),
-                                           int(workers), int(me), cycles, np.empty(1024, dtype=np.int64))
-        return self._array(cycles, 2), walked[:count], int(steps)
+        return self._owned_walk("sweep_owned", 2, ranges, bitmap, dbits, block, workers, me)
 
 
 def split_by_owner(states, block, workers, local, offsets):

@@ -133,6 +133,11 @@ def owned_part(outcome, owner, bits):
     return EncodedMarks(parts[owner], bits, name)
 
 
+def owned_outgoing(outcome, owner):
+    r"""The marks of a sweep pass's ``outcome`` for ``owner`` (``None``: none), without the rest of it."""
+    return None if outcome is None else outcome[2][owner]
+
+
 def owned_found(outcome):
     r"""The small part of a sweep pass's ``outcome``: ``(worker name, found, marks sent, bytes received)``."""
     if outcome is None:
@@ -172,21 +177,19 @@ async def owned_sweep(run_id, job_key, job, owner, blocks, bits, block, owners, 
         received_bytes += item.nbytes if item.source != name else 0
     clock_zero = time.perf_counter() - (time.time() - wall_zero)
     found, walked_parts = [], []
-    # A sweep takes a task's blocks in one call; a cut, block by block.
-    calls = [[(task_id, lo, hi)] for task_id, lo, hi in blocks] if cut else [
-        list(entries) for _, entries in itertools.groupby(blocks, key=lambda entry: entry[0])]
+    # A task's blocks in one call.
+    calls = [list(entries) for _, entries in itertools.groupby(blocks, key=lambda entry: entry[0])]
     for position, entries in enumerate(calls):
         if position:
             await asyncio.sleep(0)
         start = time.perf_counter()
         cycles = segments = None
-        task_id, lo, hi = entries[0]
+        task_id, ranges = entries[0][0], [entry[1:] for entry in entries]
         try:
             if cut:
-                segments, walked, steps = tracer.unmarked_segments(lo, hi, bitmap, dbits, block, owners, owner)
+                segments, walked, steps = tracer.unmarked_segments(ranges, bitmap, dbits, block, owners, owner)
             else:
-                cycles, walked, steps = tracer.sweep([entry[1:] for entry in entries], bitmap, dbits, block, owners,
-                                                     owner)
+                cycles, walked, steps = tracer.sweep(ranges, bitmap, dbits, block, owners, owner)
         except Exception as error:
             raise dask_cluster.TaskFailed(task_id, f"{type(error).__name__}: {error}") from error
         walked_parts.append(walked)
@@ -352,7 +355,7 @@ class OwnedRun:
                 passes = self._pass([[entry[1:] for entry in mine] for mine in blocks], incoming, wall_zero, fine,
                                     True)
                 uncovered -= self._collect(passes, parts)
-                incoming = [list(passes) for _ in range(owners)]
+                incoming = self._incoming(passes)
                 dbits = fine
         rounds = sweep_rounds(uncovered, self.job.state_count, _configured_rounds())
         if rounds:
@@ -370,13 +373,24 @@ class OwnedRun:
             for window in sorted(by_round):
                 passes = self._pass(by_round[window], incoming, wall_zero, dbits, False)
                 every.append(passes)
-                incoming = [list(passes) for _ in range(owners)]
-            for passes in every:
-                self._collect(passes, parts)
+                incoming = self._incoming(passes)
+            passes = incoming = None
+            for position in range(len(every)):
+                self._collect(every[position], parts)
+                every[position] = None  # its marks are with the next round's tasks: free them there once used
             rounds = len(by_round)
         for task_id, task in by_task.items():
             self.progress.add(_merged(task, parts[task_id], clock_zero))
         return rounds
+
+    def _incoming(self, passes):
+        r"""
+        What each owner's next pass takes: its own last pass (so it runs after it)
+        and the marks the others' last passes made for it (moved worker to worker).
+        """
+        return [[future if sender == owner else
+                 self.client.submit(owned_outgoing, future, owner, pure=False, workers=[self.addresses[sender]])
+                 for sender, future in enumerate(passes)] for owner in range(self.owners)]
 
     def _pass(self, blocks, incoming, wall_zero, dbits, cut):
         r"""One pass: owner ``v`` applies ``incoming[v]`` and sweeps (or cuts) ``blocks[v]``; its future per owner."""
