@@ -174,6 +174,55 @@ def test_workers_on_this_machine_share_visited_memory(cluster):
     assert shared.states_traced <= 1.1 * register.state_count
 
 
+def test_shared_rows_and_a_sweep_of_the_few_states_the_segments_left(cluster, monkeypatch):
+    running, _ = cluster
+    scans = []
+
+    def recorded(covered, tasks, *args):
+        pieces = unmarked_pieces(covered, tasks, *args)
+        scans.append((np.unpackbits(covered, bitorder="little").size - int(np.unpackbits(covered).sum()), pieces))
+        return pieces
+
+    import numpy as np
+
+    unmarked_pieces = dask_cluster.unmarked_pieces
+    monkeypatch.setattr(dask_cluster, "unmarked_pieces", recorded)
+    # degree 5 x degree 9, about 64 states a segment: the segments cover the long cycles and the
+    # zero state (distinguished), and leave the 31-cycle (none of its states is distinguished
+    # at 6 bits): the sweep runs on the pieces around its states only
+    register = LFSR.from_polynomial("(x^5 + x^3 + 1) * (x^9 + x^4 + 1)")
+    result = map_cycles(register, schedule="dask", workers=2, batch_size=4096, split=True,
+                        scheduler_address=running.scheduler_address)
+    assert_matches_reference(result, register)
+    assert result.choices["visited_layout"] == "rows"  # one row per worker: no line written from two cores
+    assert result.states_traced == register.state_count  # no state walked twice
+    [(unmarked, pieces)] = scans
+    assert result.choices["distinguished_bits"] == 6 and unmarked == 31  # the states the segments left
+    swept = sum(hi - lo for ranges in pieces.values() for lo, hi in ranges)
+    assert unmarked <= swept <= 8 * 64 * unmarked  # pieces around them, not the whole space
+
+
+@pytest.mark.parametrize("workers, block", [(2, 4), (3, 4), (2, 6), (3, 5)])
+def test_owned_segments_route_every_walked_state_to_its_owner(workers, block):
+    # in one process: the marks per owner, mapped back to states by the ownership rule, are every state once
+    import numpy as np
+
+    from sage_lfsr.description import describe
+    from sage_lfsr.kernels import make_kernel
+    from sage_lfsr.kernels.owned_marks import OwnedTracer
+
+    register = LFSR.from_polynomial("x^8 + x^4 + x^3 + x^2 + 1")  # primitive: 0 and one cycle of 255
+    for kernel in ("fast", "sage"):
+        tracer = OwnedTracer(make_kernel(kernel, describe(register)))
+        segments, marks, steps = tracer.segments(0, 256, 2, block, workers)
+        states = []
+        for owner, local in enumerate(marks):
+            local = local.astype(np.int64)
+            states += ((local // block) * block * workers + owner * block + local % block).tolist()
+        assert steps == 256 and sorted(states) == list(range(256))
+        assert sum(int(row[2]) for row in segments) == 256
+
+
 def _listening_socket(answer=None):
     r"""A loopback server that accepts and then says nothing, or ``answer`` (not Dask's protocol)."""
     import socket
