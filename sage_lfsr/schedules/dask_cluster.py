@@ -20,14 +20,16 @@ picks one, ``"auto"`` by default):
 
 - ``"shared"`` (the default when every worker runs on the caller's machine: a
   ``LocalCluster``, or workers started there): the caller creates the run's
-  :class:`~sage_lfsr.memory.StateMemory` in shared memory and each worker
-  attaches to it by name, so a worker skips what the others traced, as with the
-  local schedules. When the segments cover every state the sweep is not run
-  (its tasks are recorded as done with no work); when they leave few, it is one group.
+  :class:`~sage_lfsr.memory.StateMemory` in shared memory (a row per worker,
+  :func:`shared_layout`) and each worker attaches to it by name, so a worker
+  skips what the others traced, as with the local schedules. When the segments
+  cover every state the sweep is not run (its tasks are recorded as done with
+  no work); when they leave few, it is one group that sweeps only the pieces the
+  caller's scan of the rows finds unmarked (:func:`unmarked_pieces`).
 - ``"owned"`` (the default when some worker runs on another machine): no memory
   is shared and no worker holds a bitmap of the whole space; each owns blocks of
-  states and the marks of other workers' walks reach it in batches
-  (:mod:`~sage_lfsr.schedules.dask_owned`). Invertible registers.
+  states and the marks of other workers' walks reach it worker to worker, as
+  Dask dependencies (:mod:`~sage_lfsr.schedules.dask_owned`). Invertible registers.
 - ``"private"`` (``registry="manager"``, the seed's design, and singular
   registers): each worker process keeps a bitmap of the whole space per run that
   persists across its tasks; walks of other workers are not seen, which costs

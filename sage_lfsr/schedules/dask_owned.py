@@ -8,13 +8,15 @@ worker owns blocks of states and holds the marks of its own states only
     caller                                     Dask workers (W owners)
     ------                                     -----------------------
     1. segments: groups of segment tasks  -->  any worker: segments from the distinguished
-                                               starts, every state walked returned as marks
-       marks routed to their owners       <--  (one array of local bits per owner)
-       (forwarded in batches of FLUSH_BYTES: an apply task pinned to the owner)
-    2. sweep, round r = 0, 1, ..., R - 1  -->  owner v (pinned): applies the marks it is sent,
-       (marks of round r - 1 sent along)       walks from the unmarked states of its block of
-                                               window r, gives up at a smaller state; returns
-                                      <--      cycles found and marks of others' states
+                                               starts; each state walked written, as its
+       results only (owned_results)       <--  owner's bit, to that owner's row; the rows
+                                               stay on this worker
+    2. sweep (only if the segments left states), every pass submitted at once as a graph:
+       pass 0 of owner v (pinned) takes the segment groups' rows for v (owned_part: a bitmap
+       or indices, moved worker to worker by Dask), applies them, cuts or sweeps its blocks
+       of window 0; pass r + 1 of v takes v's pass r and the marks the other owners' pass r
+       made for v (owned_outgoing, extracted where they were made)
+       results only (owned_found)         <--  cycles found, segments cut, marks moved
 
 Every segment is walked once (no redundant work); after the segments' marks
 have reached their owners only cycles without distinguished states are left,
