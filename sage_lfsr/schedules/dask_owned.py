@@ -56,11 +56,20 @@ _NO_SEGMENTS = np.empty((0, 4), dtype=np.int64)
 _NO_DEPTHS = np.zeros(0, dtype=np.int64)
 
 
+#: ``(run id, pass, owner) -> found`` of the sweep passes run in this process, until the caller takes them
+#: (:func:`owned_found`): kept out of the pass's outcome, which travels to the next pass of another owner.
+_FOUND = {}
+
+
 class _OwnedMemory:
-    r"""What :func:`~sage_lfsr.schedules.dask_cluster.release_run` releases: a private bitmap, nothing to close."""
+    r"""What :func:`~sage_lfsr.schedules.dask_cluster.release_run` releases: a private bitmap and the results not taken."""
+
+    def __init__(self, run_id):
+        self.run_id = run_id
 
     def release(self):
-        pass
+        for key in [key for key in _FOUND if key[0] == self.run_id]:
+            _FOUND.pop(key, None)
 
 
 def _owner_state(run_id, job_key, job, bits):
@@ -70,7 +79,7 @@ def _owner_state(run_id, job_key, job, bits):
             return None
         key = (run_id, os.getpid())
         if key not in dask_cluster._RUN_STATE:
-            dask_cluster._RUN_STATE[key] = (None, np.zeros((bits + 7) // 8, dtype=np.uint8), _OwnedMemory())
+            dask_cluster._RUN_STATE[key] = (None, np.zeros((bits + 7) // 8, dtype=np.uint8), _OwnedMemory(run_id))
         _, bitmap, _ = dask_cluster._RUN_STATE[key]
     return _tracer(job_key, job), bitmap
 
@@ -144,19 +153,20 @@ def owned_found(outcome):
     r"""The small part of a sweep pass's ``outcome``: ``(worker name, found, marks sent, bytes received)``."""
     if outcome is None:
         return None
-    name, found, outgoing, _, received_bytes = outcome
-    return name, found, sum(part.count for part in outgoing if part is not None), received_bytes
+    name, key, outgoing, _, received_bytes = outcome
+    return name, _FOUND.pop(key), sum(part.count for part in outgoing if part is not None), received_bytes
 
 
-async def owned_sweep(run_id, job_key, job, owner, blocks, bits, block, owners, incoming, wall_zero, dbits, cut=False):
+async def owned_sweep(run_id, job_key, job, owner, blocks, bits, block, owners, incoming, wall_zero, dbits, cut=False,
+                      pass_index=0):
     r"""
     Apply the marks ``incoming`` (:class:`EncodedMarks` from segment groups, or
     earlier passes' outcomes, whose marks for this owner it takes), then sweep
     ``blocks`` (``(task id, lo, hi)``, this owner's) of one round, or with
     ``cut`` trace the segments from their unmarked distinguished states:
-    ``(worker name, [(task id, cycles, segments, steps, start, end)], [marks for
-    owner 0, 1, ... (none for this one)], marks received, bytes received from
-    other workers)``.
+    ``(worker name, key of its found [(task id, cycles, segments, steps, start, end)]
+    here, [marks for owner 0, 1, ... (none for this one)], marks received, bytes
+    received from other workers)``.
     """
     import distributed
 
@@ -200,7 +210,8 @@ async def owned_sweep(run_id, job_key, job, owner, blocks, bits, block, owners, 
     walked = np.concatenate(walked_parts) if walked_parts else np.empty(0, dtype=np.int64)
     outgoing = [None if destination == owner or not len(part) else EncodedMarks(part, bits, name)
                 for destination, part in enumerate(marks_by_owner(walked, block, owners))]
-    return name, found, outgoing, received, received_bytes
+    _FOUND[(run_id, pass_index, owner)] = found
+    return name, (run_id, pass_index, owner), outgoing, received, received_bytes
 
 
 def fine_bits(uncovered, dbits):
@@ -273,7 +284,7 @@ class OwnedRun:
         self.owners = len(self.addresses)
         #: Marks for other owners the walks produced (states); bytes of marks moved between
         #: workers (worker to worker); none travel through the caller.
-        self.marks_states = self.marks_bytes = 0
+        self.marks_states = self.marks_bytes = self.passes = 0
         self.owners_checked, self.owners_missing = time.monotonic(), set()
 
     def run(self, wall_zero, clock_zero):
@@ -390,15 +401,17 @@ class OwnedRun:
         What each owner's next pass takes: its own last pass (so it runs after it)
         and the marks the others' last passes made for it (moved worker to worker).
         """
-        return [[future if sender == owner else
+        # With two owners a pass's outcome holds marks for the other one only: it travels whole, one task less a round.
+        return [[future if sender == owner or self.owners == 2 else
                  self.client.submit(owned_outgoing, future, owner, pure=False, workers=[self.addresses[sender]])
                  for sender, future in enumerate(passes)] for owner in range(self.owners)]
 
     def _pass(self, blocks, incoming, wall_zero, dbits, cut):
         r"""One pass: owner ``v`` applies ``incoming[v]`` and sweeps (or cuts) ``blocks[v]``; its future per owner."""
+        self.passes += 1
         return [self.client.submit(
             owned_sweep, self.run_id, self.job_key, self.job_argument, owner, blocks[owner], self.bits,
-            self.block, self.owners, incoming[owner], wall_zero, dbits, cut, pure=False,
+            self.block, self.owners, incoming[owner], wall_zero, dbits, cut, self.passes, pure=False,
             workers=[self.addresses[owner]], allow_other_workers=False) for owner in range(self.owners)]
 
     def _collect(self, passes, parts):
