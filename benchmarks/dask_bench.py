@@ -11,6 +11,7 @@ docs/benchmarks/dask.md.
     python benchmarks/dask_bench.py [--sizes 22,24,26] [--workers 2] [--repeats 2]
 """
 import argparse
+import os
 import time
 
 import dask
@@ -56,10 +57,11 @@ def main():
               "tasks (each runs several of the plan's tasks); overhead = wall seconds beyond the busiest worker's "
               "task time (start-up, round trips, barrier, transfers, assembly); work / seq = the workers' task "
               "seconds summed over the sequential run's seconds (what two busy vCPUs and the segment kernel cost "
-              "beyond one core); marks = MB of marks the workers return (owned mode).", "",
+              "beyond one core); marks = MB of marks moved between workers (owned mode; none through the caller); "
+              "load = the machine's load average after the row (2 cores: above 2, other processes took CPU).", "",
               "| register | states | sequential s | memory | dask s | speedup | overhead s | work / seq | redundant % "
-              "| groups | marks MB |",
-              "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+              "| groups | marks MB | load |",
+              "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     try:
         address = cluster.scheduler_address
         for kind, register in benchmark_registers(min(sizes[0], 16)).items():  # compile every path on every worker
@@ -80,7 +82,7 @@ def main():
                     lines.append(f"| {kind} | 2^{degree} | {sequential:.2f} | {mode} | {seconds:.2f} | "
                                  f"{sequential / seconds:.2f}x | {seconds - max(busy):.2f} | "
                                  f"{sum(busy) / sequential:.2f} | {redundant:.1f} | {result.choices['dask_groups']} | "
-                                 f"{'-' if marks is None else f'{marks / 2 ** 20:.1f}'} |")
+                                 f"{'-' if marks is None else f'{marks / 2 ** 20:.1f}'} | {os.getloadavg()[0]:.1f} |")
                     print(lines[-1], flush=True)
     finally:
         cluster.close()

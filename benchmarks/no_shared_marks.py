@@ -10,6 +10,7 @@ docs/benchmarks/dask-no-shared-marks.md.
     python benchmarks/no_shared_marks.py [--sizes 20,22,24] [--workers 2,4]
 """
 import argparse
+import os
 import time
 
 import dask
@@ -31,15 +32,19 @@ def main():
     lines = [f"Machine: {machine_description()}", ""] + ([arguments.note, ""] if arguments.note else [])
     lines += ["The owned mode of `schedule=\"dask\"` (the default for workers on other machines), forced on a "
               "LocalCluster so that the workers share no memory: each owns blocks of states and holds their marks "
-              "only. Segments are walked once and their marks passed to the owners in batches; the states they "
-              f"leave are swept in rounds (up to {ROUNDS_FOR_A_WHOLE_SWEEP}) with the minimal-state rule, the marks "
-              "of a round delivered before the next. Redundant = states traced beyond q^d, in % of q^d (the floor "
-              "for a rule without marks from the others is (W - 1) / W); marks = bytes of marks the workers return "
-              "(4 per state), in MB and against a bitmap of the whole space, and how many of them the caller sent on "
-              "to their owners (none when the segments cover every state); wall seconds beside the sequential "
-              "fast kernel's (one run each; the round trips of the rounds dominate on loopback).", "",
-              "| register | states | W | redundant % | floor % | rounds | marks MB | marks / bitmap | sent on MB | dask s | "
-              "sequential s |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+              "only. Segments are walked once; each walk writes the marks of the states it passes to their owners' "
+              "rows, which stay on the worker that walked them until a sweep needs them, then travel worker to worker "
+              "as Dask dependencies (a bitmap of the owner's bits where denser than 4-byte indices); none pass "
+              f"through the caller. The states the segments leave are swept in rounds (up to {ROUNDS_FOR_A_WHOLE_SWEEP}) "
+              "with the minimal-state rule, submitted at once as a graph: an owner's round r + 1 waits on Dask for "
+              "every owner's round r. Redundant = states traced beyond q^d, in % of q^d (the floor for a rule "
+              "without marks from the others is (W - 1) / W); marks = marks made for other owners (millions of "
+              "states); moved = MB of marks that travelled between workers, and against a bitmap of the whole space; "
+              "wall seconds beside the sequential fast kernel's (one run each, the load average of the machine "
+              "beside each row).", "",
+              "| register | states | W | redundant % | floor % | rounds | marks M | moved MB | moved / bitmap | "
+              "dask s | sequential s | slowdown | load |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for workers in [int(count) for count in arguments.workers.split(",")]:
         cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, host="127.0.0.1",
                                            dashboard_address=":0", worker_dashboard_address=None)
@@ -60,12 +65,13 @@ def main():
                         assert result.cycles == reference.cycles, (kind, degree, workers)
                         state_count = result.state_count
                         redundant = 100.0 * (result.states_traced - state_count) / state_count
-                        marks = result.choices["owned_marks_bytes"]
+                        moved = result.choices["owned_marks_bytes"]
+                        assert result.choices["owned_marks_via_caller_bytes"] == 0
                         lines.append(f"| {kind} | 2^{degree} | {workers} | {redundant:.1f} | "
                                      f"{100.0 * (workers - 1) / workers:.0f} | {result.choices['owned_rounds']} | "
-                                     f"{marks / 2 ** 20:.1f} | {marks / (state_count / 8):.1f}x | "
-                                     f"{result.choices['owned_marks_sent_bytes'] / 2 ** 20:.1f} | {seconds:.2f} | "
-                                     f"{sequential:.2f} |")
+                                     f"{result.choices['owned_marks_states'] / 1e6:.1f} | {moved / 2 ** 20:.1f} | "
+                                     f"{moved / (state_count / 8):.2f}x | {seconds:.2f} | {sequential:.2f} | "
+                                     f"{seconds / sequential:.1f}x | {os.getloadavg()[0]:.1f} |")
                         print(lines[-1], flush=True)
         finally:
             cluster.close()

@@ -74,8 +74,29 @@ def is_distinguished(state, dbits):
     return (np.uint64(state) * np.uint64(traversal.GOLDEN)) >> np.uint64(64 - dbits) == np.uint64(0)
 
 
-traversal_is_marked = numba.njit(inline="always")(traversal.is_marked)
-traversal_mark = numba.njit(inline="always")(traversal.mark)
+@numba.njit(inline="always")
+def distinguished_limit(dbits):
+    return np.uint64(1) << np.uint64(64 - dbits)
+
+
+@numba.njit(inline="always")
+def hashed_below(state, limit):
+    return np.uint64(state) * np.uint64(traversal.GOLDEN) < limit
+
+
+# Unsigned indices: a signed one costs a test for negative (wrap-around) indices at every step.
+@numba.njit(inline="always")
+def traversal_is_marked(bitmap, state):
+    index = np.uint64(state)
+    return (bitmap[index >> np.uint64(3)] >> (index & np.uint64(7))) & np.uint64(1) == np.uint64(1)
+
+
+@numba.njit(inline="always")
+def traversal_mark(bitmap, state):
+    index = np.uint64(state)
+    bitmap[index >> np.uint64(3)] |= np.uint8(1) << np.uint8(index & np.uint64(7))
+
+
 traversal_is_covered = numba.njit(inline="always")(traversal.is_covered)
 traversal_covered_byte = numba.njit(inline="always")(traversal.covered_byte)
 
@@ -84,7 +105,8 @@ def _compile(function):
     # The traversal module's helpers resolve to their compiled versions.
     return numba.njit(nogil=True, inline="always")(rebind(
         function, function.__name__, is_distinguished=is_distinguished, is_marked=traversal_is_marked,
-        mark=traversal_mark, is_covered=traversal_is_covered, covered_byte=traversal_covered_byte))
+        mark=traversal_mark, is_covered=traversal_is_covered, covered_byte=traversal_covered_byte,
+        distinguished_limit=distinguished_limit, hashed_below=hashed_below))
 
 
 # The traversals with the step as an argument, inlined into each step kind's

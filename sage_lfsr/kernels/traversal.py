@@ -43,6 +43,20 @@ def is_distinguished(state, dbits):
     return ((int(state) * GOLDEN) & 0xFFFFFFFFFFFFFFFF) >> (64 - dbits) == 0
 
 
+#: Candidate starts a segment trace tests at a time.
+START_CHUNK = 4096
+
+
+def distinguished_limit(dbits):
+    r"""With ``dbits > 0``: a state is distinguished when its hash is below this (:func:`hashed_below`)."""
+    return 1 << (64 - dbits)
+
+
+def hashed_below(state, limit):
+    r"""Whether the hash of ``state`` is below ``limit``: :func:`is_distinguished` for ``distinguished_limit(dbits)``."""
+    return ((int(state) * GOLDEN) & 0xFFFFFFFFFFFFFFFF) < limit
+
+
 def is_marked(bitmap, state):
     return (bitmap[state >> 3] >> (state & 7)) & 1 == 1
 
@@ -110,20 +124,32 @@ def sweep_cycles(step, params, lo, hi, visited, covered, dbits, own_marks, cycle
 
 
 def trace_segments(step, params, lo, hi, visited, dbits, segments):
+    # A segment starts at a distinguished state, so the walk ends at the next
+    # one (the start itself on a cycle with one): a single test per step, a
+    # comparison of the hashed state with ``limit``. The starts of a chunk are
+    # found first, by a loop without branches (the walks would break its pace).
     steps = 0
-    for start in range(lo, hi):
-        if not is_distinguished(start, dbits):
-            continue
-        state, smallest, length = start, start, 0
-        while True:
-            mark(visited, state)
-            state = step(state, params)
-            length += 1
-            if state == start or is_distinguished(state, dbits):
-                break
-            smallest = min(smallest, state)
-        steps += length
-        segments.append((start, state, length, smallest))
+    if dbits == 0:
+        return steps
+    limit = distinguished_limit(dbits)
+    starts = np.empty(START_CHUNK, dtype=np.int64)
+    for chunk in range(lo, hi, START_CHUNK):
+        found = 0
+        for candidate in range(chunk, min(hi, chunk + START_CHUNK)):
+            starts[found] = candidate
+            found += hashed_below(candidate, limit)
+        for index in range(found):
+            start = int(starts[index])
+            state, smallest, length = start, start, 0
+            while True:
+                mark(visited, state)
+                state = step(state, params)
+                length += 1
+                if hashed_below(state, limit):
+                    break
+                smallest = min(smallest, state)
+            steps += length
+            segments.append((start, state, length, smallest))
     return steps
 
 

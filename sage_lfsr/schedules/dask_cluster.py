@@ -20,14 +20,16 @@ picks one, ``"auto"`` by default):
 
 - ``"shared"`` (the default when every worker runs on the caller's machine: a
   ``LocalCluster``, or workers started there): the caller creates the run's
-  :class:`~sage_lfsr.memory.StateMemory` in shared memory and each worker
-  attaches to it by name, so a worker skips what the others traced, as with the
-  local schedules. When the segments cover every state the sweep is not run
-  (its tasks are recorded as done with no work); when they leave few, it is one group.
+  :class:`~sage_lfsr.memory.StateMemory` in shared memory (a row per worker,
+  :func:`shared_layout`) and each worker attaches to it by name, so a worker
+  skips what the others traced, as with the local schedules. When the segments
+  cover every state the sweep is not run (its tasks are recorded as done with
+  no work); when they leave few, it is one group that sweeps only the pieces the
+  caller's scan of the rows finds unmarked (:func:`unmarked_pieces`).
 - ``"owned"`` (the default when some worker runs on another machine): no memory
   is shared and no worker holds a bitmap of the whole space; each owns blocks of
-  states and the marks of other workers' walks reach it in batches
-  (:mod:`~sage_lfsr.schedules.dask_owned`). Invertible registers.
+  states and the marks of other workers' walks reach it worker to worker, as
+  Dask dependencies (:mod:`~sage_lfsr.schedules.dask_owned`). Invertible registers.
 - ``"private"`` (``registry="manager"``, the seed's design, and singular
   registers): each worker process keeps a bitmap of the whole space per run that
   persists across its tasks; walks of other workers are not seen, which costs
@@ -74,7 +76,7 @@ import numpy as np
 
 from sage_lfsr.errors import MappingCancelled, WorkerError
 from sage_lfsr.job import TaskResult
-from sage_lfsr.memory import StateMemory, choose_layout
+from sage_lfsr.memory import StateMemory
 from sage_lfsr.schedules.base import RunRecord, Schedule, register
 
 try:
@@ -102,9 +104,13 @@ KERNELS_KEPT = 8
 #: A job whose pickle is larger than this is scattered to the workers once; a smaller
 #: one travels inline with each group of tasks (a scatter costs a round trip, 10 to 60 ms here).
 INLINE_JOB_BYTES = 1 << 20
+#: Bytes the workers' own rows of visited bits may take together (:func:`shared_layout`).
+SHARED_ROWS_UP_TO_BYTES = 1 << 28
 #: A sweep after segments that left fewer than ``1 / SWEEP_ONE_GROUP_BELOW`` of the
 #: states is one group: mostly a scan of the bitmap, shorter than a round trip.
 SWEEP_ONE_GROUP_BELOW = 64
+#: Unmarked ranges closer than this many bytes are swept as one piece (:func:`unmarked_pieces`).
+SWEEP_PIECE_GAP_BYTES = 64
 _NO_CYCLES = np.empty((0, 2), dtype=np.int64)
 _NO_SEGMENTS = np.empty((0, 4), dtype=np.int64)
 _NO_DEPTHS = np.zeros(0, dtype=np.int64)
@@ -119,6 +125,24 @@ class TaskFailed(Exception):
 
 class DaskConnectionError(ConnectionError):
     r"""The scheduler address did not answer as a Dask scheduler in time."""
+
+
+def shared_layout(state_count, workers):
+    r"""
+    The layout of the visited bitmaps that the workers on this machine share:
+    ``"rows"`` (a bitmap per worker, each written by one worker only and read by
+    all) while they take at most :data:`SHARED_ROWS_UP_TO_BYTES` together, else
+    ``"single"``. Marks of one bitmap written from two cores make its cache
+    lines travel between them at every step (measured: the workers' task seconds
+    1.5x the one-core run at 2^26 with one bitmap, 8 MB).
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.schedules.dask_cluster import shared_layout
+        sage: shared_layout(2**26, 2), shared_layout(2**32, 2), shared_layout(2**30, 16)
+        ('rows', 'single', 'single')
+    """
+    return "rows" if workers * ((state_count + 7) // 8) <= SHARED_ROWS_UP_TO_BYTES else "single"
 
 
 class DaskStartError(RuntimeError):
@@ -260,7 +284,8 @@ def _run_state(run_id, job_key, job, memory_bytes, worker_indices_by_name):
         return _RUN_STATE[key][:2]
 
 
-async def run_tasks(run_id, job_key, job, tasks, wall_zero, memory_bytes=None, worker_indices_by_name=None):
+async def run_tasks(run_id, job_key, job, tasks, wall_zero, memory_bytes=None, worker_indices_by_name=None,
+                    pieces=None):
     r"""
     Run ``tasks`` (a group of tasks of ``job``) in this Dask worker, one after
     the other; return ``(worker name, [TaskResult, ...])``.
@@ -273,7 +298,8 @@ async def run_tasks(run_id, job_key, job, tasks, wall_zero, memory_bytes=None, w
     first loaded on a task thread, crashes the process when it exits. Between
     two tasks the coroutine yields to the loop, so the worker answers the
     scheduler (and :func:`release_run`) while a group runs; a run released
-    meanwhile runs no further task.
+    meanwhile runs no further task. ``pieces`` (``task id -> ((lo, hi), ...)``)
+    restricts a sweep task to the ranges that hold its unmarked states.
     """
     if isinstance(job, bytes):
         job = pickle.loads(job)
@@ -287,10 +313,65 @@ async def run_tasks(run_id, job_key, job, tasks, wall_zero, memory_bytes=None, w
         kernel, arrays = state
         clock_zero = time.perf_counter() - (time.time() - wall_zero)
         try:
-            results.append(job.execute(kernel, arrays, task, -1, clock_zero))
+            if pieces and task.task_id in pieces:
+                results.append(_swept_in_pieces(job, kernel, arrays, task, pieces[task.task_id], clock_zero))
+            else:
+                results.append(job.execute(kernel, arrays, task, -1, clock_zero))
         except Exception as error:
             raise TaskFailed(task.task_id, f"{type(error).__name__}: {error}") from error
     return name, results
+
+
+def _swept_in_pieces(job, kernel, arrays, task, pieces, clock_zero):
+    r"""
+    Sweep task ``task`` run over its ``pieces`` only: the same result, since a
+    sweep walks from unmarked states only and every unmarked state of the task
+    lies in a piece.
+    """
+    results = [job.execute(kernel, arrays, replace(task, lo=lo, hi=hi), -1, clock_zero) for lo, hi in pieces]
+    cycles = np.concatenate([result.cycles for result in results]).reshape(-1, 2)
+    return TaskResult(task.task_id, -1, task.phase, cycles, _NO_SEGMENTS, _NO_DEPTHS,
+                      sum(result.states_traced for result in results), sum(result.states_owned for result in results),
+                      results[0].start, results[-1].end)
+
+
+def unmarked_pieces(covered, tasks, gap=SWEEP_PIECE_GAP_BYTES):
+    r"""
+    ``task id -> ((lo, hi), ...)``: the ranges of states of each task in
+    ``tasks`` that hold every state no row of ``covered`` (the shared bitmaps)
+    marks, ranges closer than ``gap`` bytes joined; a task with none is left out.
+    A vectorised scan in the caller, instead of the sweep's scan of the whole space.
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr.job import Task
+        sage: from sage_lfsr.schedules.dask_cluster import unmarked_pieces
+        sage: covered = np.full((2, 8), 255, dtype=np.uint8)
+        sage: covered[:, 1] = 0b11110111; covered[:, 6] = 0; covered[0, 3] = 0
+        sage: tasks = [Task(0, "sweep", 0, 32), Task(1, "sweep", 32, 60), Task(2, "sweep", 60, 64)]
+        sage: unmarked_pieces(covered, tasks)
+        {0: ((8, 32),), 1: ((32, 56),)}
+        sage: covered[:, 2] = 0
+        sage: unmarked_pieces(covered, tasks, gap=1)
+        {0: ((8, 24),), 1: ((48, 56),)}
+    """
+    combined = np.bitwise_or.reduce(covered, axis=0) if covered.ndim == 2 else covered
+    open_bytes = np.flatnonzero(combined != 255)
+    if len(open_bytes):  # consecutive runs of open bytes, joined across gaps of up to ``gap`` bytes
+        breaks = np.flatnonzero(np.diff(open_bytes) > gap)
+        starts = open_bytes[np.concatenate(([0], breaks + 1))] * 8
+        ends = (open_bytes[np.concatenate((breaks, [len(open_bytes) - 1]))] + 1) * 8
+    else:
+        starts = ends = open_bytes
+    pieces = {}
+    for task in tasks:
+        first, last = np.searchsorted(ends, task.lo, "right"), np.searchsorted(starts, task.hi, "left")
+        mine = tuple((max(task.lo, int(lo)), min(task.hi, int(hi))) for lo, hi in zip(starts[first:last], ends[first:last]))
+        mine = tuple(piece for piece in mine if piece[0] < piece[1])
+        if mine:
+            pieces[task.task_id] = mine
+    return pieces
 
 
 def release_run(run_id):
@@ -488,7 +569,7 @@ class DaskSchedule(Schedule):
         mode, how = memory_mode(client, job, workers)
         memory = None
         if mode == "shared":
-            layout = choose_layout(job.state_count, False, True)
+            layout = shared_layout(job.state_count, max(indices.values()) + 1)
             memory = StateMemory(job.state_count, False, layout, max(indices.values()) + 1)
             how = f"{how} ({layout})"
         try:
@@ -523,11 +604,13 @@ class DaskSchedule(Schedule):
         # segments nobody has marked yet (redundant work, 20 % measured at 2^22).
         for phase in dict.fromkeys(task.phase for task in job.tasks):
             tasks = [task for task in job.tasks if task.phase == phase]
-            groups = task_groups(tasks, len(indices))
+            groups, pieces = task_groups(tasks, len(indices)), None
             if phase == "sweep" and memory is not None:
-                groups = self._sweep_groups(job, progress, tasks, groups, clock_zero)
+                groups, pieces = self._sweep_groups(job, progress, tasks, groups, clock_zero, memory)
             pending = {client.submit(run_tasks, *arguments, group, wall_zero, memory_bytes,
-                                     dict(indices) if memory is not None else None, pure=False,
+                                     dict(indices) if memory is not None else None,
+                                     None if pieces is None else {task.task_id: pieces[task.task_id] for task in group},
+                                     pure=False,
                                      retries=TASK_RETRIES, key=f"sage_lfsr-{run_id}-{group[0].task_id}"): group
                        for group in groups}
             try:
@@ -541,25 +624,28 @@ class DaskSchedule(Schedule):
         return record
 
     @staticmethod
-    def _sweep_groups(job, progress, tasks, groups, clock_zero):
+    def _sweep_groups(job, progress, tasks, groups, clock_zero, memory):
         r"""
-        The sweep's groups once the segments are traced into the shared bitmap:
-        none when the segments cover every state (the sweep would find nothing:
-        its tasks are recorded as done, with no work), one when they leave a few
-        states (the sweep is a scan of the bitmap, cheaper than a round trip).
+        ``(groups, pieces)``: the sweep's groups once the segments are traced into
+        the shared bitmaps. When the segments cover every state, none (the sweep
+        would find nothing: its tasks are recorded as done, with no work); when
+        they leave a few, one group that sweeps only the pieces of the space
+        holding unmarked states (:func:`unmarked_pieces`, a scan of the bitmaps
+        here, instead of a scan of the whole space by one worker).
         """
         segments = [result for result in progress.collected if result.phase == "segments"]
         if not segments or len(segments) != sum(task.phase == "segments" for task in job.tasks):
-            return groups
+            return groups, None
         uncovered = job.state_count - sum(int(result.segments[:, 2].sum()) for result in segments)
-        if uncovered == 0:
-            now = time.perf_counter() - clock_zero
-            for task in tasks:
+        if uncovered * SWEEP_ONE_GROUP_BELOW >= job.state_count:
+            return groups, None
+        pieces = unmarked_pieces(memory.marks()[1], tasks) if uncovered else {}
+        now = time.perf_counter() - clock_zero
+        for task in tasks:
+            if task.task_id not in pieces:
                 progress.add(TaskResult(task.task_id, 0, "sweep", _NO_CYCLES, _NO_SEGMENTS, _NO_DEPTHS, 0, 0, now, now))
-            return []
-        if uncovered * SWEEP_ONE_GROUP_BELOW < job.state_count:
-            return [tuple(tasks)]
-        return groups
+        swept = tuple(task for task in tasks if task.task_id in pieces)
+        return ([swept] if swept else []), pieces
 
     def _collect(self, client, options, pending, progress):
         r"""Wait for the ``pending`` futures (groups of tasks) and hand their results to ``progress``."""

@@ -8,13 +8,15 @@ worker owns blocks of states and holds the marks of its own states only
     caller                                     Dask workers (W owners)
     ------                                     -----------------------
     1. segments: groups of segment tasks  -->  any worker: segments from the distinguished
-                                               starts, every state walked returned as marks
-       marks routed to their owners       <--  (one array of local bits per owner)
-       (forwarded in batches of FLUSH_BYTES: an apply task pinned to the owner)
-    2. sweep, round r = 0, 1, ..., R - 1  -->  owner v (pinned): applies the marks it is sent,
-       (marks of round r - 1 sent along)       walks from the unmarked states of its block of
-                                               window r, gives up at a smaller state; returns
-                                      <--      cycles found and marks of others' states
+                                               starts; each state walked written, as its
+       results only (owned_results)       <--  owner's bit, to that owner's row; the rows
+                                               stay on this worker
+    2. sweep (only if the segments left states), every pass submitted at once as a graph:
+       pass 0 of owner v (pinned) takes the segment groups' rows for v (owned_part: a bitmap
+       or indices, moved worker to worker by Dask), applies them, cuts or sweeps its blocks
+       of window 0; pass r + 1 of v takes v's pass r and the marks the other owners' pass r
+       made for v (owned_outgoing, extracted where they were made)
+       results only (owned_found)         <--  cycles found, segments cut, marks moved
 
 Every segment is walked once (no redundant work); after the segments' marks
 have reached their owners only cycles without distinguished states are left,
@@ -27,6 +29,7 @@ of its states with it: the run fails with a :class:`~sage_lfsr.errors.WorkerErro
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import pickle
 import time
@@ -35,12 +38,10 @@ import numpy as np
 
 from sage_lfsr.errors import MappingCancelled, WorkerError
 from sage_lfsr.job import TaskResult
-from sage_lfsr.kernels.owned_marks import OwnedTracer, local_bits, marks_by_owner
+from sage_lfsr.kernels.owned_marks import EncodedMarks, OwnedTracer, local_bits, marks_by_owner
 from sage_lfsr.schedules import dask_cluster
 from sage_lfsr.schedules.base import RunRecord
 
-#: Marks waiting in the caller for one owner are sent once they reach this many bytes.
-FLUSH_BYTES = 64 << 20
 #: Sweep rounds when the segments leave every state (x^d + 1: only short cycles);
 #: fewer in proportion when they leave fewer (config key ``sage_lfsr.owned-rounds``).
 ROUNDS_FOR_A_WHOLE_SWEEP = 32
@@ -55,11 +56,20 @@ _NO_SEGMENTS = np.empty((0, 4), dtype=np.int64)
 _NO_DEPTHS = np.zeros(0, dtype=np.int64)
 
 
+#: ``(run id, pass, owner) -> found`` of the sweep passes run in this process, until the caller takes them
+#: (:func:`owned_found`): kept out of the pass's outcome, which travels to the next pass of another owner.
+_FOUND = {}
+
+
 class _OwnedMemory:
-    r"""What :func:`~sage_lfsr.schedules.dask_cluster.release_run` releases: a private bitmap, nothing to close."""
+    r"""What :func:`~sage_lfsr.schedules.dask_cluster.release_run` releases: a private bitmap and the results not taken."""
+
+    def __init__(self, run_id):
+        self.run_id = run_id
 
     def release(self):
-        pass
+        for key in [key for key in _FOUND if key[0] == self.run_id]:
+            _FOUND.pop(key, None)
 
 
 def _owner_state(run_id, job_key, job, bits):
@@ -69,7 +79,7 @@ def _owner_state(run_id, job_key, job, bits):
             return None
         key = (run_id, os.getpid())
         if key not in dask_cluster._RUN_STATE:
-            dask_cluster._RUN_STATE[key] = (None, np.zeros((bits + 7) // 8, dtype=np.uint8), _OwnedMemory())
+            dask_cluster._RUN_STATE[key] = (None, np.zeros((bits + 7) // 8, dtype=np.uint8), _OwnedMemory(run_id))
         _, bitmap, _ = dask_cluster._RUN_STATE[key]
     return _tracer(job_key, job), bitmap
 
@@ -92,11 +102,15 @@ def _job(job):
 
 
 async def owned_segments(run_id, job_key, job, tasks, wall_zero, block, owners):
-    r"""Segment tasks on any worker: ``(worker name, [TaskResult], [marks for owner 0, 1, ...])``."""
+    r"""
+    Segment tasks on any worker: ``(worker name, [TaskResult], [marks for owner 0, 1, ...])``,
+    kept where it ran: the caller takes the results (:func:`owned_results`), the
+    owners their marks (:func:`owned_part`), worker to worker.
+    """
     import distributed
 
     job = _job(job)
-    tracer, results, parts = _tracer(job_key, job), [], [[] for _ in range(owners)]
+    tracer, results, marks_parts = _tracer(job_key, job), [], []
     for position, task in enumerate(tasks):
         if position:
             await asyncio.sleep(0)
@@ -105,36 +119,54 @@ async def owned_segments(run_id, job_key, job, tasks, wall_zero, block, owners):
         clock_zero = time.perf_counter() - (time.time() - wall_zero)
         start = time.perf_counter()
         try:
-            segments, walked, steps = tracer.segments(task.lo, task.hi, job.dbits)
+            segments, marks, steps = tracer.segments(task.lo, task.hi, job.dbits, block, owners)
         except Exception as error:
             raise dask_cluster.TaskFailed(task.task_id, f"{type(error).__name__}: {error}") from error
-        for owner, part in enumerate(marks_by_owner(walked, block, owners)):
-            parts[owner].append(part)
+        marks_parts.append(marks)
         results.append(TaskResult(task.task_id, -1, "segments", _NO_CYCLES, segments, _NO_DEPTHS, steps,
                                   int(segments[:, 2].sum()), start - clock_zero, time.perf_counter() - clock_zero))
-    return str(distributed.get_worker().name), results, [_joined(part) for part in parts]
+    marks = [np.concatenate([part[owner] for part in marks_parts]) if marks_parts else np.empty(0, dtype=np.uint32)
+             for owner in range(owners)]
+    return str(distributed.get_worker().name), results, marks
 
 
-def _joined(parts):
-    return np.concatenate(parts) if parts else np.empty(0, dtype=np.uint32)
+def owned_results(outcome):
+    r"""The small part of a segment group's ``outcome``: ``(worker name, results, marks per owner)``."""
+    if outcome is None:
+        return None
+    name, results, parts = outcome
+    return name, results, [len(part) for part in parts]
 
 
-async def owned_apply(run_id, job_key, job, bits, marks):
-    r"""Mark ``marks`` (local bits) in this owner's bitmap; return how many."""
-    state = _owner_state(run_id, job_key, _job(job), bits)
-    if state is None:
-        return 0
-    tracer, bitmap = state
-    for part in marks:
-        tracer.apply(bitmap, part)
-    return sum(len(part) for part in marks)
+def owned_part(outcome, owner, bits):
+    r"""The marks of a segment group's ``outcome`` for ``owner``, encoded (:class:`EncodedMarks`)."""
+    name, _, parts = outcome
+    return EncodedMarks(parts[owner], bits, name)
 
 
-async def owned_sweep(run_id, job_key, job, owner, blocks, bits, block, owners, marks, wall_zero, dbits, cut=False):
+def owned_outgoing(outcome, owner):
+    r"""The marks of a sweep pass's ``outcome`` for ``owner`` (``None``: none), without the rest of it."""
+    return None if outcome is None else outcome[2][owner]
+
+
+def owned_found(outcome):
+    r"""The small part of a sweep pass's ``outcome``: ``(worker name, found, marks sent, bytes received)``."""
+    if outcome is None:
+        return None
+    name, key, outgoing, _, received_bytes = outcome
+    return name, _FOUND.pop(key), sum(part.count for part in outgoing if part is not None), received_bytes
+
+
+async def owned_sweep(run_id, job_key, job, owner, blocks, bits, block, owners, incoming, wall_zero, dbits, cut=False,
+                      pass_index=0):
     r"""
-    Apply ``marks``, then sweep ``blocks`` (``(task id, lo, hi)``, this owner's) of one
-    round, or with ``cut`` trace the segments from their unmarked distinguished
-    states: ``(worker name, [(task id, cycles, segments, steps, start, end)], [marks for owner 0, 1, ...])``.
+    Apply the marks ``incoming`` (:class:`EncodedMarks` from segment groups, or
+    earlier passes' outcomes, whose marks for this owner it takes), then sweep
+    ``blocks`` (``(task id, lo, hi)``, this owner's) of one round, or with
+    ``cut`` trace the segments from their unmarked distinguished states:
+    ``(worker name, key of its found [(task id, cycles, segments, steps, start, end)]
+    here, [marks for owner 0, 1, ... (none for this one)], marks received, bytes
+    received from other workers)``.
     """
     import distributed
 
@@ -142,28 +174,44 @@ async def owned_sweep(run_id, job_key, job, owner, blocks, bits, block, owners, 
     state = _owner_state(run_id, job_key, job, bits)
     if state is None:
         return None
+    name = str(distributed.get_worker().name)
     tracer, bitmap = state
-    for part in marks:
-        tracer.apply(bitmap, part)
+    received = received_bytes = 0
+    for item in incoming:
+        if item is None:  # a pass of a run that has ended
+            continue
+        if isinstance(item, tuple):  # an earlier pass of some owner: its marks for this one
+            if item[2][owner] is None:
+                continue
+            item = item[2][owner]
+        item.apply(bitmap)
+        received += item.count
+        received_bytes += item.nbytes if item.source != name else 0
     clock_zero = time.perf_counter() - (time.time() - wall_zero)
-    found, parts = [], [[] for _ in range(owners)]
-    for position, (task_id, lo, hi) in enumerate(blocks):
+    found, walked_parts = [], []
+    # A task's blocks in one call.
+    calls = [list(entries) for _, entries in itertools.groupby(blocks, key=lambda entry: entry[0])]
+    for position, entries in enumerate(calls):
         if position:
             await asyncio.sleep(0)
         start = time.perf_counter()
         cycles = segments = None
+        task_id, ranges = entries[0][0], [entry[1:] for entry in entries]
         try:
             if cut:
-                segments, walked, steps = tracer.unmarked_segments(lo, hi, bitmap, dbits, block, owners, owner)
+                segments, walked, steps = tracer.unmarked_segments(ranges, bitmap, dbits, block, owners, owner)
             else:
-                cycles, walked, steps = tracer.sweep(lo, hi, bitmap, dbits, block, owners, owner)
+                cycles, walked, steps = tracer.sweep(ranges, bitmap, dbits, block, owners, owner)
         except Exception as error:
             raise dask_cluster.TaskFailed(task_id, f"{type(error).__name__}: {error}") from error
-        for destination, part in enumerate(marks_by_owner(walked, block, owners)):
-            parts[destination].append(part)
+        walked_parts.append(walked)
         found.append((task_id, _NO_CYCLES if cycles is None else cycles, _NO_SEGMENTS if segments is None else segments,
                       steps, start - clock_zero, time.perf_counter() - clock_zero))
-    return str(distributed.get_worker().name), found, [_joined(part) for part in parts]
+    walked = np.concatenate(walked_parts) if walked_parts else np.empty(0, dtype=np.int64)
+    outgoing = [None if destination == owner or not len(part) else EncodedMarks(part, bits, name)
+                for destination, part in enumerate(marks_by_owner(walked, block, owners))]
+    _FOUND[(run_id, pass_index, owner)] = found
+    return name, (run_id, pass_index, owner), outgoing, received, received_bytes
 
 
 def fine_bits(uncovered, dbits):
@@ -234,10 +282,9 @@ class OwnedRun:
                           if name in by_name]
         self.indices = indices
         self.owners = len(self.addresses)
-        #: Marks returned by the workers (states, bytes), and bytes sent on to their owners.
-        self.marks_bytes = self.marks_states = self.sent_bytes = 0
-        self.pending_marks = [[] for _ in range(self.owners)]
-        self.applies = []
+        #: Marks for other owners the walks produced (states); bytes of marks moved between
+        #: workers (worker to worker); none travel through the caller.
+        self.marks_states = self.marks_bytes = self.passes = 0
         self.owners_checked, self.owners_missing = time.monotonic(), set()
 
     def run(self, wall_zero, clock_zero):
@@ -254,61 +301,56 @@ class OwnedRun:
         self.block = block_size(batch, job.state_count, self.owners,
                                 _configured_rounds() or ROUNDS_FOR_A_WHOLE_SWEEP)
         self.bits = local_bits(job.state_count, self.block, self.owners)
-        if segments:
-            covered = self._segments(segments, wall_zero)
-        rounds = 0
-        if sweeps:
-            # A run with sweeps left runs every segment task (a resumed one too: see mapper),
-            # so the segments' lengths tell the states they leave.
-            uncovered = job.state_count - covered if segments else job.state_count
-            rounds = self._sweep(sweeps, uncovered, wall_zero, clock_zero)
+        groups = []
+        try:
+            if segments:
+                covered, groups = self._segments(segments, wall_zero)
+            rounds = 0
+            if sweeps:
+                # A run with sweeps left runs every segment task (a resumed one too: see mapper),
+                # so the segments' lengths tell the states they leave.
+                uncovered = job.state_count - covered if segments else job.state_count
+                rounds = self._sweep(sweeps, uncovered, groups, wall_zero, clock_zero)
+        finally:
+            for future in groups:
+                future.release()
         record = RunRecord(self.progress.collected, {index: 0.0 for index in range(self.owners)}, None,
                            time.perf_counter() - clock_zero)
         record.measured.update(dask_groups=self.progress.groups, owned_block=self.block, owned_rounds=rounds,
                                owned_marks_states=self.marks_states, owned_marks_bytes=self.marks_bytes,
-                               owned_marks_sent_bytes=self.sent_bytes)
+                               owned_marks_via_caller_bytes=0)
         return record
 
     # ---------------------------------------------------------------- segments
 
     def _segments(self, tasks, wall_zero):
+        r"""
+        The segment groups on any workers; their marks stay there until the sweep
+        asks for them. Return ``(states covered, the groups' futures)``.
+        """
         groups = dask_cluster.task_groups(tasks, self.owners)
-        pending = {self.client.submit(owned_segments, self.run_id, self.job_key, self.job_argument, group, wall_zero,
-                                      self.block, self.owners, pure=False, retries=dask_cluster.TASK_RETRIES,
-                                      key=f"sage_lfsr-{self.run_id}-{group[0].task_id}"): group for group in groups}
-        covered = 0
-        for (name, results, parts), _group in self._wait(pending):
+        outcomes = [self.client.submit(owned_segments, self.run_id, self.job_key, self.job_argument, group, wall_zero,
+                                       self.block, self.owners, pure=False, retries=dask_cluster.TASK_RETRIES,
+                                       key=f"sage_lfsr-{self.run_id}-{group[0].task_id}") for group in groups]
+        pending = {self.client.submit(owned_results, outcome, pure=False): outcome for outcome in outcomes}
+        covered, self.segment_marks = 0, {}
+        for (name, results, counts), outcome in self._wait(pending):
             self.progress.groups += 1
             for result in results:
                 covered += result.states_owned
                 self.progress.add(result, name)
-            for owner, part in enumerate(parts):
-                self._route(owner, part)
-        self._wait_applies()
-        return covered
+            self.segment_marks[outcome] = counts
+            self.marks_states += sum(count for owner, count in enumerate(counts) if owner != self.indices.get(name))
+        return covered, outcomes
 
-    def _route(self, owner, part):
-        if not len(part):
-            return
-        self.marks_bytes += part.nbytes
-        self.marks_states += len(part)
-        self.pending_marks[owner].append(part)
-        if sum(piece.nbytes for piece in self.pending_marks[owner]) >= FLUSH_BYTES:
-            marks, self.pending_marks[owner] = self.pending_marks[owner], []
-            self.sent_bytes += sum(piece.nbytes for piece in marks)
-            self.applies.append(self.client.submit(
-                owned_apply, self.run_id, self.job_key, self.job_argument, self.bits, marks, pure=False,
-                workers=[self.addresses[owner]], allow_other_workers=False))
-
-    def _wait_applies(self):
-        pending = {future: None for future in self.applies}
-        for _ in self._wait(pending, pinned=True):
-            pass
-        self.applies = []
+    def _segment_parts(self, groups):
+        r"""Per owner, its marks from the segment groups (futures on the groups' workers)."""
+        return [[self.client.submit(owned_part, outcome, owner, self.bits, pure=False)
+                 for outcome in groups if self.segment_marks[outcome][owner]] for owner in range(self.owners)]
 
     # ---------------------------------------------------------------- sweep
 
-    def _sweep(self, tasks, uncovered, wall_zero, clock_zero):
+    def _sweep(self, tasks, uncovered, groups, wall_zero, clock_zero):
         r"""The sweep tasks: a pass of finer segments, then rounds; return the rounds."""
         block, owners = self.block, self.owners
         by_task = {task.task_id: task for task in tasks}
@@ -319,47 +361,68 @@ class OwnedRun:
                 index = lo // block
                 blocks[index % owners].append((index, task.task_id, lo, min(task.hi, lo + block)))
         dbits = self.job.dbits
+        incoming = self._segment_parts(groups) if uncovered else [[] for _ in range(owners)]
         if uncovered:
             fine = fine_bits(uncovered, dbits)
             if fine:
-                cut = self._pass([[entry[1:] for entry in mine] for mine in blocks], wall_zero, fine, True, parts)
-                uncovered -= cut
+                passes = self._pass([[entry[1:] for entry in mine] for mine in blocks], incoming, wall_zero, fine,
+                                    True)
+                uncovered -= self._collect(passes, parts)
+                incoming = self._incoming(passes)
                 dbits = fine
         rounds = sweep_rounds(uncovered, self.job.state_count, _configured_rounds())
         if rounds:
             # A round is ``per_round`` windows of ``owners`` consecutive blocks; each owner
-            # sweeps its blocks of the round in increasing order.
+            # sweeps its blocks of the round in increasing order. The rounds are submitted
+            # at once: round r + 1 of an owner waits on Dask for every owner's round r
+            # (their marks for it travel worker to worker), not on the caller.
             per_round = -(-(-(-self.job.state_count // (block * owners))) // rounds)
             by_round = {}
             for owner, mine in enumerate(blocks):
                 for index, task_id, lo, hi in mine:
                     by_round.setdefault(index // owners // per_round, [[] for _ in range(owners)])[owner].append(
                         (task_id, lo, hi))
+            every = []
             for window in sorted(by_round):
-                self._pass(by_round[window], wall_zero, dbits, False, parts)
+                passes = self._pass(by_round[window], incoming, wall_zero, dbits, False)
+                every.append(passes)
+                incoming = self._incoming(passes)
+            passes = incoming = None
+            for position in range(len(every)):
+                self._collect(every[position], parts)
+                every[position] = None  # its marks are with the next round's tasks: free them there once used
             rounds = len(by_round)
         for task_id, task in by_task.items():
             self.progress.add(_merged(task, parts[task_id], clock_zero))
         return rounds
 
-    def _pass(self, blocks, wall_zero, dbits, cut, parts):
-        r"""One round: owner ``v`` sweeps (or cuts) ``blocks[v]``, marks routed; return the states cut."""
-        pending = {}
-        for owner in range(self.owners):
-            marks, self.pending_marks[owner] = self.pending_marks[owner], []
-            if not blocks[owner] and not marks:
-                continue
-            self.sent_bytes += sum(piece.nbytes for piece in marks)
-            future = self.client.submit(
-                owned_sweep, self.run_id, self.job_key, self.job_argument, owner, blocks[owner], self.bits,
-                self.block, self.owners, marks, wall_zero, dbits, cut, pure=False,
-                workers=[self.addresses[owner]], allow_other_workers=False)
-            pending[future] = owner
+    def _incoming(self, passes):
+        r"""
+        What each owner's next pass takes: its own last pass (so it runs after it)
+        and the marks the others' last passes made for it (moved worker to worker).
+        """
+        # With two owners a pass's outcome holds marks for the other one only: it travels whole, one task less a round.
+        return [[future if sender == owner or self.owners == 2 else
+                 self.client.submit(owned_outgoing, future, owner, pure=False, workers=[self.addresses[sender]])
+                 for sender, future in enumerate(passes)] for owner in range(self.owners)]
+
+    def _pass(self, blocks, incoming, wall_zero, dbits, cut):
+        r"""One pass: owner ``v`` applies ``incoming[v]`` and sweeps (or cuts) ``blocks[v]``; its future per owner."""
+        self.passes += 1
+        return [self.client.submit(
+            owned_sweep, self.run_id, self.job_key, self.job_argument, owner, blocks[owner], self.bits,
+            self.block, self.owners, incoming[owner], wall_zero, dbits, cut, self.passes, pure=False,
+            workers=[self.addresses[owner]], allow_other_workers=False) for owner in range(self.owners)]
+
+    def _collect(self, passes, parts):
+        r"""Wait for one pass's results (not its marks); file them under their tasks; return the states cut."""
+        pending = {self.client.submit(owned_found, future, pure=False, workers=[self.addresses[owner]]): owner
+                   for owner, future in enumerate(passes)}
         cut_states = 0
-        for (name, found, routed), owner in self._wait(pending, pinned=True):
+        for (name, found, sent, received_bytes), owner in self._wait(pending, pinned=True):
             self.progress.groups += 1
-            for destination, part in enumerate(routed):
-                self._route(destination, part)
+            self.marks_states += sent
+            self.marks_bytes += received_bytes
             for task_id, cycles, segments, steps, start, end in found:
                 parts[task_id].append((owner, cycles, segments, steps, start, end))
                 cut_states += int(segments[:, 2].sum())
