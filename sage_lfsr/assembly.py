@@ -19,12 +19,15 @@ law: cycle states + transient states = ``q^d``).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import NamedTuple
+
 import numpy as np
 
 from sage_lfsr.cyclemap import CycleList, CycleMap, WorkerLoad
 from sage_lfsr.errors import IncompleteResult
 
-#: Up to this many sorted runs, :func:`merge_found` merges them (numpy's stable sort);
+#: Up to this many sorted runs, :func:`_merge_by_sort` merges them (numpy's stable sort);
 #: beyond, its default sort is faster.
 MERGED_RUNS = 2
 
@@ -39,19 +42,24 @@ def assemble(plan, record, restored=None) -> CycleMap:
     found = [(result.worker, result.cycles) for result in results if len(result.cycles)]
     found.extend(record.found)
     record.found = []  # the caller keeps each array only until merge_found has read it
-    smallest, lengths, owned = merge_found(found)
+    merged = merge_found(found)
+    owned = merged.owned
     if record.claims is not None:
-        owned = claimed_states(record.claims, smallest, lengths)
+        owned = claimed_states(record.claims, merged.smallest, merged.lengths)
     joined, segment_owned = join_segments(results)
     loads = worker_loads(results, record, plan.workers, plan.register.singular, owned, segment_owned)
-    cycles = merge_cycles(smallest, lengths, joined)
+    cycles = merge_cycles(merged.smallest, merged.lengths, joined)
+    counts = merged.counts
+    for _, length in joined:
+        counts[length] = counts.get(length, 0) + 1
+    del merged
     tails = depth_counts(results) if plan.register.singular else {0: plan.state_count}
     choices = plan.choices()
     if restored is not None:
         choices["resumed_tasks"] = len(restored)
     choices.update(record.measured)
     tables = plan.register.tables
-    result = CycleMap(tables.field_order, tables.degree, length_counts(cycles.lengths), tails, cycles=cycles,
+    result = CycleMap(tables.field_order, tables.degree, counts, tails, cycles=cycles,
                       schedule=plan.schedule, kernel=plan.kernel, workers=plan.workers, worker_loads=loads,
                       wall_seconds=record.wall_seconds, choices=choices)
     if not result.is_complete():
@@ -73,50 +81,228 @@ def one_per_task(tasks, results):
 
 # ---------------------------------------------------------------- merging
 
-def merge_found(found):
+class MergedCycles(NamedTuple):
+    r"""What :func:`merge_found` returns: the cycles sorted, each once, who owns them, and how many of each length."""
+
+    smallest: np.ndarray
+    lengths: np.ndarray
+    #: ``{worker: states of the cycles credited to it}``.
+    owned: dict
+    #: ``{length: cycles}``.
+    counts: dict
+
+
+@dataclass
+class SortedCycles:
     r"""
-    The cycles of ``found`` each once, sorted by minimal state: ``(smallest,
-    lengths, owned)``, ``owned[w]`` the states of the cycles credited to worker
-    ``w`` (a cycle found by several workers goes to the lowest-numbered one).
+    Cycles sorted by minimal state, each once, in the narrowest integer types
+    that hold them, with their number by length: what a worker sends the caller
+    at the end of a run (:class:`~sage_lfsr.job.FoundCycles`), 5 bytes a cycle
+    where states fit in 32 bits and lengths in 8, so that the caller receives
+    and merges little (:func:`merge_found`) and adds counts instead of counting.
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr.assembly import SortedCycles
+        sage: run = SortedCycles.from_rows(np.array([[9, 2], [3, 4], [3, 4], [0, 1]]))
+        sage: run.smallest, run.lengths, run.counts(), run.states
+        (array([0, 3, 9], dtype=uint32), array([1, 4, 2], dtype=uint8), {1: 1, 2: 1, 4: 1}, 7)
+        sage: [piece.smallest.tolist() for piece in run.pieces(2)], [piece.states for piece in run.pieces(2)]
+        ([[0, 3], [9]], [5, 2])
+    """
+
+    smallest: np.ndarray
+    lengths: np.ndarray
+    #: The distinct lengths, and the number of cycles of each.
+    count_lengths: np.ndarray
+    count_cycles: np.ndarray
+
+    @classmethod
+    def from_rows(cls, rows):
+        r"""The cycles of ``rows`` (an integer array of ``(minimal state, length)`` rows in any order, copies allowed)."""
+        smallest, lengths, _ = _merge_by_sort([(0, np.asarray(rows, dtype=np.int64).reshape(-1, 2))], narrow=True) \
+            if len(rows) else (_EMPTY, _EMPTY, {})
+        return cls.from_sorted(smallest, lengths)
+
+    @classmethod
+    def from_sorted(cls, smallest, lengths):
+        r"""The cycles ``smallest``, ``lengths`` (sorted by minimal state, each once) in their narrowest types."""
+        count_lengths, count_cycles = _count_lengths(lengths)
+        largest_state = int(smallest[-1]) if len(smallest) else 0
+        largest_length = int(count_lengths[-1]) if len(count_lengths) else 0
+        return cls(smallest.astype(_narrowest(largest_state, STATE_TYPES), copy=False),
+                   lengths.astype(_narrowest(largest_length, LENGTH_TYPES), copy=False), count_lengths, count_cycles)
+
+    def __len__(self):
+        return len(self.smallest)
+
+    @property
+    def states(self) -> int:
+        return int(np.dot(self.count_lengths, self.count_cycles)) if len(self.count_lengths) else 0
+
+    def counts(self) -> dict:
+        return dict(zip(self.count_lengths.tolist(), self.count_cycles.tolist()))
+
+    def pieces(self, rows):
+        r"""These cycles in pieces of at most ``rows`` cycles, each with its own counts."""
+        if len(self) <= rows:
+            return [self] if len(self) else []
+        return [SortedCycles.from_sorted(self.smallest[lo:lo + rows], self.lengths[lo:lo + rows])
+                for lo in range(0, len(self), rows)]
+
+    def rows(self):
+        r"""The cycles as an ``(n, 2)`` array of 64-bit integers."""
+        return np.column_stack((self.smallest.astype(np.int64), self.lengths.astype(np.int64)))
+
+
+#: The types :class:`SortedCycles` stores minimal states and lengths in, narrowest first.
+STATE_TYPES = (np.uint32, np.int64)
+LENGTH_TYPES = (np.uint8, np.uint16, np.uint32, np.int64)
+#: From this many cycles on, :func:`merge_found` merges sorted runs in compiled code
+#: (:mod:`sage_lfsr.kernels.merging`); below, one numpy sort (nothing to compile in a fresh process).
+COMPILED_MERGE_FROM = 1 << 16
+#: The lengths of up to this many copies of cycles (found by several workers) are
+#: kept to correct the counts the workers sent; beyond, the merged lengths are counted.
+COPIES_COUNTED = 1 << 16
+_EMPTY = np.empty(0, dtype=np.int64)
+
+
+def _narrowest(largest, types):
+    return next(kind for kind in types if largest <= np.iinfo(kind).max)
+
+
+def merge_found(found) -> MergedCycles:
+    r"""
+    The cycles of ``found`` each once, sorted by minimal state, with ``owned[w]``
+    the states of the cycles credited to worker ``w`` (a cycle found by several
+    workers goes to the lowest-numbered one) and the counts by length.
 
     INPUT:
 
-    - ``found`` -- a list of pairs ``(worker, cycles)``, ``cycles`` an integer
-      array of ``(minimal state, length)`` rows in any order; the list is
-      emptied, so that each array can be freed once it has been read
+    - ``found`` -- a list of pairs ``(worker, cycles)``, ``cycles`` a
+      :class:`SortedCycles` or an integer array of ``(minimal state, length)``
+      rows in any order; the list is emptied, so that each array can be freed
+      once it has been read
 
-    Each row is packed into one integer, the bits of the minimal state, then of
-    the length, then of the worker, and the keys sorted in place (no index
-    array); where they do not fit in 63 bits the rows are sorted through an index.
+    Arrays are sorted per worker first (:meth:`SortedCycles.from_rows`). Then
+    the workers' sorted runs are merged: from :data:`COMPILED_MERGE_FROM`
+    cycles on by a linear pass in compiled code
+    (:func:`~sage_lfsr.kernels.merging.merge_sorted_runs`), and the counts
+    are the sums of the runs' less the copies dropped; below, by one numpy sort.
 
     EXAMPLES::
 
         sage: import numpy as np
         sage: from sage_lfsr.assembly import merge_found
         sage: found = [(1, np.array([[5, 3], [0, 1]])), (0, np.array([[5, 3], [2, 2]]))]
-        sage: smallest, lengths, owned = merge_found(found)
-        sage: smallest.tolist(), lengths.tolist(), owned, found
-        ([0, 2, 5], [1, 2, 3], {0: 5, 1: 1}, [])
+        sage: merged = merge_found(found)
+        sage: merged.smallest.tolist(), merged.lengths.tolist(), merged.owned, merged.counts, found
+        ([0, 2, 5], [1, 2, 3], {0: 5, 1: 1}, {1: 1, 2: 1, 3: 1}, [])
 
     TESTS::
 
         sage: merge_found([(0, np.array([[2**40, 2**40], [7, 2**40]]))])[:2]
         (array([           7, 1099511627776]), array([1099511627776, 1099511627776]))
         sage: merge_found([])
-        (array([], dtype=int64), array([], dtype=int64), {})
+        MergedCycles(smallest=array([], dtype=int64), lengths=array([], dtype=int64), owned={}, counts={})
     """
-    live = [(int(worker), np.asarray(cycles, dtype=np.int64).reshape(-1, 2)) for worker, cycles in found if len(cycles)]
+    runs = sorted_runs(found)
+    if not runs:
+        return MergedCycles(_EMPTY.copy(), _EMPTY.copy(), {}, {})
+    if len(runs) == 1:  # one worker's cycles: already merged
+        worker, run = runs[0]
+        return MergedCycles(run.smallest.astype(np.int64), run.lengths.astype(np.int64),
+                            {worker: run.states} if run.states else {}, run.counts())
+    if sum(len(run) for _, run in runs) >= COMPILED_MERGE_FROM:
+        return _merge_compiled(runs)
+    smallest, lengths, owned = _merge_by_sort([(worker, run.rows()) for worker, run in runs])
+    return MergedCycles(smallest, lengths, owned, length_counts(lengths))
+
+
+def sorted_runs(found):
+    r"""
+    The pairs ``(worker, cycles)`` of ``found`` as :class:`SortedCycles` runs,
+    ordered by worker (a worker's arrays sorted together); empties ``found``.
+    """
+    runs, rows = [], {}
+    for worker, cycles in found:
+        if int(worker) < 0:
+            raise ValueError("cycles found by a worker without an index")
+        if isinstance(cycles, SortedCycles):
+            if len(cycles):
+                runs.append((int(worker), cycles))
+        elif len(cycles):
+            rows.setdefault(int(worker), []).append(np.asarray(cycles, dtype=np.int64).reshape(-1, 2))
     found.clear()
+    for worker in list(rows):
+        arrays = rows.pop(worker)
+        table = arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+        del arrays
+        runs.append((worker, SortedCycles.from_rows(table)))
+        del table
+    runs.sort(key=lambda pair: pair[0])
+    return runs
+
+
+def _merge_compiled(runs) -> MergedCycles:
+    r"""What :func:`merge_found` does with many cycles: the runs merged in one linear pass in compiled code."""
+    from numba.typed import List
+
+    from sage_lfsr.kernels.merging import merge_sorted_runs
+
+    state_type = np.result_type(*(run.smallest.dtype for _, run in runs))
+    length_type = np.result_type(*(run.lengths.dtype for _, run in runs))
+    total = sum(len(run) for _, run in runs)
+    workers = 1 + runs[-1][0]
+    owners = np.array([worker for worker, _ in runs], dtype=np.int64)
+    found_states = np.zeros(workers, dtype=np.int64)
+    count_lengths, count_cycles = [], []
+    for worker, run in runs:
+        found_states[worker] += run.states
+        count_lengths.append(run.count_lengths)
+        count_cycles.append(run.count_cycles)
+    runs_smallest = List([np.ascontiguousarray(run.smallest, dtype=state_type) for _, run in runs])
+    runs_lengths = List([np.ascontiguousarray(run.lengths, dtype=length_type) for _, run in runs])
+    runs.clear()
+    smallest, lengths = np.empty(total, dtype=np.int64), np.empty(total, dtype=np.int64)
+    dropped_states = np.zeros(workers, dtype=np.int64)
+    dropped_lengths = np.empty(COPIES_COUNTED, dtype=np.int64)
+    cycles, copies = merge_sorted_runs(runs_smallest, runs_lengths, owners, smallest, lengths, dropped_states,
+                                       dropped_lengths)
+    del runs_smallest, runs_lengths
+    if copies:
+        smallest, lengths = smallest[:cycles].copy(), lengths[:cycles].copy()
+    owned = {worker: states for worker, states in enumerate((found_states - dropped_states).tolist()) if states}
+    if copies > COPIES_COUNTED:
+        return MergedCycles(smallest, lengths, owned, length_counts(lengths))
+    count_lengths.append(dropped_lengths[:copies])
+    count_cycles.append(np.full(copies, -1, dtype=np.int64))
+    distinct, where = np.unique(np.concatenate(count_lengths), return_inverse=True)
+    totals = np.zeros(len(distinct), dtype=np.int64)
+    np.add.at(totals, where, np.concatenate(count_cycles))
+    return MergedCycles(smallest, lengths, owned, {length: number for length, number
+                                                   in zip(distinct.tolist(), totals.tolist()) if number})
+
+
+def _merge_by_sort(live, narrow=False):
+    r"""
+    What :func:`merge_found` does with few cycles: ``(smallest, lengths, owned)``
+    of the pairs ``(worker, rows)`` of ``live`` (emptied) by one sort; with
+    ``narrow``, in the narrowest types of :class:`SortedCycles` (not 64 bits).
+
+    Each row is packed into one integer, the bits of the minimal state, then of
+    the length, then of the worker, and the keys sorted in place (no index
+    array); where they do not fit in 63 bits the rows are sorted through an index.
+    """
+    live = [(worker, cycles) for worker, cycles in live if len(cycles)]
     if not live:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty.copy(), {}
-    if min(worker for worker, _ in live) < 0:
-        raise ValueError("cycles found by a worker without an index")
+        return _EMPTY.copy(), _EMPTY.copy(), {}
     length_bits = max(int(cycles[:, 1].max()) for _, cycles in live).bit_length()
     state_bits = max(int(cycles[:, 0].max()) for _, cycles in live).bit_length()
     worker_bits = max(worker for worker, _ in live).bit_length()
     if state_bits + length_bits + worker_bits > 63:
-        return _merge_found_by_index(live)
+        return _merge_by_index(live)
     keys = np.empty(sum(len(cycles) for _, cycles in live), dtype=np.int64)
     found_states, at = {}, 0
     live.sort(key=lambda pair: pair[0], reverse=True)  # a worker's sorted pieces stay one run
@@ -143,14 +329,20 @@ def merge_found(found):
         del dropped
         cycle_keys = cycle_keys[first]
     del keys, first
-    smallest = cycle_keys >> length_bits
-    lengths = cycle_keys
-    lengths &= (1 << length_bits) - 1
+    if narrow:  # written straight into the narrow types: no 64-bit temporaries
+        smallest = np.right_shift(cycle_keys, length_bits, casting="unsafe", out=np.empty(
+            len(cycle_keys), _narrowest((1 << state_bits) - 1, STATE_TYPES)))
+        lengths = np.bitwise_and(cycle_keys, (1 << length_bits) - 1, casting="unsafe", out=np.empty(
+            len(cycle_keys), _narrowest((1 << length_bits) - 1, LENGTH_TYPES)))
+    else:
+        smallest = cycle_keys >> length_bits
+        lengths = cycle_keys
+        lengths &= (1 << length_bits) - 1
     return smallest, lengths, {worker: states for worker, states in sorted(found_states.items()) if states}
 
 
-def _merge_found_by_index(live):
-    r"""What :func:`merge_found` does, for rows too large to pack into one integer."""
+def _merge_by_index(live):
+    r"""What :func:`_merge_by_sort` does, for rows too large to pack into one integer."""
     smallest = np.concatenate([cycles[:, 0] for _, cycles in live])
     lengths = np.concatenate([cycles[:, 1] for _, cycles in live])
     owners = np.concatenate([np.full(len(cycles), worker, dtype=np.int64) for worker, cycles in live])
@@ -230,13 +422,19 @@ def merge_cycles(smallest, lengths, joined) -> CycleList:
 
 
 def length_counts(lengths):
-    r"""``{length: number of cycles}``; a bincount where the lengths are few and small."""
-    if len(lengths) and lengths.max() <= 4 * len(lengths) + 1024:
+    r"""``{length: number of cycles}``."""
+    distinct, multiplicities = _count_lengths(lengths)
+    return dict(zip(distinct.tolist(), multiplicities.tolist()))
+
+
+def _count_lengths(lengths):
+    r"""The distinct ``lengths``, ascending, and how often each occurs; a bincount where they are few and small."""
+    if len(lengths) and int(lengths.max()) <= 4 * len(lengths) + 1024:
         counts = np.bincount(lengths)
         present = np.flatnonzero(counts)
-        return dict(zip(present.tolist(), counts[present].tolist()))
+        return present.astype(np.int64), counts[present].astype(np.int64)
     distinct, multiplicities = np.unique(lengths, return_counts=True)
-    return dict(zip(distinct.tolist(), multiplicities.tolist()))
+    return distinct.astype(np.int64), multiplicities.astype(np.int64)
 
 
 def depth_counts(results):

@@ -145,9 +145,11 @@ def keeping_cycles_in_workers(job, per_task_results_needed: bool):
 class FoundCycles:
     r"""
     The cycles one worker found, over all its tasks: kept where they were found,
-    then sent once, sorted by minimal state, each once, in pieces of at most
-    ``PIECE_ROWS`` rows (so that the caller receives a few large messages, not
-    one per task). :func:`~sage_lfsr.assembly.merge_found` merges the workers'.
+    then sent once, sorted by minimal state, each once, counted by length, in
+    the narrowest integer types (:class:`~sage_lfsr.assembly.SortedCycles`) and
+    in pieces of at most ``PIECE_ROWS`` cycles (so that the caller receives a
+    few large messages, not one per task). :func:`~sage_lfsr.assembly.merge_found`
+    merges the workers'.
 
     EXAMPLES::
 
@@ -158,14 +160,14 @@ class FoundCycles:
         sage: found = FoundCycles()
         sage: [len(found.take(result(cycles)).cycles) for cycles in ([[9, 2], [3, 4]], [[3, 4], [0, 1]])]
         [0, 0]
-        sage: [piece.tolist() for piece in found.pieces(rows=2)]
-        [[[0, 1], [3, 4]], [[9, 2]]]
+        sage: [(piece.rows().tolist(), piece.counts()) for piece in found.pieces(rows=2)]
+        [([[0, 1], [3, 4]], {1: 1, 4: 1}), ([[9, 2]], {2: 1})]
         sage: list(found.pieces())
         []
     """
 
-    #: Rows per message: 2^21 rows are 32 MiB.
-    PIECE_ROWS = 1 << 21
+    #: Cycles per message: 2^22 cycles are 20 MiB where states fit in 32 bits and lengths in 8.
+    PIECE_ROWS = 1 << 22
 
     def __init__(self):
         self._found = []
@@ -178,20 +180,19 @@ class FoundCycles:
     def take(self, result):
         r"""Move the cycles of ``result`` (a :class:`TaskResult`) here; return the result without them."""
         if len(result.cycles):
-            self._found.append((0, result.cycles))
+            self._found.append(result.cycles)
             result.cycles = _EMPTY_CYCLES
         return result
 
     def pieces(self, rows=None):
-        r"""The cycles taken so far, sorted and each once, as ``(n, 2)`` arrays of at most ``rows`` rows; then none."""
-        from sage_lfsr.assembly import merge_found
+        r"""The cycles taken so far as :class:`~sage_lfsr.assembly.SortedCycles` of at most ``rows`` cycles; then none."""
+        from sage_lfsr.assembly import SortedCycles
 
-        rows = rows or self.PIECE_ROWS
-        smallest, lengths, _ = merge_found(self._found)
-        merged = np.column_stack((smallest, lengths))
-        del smallest, lengths
-        for lo in range(0, len(merged), rows):
-            yield merged[lo:lo + rows]
+        if not self._found:
+            return []
+        table = self._found[0] if len(self._found) == 1 else np.concatenate(self._found)
+        self._found = []
+        return SortedCycles.from_rows(table).pieces(rows or self.PIECE_ROWS)
 
 
 def make_tasks(state_count: int, batch_size: int, singular: bool, split: bool) -> tuple:

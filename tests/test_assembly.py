@@ -1,16 +1,20 @@
 r"""
 Merging the cycles found by workers (:func:`sage_lfsr.assembly.merge_found`,
-:class:`sage_lfsr.job.FoundCycles`) against a plain-Python merge, the
-necklace count of x^d + 1, and the memory the caller spends per cycle.
+:class:`sage_lfsr.job.FoundCycles`, the compiled merge of sorted runs) against
+a plain-Python merge, the necklace count of x^d + 1 and the theory's
+prediction, and the memory the caller spends per cycle.
 """
 import math
+import random
 import tracemalloc
+from collections import Counter
 
 import numpy as np
 import pytest
 
-from sage_lfsr import LFSR, map_cycles
-from sage_lfsr.assembly import merge_found
+from sage_lfsr import LFSR, map_cycles, predict_cycles
+from sage_lfsr import assembly
+from sage_lfsr.assembly import SortedCycles, merge_found
 from sage_lfsr.job import FoundCycles, TaskResult
 from sage_lfsr.planning import plan
 from sage_lfsr.schedules import get_schedule
@@ -27,7 +31,14 @@ def python_merge(found):
     owned = {}
     for smallest, worker in finders.items():
         owned[worker] = owned.get(worker, 0) + lengths[smallest]
-    return sorted(lengths.items()), owned
+    return sorted(lengths.items()), owned, dict(sorted(Counter(lengths.values()).items()))
+
+
+@pytest.fixture(params=["sort", "compiled"])
+def merge_path(request, monkeypatch):
+    r"""Each test that takes it runs with the numpy sort, then with the compiled merge of sorted runs."""
+    monkeypatch.setattr(assembly, "COMPILED_MERGE_FROM", 1 << 62 if request.param == "sort" else 0)
+    return request.param
 
 
 def random_found(rng, cycles, workers, pieces, largest_state, longest):
@@ -40,18 +51,45 @@ def random_found(rng, cycles, workers, pieces, largest_state, longest):
     return [(int(rng.integers(workers)), piece) for piece in np.array_split(copies, pieces)]
 
 
-@pytest.mark.parametrize("largest_state, longest", [(1 << 20, 40), (1 << 40, 1 << 30)])
-def test_merge_found_agrees_with_a_python_merge(largest_state, longest):
+@pytest.mark.parametrize("largest_state, longest", [(1 << 20, 40), (1 << 18, 300), (1 << 40, 1 << 30)])
+def test_merge_found_agrees_with_a_python_merge(largest_state, longest, merge_path):
     rng = np.random.default_rng(7)
     for workers, pieces in ((1, 1), (2, 2), (3, 7), (16, 40)):
         found = random_found(rng, 3000, workers, pieces, largest_state, longest)
-        expected_cycles, expected_owned = python_merge(found)
-        smallest, lengths, owned = merge_found(list(found))
-        assert list(zip(smallest.tolist(), lengths.tolist())) == expected_cycles
-        assert owned == expected_owned
+        expected_cycles, expected_owned, expected_counts = python_merge(found)
+        merged = merge_found(list(found))
+        assert merged.smallest.dtype == merged.lengths.dtype == np.int64
+        assert list(zip(merged.smallest.tolist(), merged.lengths.tolist())) == expected_cycles
+        assert merged.owned == expected_owned and merged.counts == expected_counts
 
 
-def test_merge_found_takes_sorted_runs_of_a_worker_in_any_order():
+def test_the_compiled_merge_of_sorted_runs_agrees_with_a_sort_in_any_order_of_arrival(monkeypatch):
+    rng = np.random.default_rng(3)
+    workers = 16
+    # a dense range (many cycles per block) with a sparse tail (blocks with one cycle, far apart)
+    states = np.concatenate([rng.choice(1 << 17, size=40000, replace=False), rng.choice(1 << 33, size=50) + (1 << 34)])
+    lengths = rng.integers(1, 29, size=len(states))
+    owners = rng.integers(workers, size=len(states))
+    twice = rng.random(len(states)) < 0.1  # found by a second worker too
+    rows = np.column_stack((states, lengths))
+    found = [(worker, np.concatenate([rows[owners == worker], rows[twice & ((owners + 5) % workers == worker)]]))
+             for worker in range(workers)]
+    expected_cycles, expected_owned, expected_counts = python_merge(found)
+    reference = np.unique(states)
+    assert [smallest for smallest, _ in expected_cycles] == reference.tolist()
+    runs = [(worker, piece) for worker, table in found for piece in SortedCycles.from_rows(table).pieces(997)]
+    assert len({piece.smallest.dtype for _, piece in runs}) == 2  # uint32 and int64 runs: widened to one type
+    monkeypatch.setattr(assembly, "COMPILED_MERGE_FROM", 0)
+    for copies_counted in (1 << 16, 5):  # the copies' lengths kept, or the merged lengths counted
+        monkeypatch.setattr(assembly, "COPIES_COUNTED", copies_counted)
+        random.Random(copies_counted).shuffle(runs)
+        merged = merge_found(list(runs))
+        assert np.array_equal(merged.smallest, reference)
+        assert merged.lengths.tolist() == [length for _, length in expected_cycles]
+        assert merged.owned == expected_owned and merged.counts == expected_counts
+
+
+def test_merge_found_takes_sorted_runs_of_a_worker_in_any_order(merge_path):
     found = FoundCycles()
     for task_cycles in ([[9, 2], [3, 4]], [[3, 4], [0, 1]], [[7, 5]]):
         result = TaskResult(0, 0, "sweep", np.array(task_cycles), None, None, 0, 0, 0.0, 0.0)
@@ -59,9 +97,10 @@ def test_merge_found_takes_sorted_runs_of_a_worker_in_any_order():
     pieces = list(found.pieces(rows=2))
     assert [len(piece) for piece in pieces] == [2, 2]
     other = [(1, np.array([[3, 4], [1, 8]]))]
-    smallest, lengths, owned = merge_found([(0, piece) for piece in reversed(pieces)] + other)
-    assert smallest.tolist() == [0, 1, 3, 7, 9] and lengths.tolist() == [1, 8, 4, 5, 2]
-    assert owned == {0: 1 + 4 + 5 + 2, 1: 8}
+    merged = merge_found([(0, piece) for piece in reversed(pieces)] + other)
+    assert merged.smallest.tolist() == [0, 1, 3, 7, 9] and merged.lengths.tolist() == [1, 8, 4, 5, 2]
+    assert merged.owned == {0: 1 + 4 + 5 + 2, 1: 8}
+    assert merged.counts == {1: 1, 2: 1, 4: 1, 5: 1, 8: 1}
 
 
 def test_merge_found_holds_about_25_bytes_per_cycle():
@@ -75,7 +114,7 @@ def test_merge_found_holds_about_25_bytes_per_cycle():
         del table
         received = tracemalloc.get_traced_memory()[0] - before
         tracemalloc.reset_peak()
-        smallest, lengths, _ = merge_found(found)
+        smallest = merge_found(found).smallest
         peak = tracemalloc.get_traced_memory()[1] - before
     finally:
         tracemalloc.stop()
@@ -100,8 +139,9 @@ def test_workers_send_their_cycles_once_and_the_map_is_the_sequential_one(schedu
     record = get_schedule(schedule).run(decided.job(), RunOptions(workers=2))
     assert all(len(result.cycles) == 0 for result in record.results)
     assert record.found and {worker for worker, _ in record.found} <= {0, 1}
-    for _, piece in record.found:  # each worker's cycles arrive sorted, each once
-        assert (np.diff(piece[:, 0]) > 0).all()
+    for _, piece in record.found:  # each worker's cycles arrive sorted, each once, counted
+        assert (np.diff(piece.smallest.astype(np.int64)) > 0).all()
+        assert piece.counts() == dict(sorted(Counter(piece.lengths.tolist()).items()))
     result = map_cycles(register, schedule=schedule, workers=2, batch_size=4096)
     assert result.cycles == map_cycles(register).cycles
     assert result.cycle_count == necklaces(16)
@@ -116,3 +156,15 @@ def test_a_checkpointed_run_keeps_its_cycles_per_task(tmp_path):
     record = get_schedule("queue").run(decided.job(), options)
     assert record.found == []
     assert sum(len(result.cycles) for result in recorded) >= necklaces(14)
+
+
+@pytest.mark.parametrize("schedule", ["static", "queue", "steal", "hybrid"])
+def test_a_map_with_many_cycles_merged_in_compiled_code_is_the_sequential_map(schedule, monkeypatch):
+    monkeypatch.setattr(assembly, "COMPILED_MERGE_FROM", 1000)  # x^18+1: 14,602 cycles, sent in pieces
+    monkeypatch.setattr(FoundCycles, "PIECE_ROWS", 3000)
+    register = LFSR.from_polynomial("x^18 + 1")
+    sequential = map_cycles(register)
+    result = map_cycles(register, schedule=schedule, workers=3, batch_size=2048)
+    assert result.cycles == sequential.cycles and result.cycle_count == necklaces(18)
+    assert result.structure() == sequential.structure() == predict_cycles(register)
+    assert sum(load.states_owned for load in result.worker_loads) == register.state_count
