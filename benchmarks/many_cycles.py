@@ -8,7 +8,8 @@ checkouts alternating, best of ``--repeats``). Writes docs/benchmarks/many-cycle
     python benchmarks/many_cycles.py --trees before=/path/to/main,after=.  # before/after
     python benchmarks/many_cycles.py --registers x24,x26,x28,g3x15
     python benchmarks/many_cycles.py --registers x30 --runs queue:2 --section many-cycles-x30
-    python benchmarks/many_cycles.py --registers x28 --caller-workers 16 --section many-cycles-caller
+    python benchmarks/many_cycles.py --registers x28,x30 --caller-workers 16 --section many-cycles-caller \
+        --trees before=/path/to/main,after=.
 
 Per run: wall seconds of ``map_cycles`` split into the schedule's run (workers
 started, tasks traced, results received) and the assembly in the caller (cycles
@@ -68,7 +69,7 @@ def child(arguments):
     register = LFSR.from_polynomial(polynomial, q=q)
     map_cycles(LFSR.from_polynomial("x^12+1"), schedule="queue", workers=2)  # compile, warm the fork path
     if arguments.caller_workers:
-        return caller_side(register, arguments.caller_workers, PeakResident)
+        return caller_side(register, arguments.caller_workers, PeakResident, arguments.repeats)
     for schedule, workers in runs_of(arguments.runs):
         best = None
         for _ in range(arguments.repeats):
@@ -94,40 +95,120 @@ def runs_of(text):
     return [(schedule, int(workers)) for schedule, workers in (pair.split(":") for pair in text.split(","))]
 
 
-def caller_side(register, workers, PeakResident):
+def caller_side(register, workers, PeakResident, repeats):
     r"""
-    The caller's part of a run with ``workers`` workers, without the workers: a
-    sequential run's tasks (32 per worker) dealt round-robin to ``workers``
-    pretend workers, their results handed to the assembly as they would arrive
-    (each task's cycles with its result, or, where the checkout keeps them in
-    the workers, each worker's cycles sorted, once). Prints one JSON row.
+    The caller's serial part of a run with ``workers`` workers, without the
+    workers: a sequential run's tasks (32 per worker) dealt round-robin to
+    ``workers`` pretend workers, each worker's last step done here (where the
+    checkout keeps cycles in the workers: its cycles prepared to be sent,
+    :class:`~sage_lfsr.job.FoundCycles`), every message pickled as the results
+    queue pickles it and sent through a pipe by a forked process. Timed in the
+    caller: receiving and unpickling the messages, then the assembly. Beside it,
+    the one-core map (``map_cycles``, sequential) of the same register, same
+    process. Prints one JSON row, the best of ``repeats``.
     """
+    import multiprocessing
     import time
+    from multiprocessing.reduction import ForkingPickler
 
     from sage_lfsr import job as job_module
+    from sage_lfsr import map_cycles
     from sage_lfsr.assembly import assemble
     from sage_lfsr.planning import plan
     from sage_lfsr.schedules import get_schedule
     from sage_lfsr.schedules.base import RunOptions
 
+    one_core = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        reference = map_cycles(register, schedule="sequential")
+        one_core.append(time.perf_counter() - start)
+    reference_counts = reference.cycle_counts
+    del reference
     decided = plan(register, batch_size=max(1, register.state_count // (32 * workers)))
     record = get_schedule("sequential").run(decided.job(), RunOptions(kernel=decided.calibrated_kernel))
     for number, result in enumerate(record.results):
         result.worker = number % workers
+    messages, last_step = [], [0.0]
     if hasattr(job_module, "FoundCycles"):
         for worker in range(workers):
+            start = time.perf_counter()
             found = job_module.FoundCycles()
             for result in record.results[worker::workers]:
                 found.take(result)
-            record.found.extend((worker, piece) for piece in found.pieces())
-    peak = PeakResident()
-    start = time.perf_counter()
-    result = assemble(decided, record)
-    seconds = time.perf_counter() - start
-    print(json.dumps({"schedule": f"caller of {workers} workers", "workers": workers, "cycles": len(result.cycles),
-                      "run_s": 0.0, "assemble_s": seconds, "wall_s": seconds, "peak_bytes": peak.stop(),
-                      "tasks": len(decided.tasks), "counts": {str(k): v for k, v in result.cycle_counts.items()}}),
-          flush=True)
+            messages.extend(ForkingPickler.dumps(("cycles", 0, worker, piece)) for piece in found.pieces())
+            last_step.append(time.perf_counter() - start)
+    messages.extend(ForkingPickler.dumps(("result", 0, result)) for result in record.results)
+    received_bytes = sum(len(message) for message in messages)
+    context = multiprocessing.get_context("fork")
+    best = None
+    for _ in range(repeats):
+        reader, writer = context.Pipe(duplex=False)
+        sender = context.Process(target=_send_all, args=(writer, messages))
+        sender.start()
+        writer.close()
+        reader.poll(None)
+        peak = PeakResident()
+        start = time.perf_counter()
+        results, found = [], []
+        for _ in messages:
+            message = ForkingPickler.loads(reader.recv_bytes())
+            if message[0] == "result":
+                results.append(message[2])
+            else:
+                found.append(message[2:])
+        received = time.perf_counter()
+        result = assemble(decided, type(record)(results, found=found))
+        end = time.perf_counter()
+        grown = peak.stop()
+        sender.join()
+        assert result.cycle_counts == reference_counts
+        row = {"schedule": f"caller of {workers} workers", "workers": workers, "cycles": len(result.cycles),
+               "run_s": 0.0, "receive_s": received - start, "assemble_s": end - received, "wall_s": end - start,
+               "peak_bytes": grown, "received_bytes": received_bytes, "one_core_s": min(one_core),
+               "last_step_s": max(last_step), "tasks": len(decided.tasks),
+               "counts": {str(k): v for k, v in result.cycle_counts.items()}}
+        del result, results, found
+        if best is None or row["wall_s"] < best["wall_s"]:
+            best = row
+    print(json.dumps(best), flush=True)
+
+
+def _send_all(writer, messages):
+    for message in messages:
+        writer.send_bytes(message)
+    writer.close()
+
+
+def amdahl_bound(one_core_seconds, serial_seconds, workers):
+    r"""The most ``workers`` workers can gain when ``serial_seconds`` of a one-core run's work stay serial."""
+    return one_core_seconds / (one_core_seconds / workers + serial_seconds)
+
+
+def caller_table(arguments, trees, best):
+    r"""The rows of the caller's serial part (``--caller-workers``) and the Amdahl bounds they imply."""
+    workers = arguments.caller_workers
+    lines = [f"Caller's serial part = receiving the {workers} workers' messages (through a pipe, unpickled) + the "
+             "assembly (merge, counts, loads, CycleMap); the workers' own last step (sorting and packing their "
+             "cycles, each in parallel) is beside it. One-core map = `map_cycles` sequential, same process, best "
+             f"of {arguments.repeats}. Bound = T1 / (T1/{workers} + serial): Amdahl's bound on {workers} workers "
+             "from this serial part alone, not a measurement.", "",
+             "| register | cycles | code | one-core map T1 s | T1/16 s | received MB | receive s | assemble s "
+             f"| serial s | serial / (T1/{workers}) | worker's last step s | caller peak MB | bytes/cycle "
+             f"| bound on {workers} workers |",
+             "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for register in arguments.registers.split(","):
+        for name in trees:
+            row = best[(register, name, f"caller of {workers} workers", workers)]
+            one_core, serial = row["one_core_s"], row["wall_s"]
+            lines.append(
+                f"| {REGISTERS[register][0]} over GF({REGISTERS[register][1]}) | {row['cycles']:,} | {name} "
+                f"| {one_core:.2f} | {one_core / workers:.3f} | {row['received_bytes'] / 2 ** 20:.0f} "
+                f"| {row['receive_s']:.3f} | {row['assemble_s']:.3f} | {serial:.3f} "
+                f"| {serial / (one_core / workers):.2f} | {row['last_step_s']:.3f} "
+                f"| {row['peak_bytes'] / 2 ** 20:.0f} | {row['peak_bytes'] / row['cycles']:.0f} "
+                f"| {amdahl_bound(one_core, serial, workers):.1f}x |")
+    return lines
 
 
 def measure(tree, register, repeats, runs, caller_workers=0):
@@ -157,32 +238,38 @@ def main():
     from common import machine_description, write_section
 
     trees = dict(pair.split("=", 1) for pair in arguments.trees.split(","))
-    best = {}
+    best, loads = {}, [os.getloadavg()[0]]
     for _ in range(arguments.rounds):
         for register in arguments.registers.split(","):
             for name, tree in trees.items():
+                loads.append(os.getloadavg()[0])
                 for row in measure(tree, register, arguments.repeats, arguments.runs, arguments.caller_workers):
                     key = (register, name, row["schedule"], row["workers"])
                     if key not in best or row["wall_s"] < best[key]["wall_s"]:
                         best[key] = row
                     print(key, {k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()
                                 if k != "counts"}, flush=True)
-    lines = [f"Machine: {machine_description()}", "", arguments.note, "",
-             "`map_cycles` split into the schedule's run (workers, tracing, results received) and the assembly "
-             "in the caller (cycles merged and counted); peak = the caller's resident memory above what it held "
-             "before the run, per cycle. Best of the runs; each checkout in a fresh process, the checkouts "
-             "alternating. Speedup = sequential wall / this wall, same checkout.", "",
-             "| register | cycles | code | schedule | W | run s | assemble s | wall s | speedup | caller peak MB "
-             "| bytes/cycle |",
-             "| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    loads.append(os.getloadavg()[0])
+    lines = [f"Machine: {machine_description()}; 1-minute load average {min(loads):.1f} to {max(loads):.1f} "
+             "during the run (other sessions share the machine: compare ratios within one run).", "",
+             arguments.note, ""]
+    if arguments.caller_workers:
+        lines += caller_table(arguments, trees, best)
+        write_section(arguments.section, arguments.title, lines)
+        print("\n".join(lines))
+        return
+    lines += ["`map_cycles` split into the schedule's run (workers, tracing, results received) and the assembly "
+              "in the caller (cycles merged and counted); peak = the caller's resident memory above what it held "
+              "before the run, per cycle. Best of the runs; each checkout in a fresh process, the checkouts "
+              "alternating. Speedup = sequential wall / this wall, same checkout.", "",
+              "| register | cycles | code | schedule | W | run s | assemble s | wall s | speedup | caller peak MB "
+              "| bytes/cycle |",
+              "| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for register in arguments.registers.split(","):
         reference_counts = None
         for name in trees:
             sequential = best.get((register, name, "sequential", 1))
-            points = runs_of(arguments.runs)
-            if arguments.caller_workers:
-                points = [(f"caller of {arguments.caller_workers} workers", arguments.caller_workers)]
-            for schedule, workers in points:
+            for schedule, workers in runs_of(arguments.runs):
                 row = best[(register, name, schedule, workers)]
                 reference_counts = reference_counts or row["counts"]
                 assert row["counts"] == reference_counts, (register, name, schedule)

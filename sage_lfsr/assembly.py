@@ -8,11 +8,14 @@ Two separate steps over the same results:
 - accounting -- what each worker did: tasks, states traced and owned, busy and
   waiting time, steals (:func:`worker_loads`).
 
-Cycles arrive as integer arrays of ``(minimal state, length)`` rows: with each
+Cycles arrive as integer arrays of ``(minimal state, length)`` rows with each
 task's result, or (process schedules) once per worker at the end of the run,
-sorted and merged over the worker's tasks where they were found
-(:class:`~sage_lfsr.job.FoundCycles`). :func:`merge_found` merges them with one
-in-place numpy sort, so the caller holds about 25 bytes per cycle at its peak.
+sorted, each once, counted by length and narrowed where they were found
+(:class:`SortedCycles`, :class:`~sage_lfsr.job.FoundCycles`; 5 bytes a cycle
+where states fit in 32 bits and lengths in 8). :func:`merge_found` merges the
+workers' sorted runs in one linear pass in compiled code and adds their counts,
+so the caller's part after the last task is short (x^28+1, 9.6 million cycles
+from 16 workers: about 0.1 s) and holds the cycle list in those narrow types.
 
 :func:`assemble` checks that the results cover every state (the conservation
 law: cycle states + transient states = ``q^d``).
@@ -129,10 +132,7 @@ class SortedCycles:
     def from_sorted(cls, smallest, lengths):
         r"""The cycles ``smallest``, ``lengths`` (sorted by minimal state, each once) in their narrowest types."""
         count_lengths, count_cycles = _count_lengths(lengths)
-        largest_state = int(smallest[-1]) if len(smallest) else 0
-        largest_length = int(count_lengths[-1]) if len(count_lengths) else 0
-        return cls(smallest.astype(_narrowest(largest_state, STATE_TYPES), copy=False),
-                   lengths.astype(_narrowest(largest_length, LENGTH_TYPES), copy=False), count_lengths, count_cycles)
+        return cls(*narrowed(smallest, lengths), count_lengths, count_cycles)
 
     def __len__(self):
         return len(self.smallest)
@@ -154,6 +154,25 @@ class SortedCycles:
     def rows(self):
         r"""The cycles as an ``(n, 2)`` array of 64-bit integers."""
         return np.column_stack((self.smallest.astype(np.int64), self.lengths.astype(np.int64)))
+
+
+def narrowed(smallest, lengths):
+    r"""
+    The arrays ``smallest`` (sorted) and ``lengths`` in the narrowest of
+    :data:`STATE_TYPES` and :data:`LENGTH_TYPES` that hold them: the types of a
+    merged cycle list depend only on its largest values, not on how it was merged.
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr.assembly import narrowed
+        sage: [array.dtype.name for array in narrowed(np.array([0, 2**32]), np.array([1, 256]))]
+        ['int64', 'uint16']
+    """
+    largest_state = int(smallest[-1]) if len(smallest) else 0
+    largest_length = int(lengths.max()) if len(lengths) else 0
+    return (smallest.astype(_narrowest(largest_state, STATE_TYPES), copy=False),
+            lengths.astype(_narrowest(largest_length, LENGTH_TYPES), copy=False))
 
 
 #: The types :class:`SortedCycles` stores minimal states and lengths in, narrowest first.
@@ -212,12 +231,11 @@ def merge_found(found) -> MergedCycles:
         return MergedCycles(_EMPTY.copy(), _EMPTY.copy(), {}, {})
     if len(runs) == 1:  # one worker's cycles: already merged
         worker, run = runs[0]
-        return MergedCycles(run.smallest.astype(np.int64), run.lengths.astype(np.int64),
-                            {worker: run.states} if run.states else {}, run.counts())
+        return MergedCycles(run.smallest, run.lengths, {worker: run.states} if run.states else {}, run.counts())
     if sum(len(run) for _, run in runs) >= COMPILED_MERGE_FROM:
         return _merge_compiled(runs)
     smallest, lengths, owned = _merge_by_sort([(worker, run.rows()) for worker, run in runs])
-    return MergedCycles(smallest, lengths, owned, length_counts(lengths))
+    return MergedCycles(*narrowed(smallest, lengths), owned, length_counts(lengths))
 
 
 def sorted_runs(found):
@@ -265,7 +283,7 @@ def _merge_compiled(runs) -> MergedCycles:
     runs_smallest = List([np.ascontiguousarray(run.smallest, dtype=state_type) for _, run in runs])
     runs_lengths = List([np.ascontiguousarray(run.lengths, dtype=length_type) for _, run in runs])
     runs.clear()
-    smallest, lengths = np.empty(total, dtype=np.int64), np.empty(total, dtype=np.int64)
+    smallest, lengths = np.empty(total, dtype=state_type), np.empty(total, dtype=length_type)
     dropped_states = np.zeros(workers, dtype=np.int64)
     dropped_lengths = np.empty(COPIES_COUNTED, dtype=np.int64)
     cycles, copies = merge_sorted_runs(runs_smallest, runs_lengths, owners, smallest, lengths, dropped_states,
@@ -416,8 +434,9 @@ def merge_cycles(smallest, lengths, joined) -> CycleList:
     if joined:
         joined_smallest, joined_lengths = np.array(sorted(joined), dtype=np.int64).T
         places = np.searchsorted(smallest, joined_smallest)
-        smallest = np.insert(smallest, places, joined_smallest)
-        lengths = np.insert(lengths, places, joined_lengths)
+        smallest = np.insert(smallest.astype(np.int64), places, joined_smallest)
+        lengths = np.insert(lengths.astype(np.int64), places, joined_lengths)
+        smallest, lengths = narrowed(smallest, lengths)
     return CycleList(smallest, lengths)
 
 

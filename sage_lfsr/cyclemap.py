@@ -146,7 +146,10 @@ class WorkerLoad:
 class CycleList(Sequence):
     r"""
     Every cycle as ``(minimal state, length)``, sorted: a read-only sequence of
-    pairs over two integer arrays (a register can have millions of cycles).
+    pairs over two integer arrays (a register can have millions of cycles),
+    ``smallest`` and ``lengths``, kept in the integer types they come in (an
+    assembled map's are the narrowest that hold its values, e.g. 32-bit states
+    and 8-bit lengths: compare values, not types); pairs are Python integers.
 
     EXAMPLES::
 
@@ -162,8 +165,7 @@ class CycleList(Sequence):
     __slots__ = ("smallest", "lengths")
 
     def __init__(self, smallest=(), lengths=()):
-        self.smallest = np.asarray(smallest, dtype=np.int64).reshape(-1)
-        self.lengths = np.asarray(lengths, dtype=np.int64).reshape(-1)
+        self.smallest, self.lengths = _integers(smallest), _integers(lengths)
         if len(self.smallest) != len(self.lengths):
             raise ValueError("a cycle list needs as many lengths as minimal states")
         self.smallest.flags.writeable = self.lengths.flags.writeable = False
@@ -195,6 +197,14 @@ class CycleList(Sequence):
 
     def tolist(self):
         return [list(pair) for pair in self]
+
+
+def _integers(values):
+    r"""``values`` as a one-dimensional integer array: integer arrays as they are, anything else as 64-bit."""
+    array = np.asarray(values)
+    if array.dtype.kind not in "iu":
+        array = array.astype(np.int64)
+    return array.reshape(-1)
 
 
 @dataclass(frozen=True)

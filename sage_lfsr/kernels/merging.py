@@ -36,7 +36,7 @@ def merge_sorted_runs(runs_smallest, runs_lengths, owners, out_smallest, out_len
     words = (1 << BLOCK_BITS) >> 6
     bitmap = np.zeros(words, np.uint64)
     summary = np.zeros((words + 63) >> 6, np.uint64)  # which words of the bitmap are nonzero
-    table = np.empty(1 << BLOCK_BITS, np.int64)
+    table = np.empty(1 << BLOCK_BITS, out_lengths.dtype)
     mask = (1 << BLOCK_BITS) - 1
     none = np.iinfo(np.int64).max
     cycles = copies = 0
