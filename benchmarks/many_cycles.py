@@ -14,8 +14,9 @@ checkouts alternating, best of ``--repeats``). Writes docs/benchmarks/many-cycle
 Per run: wall seconds of ``map_cycles`` split into the schedule's run (workers
 started, tasks traced, results received) and the assembly in the caller (cycles
 merged, counted, loads), and the caller's peak resident memory above what it
-held before the run (sampled every 2 ms: the visited bitmap counts where the
-caller traces, i.e. sequentially).
+held before the run (the kernel's high-water mark where it can be reset, else
+sampled every 2 ms: the visited bitmap counts where the caller traces, i.e.
+sequentially).
 """
 import argparse
 import json
@@ -48,12 +49,23 @@ def child(arguments):
         with open("/proc/self/statm") as statm:
             return int(statm.read().split()[1]) * page
 
+    def high_water():
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM"))
+
     class PeakResident:
+        r"""The growth of resident memory: the kernel's high-water mark, reset at the start; else sampled every 2 ms."""
+
         def __init__(self):
             self.base = self.peak = resident()
-            self.running = True
-            self.thread = threading.Thread(target=self.sample, daemon=True)
-            self.thread.start()
+            try:
+                with open("/proc/self/clear_refs", "w") as clear_refs:
+                    clear_refs.write("5")
+                self.thread = None
+            except OSError:
+                self.running = True
+                self.thread = threading.Thread(target=self.sample, daemon=True)
+                self.thread.start()
 
         def sample(self):
             while self.running:
@@ -61,6 +73,8 @@ def child(arguments):
                 time.sleep(0.002)
 
         def stop(self):
+            if self.thread is None:
+                return max(high_water(), resident()) - self.base
             self.running = False
             self.thread.join()
             return max(self.peak, resident()) - self.base
@@ -69,7 +83,7 @@ def child(arguments):
     register = LFSR.from_polynomial(polynomial, q=q)
     map_cycles(LFSR.from_polynomial("x^12+1"), schedule="queue", workers=2)  # compile, warm the fork path
     if arguments.caller_workers:
-        return caller_side(register, arguments.caller_workers, PeakResident, arguments.repeats)
+        return caller_side(register, arguments.caller_workers, arguments.repeats)
     for schedule, workers in runs_of(arguments.runs):
         best = None
         for _ in range(arguments.repeats):
@@ -95,7 +109,7 @@ def runs_of(text):
     return [(schedule, int(workers)) for schedule, workers in (pair.split(":") for pair in text.split(","))]
 
 
-def caller_side(register, workers, PeakResident, repeats):
+def caller_side(register, workers, repeats):
     r"""
     The caller's serial part of a run with ``workers`` workers, without the
     workers: a sequential run's tasks (32 per worker) dealt round-robin to
@@ -107,8 +121,10 @@ def caller_side(register, workers, PeakResident, repeats):
     the one-core map (``map_cycles``, sequential) of the same register, same
     process. Prints one JSON row, the best of ``repeats``.
     """
+    import dataclasses
     import multiprocessing
     import time
+    import tracemalloc
     from multiprocessing.reduction import ForkingPickler
 
     from sage_lfsr import job as job_module
@@ -118,11 +134,12 @@ def caller_side(register, workers, PeakResident, repeats):
     from sage_lfsr.schedules import get_schedule
     from sage_lfsr.schedules.base import RunOptions
 
-    one_core = []
-    for _ in range(repeats):
-        start = time.perf_counter()
+    one_core, one_core_cpu = [], []
+    for _ in range(max(1, repeats // 2)):
+        start, cpu_start = time.perf_counter(), time.thread_time()
         reference = map_cycles(register, schedule="sequential")
         one_core.append(time.perf_counter() - start)
+        one_core_cpu.append(time.thread_time() - cpu_start)
     reference_counts = reference.cycle_counts
     del reference
     decided = plan(register, batch_size=max(1, register.state_count // (32 * workers)))
@@ -136,20 +153,23 @@ def caller_side(register, workers, PeakResident, repeats):
             found = job_module.FoundCycles()
             for result in record.results[worker::workers]:
                 found.take(result)
-            messages.extend(ForkingPickler.dumps(("cycles", 0, worker, piece)) for piece in found.pieces())
+            pieces = list(found.pieces())
+            for piece in pieces:  # the worker's pickling (here in-band: a write to shared memory costs about as much)
+                ForkingPickler.dumps(dataclasses.replace(piece, hand_over=False) if hasattr(piece, "hand_over") else piece)
             last_step.append(time.perf_counter() - start)
-    messages.extend(ForkingPickler.dumps(("result", 0, result)) for result in record.results)
-    received_bytes = sum(len(message) for message in messages)
+            messages.extend(("cycles", 0, worker, piece) for piece in pieces)
+    messages.extend(("result", 0, result) for result in record.results)
+    received_bytes = sum(_array_bytes(message[-1]) for message in messages)
     context = multiprocessing.get_context("fork")
     best = None
     for _ in range(repeats):
         reader, writer = context.Pipe(duplex=False)
-        sender = context.Process(target=_send_all, args=(writer, messages))
+        sender = context.Process(target=_send_all, args=(writer, messages), daemon=True)
         sender.start()
         writer.close()
         reader.poll(None)
-        peak = PeakResident()
-        start = time.perf_counter()
+        tracemalloc.start()
+        start, cpu_start = time.perf_counter(), time.thread_time()
         results, found = [], []
         for _ in messages:
             message = ForkingPickler.loads(reader.recv_bytes())
@@ -158,14 +178,17 @@ def caller_side(register, workers, PeakResident, repeats):
             else:
                 found.append(message[2:])
         received = time.perf_counter()
+        mapped = sum(_array_bytes(piece) for _, piece in found if _mapped(piece))
         result = assemble(decided, type(record)(results, found=found))
-        end = time.perf_counter()
-        grown = peak.stop()
+        end, cpu_end = time.perf_counter(), time.thread_time()
+        grown = tracemalloc.get_traced_memory()[1] + mapped
+        tracemalloc.stop()
         sender.join()
         assert result.cycle_counts == reference_counts
         row = {"schedule": f"caller of {workers} workers", "workers": workers, "cycles": len(result.cycles),
                "run_s": 0.0, "receive_s": received - start, "assemble_s": end - received, "wall_s": end - start,
-               "peak_bytes": grown, "received_bytes": received_bytes, "one_core_s": min(one_core),
+               "cpu_s": cpu_end - cpu_start, "peak_bytes": grown, "received_bytes": received_bytes, "one_core_s": min(one_core),
+               "one_core_cpu_s": min(one_core_cpu),
                "last_step_s": max(last_step), "tasks": len(decided.tasks),
                "counts": {str(k): v for k, v in result.cycle_counts.items()}}
         del result, results, found
@@ -175,9 +198,27 @@ def caller_side(register, workers, PeakResident, repeats):
 
 
 def _send_all(writer, messages):
-    for message in messages:
+    r"""Pickle every message as a worker's results queue does (large cycles into shared memory, where the
+    checkout hands them over), then send them all: the caller's clock starts at the first."""
+    from multiprocessing.reduction import ForkingPickler
+
+    pickled = [ForkingPickler.dumps(message) for message in messages]
+    for message in pickled:
         writer.send_bytes(message)
     writer.close()
+
+
+def _mapped(piece):
+    r"""Whether the arrays of a received piece are mapped from shared memory (not allocated by the caller)."""
+    array = getattr(piece, "smallest", None)
+    return array is not None and isinstance(array.base, memoryview)
+
+
+def _array_bytes(value):
+    r"""Bytes of the arrays in a message's payload (an array, or an object holding arrays)."""
+    if hasattr(value, "nbytes"):
+        return value.nbytes
+    return sum(item.nbytes for item in vars(value).values() if hasattr(item, "nbytes"))
 
 
 def amdahl_bound(one_core_seconds, serial_seconds, workers):
@@ -188,14 +229,18 @@ def amdahl_bound(one_core_seconds, serial_seconds, workers):
 def caller_table(arguments, trees, best):
     r"""The rows of the caller's serial part (``--caller-workers``) and the Amdahl bounds they imply."""
     workers = arguments.caller_workers
-    lines = [f"Caller's serial part = receiving the {workers} workers' messages (through a pipe, unpickled) + the "
-             "assembly (merge, counts, loads, CycleMap); the workers' own last step (sorting and packing their "
-             "cycles, each in parallel) is beside it. One-core map = `map_cycles` sequential, same process, best "
-             f"of {arguments.repeats}. Bound = T1 / (T1/{workers} + serial): Amdahl's bound on {workers} workers "
-             "from this serial part alone, not a measurement.", "",
-             "| register | cycles | code | one-core map T1 s | T1/16 s | received MB | receive s | assemble s "
-             f"| serial s | serial / (T1/{workers}) | worker's last step s | caller peak MB | bytes/cycle "
-             f"| bound on {workers} workers |",
+    lines = [f"Caller's serial part = receiving the {workers} workers' messages (through the results pipe, "
+             "unpickled; where the checkout hands large ones over through shared memory, mapping them) + the "
+             "assembly (merge, counts, loads, CycleMap): best of "
+             f"{arguments.repeats} (by wall); its CPU s = the caller thread's CPU time, which a loaded machine does "
+             "not stretch. The workers' own last step (sorting, counting and pickling their cycles, each in "
+             "parallel) is beside it. Caller peak = what the caller holds at once: the arrays it allocates "
+             "(tracemalloc) and those it maps from shared memory. One-core map T1 = `map_cycles` sequential, same "
+             f"process, best of {max(1, arguments.repeats // 2)}. Bound = T1 / (T1/{workers} + serial): Amdahl's "
+             f"bound on {workers} workers from this serial part alone, not a measurement.", "",
+             "| register | cycles | code | T1 s (its CPU s) | T1/16 s | received MB | receive s | assemble s "
+             f"| serial s (its CPU s) | serial / (T1/{workers}) | worker's last step s | caller peak MB | bytes/cycle "
+             f"| bound on {workers} workers (from CPU s) |",
              "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for register in arguments.registers.split(","):
         for name in trees:
@@ -203,11 +248,12 @@ def caller_table(arguments, trees, best):
             one_core, serial = row["one_core_s"], row["wall_s"]
             lines.append(
                 f"| {REGISTERS[register][0]} over GF({REGISTERS[register][1]}) | {row['cycles']:,} | {name} "
-                f"| {one_core:.2f} | {one_core / workers:.3f} | {row['received_bytes'] / 2 ** 20:.0f} "
-                f"| {row['receive_s']:.3f} | {row['assemble_s']:.3f} | {serial:.3f} "
-                f"| {serial / (one_core / workers):.2f} | {row['last_step_s']:.3f} "
+                f"| {one_core:.2f} ({row['one_core_cpu_s']:.2f}) | {one_core / workers:.3f} "
+                f"| {row['received_bytes'] / 2 ** 20:.0f} | {row['receive_s']:.3f} | {row['assemble_s']:.3f} "
+                f"| {serial:.3f} ({row['cpu_s']:.3f}) | {serial / (one_core / workers):.2f} | {row['last_step_s']:.3f} "
                 f"| {row['peak_bytes'] / 2 ** 20:.0f} | {row['peak_bytes'] / row['cycles']:.0f} "
-                f"| {amdahl_bound(one_core, serial, workers):.1f}x |")
+                f"| {amdahl_bound(one_core, serial, workers):.1f}x "
+                f"({amdahl_bound(row['one_core_cpu_s'], row['cpu_s'], workers):.1f}x) |")
     return lines
 
 

@@ -22,7 +22,7 @@ law: cycle states + transient states = ``q^d``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
@@ -95,7 +95,7 @@ class MergedCycles(NamedTuple):
     counts: dict
 
 
-@dataclass
+@dataclass(eq=False)
 class SortedCycles:
     r"""
     Cycles sorted by minimal state, each once, in the narrowest integer types
@@ -120,6 +120,18 @@ class SortedCycles:
     #: The distinct lengths, and the number of cycles of each.
     count_lengths: np.ndarray
     count_cycles: np.ndarray
+    #: Whether pickling hands the arrays over through shared memory (:mod:`~sage_lfsr.handoff`)
+    #: where they take at least :data:`HANDED_OVER_FROM_BYTES`: set on what a worker sends, once.
+    hand_over: bool = field(default=False, repr=False)
+
+    def __reduce__(self):
+        if self.hand_over and self.smallest.nbytes + self.lengths.nbytes >= HANDED_OVER_FROM_BYTES:
+            from sage_lfsr.handoff import hand_over
+
+            sent = hand_over((self.smallest, self.lengths))
+            if sent is not None:
+                return _taken_over, (sent, self.count_lengths, self.count_cycles)
+        return SortedCycles, (self.smallest, self.lengths, self.count_lengths, self.count_cycles)
 
     @classmethod
     def from_rows(cls, rows):
@@ -156,6 +168,12 @@ class SortedCycles:
         return np.column_stack((self.smallest.astype(np.int64), self.lengths.astype(np.int64)))
 
 
+def _taken_over(sent, count_lengths, count_cycles):
+    from sage_lfsr.handoff import take_over
+
+    return SortedCycles(*take_over(sent), count_lengths, count_cycles)
+
+
 def narrowed(smallest, lengths):
     r"""
     The arrays ``smallest`` (sorted) and ``lengths`` in the narrowest of
@@ -184,6 +202,8 @@ COMPILED_MERGE_FROM = 1 << 16
 #: The lengths of up to this many copies of cycles (found by several workers) are
 #: kept to correct the counts the workers sent; beyond, the merged lengths are counted.
 COPIES_COUNTED = 1 << 16
+#: Pieces of at least this many bytes are handed over through shared memory, not the results pipe.
+HANDED_OVER_FROM_BYTES = 1 << 20
 _EMPTY = np.empty(0, dtype=np.int64)
 
 

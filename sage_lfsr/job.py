@@ -148,8 +148,9 @@ class FoundCycles:
     then sent once, sorted by minimal state, each once, counted by length, in
     the narrowest integer types (:class:`~sage_lfsr.assembly.SortedCycles`) and
     in pieces of at most ``PIECE_ROWS`` cycles (so that the caller receives a
-    few large messages, not one per task). :func:`~sage_lfsr.assembly.merge_found`
-    merges the workers'.
+    few large messages, not one per task); a large piece's arrays go through
+    shared memory, not the results pipe (:mod:`~sage_lfsr.handoff`).
+    :func:`~sage_lfsr.assembly.merge_found` merges the workers'.
 
     EXAMPLES::
 
@@ -192,7 +193,10 @@ class FoundCycles:
             return []
         table = self._found[0] if len(self._found) == 1 else np.concatenate(self._found)
         self._found = []
-        return SortedCycles.from_rows(table).pieces(rows or self.PIECE_ROWS)
+        pieces = SortedCycles.from_rows(table).pieces(rows or self.PIECE_ROWS)
+        for piece in pieces:  # large ones reach the caller through shared memory (sage_lfsr.handoff)
+            piece.hand_over = True
+        return pieces
 
 
 def make_tasks(state_count: int, batch_size: int, singular: bool, split: bool) -> tuple:

@@ -5,15 +5,18 @@ a plain-Python merge, the necklace count of x^d + 1 and the theory's
 prediction, and the memory the caller spends per cycle.
 """
 import math
+import mmap
+import os
 import random
 import tracemalloc
 from collections import Counter
+from multiprocessing.reduction import ForkingPickler
 
 import numpy as np
 import pytest
 
 from sage_lfsr import LFSR, map_cycles, predict_cycles
-from sage_lfsr import assembly
+from sage_lfsr import assembly, handoff
 from sage_lfsr.assembly import SortedCycles, merge_found, narrowed
 from sage_lfsr.job import FoundCycles, TaskResult
 from sage_lfsr.planning import plan
@@ -133,14 +136,42 @@ def euler_phi(n):
     return sum(1 for k in range(1, n + 1) if math.gcd(k, n) == 1)
 
 
+def own_handed_over_files():
+    return sorted(name for name in os.listdir(handoff.SHM_DIRECTORY)
+                  if name.startswith(f"{handoff.SEGMENT_PREFIX}{os.getpid()}_"))
+
+
+@pytest.mark.parametrize("through_shared_memory", [True, False])
+def test_a_piece_handed_over_arrives_whole_and_leaves_no_file(through_shared_memory, monkeypatch):
+    monkeypatch.setattr(assembly, "HANDED_OVER_FROM_BYTES", 0)
+    if not through_shared_memory:  # no room in /dev/shm: the arrays travel in the message
+        monkeypatch.setattr(handoff, "hand_over", lambda arrays: None)
+    rng = np.random.default_rng(5)
+    rows = np.column_stack((rng.choice(1 << 34, size=5000), rng.integers(1, 1 << 17, size=5000)))
+    piece = SortedCycles.from_rows(rows)
+    piece.hand_over = True
+    before = own_handed_over_files()
+    message = ForkingPickler.dumps(("cycles", 0, 3, piece))
+    assert len(own_handed_over_files()) == len(before) + through_shared_memory
+    _, _, worker, received = ForkingPickler.loads(message)
+    assert own_handed_over_files() == before
+    assert worker == 3 and received.counts() == piece.counts()
+    assert np.array_equal(received.smallest, piece.smallest) and np.array_equal(received.lengths, piece.lengths)
+    assert (received.smallest.dtype, received.lengths.dtype) == (np.int64, np.uint32)
+    assert isinstance(getattr(received.smallest.base, "obj", None), mmap.mmap) == through_shared_memory
+    assert not received.hand_over  # pickled again, it travels in the message
+
+
 @pytest.mark.parametrize("schedule", ["static", "queue", "steal", "hybrid"])
-def test_workers_send_their_cycles_once_and_the_map_is_the_sequential_one(schedule):
+def test_workers_send_their_cycles_once_and_the_map_is_the_sequential_one(schedule, monkeypatch):
+    monkeypatch.setattr(assembly, "HANDED_OVER_FROM_BYTES", 0)  # every piece through shared memory
     register = LFSR.from_polynomial("x^16 + 1")
     decided = plan(register, schedule=schedule, workers=2, batch_size=4096)
     record = get_schedule(schedule).run(decided.job(), RunOptions(workers=2))
     assert all(len(result.cycles) == 0 for result in record.results)
     assert record.found and {worker for worker, _ in record.found} <= {0, 1}
-    for _, piece in record.found:  # each worker's cycles arrive sorted, each once, counted
+    for _, piece in record.found:  # each worker's cycles arrive sorted, each once, counted, in shared memory
+        assert isinstance(piece.smallest.base.obj, mmap.mmap)
         assert (np.diff(piece.smallest.astype(np.int64)) > 0).all()
         assert piece.counts() == dict(sorted(Counter(piece.lengths.tolist()).items()))
     result = map_cycles(register, schedule=schedule, workers=2, batch_size=4096)

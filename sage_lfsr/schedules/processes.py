@@ -10,7 +10,8 @@ schedules share. A subclass only says where each worker gets its next task
     Manager: registry, task queues  <------> source = sources[w]
     shared memory: visited / depths <------> kernel = job.kernel()  (sage kernel: Sage rebuilt here)
     results queue  <------------------------ ("result", run, TaskResult) per task
-                   <------------------------ ("cycles", run, w, array) the cycles w kept, in pieces
+                   <------------------------ ("cycles", run, w, SortedCycles) the cycles w kept, in
+                                             pieces (large ones through /dev/shm: sage_lfsr.handoff)
                    <------------------------ ("done", run, w, waiting seconds)
                    <------------------------ ("error", run, w, task id, traceback)
 
