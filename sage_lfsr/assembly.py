@@ -285,8 +285,6 @@ def sorted_runs(found):
 
 def _merge_compiled(runs) -> MergedCycles:
     r"""What :func:`merge_found` does with many cycles: the runs merged in one linear pass in compiled code."""
-    from numba.typed import List
-
     from sage_lfsr.kernels.merging import merge_sorted_runs
 
     state_type = np.result_type(*(run.smallest.dtype for _, run in runs))
@@ -294,20 +292,22 @@ def _merge_compiled(runs) -> MergedCycles:
     total = sum(len(run) for _, run in runs)
     workers = 1 + runs[-1][0]
     owners = np.array([worker for worker, _ in runs], dtype=np.int64)
+    rows = np.array([len(run) for _, run in runs], dtype=np.int64)
     found_states = np.zeros(workers, dtype=np.int64)
     count_lengths, count_cycles = [], []
     for worker, run in runs:
         found_states[worker] += run.states
         count_lengths.append(run.count_lengths)
         count_cycles.append(run.count_cycles)
-    runs_smallest = List([np.ascontiguousarray(run.smallest, dtype=state_type) for _, run in runs])
-    runs_lengths = List([np.ascontiguousarray(run.lengths, dtype=length_type) for _, run in runs])
+    # one type for all runs (a run of another type is widened); kept alive until the merge is done
+    runs_smallest = [np.ascontiguousarray(run.smallest, dtype=state_type) for _, run in runs]
+    runs_lengths = [np.ascontiguousarray(run.lengths, dtype=length_type) for _, run in runs]
     runs.clear()
     smallest, lengths = np.empty(total, dtype=state_type), np.empty(total, dtype=length_type)
     dropped_states = np.zeros(workers, dtype=np.int64)
     dropped_lengths = np.empty(COPIES_COUNTED, dtype=np.int64)
-    cycles, copies = merge_sorted_runs(runs_smallest, runs_lengths, owners, smallest, lengths, dropped_states,
-                                       dropped_lengths)
+    cycles, copies = merge_sorted_runs(_addresses(runs_smallest), _addresses(runs_lengths), rows, owners,
+                                       smallest, lengths, dropped_states, dropped_lengths)
     del runs_smallest, runs_lengths
     if copies:
         smallest, lengths = smallest[:cycles].copy(), lengths[:cycles].copy()
@@ -321,6 +321,10 @@ def _merge_compiled(runs) -> MergedCycles:
     np.add.at(totals, where, np.concatenate(count_cycles))
     return MergedCycles(smallest, lengths, owned, {length: number for length, number
                                                    in zip(distinct.tolist(), totals.tolist()) if number})
+
+
+def _addresses(arrays):
+    return np.array([array.ctypes.data for array in arrays], dtype=np.int64)
 
 
 def _merge_by_sort(live, narrow=False):
