@@ -158,7 +158,8 @@ def caller_side(register, workers, repeats):
                 ForkingPickler.dumps(dataclasses.replace(piece, hand_over=False) if hasattr(piece, "hand_over") else piece)
             last_step.append(time.perf_counter() - start)
             messages.extend(("cycles", 0, worker, piece) for piece in pieces)
-    messages.extend(("result", 0, result) for result in record.results)
+    # Task results arrive while the workers work; only what the workers send after their last task is serial.
+    messages[:0] = [("result", 0, result) for result in record.results]
     received_bytes = sum(_array_bytes(message[-1]) for message in messages)
     context = multiprocessing.get_context("fork")
     best = None
@@ -167,16 +168,13 @@ def caller_side(register, workers, repeats):
         sender = context.Process(target=_send_all, args=(writer, messages), daemon=True)
         sender.start()
         writer.close()
+        results = [ForkingPickler.loads(reader.recv_bytes())[2] for _ in record.results]
+        found = []
         reader.poll(None)
         tracemalloc.start()
         start, cpu_start = time.perf_counter(), time.thread_time()
-        results, found = [], []
-        for _ in messages:
-            message = ForkingPickler.loads(reader.recv_bytes())
-            if message[0] == "result":
-                results.append(message[2])
-            else:
-                found.append(message[2:])
+        for _ in range(len(messages) - len(results)):
+            found.append(ForkingPickler.loads(reader.recv_bytes())[2:])
         received = time.perf_counter()
         mapped = sum(_array_bytes(piece) for _, piece in found if _mapped(piece))
         result = assemble(decided, type(record)(results, found=found))
@@ -229,8 +227,9 @@ def amdahl_bound(one_core_seconds, serial_seconds, workers):
 def caller_table(arguments, trees, best):
     r"""The rows of the caller's serial part (``--caller-workers``) and the Amdahl bounds they imply."""
     workers = arguments.caller_workers
-    lines = [f"Caller's serial part = receiving the {workers} workers' messages (through the results pipe, "
-             "unpickled; where the checkout hands large ones over through shared memory, mapping them) + the "
+    lines = [f"Caller's serial part = receiving what the {workers} workers send after their last task (their "
+             "cycles: through the results pipe, unpickled; where the checkout hands large pieces over through shared "
+             "memory, mapping them; the task results arrive during the run and are not counted) + the "
              "assembly (merge, counts, loads, CycleMap): best of "
              f"{arguments.repeats} (by wall); its CPU s = the caller thread's CPU time, which a loaded machine does "
              "not stretch. The workers' own last step (sorting, counting and pickling their cycles, each in "
