@@ -236,11 +236,13 @@ def caller_table(arguments, trees, best):
              "parallel) is beside it. Caller peak = what the caller holds at once: the arrays it allocates "
              "(tracemalloc) and those it maps from shared memory. One-core map T1 = `map_cycles` sequential, same "
              f"process, best of {max(1, arguments.repeats // 2)}. Bound = T1 / (T1/{workers} + serial): Amdahl's "
-             f"bound on {workers} workers from this serial part alone, not a measurement.", "",
+             f"bound on {workers} workers from this serial part alone, not a measurement; with the last step: "
+             f"T1 / (T1/{workers} + worker's last step + serial), the tail after the last task when that task's worker "
+             "still has to sort and send its cycles.", "",
              "| register | cycles | code | T1 s (its CPU s) | T1/16 s | received MB | receive s | assemble s "
              f"| serial s (its CPU s) | serial / (T1/{workers}) | worker's last step s | caller peak MB | bytes/cycle "
-             f"| bound on {workers} workers (from CPU s) |",
-             "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             f"| bound on {workers} workers (from CPU s) | with the last step |",
+             "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for register in arguments.registers.split(","):
         for name in trees:
             row = best[(register, name, f"caller of {workers} workers", workers)]
@@ -252,7 +254,8 @@ def caller_table(arguments, trees, best):
                 f"| {serial:.3f} ({row['cpu_s']:.3f}) | {serial / (one_core / workers):.2f} | {row['last_step_s']:.3f} "
                 f"| {row['peak_bytes'] / 2 ** 20:.0f} | {row['peak_bytes'] / row['cycles']:.0f} "
                 f"| {amdahl_bound(one_core, serial, workers):.1f}x "
-                f"({amdahl_bound(row['one_core_cpu_s'], row['cpu_s'], workers):.1f}x) |")
+                f"({amdahl_bound(row['one_core_cpu_s'], row['cpu_s'], workers):.1f}x) "
+                f"| {amdahl_bound(one_core, serial + row['last_step_s'], workers):.1f}x |")
     return lines
 
 

@@ -134,10 +134,14 @@ class SortedCycles:
         return SortedCycles, (self.smallest, self.lengths, self.count_lengths, self.count_cycles)
 
     @classmethod
-    def from_rows(cls, rows):
-        r"""The cycles of ``rows`` (an integer array of ``(minimal state, length)`` rows in any order, copies allowed)."""
-        smallest, lengths, _ = _merge_by_sort([(0, np.asarray(rows, dtype=np.int64).reshape(-1, 2))], narrow=True) \
-            if len(rows) else (_EMPTY, _EMPTY, {})
+    def from_rows(cls, *tables):
+        r"""
+        The cycles of ``tables`` (integer arrays of ``(minimal state, length)``
+        rows in any order, copies allowed), sorted together without joining
+        the arrays first.
+        """
+        live = [(0, np.asarray(rows, dtype=np.int64).reshape(-1, 2)) for rows in tables if len(rows)]
+        smallest, lengths, _ = _merge_by_sort(live, narrow=True) if live else (_EMPTY, _EMPTY, {})
         return cls.from_sorted(smallest, lengths)
 
     @classmethod
@@ -274,11 +278,7 @@ def sorted_runs(found):
             rows.setdefault(int(worker), []).append(np.asarray(cycles, dtype=np.int64).reshape(-1, 2))
     found.clear()
     for worker in list(rows):
-        arrays = rows.pop(worker)
-        table = arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
-        del arrays
-        runs.append((worker, SortedCycles.from_rows(table)))
-        del table
+        runs.append((worker, SortedCycles.from_rows(*rows.pop(worker))))
     runs.sort(key=lambda pair: pair[0])
     return runs
 

@@ -191,9 +191,8 @@ class FoundCycles:
 
         if not self._found:
             return []
-        table = self._found[0] if len(self._found) == 1 else np.concatenate(self._found)
-        self._found = []
-        pieces = SortedCycles.from_rows(table).pieces(rows or self.PIECE_ROWS)
+        tables, self._found = self._found, []
+        pieces = SortedCycles.from_rows(*tables).pieces(rows or self.PIECE_ROWS)
         for piece in pieces:  # large ones reach the caller through shared memory (sage_lfsr.handoff)
             piece.hand_over = True
         return pieces
