@@ -228,11 +228,12 @@ def merge_found(found) -> MergedCycles:
       rows in any order; the list is emptied, so that each array can be freed
       once it has been read
 
-    Arrays are sorted per worker first (:meth:`SortedCycles.from_rows`). Then
-    the workers' sorted runs are merged: from :data:`COMPILED_MERGE_FROM`
-    cycles on by a linear pass in compiled code
-    (:func:`~sage_lfsr.kernels.merging.merge_sorted_runs`), and the counts
-    are the sums of the runs' less the copies dropped; below, by one numpy sort.
+    Sorted runs (what workers send at the end of a run) are merged from
+    :data:`COMPILED_MERGE_FROM` cycles on by a linear pass in compiled code
+    (:func:`~sage_lfsr.kernels.merging.merge_sorted_runs`), the counts being
+    the sums of the runs' less the copies dropped; below, by one numpy sort.
+    Arrays alone (cycles with each task's result) are merged by one sort of
+    packed keys, each array freed as it is packed.
 
     EXAMPLES::
 
@@ -250,7 +251,23 @@ def merge_found(found) -> MergedCycles:
         sage: merge_found([])
         MergedCycles(smallest=array([], dtype=int64), lengths=array([], dtype=int64), owned={}, counts={})
     """
-    runs = sorted_runs(found)
+    runs, tables = [], []
+    for worker, cycles in found:
+        if int(worker) < 0:
+            raise ValueError("cycles found by a worker without an index")
+        if len(cycles):
+            (runs if isinstance(cycles, SortedCycles) else tables).append((int(worker), cycles))
+    found.clear()
+    cycles = None  # hold each array only in one list, so that it is freed once read
+    if tables and not runs:  # cycles with each task's result: one sort, each array freed as it is packed
+        live = [(worker, np.asarray(rows, dtype=np.int64).reshape(-1, 2)) for worker, rows in tables]
+        tables.clear()
+        smallest, lengths, owned = _merge_by_sort(live, narrow=True)
+        return MergedCycles(smallest, lengths, owned, length_counts(lengths))
+    for worker, rows in tables:
+        runs.append((worker, SortedCycles.from_rows(rows)))
+    del tables
+    runs.sort(key=lambda pair: pair[0])
     if not runs:
         return MergedCycles(_EMPTY.copy(), _EMPTY.copy(), {}, {})
     if len(runs) == 1:  # one worker's cycles: already merged
@@ -258,29 +275,8 @@ def merge_found(found) -> MergedCycles:
         return MergedCycles(run.smallest, run.lengths, {worker: run.states} if run.states else {}, run.counts())
     if sum(len(run) for _, run in runs) >= COMPILED_MERGE_FROM:
         return _merge_compiled(runs)
-    smallest, lengths, owned = _merge_by_sort([(worker, run.rows()) for worker, run in runs])
-    return MergedCycles(*narrowed(smallest, lengths), owned, length_counts(lengths))
-
-
-def sorted_runs(found):
-    r"""
-    The pairs ``(worker, cycles)`` of ``found`` as :class:`SortedCycles` runs,
-    ordered by worker (a worker's arrays sorted together); empties ``found``.
-    """
-    runs, rows = [], {}
-    for worker, cycles in found:
-        if int(worker) < 0:
-            raise ValueError("cycles found by a worker without an index")
-        if isinstance(cycles, SortedCycles):
-            if len(cycles):
-                runs.append((int(worker), cycles))
-        elif len(cycles):
-            rows.setdefault(int(worker), []).append(np.asarray(cycles, dtype=np.int64).reshape(-1, 2))
-    found.clear()
-    for worker in list(rows):
-        runs.append((worker, SortedCycles.from_rows(*rows.pop(worker))))
-    runs.sort(key=lambda pair: pair[0])
-    return runs
+    smallest, lengths, owned = _merge_by_sort([(worker, run.rows()) for worker, run in runs], narrow=True)
+    return MergedCycles(smallest, lengths, owned, length_counts(lengths))
 
 
 def _merge_compiled(runs) -> MergedCycles:
@@ -337,14 +333,15 @@ def _merge_by_sort(live, narrow=False):
     the length, then of the worker, and the keys sorted in place (no index
     array); where they do not fit in 63 bits the rows are sorted through an index.
     """
-    live = [(worker, cycles) for worker, cycles in live if len(cycles)]
+    live[:] = [(worker, cycles) for worker, cycles in live if len(cycles)]  # in place: popped below, freed
     if not live:
         return _EMPTY.copy(), _EMPTY.copy(), {}
     length_bits = max(int(cycles[:, 1].max()) for _, cycles in live).bit_length()
     state_bits = max(int(cycles[:, 0].max()) for _, cycles in live).bit_length()
     worker_bits = max(worker for worker, _ in live).bit_length()
     if state_bits + length_bits + worker_bits > 63:
-        return _merge_by_index(live)
+        smallest, lengths, owned = _merge_by_index(live)
+        return (*narrowed(smallest, lengths), owned) if narrow else (smallest, lengths, owned)
     keys = np.empty(sum(len(cycles) for _, cycles in live), dtype=np.int64)
     found_states, at = {}, 0
     live.sort(key=lambda pair: pair[0], reverse=True)  # a worker's sorted pieces stay one run
@@ -360,7 +357,7 @@ def _merge_by_sort(live, narrow=False):
         del cycles, row_keys
     runs = 1 + np.count_nonzero(keys[1:] < keys[:-1])
     keys.sort(kind="stable" if runs <= MERGED_RUNS else None)  # stable: a merge of the runs
-    cycle_keys = keys >> worker_bits
+    cycle_keys = keys >> worker_bits if worker_bits else keys
     first = _first_of_runs(cycle_keys)
     if first is not None:  # the copies after the first are not the finders' own
         dropped = ~first

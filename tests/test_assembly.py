@@ -39,7 +39,7 @@ def python_merge(found):
 
 @pytest.fixture(params=["sort", "compiled"])
 def merge_path(request, monkeypatch):
-    r"""Each test that takes it runs with the numpy sort, then with the compiled merge of sorted runs."""
+    r"""Each test that takes it runs with the numpy sort, then with the compiled merge of sorted runs (if it sends runs)."""
     monkeypatch.setattr(assembly, "COMPILED_MERGE_FROM", 1 << 62 if request.param == "sort" else 0)
     return request.param
 
@@ -60,6 +60,8 @@ def test_merge_found_agrees_with_a_python_merge(largest_state, longest, merge_pa
     for workers, pieces in ((1, 1), (2, 2), (3, 7), (16, 40)):
         found = random_found(rng, 3000, workers, pieces, largest_state, longest)
         expected_cycles, expected_owned, expected_counts = python_merge(found)
+        if merge_path == "compiled":  # as workers send them: each piece sorted, each cycle once in it
+            found = [(worker, SortedCycles.from_rows(piece)) for worker, piece in found]
         merged = merge_found(list(found))
         widest = narrowed(merged.smallest.astype(np.int64), merged.lengths.astype(np.int64))
         assert (merged.smallest.dtype, merged.lengths.dtype) == (widest[0].dtype, widest[1].dtype)  # whatever the path
@@ -125,6 +127,24 @@ def test_merge_found_holds_about_25_bytes_per_cycle():
     assert len(smallest) == cycles and received >= 16 * cycles
     # The received arrays (16 bytes a cycle) are freed as they are packed into keys (8 bytes a cycle).
     assert peak <= 25 * cycles, f"{peak / cycles:.1f} bytes per cycle"
+
+
+def test_the_compiled_merge_allocates_only_the_narrow_cycle_list(monkeypatch):
+    monkeypatch.setattr(assembly, "COMPILED_MERGE_FROM", 0)
+    cycles = 1 << 20
+    rng = np.random.default_rng(2)
+    table = np.column_stack((rng.choice(1 << 26, size=cycles, replace=False), rng.integers(1, 27, size=cycles)))
+    found = [(worker, SortedCycles.from_rows(part)) for worker, part in enumerate(np.array_split(table, 4))]
+    del table
+    tracemalloc.start()
+    try:
+        merged = merge_found(found)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(merged.smallest) == cycles and (merged.smallest.dtype, merged.lengths.dtype) == (np.uint32, np.uint8)
+    # 4 + 1 bytes a cycle for the merged list (and 0.5 MiB for copies' lengths), beside the received runs
+    assert peak <= 6 * cycles, f"{peak / cycles:.1f} bytes per cycle"
 
 
 def necklaces(degree):
