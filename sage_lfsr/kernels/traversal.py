@@ -12,7 +12,9 @@ cache lines written from two cores cost more than the tracing itself).
 ``depths`` holds one unsigned integer per state (a byte for LFSRs, whose tails
 are at most `d` long; wider for nonlinear registers, whose tails can reach
 `q^d - 1`), the largest value of its type (``UNKNOWN_DEPTH`` for bytes) until the
-state's distance to its cycle is known.
+state's distance to its cycle is known. The value below it (``PENDING_DEPTH``
+for bytes) marks a cycle state while its cycle is being written (see
+:func:`trace_trees`); no depth reaches it.
 
 - :func:`sweep_cycles` -- every cycle of an invertible register through a start
   in ``[lo, hi)`` that no worker has visited, traced whole. With ``dbits > 0``
@@ -31,6 +33,7 @@ sequential run walks exactly ``q^d`` states.
 import numpy as np
 
 UNKNOWN_DEPTH = 255
+PENDING_DEPTH = 254
 #: Fibonacci hashing: the top bits of ``state * GOLDEN mod 2^64`` spread any
 #: pattern of states evenly.
 GOLDEN = 0x9E3779B97F4A7C15
@@ -154,33 +157,49 @@ def trace_segments(step, params, lo, hi, visited, dbits, segments):
 
 
 def trace_trees(step, params, lo, hi, depths, seen, cycles):
+    # ``depths`` may be shared by every worker, ``seen`` is this worker's own. A
+    # depth is a function of the state, so workers writing one state write the
+    # same value; what must not happen is a tail numbered through cycle states
+    # that another worker has not written yet. So a cycle is written in two
+    # passes, first "pending" on each state, then 0: whoever reads a 0 of a cycle
+    # finds no state of it unknown any more (stores are seen in program order
+    # on x86-64). A walk passes pending states (the cycle may still have unknown
+    # ones, a 0 may come); its numbering pass, which runs after the walk met a 0
+    # or a depth (or wrote the cycle itself), reads pending as 0.
     steps = 0
     unknown = np.iinfo(depths.dtype).max
+    pending = unknown - 1
     for start in range(lo, hi):
         if depths[start] != unknown:
             continue
         state = start
-        while depths[state] == unknown and not is_marked(seen, state):
+        while depths[state] >= pending and not is_marked(seen, state):
             mark(seen, state)
             state = step(state, params)
             steps += 1
-        if depths[state] == unknown:
-            # ``state`` is on this walk and comes round again: a new cycle.
+        if depths[state] >= pending:
+            # ``state`` is on this walk and comes round again, or on a cycle this
+            # worker walked before that another one is writing again: a cycle.
             entry, smallest, length = state, state, 0
             while True:
-                depths[state] = 0
+                depths[state] = pending
                 state = step(state, params)
                 length += 1
                 smallest = min(smallest, state)
                 if state == entry:
                     break
             cycles.append((smallest, length))
+            while True:
+                depths[state] = 0
+                state = step(state, params)
+                if state == entry:
+                    break
         # Number the walk's tail back from where it met known depths.
         state, tail = start, 0
         while depths[state] == unknown:
             state = step(state, params)
             tail += 1
-        base = np.int64(depths[state]) + tail
+        base = (np.int64(0) if depths[state] == pending else np.int64(depths[state])) + tail
         state = start
         for offset in range(tail):
             depths[state] = base - offset
