@@ -363,7 +363,8 @@ def plan(register, schedule="sequential", workers=None, batch_size=None, kernel=
     runner = schedule_class(schedule)
     layout = memory.choose_layout(state_count, singular, runner.shares_memory and registry == "shared")
     reasons["memory_layout"] = {"private": "each worker its own arrays", "rows": "shared, one row per worker",
-                                "single": "shared, one bitmap for all workers"}[layout]
+                                "single": ("shared, one depth array for all workers" if singular else
+                                           "shared, one bitmap for all workers")}[layout]
     copies = workers if runner.runs_workers_here else 1
     check_state_space(state_count, memory.bytes_needed(state_count, singular, layout, copies,
                                                         np.dtype(description.depth_dtype).itemsize),
