@@ -275,7 +275,7 @@ def settle_cycles(kernel, depths, starts) -> int:
     for start in starts.tolist():
         if depths[start] == unknown:
             steps += int(kernel.trace_trees(start, start + 1, depths, seen)[1])
-    depths[zeros & (depths == pending)] = 0
+    depths[depths == pending] = 0  # cycle states all: none is left pending for a walk to wait on
     return steps
 
 

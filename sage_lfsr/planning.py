@@ -285,7 +285,7 @@ def plan(register, schedule="sequential", workers=None, batch_size=None, kernel=
         sage: from sage_lfsr.planning import plan
         sage: p = plan(LFSR.from_polynomial("x^4 + x^3 + x^2"), schedule="static", workers=2)
         sage: p.batch_size, p.split, p.memory_layout, p.reasons["batch_size"]
-        (8, False, 'private', 'static: one chunk per worker')
+        (8, False, 'single', 'static: one chunk per worker')
         sage: p.batch_size = 4
         Traceback (most recent call last):
         ...

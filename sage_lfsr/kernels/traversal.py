@@ -163,23 +163,30 @@ def trace_trees(step, params, lo, hi, depths, seen, cycles):
     # that another worker has not written yet. So a cycle is written in two
     # passes, first "pending" on each state, then 0: whoever reads a 0 of a cycle
     # finds no state of it unknown any more (stores are seen in program order
-    # on x86-64). A walk passes pending states (the cycle may still have unknown
-    # ones, a 0 may come); its numbering pass, which runs after the walk met a 0
-    # or a depth (or wrote the cycle itself), reads pending as 0.
+    # on x86-64). A walk that meets pending states walks on along the cycle until
+    # it meets a 0 (it never closes a cycle through them, so a cycle once pending
+    # is written again only by walks that went round it before); its numbering
+    # pass, which runs after the walk met a 0 or a depth (or wrote the cycle
+    # itself), reads pending as 0.
     steps = 0
     unknown = np.iinfo(depths.dtype).max
     pending = unknown - 1
     for start in range(lo, hi):
         if depths[start] != unknown:
             continue
-        state = start
-        while depths[state] >= pending and not is_marked(seen, state):
-            mark(seen, state)
+        state, closed = start, False
+        while True:
+            value = depths[state]
+            if value == unknown:
+                if is_marked(seen, state):
+                    closed = True  # ``state`` is on this walk and comes round again: a cycle
+                    break
+                mark(seen, state)
+            elif value != pending:
+                break
             state = step(state, params)
             steps += 1
-        if depths[state] >= pending:
-            # ``state`` is on this walk and comes round again, or on a cycle this
-            # worker walked before that another one is writing again: a cycle.
+        if closed:
             entry, smallest, length = state, state, 0
             while True:
                 depths[state] = pending
