@@ -7,7 +7,7 @@ that remains. "Before" is the package at a given git commit (exported to a
 temporary directory), "after" the working tree; each runs in its own process,
 one after the other, in the same invocation. Writes docs/benchmarks/shared-depths.md.
 
-    python benchmarks/shared_depths.py [--degree 24] [--workers 2] [--before COMMIT]
+    python benchmarks/shared_depths.py [--degrees 24 26] [--workers 2] [--before COMMIT]
 """
 import argparse
 import json
@@ -27,6 +27,10 @@ def child(degree, workers, repeats):
     r"""One version's figures, as JSON on stdout (run with that version first on ``sys.path``)."""
     sys.path.insert(0, str(ROOT / "tests"))
     from faulty_kernels import InterruptAfter
+
+    from sage_lfsr.kernels import register_kernel
+
+    register_kernel("paced", "faulty_kernels", "PacedKernel")  # tasks of at least 15 ms: workers keep pace
 
     from sage_lfsr import LFSR, map_cycles, memory, snapshots
     from sage_lfsr.checkpoint import Checkpoint
@@ -50,20 +54,21 @@ def child(degree, workers, repeats):
             figures[f"{name}_traced"] = result.states_traced
     figures.update({f"{name}_seconds": min(values) for name, values in times.items()})
     directory = tempfile.mkdtemp()
-    resumes = []
+    resumes, default_share = [], snapshots.SHARE
+    paced = dict(queue, kernel="paced")
     for share in (None, 1e9):  # the default share of time for snapshots; a snapshot at every chance
-        if share is not None:
-            snapshots.SHARE = share
         for limit in (12, 38):
             path = os.path.join(directory, f"run{limit}{share}.ckpt")
+            snapshots.SHARE = default_share if share is None else share
             try:
-                map_cycles(register, checkpoint=InterruptAfter(path, limit), **queue)
+                map_cycles(register, checkpoint=InterruptAfter(path, limit), **paced)
             except KeyboardInterrupt:
                 pass
+            snapshots.SHARE = default_share
             _, recorded, _ = Checkpoint(path).read()
             owned = sum(result.states_owned for result in recorded)
             began = time.perf_counter()
-            resumed = map_cycles(register, checkpoint=path, **queue)
+            resumed = map_cycles(register, checkpoint=path, **paced)
             seconds = time.perf_counter() - began
             remaining = (2 ** degree - owned) * figures["queue_traced"] / 2 ** degree
             resumes.append(dict(share=share, limit=limit, remaining=remaining, seconds=seconds,
@@ -82,51 +87,57 @@ def export(commit):
     return target
 
 
-def measure(source, arguments):
+def measure(source, degree, arguments):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([source, str(ROOT / "benchmarks")]))
-    completed = subprocess.run([sys.executable, __file__, "--child", "--degree", str(arguments.degree), "--workers",
+    completed = subprocess.run([sys.executable, __file__, "--child", "--degrees", str(degree), "--workers",
                                 str(arguments.workers), "--repeats", str(arguments.repeats)],
-                               env=env, capture_output=True, text=True, check=True)
+                               env=env, capture_output=True, text=True)
+    if completed.returncode:
+        raise RuntimeError(f"the measurement in {source} failed:\n{completed.stderr}")
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--degree", type=int, default=24)
+    parser.add_argument("--degrees", type=int, nargs="+", default=[24, 26])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--before", default="b428652")
     parser.add_argument("--child", action="store_true")
     arguments = parser.parse_args()
     if arguments.child:
-        return child(arguments.degree, arguments.workers, arguments.repeats)
+        return child(arguments.degrees[0], arguments.workers, arguments.repeats)
     load_before = os.getloadavg()
-    versions = {f"before ({arguments.before})": measure(export(arguments.before), arguments),
-                "after": measure(str(ROOT), arguments)}
+    before = export(arguments.before)
+    runs = [(degree, name, measure(source, degree, arguments)) for degree in arguments.degrees
+            for name, source in ((f"before ({arguments.before})", before), ("after", str(ROOT)))]
     load_after = os.getloadavg()
-    degree, workers = arguments.degree, arguments.workers
-    some = next(iter(versions.values()))
+    workers = arguments.workers
     lines = [f"Machine: {machine_description()}; load average {load_before[0]:.1f} before and "
              f"{load_after[0]:.1f} after (the machine is shared with other sessions: noisy).", "",
-             f"Register: {some['register']} (2^{degree} states, x^2 times a primitive of degree {degree - 2}), "
+             "Registers: x^2 times a primitive of degree d - 2 (seed 4), "
              f"`queue` with {workers} workers, 64 tasks. Seconds: best of {arguments.repeats}, including planning; "
              "speed: sequential seconds over queue seconds, measured in the same process. Memory: the per-state "
              "memory the run holds (`bytes_needed`: depths and bitmaps).", "",
-             "| version | layout | sequential s | queue s | speed | queue traced / q^d | memory |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
-    for name, figures in versions.items():
-        lines.append(f"| {name} | {figures['layout']} | {figures['sequential_seconds']:.2f} | "
+             "| states | version | layout | sequential s | queue s | speed | queue traced / q^d | memory |",
+             "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    for degree, name, figures in runs:
+        lines.append(f"| 2^{degree} | {name} | {figures['layout']} | {figures['sequential_seconds']:.2f} | "
                      f"{figures['queue_seconds']:.2f} | {figures['sequential_seconds'] / figures['queue_seconds']:.2f}x | "
                      f"{figures['queue_traced'] / 2 ** degree:.2f} | {figures['memory_bytes'] / 2 ** 20:.1f} MiB |")
-    lines += ["", "Resumed after an interruption (an `on_result` that raises after k of 64 tasks are recorded). "
+    lines += ["", "Resumed after an interruption (an `on_result` that raises after k of 64 tasks are recorded), "
+              "with tasks of at least 15 ms (the tests' `paced` kernel: 2^18-state tasks take about 2 ms here, "
+              "and workers would run far ahead of the caller's recording). "
               "Remaining: states the recorded tasks do not hold x steps per state of a fresh queue run. Snapshot "
-              "share: the default (at most 5 % of the run's time), or any (a snapshot at every chance).", "",
-              "| version | snapshot share | killed after | remaining | resumed traced | traced / remaining | s | snapshot |",
-              "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
-    for name, figures in versions.items():
+              "share while interrupted: the default (at most 5 % of the run's time), or any (a snapshot at every "
+              "chance); the resumed run takes the default. Seconds: the resumed run, planning included.", "",
+              "| states | version | snapshot share | killed after | remaining | resumed traced | traced / remaining | s "
+              "| snapshot |",
+              "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for degree, name, figures in runs:
         for resume in figures["resumes"]:
             share = "default" if resume["share"] is None else "any"
-            lines.append(f"| {name} | {share} | {resume['limit']} of 64 | {resume['remaining']:.3g} | "
+            lines.append(f"| 2^{degree} | {name} | {share} | {resume['limit']} of 64 | {resume['remaining']:.3g} | "
                          f"{resume['traced']:.3g} | {resume['traced'] / max(resume['remaining'], 1):.2f} | "
                          f"{resume['seconds']:.2f} | {resume['snapshot']} |")
     print("\n".join(lines))

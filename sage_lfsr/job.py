@@ -265,17 +265,14 @@ def settle_cycles(kernel, depths, starts) -> int:
         (3, [6, 11, 13])
     """
     unknown = np.iinfo(depths.dtype).max
-    pending = unknown - 1
-    zeros = depths == 0
-    depths[zeros] = pending  # a walk passes pending states: it walks round each cycle and writes it whole
-    starts = np.unique(np.asarray(starts, dtype=np.int64))
-    depths[starts] = unknown
+    on_cycles = (depths == 0) | (depths == unknown - 1)
+    depths[on_cycles] = unknown  # no cycle state known: a walk from a start goes round its cycle and writes it
     seen = np.zeros((len(depths) + 7) // 8, np.uint8)
     steps = 0
-    for start in starts.tolist():
+    for start in np.unique(np.asarray(starts, dtype=np.int64)).tolist():
         if depths[start] == unknown:
             steps += int(kernel.trace_trees(start, start + 1, depths, seen)[1])
-    depths[depths == pending] = 0  # cycle states all: none is left pending for a walk to wait on
+    depths[on_cycles & (depths == unknown)] = 0  # the other cycles, as they were (pending ones written)
     return steps
 
 

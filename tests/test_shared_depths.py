@@ -119,7 +119,7 @@ def test_walks_interleaved_at_every_step_number_no_tail_through_a_cycle():
     expected = []
     traversal.trace_trees(lambda state, _: successor[state], None, 0, len(successor), alone,
                           np.zeros(len(successor) // 8, np.uint8), expected)
-    for seed in range(6):
+    for seed in range(8):
         chooser = random.Random(seed)
 
         def step(state, _):
@@ -140,6 +140,9 @@ def test_walks_interleaved_at_every_step_number_no_tail_through_a_cycle():
         touched = shared != 255
         assert (shared[touched] == alone[touched]).all(), seed
         assert set(cycle for cycles in found for cycle in cycles) <= set(expected)
+        # A walker closes a cycle only through states it read unknown, none left once it has written it:
+        # each walker writes a cycle once at most (two walkers writing one cycle back and forth would not).
+        assert all(len(set(cycles)) == len(cycles) for cycles in found), found
 
 
 def test_count_depths_counts_pending_cycle_states_as_cycle_states():
@@ -217,3 +220,23 @@ def test_a_resumed_singular_run_costs_the_work_that_remains(tmp_path, monkeypatc
         resumed = check_resume(register, options, path, fresh, uses_snapshot=True)
         assert resumed.tail_depths == fresh.tail_depths
         assert resumed.choices["memory_snapshot"].startswith("restored")
+
+
+def test_the_compiled_wait_for_a_pending_depth_sees_another_threads_write():
+    # A plain load in the waiting loop could be read once and kept (the wait would never end).
+    import numba
+
+    from sage_lfsr.kernels.fast import traversal_wait_while_pending
+
+    @numba.njit(nogil=True)
+    def wait(depths, out):
+        out[0] = traversal_wait_while_pending(depths, 1, traversal.PENDING_DEPTH)
+
+    depths, out = np.array([0, traversal.PENDING_DEPTH], np.uint8), np.full(1, -1, np.int64)
+    waiter = threading.Thread(target=wait, args=(depths, out), daemon=True)
+    waiter.start()
+    waiter.join(0.3)
+    assert waiter.is_alive() and out[0] == -1
+    depths[1] = 0
+    waiter.join(10)
+    assert not waiter.is_alive() and out[0] == 0

@@ -82,6 +82,19 @@ def covered_byte(bitmaps, index):
     return combined
 
 
+def read_depth(depths, state):
+    r"""``depths[state]``, read from memory at each call (compiled: an atomic load, which no loop keeps in a register)."""
+    return depths[state]
+
+
+def wait_while_pending(depths, state, pending):
+    r"""The depth of ``state`` once it is not ``pending``: another worker is writing its cycle, and writes 0 soon."""
+    value = read_depth(depths, state)
+    while value == pending:
+        value = read_depth(depths, state)
+    return value
+
+
 def sweep_cycles(step, params, lo, hi, visited, covered, dbits, own_marks, cycles):
     steps = 0
     start = lo - 1
@@ -163,11 +176,11 @@ def trace_trees(step, params, lo, hi, depths, seen, cycles):
     # that another worker has not written yet. So a cycle is written in two
     # passes, first "pending" on each state, then 0: whoever reads a 0 of a cycle
     # finds no state of it unknown any more (stores are seen in program order
-    # on x86-64). A walk that meets pending states walks on along the cycle until
-    # it meets a 0 (it never closes a cycle through them, so a cycle once pending
-    # is written again only by walks that went round it before); its numbering
-    # pass, which runs after the walk met a 0 or a depth (or wrote the cycle
-    # itself), reads pending as 0.
+    # on x86-64). A walk that meets a pending state waits for its 0 (it never
+    # closes a cycle through pending states, so a cycle once pending is written
+    # again only by walks that went round it before: no two workers write one
+    # cycle back and forth); its numbering pass, which runs after the walk met a
+    # 0 or a depth (or wrote the cycle itself), reads pending as 0.
     steps = 0
     unknown = np.iinfo(depths.dtype).max
     pending = unknown - 1
@@ -177,13 +190,14 @@ def trace_trees(step, params, lo, hi, depths, seen, cycles):
         state, closed = start, False
         while True:
             value = depths[state]
-            if value == unknown:
-                if is_marked(seen, state):
-                    closed = True  # ``state`` is on this walk and comes round again: a cycle
-                    break
-                mark(seen, state)
-            elif value != pending:
+            if value == pending:
+                value = wait_while_pending(depths, state, pending)
+            if value != unknown:
                 break
+            if is_marked(seen, state):
+                closed = True  # ``state`` is on this walk and comes round again: a cycle
+                break
+            mark(seen, state)
             state = step(state, params)
             steps += 1
         if closed:
