@@ -12,8 +12,9 @@ cache lines written from two cores cost more than the tracing itself).
 ``depths`` holds one unsigned integer per state (a byte for LFSRs, whose tails
 are at most `d` long; wider for nonlinear registers, whose tails can reach
 `q^d - 1`), the largest value of its type (``UNKNOWN_DEPTH`` for bytes) until the
-state's distance to its cycle is known. The value below it (``PENDING_DEPTH``
-for bytes) marks a cycle state while its cycle is being written (see
+state's distance to its cycle is known; every worker may write it (a depth is
+the same whoever finds it). The value below the largest (``PENDING_DEPTH`` for
+bytes) marks a cycle state while its cycle is being written (see
 :func:`trace_trees`); no depth reaches it.
 
 - :func:`sweep_cycles` -- every cycle of an invertible register through a start
