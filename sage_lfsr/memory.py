@@ -223,7 +223,8 @@ class StateMemory:
             self._check_shared_memory_space(workers)
         self._shared = self._started = None
         if self.layout != "private" and singular:
-            self._shared = SharedArray((state_count,), self.depth_dtype, fill=np.iinfo(self.depth_dtype).max)
+            unknown = np.iinfo(self.depth_dtype).max
+            self._shared = SharedArray((state_count,), self.depth_dtype, fill=unknown if restored is None else 0)
             if restored is not None:
                 self._shared.array[:] = restored
                 self.restored = None  # in shared memory now: not sent to workers that attach by name
