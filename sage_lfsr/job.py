@@ -221,6 +221,65 @@ _EMPTY_CYCLES = np.empty((0, 2), dtype=np.int64)
 _EMPTY_SEGMENTS = np.empty((0, 4), dtype=np.int64)
 
 
+def count_depths(depths, task: Task) -> np.ndarray:
+    r"""
+    How many states of ``task``'s range have each depth, once ``trace_trees`` has
+    numbered them: ``counts[k]`` states at depth ``k``. Each task counts its own
+    range only, so where workers share ``depths`` no state is counted twice; a
+    cycle state another worker is writing again reads "pending" (see
+    :func:`~sage_lfsr.kernels.traversal.trace_trees`) and counts as depth 0.
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr.job import Task, count_depths
+        sage: count_depths(np.array([0, 254, 2, 1, 2], np.uint8), Task(0, "trees", 0, 5)).tolist()
+        [2, 1, 2]
+        sage: count_depths(np.array([0, 255], np.uint8), Task(3, "trees", 0, 2))
+        Traceback (most recent call last):
+        ...
+        RuntimeError: task 3 left states of [0, 2) without a depth
+    """
+    block = depths[task.lo:task.hi].copy()  # shared depths may change while they are counted
+    unknown = np.iinfo(block.dtype).max
+    if (block == unknown).any():
+        raise RuntimeError(f"task {task.task_id} left states of [{task.lo}, {task.hi}) without a depth")
+    block[block == unknown - 1] = 0
+    return np.bincount(block).astype(np.int64)
+
+
+def settle_cycles(kernel, depths, starts) -> int:
+    r"""
+    Give every state of the cycles through ``starts`` depth 0 in ``depths``; return
+    the steps walked. For a memory snapshot of depths that workers shared: a copy
+    taken while a cycle was being written may hold 0 on some of its states and
+    "unknown" on others, and a resumed walk would number those as a tail. Only
+    the cycles of tasks that ran while the copy was taken can be caught so.
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr import LFSR
+        sage: from sage_lfsr.description import describe
+        sage: from sage_lfsr.job import settle_cycles
+        sage: from sage_lfsr.kernels import make_kernel
+        sage: kernel = make_kernel("fast", describe(LFSR.from_polynomial("x^4 + x^3 + x^2")))
+        sage: depths = np.full(16, 255, np.uint8); depths[[6, 13]] = 0   # the cycle 6 -> 11 -> 13 -> 6, caught half written
+        sage: settle_cycles(kernel, depths, [6]), np.flatnonzero(depths == 0).tolist()
+        (3, [6, 11, 13])
+    """
+    unknown = np.iinfo(depths.dtype).max
+    on_cycles = (depths == 0) | (depths == unknown - 1)
+    depths[on_cycles] = unknown  # no cycle state known: a walk from a start goes round its cycle and writes it
+    seen = np.zeros((len(depths) + 7) // 8, np.uint8)
+    steps = 0
+    for start in np.unique(np.asarray(starts, dtype=np.int64)).tolist():
+        if depths[start] == unknown:
+            steps += int(kernel.trace_trees(start, start + 1, depths, seen)[1])
+    depths[on_cycles & (depths == unknown)] = 0  # the other cycles, as they were (pending ones written)
+    return steps
+
+
 def execute(kernel, memory, task: Task, worker: int, dbits: int, clock_zero: float) -> TaskResult:
     r"""Run one task with ``kernel`` on ``memory`` (a :class:`~sage_lfsr.memory.StateMemory`)."""
     start = time.perf_counter()
@@ -236,10 +295,7 @@ def execute(kernel, memory, task: Task, worker: int, dbits: int, clock_zero: flo
         owned = int(cycles[:, 1].sum())
     elif task.phase == "trees":
         cycles, steps = kernel.trace_trees(task.lo, task.hi, memory.depths, memory.seen)
-        block = memory.depths[task.lo:task.hi]
-        if (block == np.iinfo(block.dtype).max).any():
-            raise RuntimeError(f"task {task.task_id} left states of [{task.lo}, {task.hi}) without a depth")
-        depth_counts = np.bincount(block).astype(np.int64)
+        depth_counts = count_depths(memory.depths, task)
         owned = task.size
     else:
         raise ValueError(f"unknown task phase {task.phase!r}")

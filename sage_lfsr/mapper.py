@@ -171,6 +171,9 @@ class _Resume:
         if self.snapshot_reason:
             warnings.warn(self.snapshot_reason, CheckpointWarning, stacklevel=4)
         self.snapshot_tasks = len(covered) if snapshot is not None else None
+        self.settle_steps = 0
+        if snapshot is not None and register.singular:
+            self.settle_steps = _settle_snapshot_cycles(register, snapshot, restored, covered)
         sweeps_remain = any(task.phase == "sweep" and task.task_id not in recorded for task in plan.tasks)
         self.rerun = {task.task_id for task in plan.tasks if task.phase == "segments" and task.task_id in recorded
                       and task.task_id not in covered} if sweeps_remain else set()
@@ -200,7 +203,8 @@ class _Resume:
     def measured(self, record) -> dict:
         r"""What the map's ``choices`` report; called after the run, which recorded every task."""
         remove_snapshot(self.checkpoint.snapshot_path)  # every task is recorded: nothing to resume
-        measured = {"states_traced_this_run": sum(int(result.states_traced) for result in record.results)}
+        measured = {"states_traced_this_run": self.settle_steps + sum(int(result.states_traced)
+                                                                      for result in record.results)}
         if self.checkpoint.dropped:
             measured["checkpoint_dropped"] = list(self.checkpoint.dropped)
         if self.rerun:
@@ -212,3 +216,18 @@ class _Resume:
         if self.taker is not None:
             measured.update(self.taker.measured())
         return measured
+
+
+def _settle_snapshot_cycles(register, depths, restored, covered) -> int:
+    r"""
+    Write whole, in the restored ``depths``, the cycles that the recorded tasks
+    not ``covered`` by the snapshot found: workers sharing the depths may have
+    been writing them while the snapshot was copied (:func:`~sage_lfsr.job.settle_cycles`).
+    """
+    from sage_lfsr.job import settle_cycles
+    from sage_lfsr.kernels import make_kernel
+
+    starts = [result.cycles[:, 0] for result in restored if result.task_id not in covered and len(result.cycles)]
+    if not starts:
+        return 0
+    return settle_cycles(make_kernel("fast", register), depths, np.concatenate(starts))

@@ -1,23 +1,24 @@
 r"""
 The per-state memory of a run: a visited bitmap (invertible registers), or a
-depth byte per state and a bitmap of the states on a worker's own walks
-(singular registers).
+depth per state and a bitmap of the states on a worker's own walks (singular
+registers).
 
-With ``registry="shared"`` the visited bitmaps live in
+With ``registry="shared"`` the visited bitmaps, or the depths, live in
 :mod:`multiprocessing.shared_memory`, so a worker skips the states any worker
 has covered; with ``registry="manager"`` (the seed's design) every worker has
-its own and only the Manager's cycle registry is shared. Depths (singular
-registers) are always kept per worker: a worker numbering a tail could read a
-cycle state as "unknown" just before another worker marks it as on the cycle,
-and sharing them safely would need whole cycles published atomically.
+its own and only the Manager's cycle registry is shared. Every worker writes
+the one depth array (a depth is a function of the state, so two workers write
+the same value; :func:`~sage_lfsr.kernels.traversal.trace_trees` writes a cycle
+so that no tail is numbered through a part of it not written yet), and keeps
+its bitmap of the states its walks have seen in its own memory.
 
 Shared segments are named ``sage_lfsr_<owner pid>_<random>``. The owner unlinks
 a segment's name as soon as every worker has mapped it (:meth:`StateMemory.unlink_names`),
 so nothing is left in ``/dev/shm`` however the run ends; a segment whose owner
 died before that is removed by the next run (:func:`sweep_stale_segments`).
 Before allocating, the free space of ``/dev/shm`` is checked (a tmpfs too small
-for the bitmap would fail later with SIGBUS): where it is too small, each worker
-keeps its own bitmap in private memory instead.
+for the bitmap or the depths would fail later with SIGBUS): where it is too
+small, each worker keeps its own in private memory instead.
 """
 from __future__ import annotations
 
@@ -137,25 +138,42 @@ LAYOUTS = ("private", "rows", "single")
 def choose_layout(state_count: int, singular: bool, shared: bool) -> str:
     r"""
     Where the visited states live: ``"private"`` (each worker its own arrays:
-    singular registers, or no sharing), ``"rows"`` (shared, one row per worker,
-    up to :data:`ROWS_UP_TO_BYTES`) or ``"single"`` (one shared bitmap).
+    no sharing), ``"rows"`` (shared, one row per worker, up to
+    :data:`ROWS_UP_TO_BYTES`) or ``"single"`` (one shared bitmap; for a singular
+    register, one shared depth array, each worker its own bitmap of its walks).
 
     EXAMPLES::
 
         sage: from sage_lfsr.memory import choose_layout
         sage: choose_layout(2**10, False, True), choose_layout(2**30, False, True), choose_layout(2**10, True, True)
-        ('rows', 'single', 'private')
+        ('rows', 'single', 'single')
+        sage: choose_layout(2**10, True, False)
+        'private'
     """
-    if not shared or singular:
+    if not shared:
         return "private"
-    return "rows" if (state_count + 7) // 8 <= ROWS_UP_TO_BYTES else "single"
+    return "rows" if not singular and (state_count + 7) // 8 <= ROWS_UP_TO_BYTES else "single"
 
 
 def bytes_needed(state_count: int, singular: bool, layout: str, workers: int, depth_bytes: int = 1) -> int:
-    r"""Bytes of per-state memory a run in ``layout`` holds with ``workers`` copies of private arrays."""
+    r"""
+    Bytes of per-state memory a run in ``layout`` holds with ``workers`` workers:
+    their bitmaps (one, or one per worker) and, for a singular register, its
+    depths (one array shared, or one per worker) and one bitmap per worker.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.memory import bytes_needed
+        sage: bytes_needed(2**20, True, "single", 4), bytes_needed(2**20, True, "private", 4)
+        (1572864, 4718592)
+        sage: bytes_needed(2**20, False, "single", 4), bytes_needed(2**20, False, "rows", 4)
+        (131072, 524288)
+    """
     bitmap_bytes = (state_count + 7) // 8
-    per_worker = depth_bytes * state_count + bitmap_bytes if singular else bitmap_bytes
-    return bitmap_bytes if layout == "single" else workers * per_worker
+    depth_array_bytes = depth_bytes * state_count
+    if singular:
+        return workers * bitmap_bytes + depth_array_bytes * (1 if layout == "single" else workers)
+    return bitmap_bytes if layout == "single" else workers * bitmap_bytes
 
 
 class StateMemory:
@@ -168,7 +186,9 @@ class StateMemory:
     writes only its own row and reads all of them), ``"single"`` one bitmap all
     workers write. Two workers setting bits of one byte at once
     can lose one of them; that costs redundant work only, never a wrong map
-    (see :mod:`~sage_lfsr.kernels.traversal`).
+    (see :mod:`~sage_lfsr.kernels.traversal`). A singular register in
+    ``"single"`` gets one depth array in shared memory that every worker writes
+    (whole values: aligned stores of one element are atomic on x86-64).
 
     EXAMPLES::
 
@@ -178,6 +198,11 @@ class StateMemory:
         sage: arrays.visited.nbytes, arrays.covered.shape, arrays.depths
         (128, (2, 128), None)
         sage: memory.release()
+        sage: memory = StateMemory(2**10, singular=True, layout="single", workers=2)
+        sage: one, two = memory.for_worker(0), memory.for_worker(1)
+        sage: one.depths[5] = 3; int(two.depths[5]), one.seen is two.seen, memory.marks()[0]
+        (3, False, 'depths')
+        sage: memory.release()
     """
 
     def __init__(self, state_count: int, singular: bool, layout: str = "private", workers: int = 1,
@@ -186,9 +211,9 @@ class StateMemory:
             raise ValueError(f"unknown memory layout {layout!r}: choose one of {', '.join(LAYOUTS)}")
         self.state_count, self.singular, self.depth_dtype = state_count, singular, np.dtype(depth_dtype)
         self.bitmap_bytes = bitmap_bytes = (state_count + 7) // 8
-        self.layout = "private" if singular else layout
+        self.layout = "single" if singular and layout != "private" else layout
         #: A resumed run's memory snapshot (:mod:`~sage_lfsr.snapshots`): a read-only
-        #: row of ``covered`` (invertible registers) or every worker's first depths (singular).
+        #: row of ``covered`` (invertible registers) or the first depths (singular).
         self.restored = restored
         self._extra_rows = 0 if singular or restored is None else 1
         #: Why the layout differs from the planned one (``/dev/shm`` too small), or ``None``.
@@ -197,18 +222,27 @@ class StateMemory:
             sweep_stale_segments()
             self._check_shared_memory_space(workers)
         self._shared = self._started = None
-        if self.layout != "private":
+        if self.layout != "private" and singular:
+            unknown = np.iinfo(self.depth_dtype).max
+            self._shared = SharedArray((state_count,), self.depth_dtype, fill=unknown if restored is None else 0)
+            if restored is not None:
+                self._shared.array[:] = restored
+                self.restored = None  # in shared memory now: not sent to workers that attach by name
+        elif self.layout != "private":
             rows = (workers if self.layout == "rows" else 1) + self._extra_rows
             self._shared = SharedArray((rows, bitmap_bytes), np.uint8)
             if self._extra_rows:
                 self._shared.array[-1] = restored
                 self.restored = None  # in the shared row now: not sent to workers that attach by name
-            if task_slots:
-                # Which tasks have started: the caller reads it after copying the
-                # bitmap, to know whose marks the copy may hold.
-                self._started = SharedArray((task_slots,), np.uint8)
+        if self.layout != "private" and task_slots:
+            # Which tasks have started: the caller reads it after copying the
+            # bitmap or the depths, to know whose marks the copy may hold.
+            self._started = SharedArray((task_slots,), np.uint8)
 
     def for_worker(self, worker: int = 0) -> "WorkerArrays":
+        started = None if self._started is None else self._started.array
+        if self.singular and self._shared is not None:
+            return WorkerArrays(None, None, self._shared.array, np.zeros(self.bitmap_bytes, np.uint8), started=started)
         if self.singular:
             unknown = np.iinfo(self.depth_dtype).max
             depths = (np.full(self.state_count, unknown, self.depth_dtype) if self.restored is None
@@ -220,7 +254,6 @@ class StateMemory:
                 covered[-1] = self.restored
             return WorkerArrays(covered[0], covered, None, None)
         shared = self._shared.array
-        started = None if self._started is None else self._started.array
         if self.layout == "rows":
             return WorkerArrays(shared[worker], shared, None, None, started=started)
         return WorkerArrays(shared[0], shared, None, None, own_marks=False, started=started)
@@ -234,6 +267,8 @@ class StateMemory:
         ``live``: the memory itself instead of a copy (the bitmap rows, whose union
         is meant), for :mod:`~sage_lfsr.snapshots` to read a chunk at a time.
         """
+        if self.singular and self._shared is not None:
+            return "depths", self._shared.array.copy()
         if self.singular:
             return None if arrays is None else ("depths", arrays.depths if live else arrays.depths.copy())
         if self._shared is not None:
@@ -252,17 +287,21 @@ class StateMemory:
         return None if self._started is None else self._started.array.copy()
 
     def _check_shared_memory_space(self, workers):
-        shared_bytes = self.bitmap_bytes * ((workers if self.layout == "rows" else 1) + self._extra_rows)
+        if self.singular:
+            what, shared_bytes = "depths", self.depth_dtype.itemsize * self.state_count
+        else:
+            what = "bitmap"
+            shared_bytes = self.bitmap_bytes * ((workers if self.layout == "rows" else 1) + self._extra_rows)
         free = shared_memory_free_bytes()
         if free is None or shared_bytes <= free:
             return
-        shortage = f"{SHM_DIRECTORY} has {format_bytes(free)} free but the shared bitmap needs {format_bytes(shared_bytes)}"
-        private_bytes = bytes_needed(self.state_count, self.singular, "private", workers)
+        shortage = f"{SHM_DIRECTORY} has {format_bytes(free)} free but the shared {what} need{'s' * (what == 'bitmap')} {format_bytes(shared_bytes)}"
+        private_bytes = bytes_needed(self.state_count, self.singular, "private", workers, self.depth_dtype.itemsize)
         if private_bytes > 0.8 * available_memory_bytes():
-            raise MemoryError(f"{shortage}, and {workers} private bitmaps ({format_bytes(private_bytes)}) do not "
+            raise MemoryError(f"{shortage}, and {workers} private copies ({format_bytes(private_bytes)}) do not "
                               f"fit in memory either: enlarge {SHM_DIRECTORY} (mount -o remount,size=...) "
                               "or use fewer workers")
-        self.layout, self.layout_reason = "private", f"{shortage}: each worker keeps its own bitmap"
+        self.layout, self.layout_reason = "private", f"{shortage}: each worker keeps its own {what}"
 
     def unlink_names(self):
         r"""Remove the names of the shared segments once every worker has mapped them."""

@@ -285,7 +285,7 @@ def plan(register, schedule="sequential", workers=None, batch_size=None, kernel=
         sage: from sage_lfsr.planning import plan
         sage: p = plan(LFSR.from_polynomial("x^4 + x^3 + x^2"), schedule="static", workers=2)
         sage: p.batch_size, p.split, p.memory_layout, p.reasons["batch_size"]
-        (8, False, 'private', 'static: one chunk per worker')
+        (8, False, 'single', 'static: one chunk per worker')
         sage: p.batch_size = 4
         Traceback (most recent call last):
         ...
@@ -363,7 +363,8 @@ def plan(register, schedule="sequential", workers=None, batch_size=None, kernel=
     runner = schedule_class(schedule)
     layout = memory.choose_layout(state_count, singular, runner.shares_memory and registry == "shared")
     reasons["memory_layout"] = {"private": "each worker its own arrays", "rows": "shared, one row per worker",
-                                "single": "shared, one bitmap for all workers"}[layout]
+                                "single": ("shared, one depth array for all workers" if singular else
+                                           "shared, one bitmap for all workers")}[layout]
     copies = workers if runner.runs_workers_here else 1
     check_state_space(state_count, memory.bytes_needed(state_count, singular, layout, copies,
                                                         np.dtype(description.depth_dtype).itemsize),

@@ -46,11 +46,23 @@ is still safe, as its tasks are recorded) or it may outlive checkpoint records
 that were not ``fsync``-ed yet (it then lists tasks the checkpoint does not
 record, and is ignored). Each case costs redone work, never a wrong map.
 
-Singular registers: a depth is written only when known, and at the end of a
-task every state its walks reached has one, and each cycle it met is in its
-result or an earlier one. So a copy taken between tasks (the sequential
-schedule) is safe; the process schedules keep depths in each worker's private
-memory, which the caller cannot copy, so they take no depth snapshots.
+Singular registers: a depth is written only when known, and is a function of
+the state, so every worker writes one shared depth array (the process
+schedules) and the caller copies it as it copies a bitmap, under the same task
+flags. A depth tells a walk to stop. A cycle's depths (0) are written by the
+task that closed it, which flags itself as having closed cycles; a tail depth
+written by a task X rests on the 0s of a cycle some task Y closed before X read
+them, so Y had started before the copy ended: Y was running at the copy, or had
+finished (with cycles) before it, and the copy is written only once Y is
+recorded, with Y's cycles. X's own record is not needed: a tail depth is right
+whoever wrote it, and a task run again counts the depths of its range from the
+array. One thing a copy of depths can hold that a copy of marks cannot: part of
+a cycle, if it was copied while a task wrote that cycle (a walk that met such
+a cycle's 0 after its unknown states would number them as a tail). Only the
+cycles of tasks that had not finished when the copy began can be caught so;
+on resume they are walked and written whole before the run starts
+(:func:`~sage_lfsr.job.settle_cycles`, counted in the steps of the resumed run).
+A copy taken between tasks (the sequential schedule) holds no such cycle.
 
 How often: a copy is taken when the time spent on snapshots so far, plus the
 last one's cost, stays within :data:`SHARE` of the run's time so far (once every

@@ -94,8 +94,7 @@ def test_a_resumed_run_costs_the_work_that_remains(tmp_path, name, schedule):
                    kernel="paced" if SCHEDULES[schedule] > 1 else "fast")
     fresh = map_cycles(register, **options)
     tasks = -(-2 ** register.degree // batch_size) * (2 if split else 1)
-    # Depths live in each worker's private memory: only the sequential schedule snapshots them.
-    uses_snapshot = not register.is_singular or schedule == "sequential"
+    uses_snapshot = True  # singular registers too: workers share one depth array, which the caller copies
     for share in (0.3, 0.7):
         path = tmp_path / f"run{share}.ckpt"
         with pytest.raises(KeyboardInterrupt):

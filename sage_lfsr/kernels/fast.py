@@ -17,6 +17,7 @@ from typing import NamedTuple
 import numba
 import numpy as np
 from numba import types
+from numba.core import cgutils
 from numba.extending import intrinsic
 from numba.typed import List
 
@@ -30,6 +31,18 @@ def _popcount(typingctx, value):
     def codegen(context, builder, signature, args):
         return builder.ctpop(args[0])
     return types.uint64(types.uint64), codegen
+
+
+@intrinsic
+def _load_atomic(typingctx, array, index):
+    # A monotonic atomic load: a plain load in a loop that writes nothing may be
+    # read once and kept (a wait on another worker's write would never end).
+    def codegen(context, builder, signature, args):
+        array_type = signature.args[0]
+        data = context.make_array(array_type)(context, builder, args[0])
+        pointer = cgutils.get_item_pointer(context, builder, array_type, data, [args[1]])
+        return builder.load_atomic(pointer, "monotonic", array_type.dtype.bitwidth // 8)
+    return array.dtype(array, types.int64), codegen
 
 
 @numba.njit(inline="always")
@@ -99,6 +112,8 @@ def traversal_mark(bitmap, state):
 
 traversal_is_covered = numba.njit(inline="always")(traversal.is_covered)
 traversal_covered_byte = numba.njit(inline="always")(traversal.covered_byte)
+traversal_wait_while_pending = numba.njit(inline="always")(rebind(
+    traversal.wait_while_pending, "wait_while_pending", read_depth=_load_atomic))
 
 
 def _compile(function):
@@ -106,7 +121,8 @@ def _compile(function):
     return numba.njit(nogil=True, inline="always")(rebind(
         function, function.__name__, is_distinguished=is_distinguished, is_marked=traversal_is_marked,
         mark=traversal_mark, is_covered=traversal_is_covered, covered_byte=traversal_covered_byte,
-        distinguished_limit=distinguished_limit, hashed_below=hashed_below))
+        distinguished_limit=distinguished_limit, hashed_below=hashed_below,
+        wait_while_pending=traversal_wait_while_pending))
 
 
 # The traversals with the step as an argument, inlined into each step kind's

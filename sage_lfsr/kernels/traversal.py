@@ -12,7 +12,10 @@ cache lines written from two cores cost more than the tracing itself).
 ``depths`` holds one unsigned integer per state (a byte for LFSRs, whose tails
 are at most `d` long; wider for nonlinear registers, whose tails can reach
 `q^d - 1`), the largest value of its type (``UNKNOWN_DEPTH`` for bytes) until the
-state's distance to its cycle is known.
+state's distance to its cycle is known; every worker may write it (a depth is
+the same whoever finds it). The value below the largest (``PENDING_DEPTH`` for
+bytes) marks a cycle state while its cycle is being written (see
+:func:`trace_trees`); no depth reaches it.
 
 - :func:`sweep_cycles` -- every cycle of an invertible register through a start
   in ``[lo, hi)`` that no worker has visited, traced whole. With ``dbits > 0``
@@ -31,6 +34,7 @@ sequential run walks exactly ``q^d`` states.
 import numpy as np
 
 UNKNOWN_DEPTH = 255
+PENDING_DEPTH = 254
 #: Fibonacci hashing: the top bits of ``state * GOLDEN mod 2^64`` spread any
 #: pattern of states evenly.
 GOLDEN = 0x9E3779B97F4A7C15
@@ -77,6 +81,19 @@ def covered_byte(bitmaps, index):
     for row in range(bitmaps.shape[0]):
         combined |= bitmaps[row, index]
     return combined
+
+
+def read_depth(depths, state):
+    r"""``depths[state]``, read from memory at each call (compiled: an atomic load, which no loop keeps in a register)."""
+    return depths[state]
+
+
+def wait_while_pending(depths, state, pending):
+    r"""The depth of ``state`` once it is not ``pending``: another worker is writing its cycle, and writes 0 soon."""
+    value = read_depth(depths, state)
+    while value == pending:
+        value = read_depth(depths, state)
+    return value
 
 
 def sweep_cycles(step, params, lo, hi, visited, covered, dbits, own_marks, cycles):
@@ -154,33 +171,57 @@ def trace_segments(step, params, lo, hi, visited, dbits, segments):
 
 
 def trace_trees(step, params, lo, hi, depths, seen, cycles):
+    # ``depths`` may be shared by every worker, ``seen`` is this worker's own. A
+    # depth is a function of the state, so workers writing one state write the
+    # same value; what must not happen is a tail numbered through cycle states
+    # that another worker has not written yet. So a cycle is written in two
+    # passes, first "pending" on each state, then 0: whoever reads a 0 of a cycle
+    # finds no state of it unknown any more (stores are seen in program order
+    # on x86-64). A walk that meets a pending state waits for its 0 (it never
+    # closes a cycle through pending states, so a cycle once pending is written
+    # again only by walks that went round it before: no two workers write one
+    # cycle back and forth); its numbering pass, which runs after the walk met a
+    # 0 or a depth (or wrote the cycle itself), reads pending as 0.
     steps = 0
     unknown = np.iinfo(depths.dtype).max
+    pending = unknown - 1
     for start in range(lo, hi):
         if depths[start] != unknown:
             continue
-        state = start
-        while depths[state] == unknown and not is_marked(seen, state):
+        state, closed = start, False
+        while True:
+            value = depths[state]
+            if value == pending:
+                value = wait_while_pending(depths, state, pending)
+            if value != unknown:
+                break
+            if is_marked(seen, state):
+                closed = True  # ``state`` is on this walk and comes round again: a cycle
+                break
             mark(seen, state)
             state = step(state, params)
             steps += 1
-        if depths[state] == unknown:
-            # ``state`` is on this walk and comes round again: a new cycle.
+        if closed:
             entry, smallest, length = state, state, 0
             while True:
-                depths[state] = 0
+                depths[state] = pending
                 state = step(state, params)
                 length += 1
                 smallest = min(smallest, state)
                 if state == entry:
                     break
             cycles.append((smallest, length))
+            while True:
+                depths[state] = 0
+                state = step(state, params)
+                if state == entry:
+                    break
         # Number the walk's tail back from where it met known depths.
         state, tail = start, 0
         while depths[state] == unknown:
             state = step(state, params)
             tail += 1
-        base = np.int64(depths[state]) + tail
+        base = (np.int64(0) if depths[state] == pending else np.int64(depths[state])) + tail
         state = start
         for offset in range(tail):
             depths[state] = base - offset
