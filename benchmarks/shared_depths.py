@@ -27,7 +27,7 @@ NOTE = ("Before, each worker kept its own depth array, which the caller cannot c
         "run walks the cycles again in every worker. After, the workers write one depth array in shared memory, "
         "which the caller copies as it copies a bitmap; a resumed run starts from the copy and traces less than "
         "what the recorded tasks leave (the copy also holds work of tasks not recorded yet) plus the lag of the last "
-        "copy (64 MiB at 2^26: written with an fsync, copies are few in a run of a few seconds). Under the default "
+        "copy (64 MiB at 2^26, copies are few in a run of a few seconds; measured before the snapshot writes lost their fsync). Under the default "
         "share no snapshot fits in runs this short, so a resumed run costs what it did before. Traced counts are "
         "the robust figures here; seconds, and so speed, follow the load of the other sessions.")
 
