@@ -49,7 +49,7 @@ def write_section(name, title, lines):
 def assemble_report():
     order = ["summary", "perf-targets", "kernels", "linear-kinds", "nonlinear", "c-reference", "sage-kernel", "schedules",
              "schedules-large", "many-cycles", "many-cycles-x30", "many-cycles-caller", "dask", "dask-no-shared-marks",
-             "scale", "cold-start", "resume", "shared-depths", "scaling-16-cores-one-bitmap", "scaling-16-cores", "sweep-16-cores",
+             "scale", "cold-start", "resume", "resume-30", "shared-depths", "scaling-16-cores-one-bitmap", "scaling-16-cores", "sweep-16-cores",
              "sequences", "census"]
     parts = ["# Benchmarks", "",
              "Written by the scripts in `benchmarks/`: `kernels.py`, `linear_kinds.py`, `nonlinear.py`, `c_reference.py`, "

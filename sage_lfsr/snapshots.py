@@ -113,8 +113,14 @@ SHARE = 0.05
 #: Seconds and bytes per second assumed for the first snapshot (reading the memory,
 #: coding and writing it when nothing compresses), before one was measured: a
 #: third of what an idle core here does (31 ms for the 32 MiB of 2^28 states; 85 to
-#: 200 ms with three other sessions' work on the machine's two cores).
+#: 200 ms with three other sessions' work on the machine's two cores). Used for
+#: memory smaller than :data:`SAMPLE_BYTES`; larger memory has its first cost
+#: measured (:func:`measure_copy_rate`).
 FIRST_ESTIMATE_SECONDS, FIRST_ESTIMATE_BYTES_PER_SECOND = 0.002, 3e8
+#: Bytes of the sample whose copy :func:`measure_copy_rate` times (its fixed costs,
+#: a new file, about make up for the caches a whole copy outgrows: idle here, 32 MiB
+#: estimated at 0.05 s took 0.04 s, 128 MiB at 0.18 s took 0.16 s).
+SAMPLE_BYTES = 4 << 20
 #: The next copy is expected to cost this times the last one's (their costs vary so
 #: much between copies on a loaded machine).
 COST_MARGIN = 1.25
@@ -297,6 +303,26 @@ def write_snapshot(path, kind: str, source, header_tasks, checkpoint_crc: int) -
     return temporary
 
 
+def measure_copy_rate(path) -> float:
+    r"""
+    Bytes per second a snapshot of memory that does not compress is read, coded
+    and written at beside ``path``, here and now (the machine's load included):
+    :func:`write_snapshot` of :data:`SAMPLE_BYTES`, timed, its file removed.
+
+    EXAMPLES::
+
+        sage: import os, tempfile
+        sage: from sage_lfsr.snapshots import measure_copy_rate
+        sage: directory = tempfile.mkdtemp()
+        sage: measure_copy_rate(os.path.join(directory, "run.ckpt.memory")) > 0, os.listdir(directory)
+        (True, [])
+    """
+    sample = np.arange(SAMPLE_BYTES, dtype=np.uint8)  # no block of one byte: nothing compresses
+    begun = time.perf_counter()
+    _unlink(write_snapshot(path, "visited", sample, lambda: (set(), set()), 0))
+    return SAMPLE_BYTES / max(time.perf_counter() - begun, 1e-6)
+
+
 def _unlink(path):
     try:
         os.unlink(path)
@@ -461,11 +487,19 @@ class SnapshotTaker:
         #: Copies written to temporary files, oldest first, as ``(file, task ids)``:
         #: each is renamed to ``path`` once its task ids are recorded.
         self._pending = []
-        #: Seconds the next snapshot is expected to take (the last one's, at first an estimate).
+        remove_strays(path)  # of writes that a kill cut short, or copies a kill left waiting
+        #: Seconds the next snapshot is expected to take (the last one's; at first
+        #: measured on a sample, or an estimate for small memory).
         self._cost = FIRST_ESTIMATE_SECONDS + memory_bytes / FIRST_ESTIMATE_BYTES_PER_SECOND
+        if memory_bytes > SAMPLE_BYTES:
+            begun = time.perf_counter()
+            try:
+                self._cost = FIRST_ESTIMATE_SECONDS + memory_bytes / measure_copy_rate(path)
+            except OSError:
+                pass  # the first copy reports why it cannot be written
+            self.seconds += time.perf_counter() - begun
         #: States traced by the tasks recorded since the last copy was taken (what a new copy adds).
         self._new_work = 0
-        remove_strays(path)  # of writes that a kill cut short, or copies a kill left waiting
 
     def note_recorded(self, task_id, states_traced=1):
         r"""Task ``task_id`` is recorded in the checkpoint; its walks took ``states_traced`` steps."""
