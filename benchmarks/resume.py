@@ -139,10 +139,10 @@ def main():
               "renamed to the snapshot once every sweep task that was running when it was read is recorded. So the lag "
               "is the work recorded since the last copy was read, plus the tasks running then: copies are at least "
               "(cost of a copy) / 5 % apart, and with 64 tasks a phase one task of x^d + 1 holds up to a fifth of the "
-              "run's work (the first few tasks close nearly every cycle). On this shared machine a copy inside a run "
-              "took 150 to 300 ms (the caller competes with two workers and other sessions for two cores), so a run "
-              "of x^d + 1 (its bitmap is never uniform) took one copy; copies of a primitive register's bitmap once "
-              "its segments are recorded are cheap (nearly all ones), so those runs took four to nine. Checkpoint records are written from the result arrays (no "
+              "run's work (the first few tasks close nearly every cycle). A copy inside a run took 150 to 300 ms "
+              "while other sessions loaded this machine, 31 ms idle (32 MiB); the first copy's cost is measured on "
+              "a 4 MiB sample when the run starts, the next ones are the last one's; the last column counts the "
+              "copies. Checkpoint records are written from the result arrays (no "
               "copies) and `fsync`-ed at most every second and at the end. Singular registers: the process schedules "
               "now share one depth array, which the caller copies like the bitmaps (section \"Singular registers: one depth array shared by the workers\": with snapshots at every chance a resumed run traces 0.57 to 1.19 x the remaining "
               "work, against 1.10 to 1.65 x before), and the sequential schedule snapshots depths between tasks; but "
@@ -152,8 +152,8 @@ def main():
     if arguments.compare:
         before = Path(arguments.compare).read_text().splitlines()
         load = next((line[line.index("load average"):].rstrip(".") for line in before if "load average" in line), "")
-        lines += ["", f"Before these changes (the same script on the package at {arguments.compare_label}, run just "
-                  f"before this one, on the same machine; {load}):", ""]
+        lines += ["", f"Before these changes (the same script on the package at {arguments.compare_label}, run "
+                  f"earlier in the session, on the same machine; {load}):", ""]
         lines += [line for line in before if line.startswith("|")]
     lines[0] = lines[0].replace("LOAD", f"{load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
     write_section(arguments.name, "Resuming from a checkpoint: the work that remains (issue 14)", lines)
