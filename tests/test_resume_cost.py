@@ -308,3 +308,24 @@ def test_a_cancelled_run_resumes_for_the_work_that_remains(tmp_path):
     with pytest.raises(MappingCancelled):
         map_cycles(register, checkpoint=path, progress=progress, cancel=cancel, **options)
     check_resume(register, options, path, fresh, uses_snapshot=True)
+
+
+def test_first_snapshot_cost_is_measured_for_large_memory(tmp_path, monkeypatch):
+    # Memory beyond the sample: the first copy's expected cost comes from the measured rate
+    # (counted in the snapshots' seconds); where the sample cannot be written, from the estimate.
+    path = str(tmp_path / "run.ckpt.memory")
+    large = 8 * snapshots.SAMPLE_BYTES
+    monkeypatch.setattr(snapshots, "measure_copy_rate", lambda _: 1e9)
+    taker = snapshots.SnapshotTaker(path, 1, set(), set(), memory_bytes=large)
+    assert taker._cost == pytest.approx(snapshots.FIRST_ESTIMATE_SECONDS + large / 1e9)
+
+    def unwritable(_):
+        raise PermissionError("read-only")
+
+    monkeypatch.setattr(snapshots, "measure_copy_rate", unwritable)
+    taker = snapshots.SnapshotTaker(path, 1, set(), set(), memory_bytes=large)
+    estimate = snapshots.FIRST_ESTIMATE_SECONDS + large / snapshots.FIRST_ESTIMATE_BYTES_PER_SECOND
+    assert taker._cost == pytest.approx(estimate)
+    monkeypatch.undo()
+    measured = snapshots.SnapshotTaker(path, 1, set(), set(), memory_bytes=large)
+    assert measured.seconds > 0 and os.listdir(tmp_path) == []  # timed, and the sample's file removed
