@@ -96,6 +96,14 @@ def wait_while_pending(depths, state, pending):
     return value
 
 
+def wait_while_unknown(depths, state, unknown):
+    r"""The value of ``state`` once it is not ``unknown``: another worker is numbering the tail it lies on."""
+    value = read_depth(depths, state)
+    while value == unknown:
+        value = read_depth(depths, state)
+    return value
+
+
 def sweep_cycles(step, params, lo, hi, visited, covered, dbits, own_marks, cycles):
     steps = 0
     start = lo - 1
@@ -181,14 +189,18 @@ def trace_trees(step, params, lo, hi, depths, seen, cycles):
     # closes a cycle through pending states, so a cycle once pending is written
     # again only by walks that went round it before: no two workers write one
     # cycle back and forth); its numbering pass, which runs after the walk met a
-    # 0 or a depth (or wrote the cycle itself), reads pending as 0.
+    # 0 or a depth (or wrote the cycle itself), reads pending as 0 and stops at the
+    # first state another worker has numbered meanwhile: so a state this worker saw
+    # in an earlier walk may still be unknown while that worker numbers on. A state
+    # seen and unknown closes a cycle only if it is on this walk (a second pass from
+    # the start finds it); else the walk waits for its depth.
     steps = 0
     unknown = np.iinfo(depths.dtype).max
     pending = unknown - 1
     for start in range(lo, hi):
         if depths[start] != unknown:
             continue
-        state, closed = start, False
+        state, closed, first = start, False, steps
         while True:
             value = depths[state]
             if value == pending:
@@ -196,7 +208,18 @@ def trace_trees(step, params, lo, hi, depths, seen, cycles):
             if value != unknown:
                 break
             if is_marked(seen, state):
-                closed = True  # ``state`` is on this walk and comes round again: a cycle
+                probe, on_walk = start, False
+                for _ in range(steps - first):
+                    if probe == state:
+                        on_walk = True
+                        break
+                    probe = step(probe, params)
+                if on_walk:
+                    closed = True  # ``state`` is on this walk and comes round again: a cycle
+                    break
+                value = wait_while_unknown(depths, state, unknown)
+                if value == pending:
+                    value = wait_while_pending(depths, state, pending)
                 break
             mark(seen, state)
             state = step(state, params)
