@@ -226,11 +226,11 @@ def test_the_compiled_wait_for_a_pending_depth_sees_another_threads_write():
     # A plain load in the waiting loop could be read once and kept (the wait would never end).
     import numba
 
-    from sage_lfsr.kernels.fast import traversal_wait_while_pending
+    from sage_lfsr.kernels.fast import traversal_wait_while
 
     @numba.njit(nogil=True)
     def wait(depths, out):
-        out[0] = traversal_wait_while_pending(depths, 1, traversal.PENDING_DEPTH)
+        out[0] = traversal_wait_while(depths, 1, traversal.PENDING_DEPTH)
 
     depths, out = np.array([0, traversal.PENDING_DEPTH], np.uint8), np.full(1, -1, np.int64)
     waiter = threading.Thread(target=wait, args=(depths, out), daemon=True)

@@ -112,10 +112,7 @@ def traversal_mark(bitmap, state):
 
 traversal_is_covered = numba.njit(inline="always")(traversal.is_covered)
 traversal_covered_byte = numba.njit(inline="always")(traversal.covered_byte)
-traversal_wait_while_pending = numba.njit(inline="always")(rebind(
-    traversal.wait_while_pending, "wait_while_pending", read_depth=_load_atomic))
-traversal_wait_while_unknown = numba.njit(inline="always")(rebind(
-    traversal.wait_while_unknown, "wait_while_unknown", read_depth=_load_atomic))
+traversal_wait_while = numba.njit(inline="always")(rebind(traversal.wait_while, "wait_while", read_depth=_load_atomic))
 
 
 def _compile(function):
@@ -124,7 +121,7 @@ def _compile(function):
         function, function.__name__, is_distinguished=is_distinguished, is_marked=traversal_is_marked,
         mark=traversal_mark, is_covered=traversal_is_covered, covered_byte=traversal_covered_byte,
         distinguished_limit=distinguished_limit, hashed_below=hashed_below,
-        wait_while_pending=traversal_wait_while_pending, wait_while_unknown=traversal_wait_while_unknown))
+        wait_while=traversal_wait_while))
 
 
 # The traversals with the step as an argument, inlined into each step kind's

@@ -88,20 +88,15 @@ def read_depth(depths, state):
     return depths[state]
 
 
-def wait_while_pending(depths, state, pending):
-    r"""The depth of ``state`` once it is not ``pending``: another worker is writing its cycle, and writes 0 soon."""
-    value = read_depth(depths, state)
-    while value == pending:
-        value = read_depth(depths, state)
-    return value
-
-
-def wait_while_unknown(depths, state, unknown):
-    r"""The value of ``state`` once it is not ``unknown``: another worker is numbering the tail it lies on."""
-    value = read_depth(depths, state)
-    while value == unknown:
-        value = read_depth(depths, state)
-    return value
+def wait_while(depths, state, value):
+    r"""
+    The depth of ``state`` once it is not ``value``: another worker is writing it
+    (pending: the cycle it lies on, 0 soon; unknown: the tail it lies on).
+    """
+    current = read_depth(depths, state)
+    while current == value:
+        current = read_depth(depths, state)
+    return current
 
 
 def sweep_cycles(step, params, lo, hi, visited, covered, dbits, own_marks, cycles):
@@ -204,7 +199,7 @@ def trace_trees(step, params, lo, hi, depths, seen, cycles):
         while True:
             value = depths[state]
             if value == pending:
-                value = wait_while_pending(depths, state, pending)
+                value = wait_while(depths, state, pending)
             if value != unknown:
                 break
             if is_marked(seen, state):
@@ -217,9 +212,9 @@ def trace_trees(step, params, lo, hi, depths, seen, cycles):
                 if on_walk:
                     closed = True  # ``state`` is on this walk and comes round again: a cycle
                     break
-                value = wait_while_unknown(depths, state, unknown)
+                value = wait_while(depths, state, unknown)
                 if value == pending:
-                    value = wait_while_pending(depths, state, pending)
+                    value = wait_while(depths, state, pending)
                 break
             mark(seen, state)
             state = step(state, params)
