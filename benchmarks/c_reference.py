@@ -35,8 +35,8 @@ def c_seconds(binary, degree, taps):
 
 
 def kernel_seconds(tables):
-    from sage_lfsr.description import describe
-    from sage_lfsr.kernels import make_kernel
+    from sage_lfsr.registers.coercion import describe
+    from sage_lfsr.engine.kernels import make_kernel
 
     kernel = make_kernel("fast", describe(tables))
     kernel.warm_up()
@@ -58,8 +58,8 @@ def map_seconds(register):
 
 def registers(degrees):
     from sage_lfsr import LFSR
-    from sage_lfsr.tables import RegisterTables
-    from sage_lfsr.theory import random_primitive_polynomial
+    from sage_lfsr.registers.tables import RegisterTables
+    from sage_lfsr.theory.prediction import random_primitive_polynomial
 
     for degree in degrees:
         register = LFSR.from_polynomial(random_primitive_polynomial(2, degree, seed=1))

@@ -24,9 +24,9 @@ import numpy as np  # noqa: E402
 
 from sage_lfsr import LFSR  # noqa: E402
 from sage_lfsr.census import census, families  # noqa: E402
-from sage_lfsr.figures import best_of  # noqa: E402
-from sage_lfsr.kernels import make_kernel  # noqa: E402
-from sage_lfsr.theory import random_primitive_polynomial  # noqa: E402
+from sage_lfsr.engine.figures import best_of  # noqa: E402
+from sage_lfsr.engine.kernels import make_kernel  # noqa: E402
+from sage_lfsr.theory.prediction import random_primitive_polynomial  # noqa: E402
 
 TEMPLATE = "x0 + x{a} + x{b} + x{c}*x{d}"
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from common import machine_description, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
-IMPORT = "import sage_lfsr, sage_lfsr.lfsr, sage_lfsr.kernels.fast, sage_lfsr.theory"
+IMPORT = "import sage_lfsr, sage_lfsr.registers.lfsr, sage_lfsr.engine.kernels.fast, sage_lfsr.theory.prediction"
 MAPS = {
     "GF(2) LFSR x^8+x^4+x^3+x^2+1 (256 states)": "sage_lfsr.LFSR.from_polynomial('x^8+x^4+x^3+x^2+1')",
     "GF(3) LFSR x^5+2x+1 (243 states)": "sage_lfsr.LFSR.from_polynomial('x^5+2*x+1', q=3)",

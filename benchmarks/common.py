@@ -27,8 +27,8 @@ def benchmark_registers(degree):
     primitive (one cycle of 2^d - 1 states), many equal cycles (x^d + 1),
     skewed (primitive of degree d - 5 times primitive of degree 5).
     """
-    from sage_lfsr.lfsr import LFSR
-    from sage_lfsr.theory import random_primitive_polynomial
+    from sage_lfsr.registers.lfsr import LFSR
+    from sage_lfsr.theory.prediction import random_primitive_polynomial
 
     primitive = random_primitive_polynomial(2, degree, seed=1)
     small = random_primitive_polynomial(2, 5, seed=2)

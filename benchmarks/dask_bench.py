@@ -18,7 +18,7 @@ import dask
 from common import benchmark_registers, machine_description, write_section
 
 from sage_lfsr import map_cycles
-from sage_lfsr.figures import best_of
+from sage_lfsr.engine.figures import best_of
 
 MODES = {"shared on this machine": ({}, {}),
          "owned blocks (no shared memory)": ({"sage_lfsr.dask-memory": "owned"}, {}),

@@ -7,8 +7,8 @@ import random
 from common import machine_description, write_section
 
 from sage_lfsr import LFSR, map_cycles
-from sage_lfsr.figures import best_of
-from sage_lfsr.theory import random_primitive_polynomial
+from sage_lfsr.engine.figures import best_of
+from sage_lfsr.theory.prediction import random_primitive_polynomial
 
 
 def random_invertible(q, degree, seed):

@@ -10,9 +10,9 @@ import random
 from common import machine_description, write_section
 
 from sage_lfsr import LFSR, MatrixRegister, map_cycles
-from sage_lfsr._sage import int_to_element, matrix
-from sage_lfsr.figures import best_of
-from sage_lfsr.theory import random_primitive_polynomial
+from sage_lfsr.common.sagemath import int_to_element, matrix
+from sage_lfsr.engine.figures import best_of
+from sage_lfsr.theory.prediction import random_primitive_polynomial
 
 
 def random_invertible_matrix(q, degree, seed):

@@ -38,10 +38,10 @@ def child(arguments):
     import time
 
     from sage_lfsr import LFSR, map_cycles
-    from sage_lfsr.assembly import assemble
-    from sage_lfsr.planning import plan
-    from sage_lfsr.schedules import get_schedule
-    from sage_lfsr.schedules.base import RunOptions
+    from sage_lfsr.engine.assembly import assemble
+    from sage_lfsr.engine.planning import plan
+    from sage_lfsr.engine.schedules import get_schedule
+    from sage_lfsr.engine.schedules.base import RunOptions
 
     page = os.sysconf("SC_PAGE_SIZE")
 
@@ -115,7 +115,7 @@ def caller_side(register, workers, repeats):
     workers: a sequential run's tasks (32 per worker) dealt round-robin to
     ``workers`` pretend workers, each worker's last step done here (where the
     checkout keeps cycles in the workers: its cycles prepared to be sent,
-    :class:`~sage_lfsr.job.FoundCycles`), every message pickled as the results
+    :class:`~sage_lfsr.engine.job.FoundCycles`), every message pickled as the results
     queue pickles it and sent through a pipe by a forked process. Timed in the
     caller: receiving and unpickling the messages, then the assembly. Beside it,
     the one-core map (``map_cycles``, sequential) of the same register, same
@@ -127,12 +127,12 @@ def caller_side(register, workers, repeats):
     import tracemalloc
     from multiprocessing.reduction import ForkingPickler
 
-    from sage_lfsr import job as job_module
+    from sage_lfsr.engine import job as job_module
     from sage_lfsr import map_cycles
-    from sage_lfsr.assembly import assemble
-    from sage_lfsr.planning import plan
-    from sage_lfsr.schedules import get_schedule
-    from sage_lfsr.schedules.base import RunOptions
+    from sage_lfsr.engine.assembly import assemble
+    from sage_lfsr.engine.planning import plan
+    from sage_lfsr.engine.schedules import get_schedule
+    from sage_lfsr.engine.schedules.base import RunOptions
 
     one_core, one_core_cpu = [], []
     for _ in range(max(1, repeats // 2)):

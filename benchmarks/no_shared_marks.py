@@ -1,6 +1,6 @@
 r"""
 Dask across machines: the owned mode (``sage_lfsr.dask-memory = "owned"``,
-:mod:`sage_lfsr.schedules.dask_owned`) on a LocalCluster whose workers are made
+:mod:`sage_lfsr.engine.schedules.dask_owned`) on a LocalCluster whose workers are made
 to share no memory, W = 2 and 4: each worker holds the marks of its own blocks
 of states only. Measures the redundant work (states traced beyond q^d), the
 sweep rounds and the marks passed to their owners (the transfer), against the
@@ -17,7 +17,7 @@ import dask
 from common import benchmark_registers, machine_description, write_section
 
 from sage_lfsr import map_cycles
-from sage_lfsr.schedules.dask_owned import ROUNDS_FOR_A_WHOLE_SWEEP
+from sage_lfsr.engine.schedules.dask_owned import ROUNDS_FOR_A_WHOLE_SWEEP
 
 
 def main():

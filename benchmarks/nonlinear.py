@@ -11,9 +11,9 @@ import time
 from common import machine_description, write_section
 
 from sage_lfsr import FSR, LFSR, map_cycles
-from sage_lfsr.figures import best_of
-from sage_lfsr.fsr_tables import FeedbackTables
-from sage_lfsr.theory import random_primitive_polynomial
+from sage_lfsr.engine.figures import best_of
+from sage_lfsr.registers.fsr_tables import FeedbackTables
+from sage_lfsr.theory.prediction import random_primitive_polynomial
 
 #: Five monomials, two of them linear; x0 alone carries x0, so the register is invertible.
 NLFSR_24 = "x0 + x7 + x3*x11 + x5*x13*x21 + x2*x9*x17*x23"

@@ -21,9 +21,9 @@ from pathlib import Path
 from common import benchmark_registers, machine_description, write_section
 
 from sage_lfsr import LFSR, map_cycles
-from sage_lfsr.checkpoint import Checkpoint
-from sage_lfsr.snapshots import decode_snapshot, remove_snapshot, snapshot_path
-from sage_lfsr.theory import random_primitive_polynomial
+from sage_lfsr.engine.checkpoint import Checkpoint
+from sage_lfsr.engine.snapshots import decode_snapshot, remove_snapshot, snapshot_path
+from sage_lfsr.theory.prediction import random_primitive_polynomial
 
 
 class InterruptAfter(Checkpoint):

@@ -9,7 +9,7 @@ registers, 2^12 to 2^16 states, W = 1, 2, 4, in the seed design (Manager
 registry, static chunks, whole cycles) and the package design (shared bitmaps,
 split cycles, dynamic schedules), speedups over the sequential sage kernel
 measured in the same run. Part 3: the same maps on a warm
-:class:`~sage_lfsr.pool.MappingPool` (workers and Manager started once) against
+:class:`~sage_lfsr.engine.pool.MappingPool` (workers and Manager started once) against
 fresh workers and a cold pool, with the CPU time per state in the caller and in
 the pool's workers; and the fast kernel's state-space size from which W = 2 pays,
 with and without a warm pool. Writes docs/benchmarks/sage-kernel.md (``--parts
@@ -25,11 +25,11 @@ from common import benchmark_registers, machine_description, write_section
 
 from common import SECTIONS
 from sage_lfsr import LFSR, map_cycles
-from sage_lfsr.description import describe
-from sage_lfsr.figures import best_of
-from sage_lfsr.kernels import make_kernel
-from sage_lfsr.kernels.sage import SageSuccessor
-from sage_lfsr.pool import MappingPool
+from sage_lfsr.registers.coercion import describe
+from sage_lfsr.engine.figures import best_of
+from sage_lfsr.engine.kernels import make_kernel
+from sage_lfsr.engine.kernels.sage import SageSuccessor
+from sage_lfsr.engine.pool import MappingPool
 
 DYNAMIC = ("queue", "steal", "hybrid")
 SEED_FIGURES = ("The seed's own figures (dynamic-threading-feasibility.md, 14-bit register, 4 workers, its "
@@ -39,11 +39,11 @@ SEED_FIGURES = ("The seed's own figures (dynamic-threading-feasibility.md, 14-bi
 
 def seed_successor(lfsr):
     r"""The seed mapper's step: digits -> field elements -> ``v * M`` -> digits (a dict lookup each)."""
-    from sage_lfsr import _sage
+    from sage_lfsr.common import sagemath
 
     q, degree = lfsr.field_order, lfsr.degree
     space, matrix = lfsr.vector_space(), lfsr.state_update_matrix()
-    elements = [_sage.int_to_element(lfsr.field, value) for value in range(q)]
+    elements = [sagemath.int_to_element(lfsr.field, value) for value in range(q)]
     values = {element: value for value, element in enumerate(elements)}
 
     def step(state):

@@ -12,8 +12,8 @@ import time
 from common import machine_description, write_section
 
 from sage_lfsr import LFSR, map_cycles, predict_cycles
-from sage_lfsr.figures import run_row
-from sage_lfsr.theory import random_primitive_polynomial
+from sage_lfsr.engine.figures import run_row
+from sage_lfsr.theory.prediction import random_primitive_polynomial
 
 
 def peak_rss_gib():

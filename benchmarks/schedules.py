@@ -18,8 +18,8 @@ from pathlib import Path
 from common import machine_description, write_section
 
 from sage_lfsr import map_cycles
-from sage_lfsr.figures import best_of, run_row
-from sage_lfsr.tables import RegisterTables
+from sage_lfsr.engine.figures import best_of, run_row
+from sage_lfsr.registers.tables import RegisterTables
 
 SCHEDULES = ("static", "queue", "steal", "hybrid")
 DESIGNS = {"seed": {"registry": "manager", "split": False}, "package": {"registry": "shared"}}
@@ -60,7 +60,7 @@ def main():
     lines = [f"Machine: {machine_description()}", "",
              "Wall seconds of `map_cycles` (process start included), speedup over the sequential fast "
              "kernel measured in the same run, lambda = (max busy / mean busy - 1) * 100 %, and redundant "
-             "work = states traced beyond the states owned, in % of the state count (`sage_lfsr.figures`). Design `seed`: Manager cycle registry, "
+             "work = states traced beyond the states owned, in % of the state count (`sage_lfsr.engine.figures`). Design `seed`: Manager cycle registry, "
              "whole cycles (the seed's mapper); `package`: shared-memory visited bitmaps, cycles longer than "
              "a task split into segments.", "",
              "| register | states | design | schedule | W | wall s | speedup | lambda % | redundant % | tasks |",

@@ -10,11 +10,11 @@ import time
 import numpy as np
 from common import machine_description, write_section
 
-from sage_lfsr import _sage
-from sage_lfsr.figures import best_of
-from sage_lfsr.lfsr import LFSR
-from sage_lfsr.sequences import linear_complexity, massey
-from sage_lfsr.theory import random_primitive_polynomial
+from sage_lfsr.common import sagemath
+from sage_lfsr.engine.figures import best_of
+from sage_lfsr.registers.lfsr import LFSR
+from sage_lfsr.theory.sequences import linear_complexity, massey
+from sage_lfsr.theory.prediction import random_primitive_polynomial
 
 
 def main():
@@ -54,7 +54,7 @@ def main():
         terms = rng.integers(0, 2, n).astype(np.uint8)
         ours, _ = best_of(3, lambda: linear_complexity(terms))
         theirs, _ = best_of(1, lambda: galois.berlekamp_massey(GF2(terms)))
-        field = _sage.GF(2)
+        field = sagemath.GF(2)
         elements = [field(int(t)) for t in terms]
         sage_seconds, _ = best_of(1, lambda: sage_berlekamp_massey(elements))
         lines.append(f"| {n:,} | {ours:.5f} | {theirs:.4f} | {sage_seconds:.3f} | {theirs / ours:,.0f}x | "
@@ -64,7 +64,7 @@ def main():
     lines += ["", "### Per-state answers at degree 127 (GF(2), no enumeration)", "",
               "| question | register | seconds |", "| --- | --- | ---: |"]
     reducible = LFSR.from_polynomial(random_primitive_polynomial(2, 60, seed=2) * random_primitive_polynomial(2, 64, seed=3)
-                                     * _sage.PolynomialRing(_sage.GF(2), "x")("x^3"))
+                                     * sagemath.PolynomialRing(sagemath.GF(2), "x")("x^3"))
     register.cycle_length(5)
     rng_states = np.random.default_rng(2)
     state = tuple(int(b) for b in rng_states.integers(0, 2, 127))

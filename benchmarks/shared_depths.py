@@ -37,14 +37,16 @@ def child(degree, workers, repeats, part):
     sys.path.insert(0, str(ROOT / "tests"))
     from faulty_kernels import InterruptAfter
 
-    from sage_lfsr.kernels import register_kernel
+    from sage_lfsr.engine.kernels import register_kernel
 
     register_kernel("paced", "faulty_kernels", "PacedKernel")  # tasks of at least 15 ms: workers keep pace
 
-    from sage_lfsr import LFSR, map_cycles, memory, snapshots
-    from sage_lfsr.checkpoint import Checkpoint
-    from sage_lfsr.planning import plan
-    from sage_lfsr.theory import random_primitive_polynomial
+    from sage_lfsr.engine import memory
+    from sage_lfsr.engine import snapshots
+    from sage_lfsr import LFSR, map_cycles
+    from sage_lfsr.engine.checkpoint import Checkpoint
+    from sage_lfsr.engine.planning import plan
+    from sage_lfsr.theory.prediction import random_primitive_polynomial
 
     polynomial = f"x^2 * ({random_primitive_polynomial(2, degree - 2, seed=4)})"
     register = LFSR.from_polynomial(polynomial)

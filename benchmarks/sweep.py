@@ -38,8 +38,8 @@ TARGETS = {"x28": "≥ 8x", "x30": "≥ 10x (≥ 12x for the many-cycle kind at 
 def export(directory, smaller=0):
     from common import benchmark_registers
 
-    from sage_lfsr.tables import RegisterTables
-    from sage_lfsr.theory import predict_cycles
+    from sage_lfsr.registers.tables import RegisterTables
+    from sage_lfsr.theory.prediction import predict_cycles
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -59,7 +59,7 @@ def peak_gib():
 
 def run(directory, names, workers, schedule):
     from sage_lfsr import map_cycles
-    from sage_lfsr.tables import RegisterTables
+    from sage_lfsr.registers.tables import RegisterTables
 
     directory = Path(directory)
     lines = [f"Machine: {machine_description()}", "",
@@ -69,8 +69,8 @@ def run(directory, names, workers, schedule):
              "| case | states | W | wall s | one core s | speedup | million states/s | redundant % | "
              "peak RSS caller GiB | peak RSS worker GiB | target |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
-    from sage_lfsr.description import describe
-    from sage_lfsr.kernels import make_kernel
+    from sage_lfsr.registers.coercion import describe
+    from sage_lfsr.engine.kernels import make_kernel
 
     make_kernel("fast", describe(RegisterTables.load(directory / f"{names[0]}.npz"))).warm_up()  # compile once
     for name in names:

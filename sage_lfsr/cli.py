@@ -60,11 +60,9 @@ import threading
 import traceback
 import warnings
 
+from sage_lfsr.common.progress import ProgressBar
+
 PROG = "sage-lfsr"
-#: Seconds a run must last before its progress bar shows.
-PROGRESS_DELAY_SECONDS = 1.0
-#: Least seconds between two redraws of the progress bar.
-PROGRESS_REDRAW_SECONDS = 0.1
 BENCH_SCHEDULES = ("sequential", "static", "queue", "steal", "hybrid")
 BENCH_COLUMNS = ("schedule", "workers", "wall_seconds", "run_seconds", "speedup", "imbalance_percent",
                  "redundant_states", "redundant_percent", "states_traced", "tasks", "batch_size",
@@ -93,7 +91,7 @@ def _handle_termination():
     cleaned up, one line, a non-zero exit. Sage (cysignals) is loaded first, since
     loading it installs handlers that would make SIGHUP a silent exit 0.
     """
-    import sage_lfsr._sage  # noqa: F401
+    import sage_lfsr.common.sagemath  # noqa: F401
 
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGHUP):
@@ -242,7 +240,7 @@ def build_parser():
 
 def build_register(arguments):
     r"""
-    The :class:`~sage_lfsr.lfsr.LFSR` named by ``--q`` and ``--coefficients`` or ``--polynomial``.
+    The :class:`~sage_lfsr.registers.lfsr.LFSR` named by ``--q`` and ``--coefficients`` or ``--polynomial``.
 
     EXAMPLES::
 
@@ -257,13 +255,13 @@ def build_register(arguments):
         sage: build_register(build_parser().parse_args(["map", "--q", "3", "--matrix", "1,1;0,1"]))
         MatrixRegister of degree 2 over GF(3), invertible
     """
-    from sage_lfsr.lfsr import LFSR
+    from sage_lfsr.registers.lfsr import LFSR
 
     if getattr(arguments, "anf", None) is not None:
         return build_fsr(arguments)
     constant = int(arguments.constant) if arguments.constant.isdigit() else arguments.constant
     if arguments.matrix is not None:
-        from sage_lfsr.matrix_register import MatrixRegister
+        from sage_lfsr.registers.matrix import MatrixRegister
 
         if constant != 0 or arguments.form != "fibonacci":
             raise UsageError("--constant and --form describe an LFSR: give --coefficients or --polynomial")
@@ -275,7 +273,7 @@ def build_register(arguments):
 
 def build_fsr(arguments):
     r"""
-    The :class:`~sage_lfsr.fsr.FSR` named by ``--anf``, ``--degree`` and ``--q``.
+    The :class:`~sage_lfsr.registers.fsr.FSR` named by ``--anf``, ``--degree`` and ``--q``.
 
     EXAMPLES::
 
@@ -287,7 +285,7 @@ def build_fsr(arguments):
         ...
         UsageError: --anf needs --degree, the number of variables x0..x(d-1)
     """
-    from sage_lfsr.fsr import FSR
+    from sage_lfsr.registers.fsr import FSR
 
     if arguments.degree is None:
         raise UsageError("--anf needs --degree, the number of variables x0..x(d-1)")
@@ -302,7 +300,7 @@ def register_description(register) -> dict:
     if hasattr(register, "anf"):  # an FSR
         return {"q": register.field_order, "degree": register.degree, "anf": register.anf(),
                 "invertible": register.is_invertible}
-    from sage_lfsr.matrix_register import MatrixRegister, matrix_text
+    from sage_lfsr.registers.matrix import MatrixRegister, matrix_text
 
     if isinstance(register, MatrixRegister):
         matrix = register.state_update_matrix()
@@ -352,7 +350,7 @@ def _render(document, output_format):
 
 def _check_paths(arguments):
     r"""Before any work: the files the command will write can be written."""
-    from sage_lfsr.files import check_writable
+    from sage_lfsr.common.files import check_writable
 
     if getattr(arguments, "output", None) is not None:
         check_writable(arguments.output)
@@ -361,7 +359,7 @@ def _check_paths(arguments):
 
 
 def _write(text, path):
-    from sage_lfsr.files import write_atomically
+    from sage_lfsr.common.files import write_atomically
 
     if path is None:
         sys.stdout.write(text)
@@ -374,35 +372,13 @@ def _write(text, path):
                                    "is left as it was)") from None
 
 
-class ProgressBar:
-    r"""A tqdm bar on standard error fed by ``map_cycles(progress=...)``; shows after a second."""
-
-    def __init__(self, quiet, unit="states", total=None):
-        from tqdm import tqdm
-
-        self.bar = tqdm(total=total, unit=unit, unit_scale=unit == "states", delay=PROGRESS_DELAY_SECONDS,
-                        mininterval=PROGRESS_REDRAW_SECONDS,
-                        disable=quiet, file=sys.stderr, leave=False, dynamic_ncols=True)
-
-    def __call__(self, done, total):
-        if self.bar.total != total:
-            self.bar.total = total
-        self.bar.update(done - self.bar.n)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.bar.close()
-
-
 # ---------------------------------------------------------------- commands
 
 def command_map(arguments):
     r"""``map``: the full map of one register."""
-    from sage_lfsr.checkpoint import CheckpointWarning
-    from sage_lfsr.mapper import run
-    from sage_lfsr.planning import plan
+    from sage_lfsr.engine.checkpoint import CheckpointWarning
+    from sage_lfsr.engine.mapper import run
+    from sage_lfsr.engine.planning import plan
 
     _check_paths(arguments)
     register = build_register(arguments)
@@ -428,7 +404,7 @@ def _run_options(arguments) -> dict:
 
 def command_predict(arguments):
     r"""``predict``: the cycle structure from theory."""
-    from sage_lfsr.theory import predict_cycles
+    from sage_lfsr.theory.prediction import predict_cycles
 
     _check_paths(arguments)
     register = build_register(arguments)
@@ -445,9 +421,9 @@ def command_predict(arguments):
 
 def command_bench(arguments):
     r"""``bench``: every (schedule, workers) on one register, to a CSV and two PNG plots."""
-    from sage_lfsr.figures import best_of
-    from sage_lfsr.mapper import run
-    from sage_lfsr.planning import plan
+    from sage_lfsr.engine.figures import best_of
+    from sage_lfsr.engine.mapper import run
+    from sage_lfsr.engine.planning import plan
 
     os.makedirs(os.path.dirname(os.path.abspath(arguments.output)), exist_ok=True)
     _check_paths(arguments)
@@ -503,8 +479,8 @@ def command_graph(arguments):
 
 
 def bench_row(elapsed, result, reference) -> dict:
-    r"""One CSV row: :func:`~sage_lfsr.figures.run_row` over the sequential ``reference``, and agreement with it."""
-    from sage_lfsr.figures import run_row
+    r"""One CSV row: :func:`~sage_lfsr.engine.figures.run_row` over the sequential ``reference``, and agreement with it."""
+    from sage_lfsr.engine.figures import run_row
 
     reference_seconds, reference_map = reference
     row = run_row(result, elapsed, reference_seconds)
@@ -662,7 +638,7 @@ def main(argv=None) -> int:
     r"""
     Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code.
     """
-    from sage_lfsr.checkpoint import CheckpointCorrupted
+    from sage_lfsr.engine.checkpoint import CheckpointCorrupted
 
     arguments = None
     previous = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGHUP)}

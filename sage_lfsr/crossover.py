@@ -8,7 +8,7 @@ reads off, per kernel and schedule, the smallest size from which every larger
 measured size is faster than one core. :func:`~sage_lfsr.plot.crossover_figure`
 draws the rows.
 
-What is timed is :func:`~sage_lfsr.mapper.run` of a plan made beforehand:
+What is timed is :func:`~sage_lfsr.engine.mapper.run` of a plan made beforehand:
 starting the workers (and a Manager), tracing, and assembling the map in the
 caller. Planning (with Sage: tables, prediction, calibration) is the same for
 every schedule and is not counted.
@@ -27,7 +27,7 @@ EXAMPLES::
 """
 from __future__ import annotations
 
-from sage_lfsr.figures import best_of, run_row
+from sage_lfsr.engine.figures import best_of, run_row
 
 #: The four parallel schedules of the seed's question.
 SCHEDULES = ("static", "queue", "steal", "hybrid")
@@ -55,8 +55,8 @@ def crossover_register(kind, degree, q=2, seed=1):
         ...
         ValueError: unknown register kind 'skewed': choose one of primitive, many-cycles
     """
-    from sage_lfsr.lfsr import LFSR
-    from sage_lfsr.theory import random_primitive_polynomial
+    from sage_lfsr.registers.lfsr import LFSR
+    from sage_lfsr.theory.prediction import random_primitive_polynomial
 
     if kind == "primitive":
         return LFSR.from_polynomial(random_primitive_polynomial(q, degree, seed=seed))
@@ -67,9 +67,9 @@ def crossover_register(kind, degree, q=2, seed=1):
 
 def _checked(kernels, schedules, workers, repeats, register):
     r"""The arguments of :func:`measure_crossover` as plain integers, or a one-line error."""
-    from sage_lfsr.kernels import check_kernel
-    from sage_lfsr.lfsr import as_integer
-    from sage_lfsr.planning import available_schedules
+    from sage_lfsr.engine.kernels import check_kernel
+    from sage_lfsr.registers.lfsr import as_integer
+    from sage_lfsr.engine.planning import available_schedules
 
     if not isinstance(kernels, dict) or not kernels:
         raise TypeError("kernels must be a non-empty dict {kernel name: degrees}")
@@ -105,13 +105,13 @@ def measure_crossover(kernels=None, schedules=SCHEDULES, workers=None, repeats=1
     - ``repeats`` -- runs per point; the fastest counts (the machine is shared)
     - ``register`` -- ``"primitive"``, ``"many-cycles"`` (see
       :func:`crossover_register`) or a function ``degree -> register``
-    - ``pool`` -- a :class:`~sage_lfsr.pool.MappingPool` whose workers, started
+    - ``pool`` -- a :class:`~sage_lfsr.engine.pool.MappingPool` whose workers, started
       once, run the parallel maps (default: workers started for each map);
       ``workers`` defaults to the pool's
     - ``progress`` -- called as ``progress(runs done, runs in all)``
 
     OUTPUT: a list of dicts, one per run, sequential first at each size: the
-    figures of :func:`~sage_lfsr.figures.run_row` (``wall_seconds``, ``speedup``
+    figures of :func:`~sage_lfsr.engine.figures.run_row` (``wall_seconds``, ``speedup``
     over the sequential run of the same size and kernel, ``imbalance_percent``,
     ``redundant_percent``, ...), and ``kernel``, ``degree``, ``states``,
     ``sequential_seconds``, ``cycle_counts``, ``matches_sequential`` (the
@@ -138,8 +138,8 @@ def measure_crossover(kernels=None, schedules=SCHEDULES, workers=None, repeats=1
         ...
         ValueError: the degrees of kernel 'fast' must be positive integers, not [0]
     """
-    from sage_lfsr.mapper import run
-    from sage_lfsr.planning import default_workers, plan
+    from sage_lfsr.engine.mapper import run
+    from sage_lfsr.engine.planning import default_workers, plan
 
     kernels = dict(DEFAULT_DEGREES) if kernels is None else kernels
     if workers is None:

@@ -1,6 +1,6 @@
 r"""
 Exports: the state graph of a small register as a networkx ``DiGraph``, GraphML
-or Graphviz DOT, and a :class:`~sage_lfsr.cyclemap.CycleMap` as JSON or CSV.
+or Graphviz DOT, and a :class:`~sage_lfsr.engine.cyclemap.CycleMap` as JSON or CSV.
 
 The state graph has one node per state index (`0..q^d - 1`, at most
 :data:`MAX_GRAPH_STATES`) and one edge from each state to its successor. Node

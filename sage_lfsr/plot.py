@@ -81,7 +81,7 @@ def cycle_length_figure(structures) -> Figure:
 
     INPUT:
 
-    - ``structures`` -- a :class:`~sage_lfsr.cyclemap.CycleStructure`, or a dict
+    - ``structures`` -- a :class:`~sage_lfsr.engine.cyclemap.CycleStructure`, or a dict
       ``{label: structure}`` drawn side by side (e.g. predicted and enumerated)
 
     OUTPUT: a :class:`~matplotlib.figure.Figure` with two axes
@@ -144,7 +144,7 @@ def tail_depth_figure(structure) -> Figure:
 
     INPUT:
 
-    - ``structure`` -- a :class:`~sage_lfsr.cyclemap.CycleStructure`
+    - ``structure`` -- a :class:`~sage_lfsr.engine.cyclemap.CycleStructure`
 
     OUTPUT: a :class:`~matplotlib.figure.Figure` with one axes
 
@@ -276,8 +276,8 @@ def transition_graph_figure(register_or_successors, title=None) -> Figure:
 
     INPUT:
 
-    - ``register_or_successors`` -- a register (:class:`~sage_lfsr.lfsr.LFSR`,
-      :class:`~sage_lfsr.fsr.FSR`, ...) with at most :data:`MAX_GRAPH_STATES`
+    - ``register_or_successors`` -- a register (:class:`~sage_lfsr.registers.lfsr.LFSR`,
+      :class:`~sage_lfsr.registers.fsr.FSR`, ...) with at most :data:`MAX_GRAPH_STATES`
       states, or the list of successor indices
     - ``title`` -- (optional) the figure's title
 
@@ -346,7 +346,7 @@ def worker_load_figure(cycle_maps) -> Figure:
 
     INPUT:
 
-    - ``cycle_maps`` -- a list of :class:`~sage_lfsr.cyclemap.CycleMap` (or one)
+    - ``cycle_maps`` -- a list of :class:`~sage_lfsr.engine.cyclemap.CycleMap` (or one)
 
     OUTPUT: a :class:`~matplotlib.figure.Figure` with three rows of axes
 
@@ -402,7 +402,7 @@ def timeline_figure(cycle_maps) -> Figure:
 
     INPUT:
 
-    - ``cycle_maps`` -- a list of :class:`~sage_lfsr.cyclemap.CycleMap` (or one)
+    - ``cycle_maps`` -- a list of :class:`~sage_lfsr.engine.cyclemap.CycleMap` (or one)
 
     OUTPUT: a :class:`~matplotlib.figure.Figure`, one axes per run, sharing the time axis
 
@@ -439,11 +439,11 @@ def speedup_rows(cycle_maps, baseline=None) -> list:
     r"""
     One row per run: schedule, workers, wall seconds, speedup over the baseline
     run, load imbalance lambda (%), states traced and redundant work (% of the
-    state space), as :func:`~sage_lfsr.figures.run_row` defines them.
+    state space), as :func:`~sage_lfsr.engine.figures.run_row` defines them.
 
     INPUT:
 
-    - ``cycle_maps`` -- a list of :class:`~sage_lfsr.cyclemap.CycleMap`
+    - ``cycle_maps`` -- a list of :class:`~sage_lfsr.engine.cyclemap.CycleMap`
     - ``baseline`` -- (default: the ``"sequential"`` run if there is one, else
       the first) the run whose wall time counts as speedup 1
 
@@ -458,7 +458,7 @@ def speedup_rows(cycle_maps, baseline=None) -> list:
         sage: row["schedule"], row["speedup"], row["lambda %"]
         ('sequential', 1.0, 0.0)
     """
-    from sage_lfsr.figures import run_row
+    from sage_lfsr.engine.figures import run_row
 
     maps = list(cycle_maps)
     if not maps:
@@ -581,14 +581,14 @@ def linear_complexity_figure(profiles, degree=None) -> Figure:
     INPUT:
 
     - ``profiles`` -- a list of complexities (from
-      :func:`sage_lfsr.sequences.linear_complexity_profile`), or a dict
+      :func:`sage_lfsr.theory.sequences.linear_complexity_profile`), or a dict
       ``{label: profile}`` to draw several
     - ``degree`` -- optional: a horizontal line at a register's degree
 
     EXAMPLES::
 
         sage: from sage_lfsr.plot import linear_complexity_figure
-        sage: from sage_lfsr.sequences import linear_complexity_profile
+        sage: from sage_lfsr.theory.sequences import linear_complexity_profile
         sage: figure = linear_complexity_figure({"x^4+x+1": linear_complexity_profile("000100110101111")}, degree=4)
         sage: [line.get_label() for line in figure.axes[0].get_lines()]
         ['x^4+x+1', 'n/2', 'degree 4']
@@ -613,7 +613,7 @@ def linear_complexity_figure(profiles, degree=None) -> Figure:
 def autocorrelation_figure(values) -> Figure:
     r"""
     The periodic autocorrelation `C(t)` against the shift `t` (from
-    :func:`sage_lfsr.statistics.periodic_autocorrelation`).
+    :func:`sage_lfsr.theory.statistics.periodic_autocorrelation`).
 
     EXAMPLES::
 
@@ -634,7 +634,7 @@ def autocorrelation_figure(values) -> Figure:
 def run_counts_figure(runs) -> Figure:
     r"""
     Runs of ones and of zeros per run length, side by side (from
-    :func:`sage_lfsr.statistics.run_counts`).
+    :func:`sage_lfsr.theory.statistics.run_counts`).
 
     EXAMPLES::
 

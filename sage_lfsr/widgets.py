@@ -19,7 +19,7 @@ Data flow::
                                plot.* Figure --figure_png--> ipywidgets.Image  <--+
 
 Long mappings run in a background thread; an ``IntProgress`` follows the
-``progress`` callback of :func:`~sage_lfsr.mapper.run` and a Cancel button
+``progress`` callback of :func:`~sage_lfsr.engine.mapper.run` and a Cancel button
 sets the ``threading.Event`` passed as ``cancel``. Bad input and failed runs are
 shown as a short message in the widget, never as a traceback. Figures are shown
 as PNG ``Image`` widgets built once and updated in place.
@@ -45,7 +45,7 @@ import time
 import ipywidgets as widgets
 
 from sage_lfsr import plot
-from sage_lfsr.errors import MappingCancelled
+from sage_lfsr.common.errors import MappingCancelled
 
 #: The explorer enumerates state spaces up to this size.
 EXPLORER_MAX_STATES = 1 << 20
@@ -111,9 +111,9 @@ def read_register(field_order, degree=None, source="coefficients", coefficients=
       representation or an expression in ``z`` (default: ``"0"``)
     - ``form`` -- ``"fibonacci"`` (default) or ``"galois"``
     - ``anf`` -- for ``source="nonlinear (ANF)"``: the feedback in ``x0..x{d-1}``
-      (``degree`` variables), as :class:`~sage_lfsr.fsr.FSR` reads it
+      (``degree`` variables), as :class:`~sage_lfsr.registers.fsr.FSR` reads it
 
-    OUTPUT: an :class:`~sage_lfsr.lfsr.LFSR`; bad input raises :class:`InputError`
+    OUTPUT: an :class:`~sage_lfsr.registers.lfsr.LFSR`; bad input raises :class:`InputError`
     with a message meant for the user
 
     EXAMPLES::
@@ -161,7 +161,7 @@ def read_register(field_order, degree=None, source="coefficients", coefficients=
         ...
         InputError: 2^100000 states are more than this view maps (at most 1048576)
     """
-    from sage_lfsr.lfsr import LFSR
+    from sage_lfsr.registers.lfsr import LFSR
 
     variant = {"constant": int(constant) if constant.strip().isdigit() else constant, "form": form}
     try:
@@ -185,7 +185,7 @@ def read_register(field_order, degree=None, source="coefficients", coefficients=
             _check_size(register.field_order, register.degree, max_states)
             return register
         if source == "random primitive":
-            from sage_lfsr.theory import random_primitive_polynomial
+            from sage_lfsr.theory.prediction import random_primitive_polynomial
 
             LFSR([1], q=field_order)  # checks q
             if degree is None or int(degree) < 1:
@@ -194,7 +194,7 @@ def read_register(field_order, degree=None, source="coefficients", coefficients=
             return LFSR.from_polynomial(random_primitive_polynomial(int(field_order), int(degree), seed=seed),
                                         **variant)
         if source == "nonlinear (ANF)":
-            from sage_lfsr.fsr import FSR
+            from sage_lfsr.registers.fsr import FSR
 
             if not anf.strip():
                 raise InputError("type a feedback in x0..x{d-1}, e.g. x0 + x1*x2 + 1")
@@ -208,8 +208,8 @@ def read_register(field_order, degree=None, source="coefficients", coefficients=
 
 
 def _check_size(field_order, degree, max_states):
-    from sage_lfsr.limits import check_mappable, format_power
-    from sage_lfsr.tables import MAX_FIELD_ORDER
+    from sage_lfsr.common.limits import check_mappable, format_power
+    from sage_lfsr.registers.tables import MAX_FIELD_ORDER
 
     check_mappable(field_order, 1, MAX_FIELD_ORDER)
     if degree * math.log2(max(2, field_order)) > math.log2(max_states):
@@ -255,7 +255,7 @@ class BackgroundRun:
     ``start(work, on_done)`` calls ``work(progress, cancel)`` in a thread, where
     ``progress(done, total)`` feeds the bar and ``cancel`` is a
     ``threading.Event``; then ``on_done(result)`` runs (in that thread). A
-    :class:`~sage_lfsr.errors.MappingCancelled` or any other exception is shown
+    :class:`~sage_lfsr.common.errors.MappingCancelled` or any other exception is shown
     in ``message`` instead. With ``background=False`` the work runs at once, in
     the caller's thread.
 
@@ -515,7 +515,7 @@ class CycleExplorer(widgets.VBox):
         self.table.value = ""
 
     def _predict(self, register):
-        from sage_lfsr.theory import factored_characteristic_polynomial, polynomial_order, predict_cycles
+        from sage_lfsr.theory.prediction import factored_characteristic_polynomial, polynomial_order, predict_cycles
 
         self.register, self.enumerated = register, None
         self.predicted = predict_cycles(register)
@@ -531,8 +531,8 @@ class CycleExplorer(widgets.VBox):
 
     def _start_map(self, register, background):
         # Sage (PARI above all) must stay in the main thread: plan here, run the plan in the thread.
-        from sage_lfsr.mapper import run
-        from sage_lfsr.planning import plan
+        from sage_lfsr.engine.mapper import run
+        from sage_lfsr.engine.planning import plan
 
         self.successors = (plot.successor_table(register) if register.state_count <= plot.MAX_GRAPH_STATES
                            else None)
@@ -640,8 +640,8 @@ class SchedulingBench(widgets.VBox):
     def __init__(self, preset="custom", register="random primitive", degree=14, field_order=2, workers=2,
                  batch_size=0, schedules=("sequential", "static", "steal"), registry="shared", split="auto",
                  run_now=True):
-        from sage_lfsr.mapper import available_schedules
-        from sage_lfsr.planning import default_workers
+        from sage_lfsr.engine.mapper import available_schedules
+        from sage_lfsr.engine.planning import default_workers
 
         style = {"description_width": "110px"}
         self.preset = widgets.Dropdown(options=list(PRESETS), value=preset, description="preset", style=style)
@@ -721,8 +721,8 @@ class SchedulingBench(widgets.VBox):
             options["batch_size"] = int(self.batch_size.value)
         total = register.state_count * len(schedules)
         # Sage (PARI above all) must stay in the main thread: plan here, run the plans in the thread.
-        from sage_lfsr.mapper import run
-        from sage_lfsr.planning import plan
+        from sage_lfsr.engine.mapper import run
+        from sage_lfsr.engine.planning import plan
 
         try:
             plans = [plan(register, schedule=schedule, **options) for schedule in schedules]

@@ -5,7 +5,7 @@ import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from sage_lfsr.lfsr import LFSR  # noqa: E402
+from sage_lfsr.registers.lfsr import LFSR  # noqa: E402
 
 
 def random_register(rng, q, degree, singular=False):

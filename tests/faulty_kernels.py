@@ -3,8 +3,8 @@ import os
 import signal
 import time
 
-from sage_lfsr.checkpoint import Checkpoint
-from sage_lfsr.kernels.fast import FastKernel
+from sage_lfsr.engine.checkpoint import Checkpoint
+from sage_lfsr.engine.kernels.fast import FastKernel
 
 FAILING_LO = 512
 

@@ -21,8 +21,8 @@ import psutil
 import pytest
 
 from sage_lfsr import LFSR, map_cycles, predict_cycles
-from sage_lfsr.errors import WorkerError
-from sage_lfsr.kernels import register_kernel
+from sage_lfsr.common.errors import WorkerError
+from sage_lfsr.engine.kernels import register_kernel
 
 TESTS = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(TESTS)
@@ -86,7 +86,7 @@ def test_predict_refuses_huge_degrees_before_factoring():
 
 PREDICT_SCRIPT = """
     import sys
-    from sage_lfsr import theory
+    from sage_lfsr.theory import prediction as theory
     from sage_lfsr.cli import main
     theory.FACTOR_SECONDS = 3
     sys.exit(main(["predict", "--polynomial", "x^1000 + x + 1"]))
@@ -109,7 +109,7 @@ def test_predict_gives_up_on_a_factorization_that_takes_too_long():
 
 CLI_SCRIPT = """
     import sys
-    from sage_lfsr.kernels import register_kernel
+    from sage_lfsr.engine.kernels import register_kernel
     from sage_lfsr.cli import main
     register_kernel("slow", "faulty_kernels", "SlowKernel")
     sys.exit(main(sys.argv[1:]))
@@ -263,7 +263,7 @@ def test_a_worker_killed_mid_task_is_reported_with_its_signal_and_task(schedule)
 
 @pytest.mark.timeout(60)
 def test_a_killed_manager_is_noticed_within_seconds(monkeypatch):
-    from sage_lfsr.schedules import processes
+    from sage_lfsr.engine.schedules import processes
 
     started = processes.RunManager.start
     killed_at = []

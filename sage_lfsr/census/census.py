@@ -27,9 +27,9 @@ from dataclasses import dataclass, field, replace
 
 from sage_lfsr.census.job import AGREES, MODES, NOT_APPLICABLE, CensusJob, counts_of, make_tasks
 from sage_lfsr.census.registers import LINEAR_KINDS, as_spec
-from sage_lfsr.errors import IncompleteResult
-from sage_lfsr.schedules import get_schedule
-from sage_lfsr.schedules.base import RunOptions, RunRecord
+from sage_lfsr.common.errors import IncompleteResult
+from sage_lfsr.engine.schedules import get_schedule
+from sage_lfsr.engine.schedules.base import RunOptions, RunRecord
 
 #: Successor steps a task should hold (a few milliseconds of compiled work at least).
 TASK_STEPS = 1 << 22
@@ -81,8 +81,8 @@ def census(registers, mode="map", schedule="queue", workers=None, checkpoint=Non
 
     INPUT:
 
-    - ``registers`` -- any iterable of registers: :class:`~sage_lfsr.lfsr.LFSR`,
-      ``FSR``, :class:`~sage_lfsr.matrix_register.MatrixRegister` or square
+    - ``registers`` -- any iterable of registers: :class:`~sage_lfsr.registers.lfsr.LFSR`,
+      ``FSR``, :class:`~sage_lfsr.registers.matrix.MatrixRegister` or square
       matrices over `GF(q)` (those over `GF(q > 2)`, and Galois-form LFSRs, of
       up to `2^{20}` states), register texts (:mod:`~sage_lfsr.census.registers`) or the
       specs the families of :mod:`~sage_lfsr.census.families` generate
@@ -92,7 +92,7 @@ def census(registers, mode="map", schedule="queue", workers=None, checkpoint=Non
       (linear and affine registers only, from the factorization)
     - ``schedule`` -- ``"queue"`` (default), ``"sequential"``, ``"static"``,
       ``"steal"``, ``"hybrid"`` or ``"dask"``: the schedules of
-      :func:`~sage_lfsr.mapper.map_cycles`, handing out tasks of registers
+      :func:`~sage_lfsr.engine.mapper.map_cycles`, handing out tasks of registers
     - ``workers`` -- worker processes (default: every core; 1 for ``"sequential"``)
     - ``checkpoint`` -- a file name: finished tasks are recorded there, and a
       rerun with the same file resumes (by register index)
@@ -103,7 +103,7 @@ def census(registers, mode="map", schedule="queue", workers=None, checkpoint=Non
     - ``check_theory`` -- in mode ``"map"``, compare each linear register's map
       with its prediction (``"matches_theory"`` in the rows)
     - ``scheduler_address``, ``start_method``, ``cancel``, ``pool`` -- as for
-      ``map_cycles`` (with a :class:`~sage_lfsr.pool.MappingPool`, ``workers``
+      ``map_cycles`` (with a :class:`~sage_lfsr.engine.pool.MappingPool`, ``workers``
       defaults to the pool's)
 
     OUTPUT: a :class:`CensusResult`; it is exact or the census fails (every
@@ -161,7 +161,7 @@ def census(registers, mode="map", schedule="queue", workers=None, checkpoint=Non
 
     bar = None
     if progress is True:
-        from sage_lfsr.cli import ProgressBar
+        from sage_lfsr.common.progress import ProgressBar
 
         bar = progress = ProgressBar(False, unit="registers", total=len(specs))
     if progress is not None:
@@ -186,7 +186,7 @@ def registers_digest(specs) -> str:
 
 
 def _default_workers():
-    from sage_lfsr.planning import default_workers
+    from sage_lfsr.engine.planning import default_workers
 
     return default_workers()
 

@@ -2,7 +2,7 @@ r"""
 Census checkpoints: the finished tasks of a census, so a killed census resumes
 by register index.
 
-The file is a :class:`sage_lfsr.checkpoint.Checkpoint` (magic line, a header
+The file is a :class:`sage_lfsr.engine.checkpoint.Checkpoint` (magic line, a header
 frame, then one frame per finished task, each with a CRC-32, appended and
 ``fsync``-ed one at a time; a frame torn by a kill is dropped on restore). The
 header identifies the census: the mode, the start state, whether theory was
@@ -12,7 +12,7 @@ texts, so a checkpoint of another family or another plan is refused.
 from __future__ import annotations
 
 from sage_lfsr.census.job import CensusTaskResult
-from sage_lfsr.checkpoint import (FORMAT_VERSION, Checkpoint, CheckpointCorrupted, CheckpointMismatch, _frame,
+from sage_lfsr.engine.checkpoint import (FORMAT_VERSION, Checkpoint, CheckpointCorrupted, CheckpointMismatch, _frame,
                                   decode_record, encode_record)
 
 _NUMBERS = ("task_id", "worker", "steps", "start", "end")

@@ -66,8 +66,8 @@ def primitive(degree, q=2):
         sage: len(list(families.primitive(3, q=3))), euler_phi(3^3 - 1) / 3
         (4, 4)
     """
-    from sage_lfsr import _sage
-    from sage_lfsr.theory import random_primitive_polynomial
+    from sage_lfsr.common import sagemath
+    from sage_lfsr.theory.prediction import random_primitive_polynomial
 
     degree, q = _check_degree(degree), int(LinearSpec(q, (0,)).q)  # checks q
     modulus = random_primitive_polynomial(q, degree, seed=0)
@@ -82,7 +82,7 @@ def primitive(degree, q=2):
             seen.add(conjugate)
             conjugate = conjugate * q % order
         polynomial = (root ** exponent).minpoly()
-        yield LinearSpec(q, tuple(_sage.element_to_int(-c) for c in polynomial.list()[:-1]))
+        yield LinearSpec(q, tuple(sagemath.element_to_int(-c) for c in polynomial.list()[:-1]))
 
 
 def feedback_functions(degree):

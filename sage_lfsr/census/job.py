@@ -5,7 +5,7 @@ A task is a run ``[lo, hi)`` of consecutive registers of the census (input
 order) that share an encoding, a field and a degree, so they pack into the
 arrays of one batch-kernel call (:mod:`sage_lfsr.census.kernels`).
 :class:`CensusJob` has the interface the schedules drive
-(:mod:`sage_lfsr.schedules`: ``tasks``, ``kernel()``, ``memory()``,
+(:mod:`sage_lfsr.engine.schedules`: ``tasks``, ``kernel()``, ``memory()``,
 ``execute(...)``), so a census runs under the same process machinery and Dask
 schedule as a single map::
 
@@ -119,7 +119,7 @@ def counts_of(pairs, offsets, index) -> dict:
 
 def _theory(spec):
     r"""``(CycleStructure, irreducible)`` of a linear register from its factorization."""
-    from sage_lfsr.theory import elementary_divisors, predict_cycles
+    from sage_lfsr.theory.prediction import elementary_divisors, predict_cycles
 
     register = spec.register()
     divisors = elementary_divisors(register)
@@ -204,7 +204,7 @@ class CensusKernel:
 class CensusJob:
     r"""
     A census as the schedules see it: ``tasks``, ``kernel()``, ``memory()`` and
-    ``execute(...)`` (the interface of :class:`sage_lfsr.job.Job`).
+    ``execute(...)`` (the interface of :class:`sage_lfsr.engine.job.Job`).
     """
 
     tasks: tuple
@@ -223,7 +223,7 @@ class CensusJob:
 
     def memory(self, workers: int = 1):
         r"""The smallest per-state memory (one state, private): the schedules ask for one, a census uses none."""
-        from sage_lfsr.memory import StateMemory
+        from sage_lfsr.engine.memory import StateMemory
 
         return StateMemory(1, False, self.memory_layout, workers)
 

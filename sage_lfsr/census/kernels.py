@@ -13,7 +13,7 @@ with no Python object per state and no compilation per register:
 - ``"gfq"`` -- LFSRs over `GF(q)`, `q > 2`: coefficients and constants as integer
   representations with the field's addition and multiplication tables; each
   register's feedback is read a chunk of digits at a time from lookup tables
-  built inside the call (as in :mod:`sage_lfsr.tables`);
+  built inside the call (as in :mod:`sage_lfsr.registers.tables`);
 - ``"successor"`` -- any other register (FSRs and matrices over `GF(q)`,
   `q > 2`, Galois-form LFSRs): its table of `q^d` next-state indices, filled
   in by the fast kernel's compiled step for that register (:func:`successor_table`).
@@ -22,7 +22,7 @@ Each encoding has a ``setup(params, r)`` (the values of register ``r``, hoisted
 out of the walk) and a ``step(state, row)``. Two traversals, written once in
 plain Python over ``setup`` and ``step``, are compiled for each encoding
 (``MAP``, ``PERIOD``; cached on disk under a name per encoding by
-:func:`~sage_lfsr.kernels.compiled.specialize`, so a process loads them instead
+:func:`~sage_lfsr.common.compiled.specialize`, so a process loads them instead
 of compiling):
 
 - :func:`map_registers` -- every state of every register: the cycle lengths and
@@ -42,9 +42,9 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from sage_lfsr.kernels.compiled import cached_njit, specialize
-from sage_lfsr.kernels.fast import _popcount
-from sage_lfsr.tables import chunk_digits_for
+from sage_lfsr.common.compiled import cached_njit, specialize
+from sage_lfsr.common.compiled import popcount
+from sage_lfsr.registers.tables import chunk_digits_for
 
 ENCODINGS = ("anf", "truth", "gfq", "matrix", "successor")
 #: Largest state space a census maps per register (depths and walk positions are int32).
@@ -92,7 +92,7 @@ def anf_setup(params, r):
 @numba.njit(inline="always")
 def anf_step(state, row):
     linear, constant, monomials, top = row
-    feedback = np.int64(_popcount(np.uint64(state & linear)) & np.uint64(1)) ^ constant
+    feedback = np.int64(popcount(np.uint64(state & linear)) & np.uint64(1)) ^ constant
     for mask in monomials:
         if state & mask == mask:
             feedback ^= 1
@@ -149,7 +149,7 @@ def matrix_setup(params, r):
 def matrix_step(state, columns):
     following = 0
     for column in range(columns.shape[0]):
-        following |= np.int64(_popcount(np.uint64(state & columns[column])) & np.uint64(1)) << column
+        following |= np.int64(popcount(np.uint64(state & columns[column])) & np.uint64(1)) << column
     return following
 
 
@@ -179,7 +179,7 @@ def successor_table(spec) -> np.ndarray:
         sage: successor_table(parse_register("fsr q=3 d=2 f=x0 + 2*x1^2")).tolist()
         [0, 3, 6, 7, 1, 4, 8, 2, 5]
     """
-    from sage_lfsr.kernels import make_kernel
+    from sage_lfsr.engine.kernels import make_kernel
 
     return make_kernel("fast", spec.register()).successors().astype(np.int32)
 
@@ -322,12 +322,12 @@ def _binary_parts(spec):
 
 def _field_tables(q):
     r"""Addition and multiplication tables of `GF(q)` on integer representations (Sage builds them)."""
-    from sage_lfsr import _sage
+    from sage_lfsr.common import sagemath
 
-    field = _sage.GF(q, "z") if not _sage.Integer(q).is_prime() else _sage.GF(q)
-    elements = [_sage.int_to_element(field, value) for value in range(q)]
-    add = np.array([[_sage.element_to_int(a + b) for b in elements] for a in elements], dtype=np.uint8)
-    mul = np.array([[_sage.element_to_int(a * b) for b in elements] for a in elements], dtype=np.uint8)
+    field = sagemath.GF(q, "z") if not sagemath.Integer(q).is_prime() else sagemath.GF(q)
+    elements = [sagemath.int_to_element(field, value) for value in range(q)]
+    add = np.array([[sagemath.element_to_int(a + b) for b in elements] for a in elements], dtype=np.uint8)
+    mul = np.array([[sagemath.element_to_int(a * b) for b in elements] for a in elements], dtype=np.uint8)
     return add, mul
 
 

@@ -30,7 +30,7 @@ rest of the line)::
     lfsr q=3 c=1,1 b=2 form=galois   a Galois-form LFSR
 
 :func:`parse_register` reads it (it parses, never evaluates) and
-:func:`as_spec` turns an :class:`~sage_lfsr.lfsr.LFSR`, an ``FSR`` or a text
+:func:`as_spec` turns an :class:`~sage_lfsr.registers.lfsr.LFSR`, an ``FSR`` or a text
 into a spec.
 """
 from __future__ import annotations
@@ -122,8 +122,8 @@ class LinearSpec:
         return f"lfsr q={self.q} c={','.join(map(str, self.coefficients))}{constant}"
 
     def register(self):
-        r"""The :class:`~sage_lfsr.lfsr.LFSR` (built with Sage); affine registers need ``LFSR(..., constant=b)``."""
-        from sage_lfsr.lfsr import LFSR
+        r"""The :class:`~sage_lfsr.registers.lfsr.LFSR` (built with Sage); affine registers need ``LFSR(..., constant=b)``."""
+        from sage_lfsr.registers.lfsr import LFSR
 
         if self.constant:
             return LFSR(self.coefficients, q=self.q, constant=self.constant)
@@ -196,7 +196,7 @@ class AnfSpec:
 
     def register(self):
         r"""
-        The :class:`~sage_lfsr.fsr.FSR` (built with Sage).
+        The :class:`~sage_lfsr.registers.fsr.FSR` (built with Sage).
 
         EXAMPLES::
 
@@ -204,7 +204,7 @@ class AnfSpec:
             sage: AnfSpec(3, (0b001, 0b110)).register()
             FSR of degree 3 over GF(2) with feedback x0 + x1*x2
         """
-        from sage_lfsr.fsr import FSR
+        from sage_lfsr.registers.fsr import FSR
 
         return FSR(anf_text(self.monomials), self.degree)
 
@@ -256,8 +256,8 @@ class TruthTableSpec:
         return [(self.table >> state) & 1 for state in range(1 << self.degree)]
 
     def register(self):
-        r"""The :class:`~sage_lfsr.fsr.FSR` with this truth table (built with Sage)."""
-        from sage_lfsr.fsr import FSR
+        r"""The :class:`~sage_lfsr.registers.fsr.FSR` with this truth table (built with Sage)."""
+        from sage_lfsr.registers.fsr import FSR
 
         return FSR(self.bits(), self.degree)
 
@@ -313,10 +313,10 @@ class MatrixSpec:
 
     def register(self):
         r"""The Sage matrix over `GF(2)`."""
-        from sage_lfsr import _sage
+        from sage_lfsr.common import sagemath
 
-        field = _sage.GF(2)
-        return _sage.matrix(field, [[row >> j & 1 for j in range(self.degree)] for row in self.rows])
+        field = sagemath.GF(2)
+        return sagemath.matrix(field, [[row >> j & 1 for j in range(self.degree)] for row in self.rows])
 
 
 def check_successor_size(q: int, degree: int):
@@ -330,7 +330,7 @@ def check_successor_size(q: int, degree: int):
 class SuccessorSpec:
     r"""
     Any register of the package by its ``key`` (``kind`` ``"fsr"``, ``"matrix"``
-    or ``"lfsr"``, as :class:`~sage_lfsr.description.RegisterDescription`);
+    or ``"lfsr"``, as :class:`~sage_lfsr.registers.description.RegisterDescription`);
     the census maps it from its table of `q^d` successors. Build it with
     :func:`as_spec` or :func:`parse_register`.
 
@@ -360,7 +360,7 @@ class SuccessorSpec:
 
     def register(self):
         r"""The package's register, rebuilt from the key (imports Sage)."""
-        from sage_lfsr.description import REBUILDERS
+        from sage_lfsr.registers.description import REBUILDERS
 
         module, function = REBUILDERS[self.kind]
         return getattr(importlib.import_module(module), function)(self.key)
@@ -368,7 +368,7 @@ class SuccessorSpec:
     @classmethod
     def of(cls, register) -> "SuccessorSpec":
         r"""The spec of an ``FSR``, a ``MatrixRegister`` or an ``LFSR`` (size checked first)."""
-        from sage_lfsr.matrix_register import MatrixRegister, matrix_text
+        from sage_lfsr.registers.matrix import MatrixRegister, matrix_text
 
         q, degree = int(register.field_order), int(register.degree)
         check_successor_size(q, degree)
@@ -551,7 +551,7 @@ def parse_register(line: str):
         if form not in ("fibonacci", "galois"):
             raise RegisterTextError(f"form= takes fibonacci or galois, not {form!r}")
         if form == "galois":
-            from sage_lfsr.lfsr import LFSR
+            from sage_lfsr.registers.lfsr import LFSR
 
             q = _integer(fields["q"], "q", line)
             spec = LinearSpec(q, tuple(coefficients), _integer(fields.get("b", "0"), "b", line))  # checks values
@@ -585,7 +585,7 @@ def parse_register(line: str):
 
 def _parse_over_gfq(kind, fields, line):
     r"""An ``fsr`` or ``matrix`` line over `GF(q)`, `q > 2`: read by the package's parsers, size checked first."""
-    from sage_lfsr.matrix_register import MatrixRegister
+    from sage_lfsr.registers.matrix import MatrixRegister
 
     body = "f" if kind == "fsr" else "rows"
     if "d" not in fields or body not in fields or (kind == "fsr" and "tt" in fields):
@@ -595,7 +595,7 @@ def _parse_over_gfq(kind, fields, line):
         raise RegisterTextError(f"q={q} d={degree} is no register: q is a prime power, d >= 1: {line!r}")
     check_successor_size(q, degree)
     if kind == "fsr":
-        from sage_lfsr.fsr import FSR
+        from sage_lfsr.registers.fsr import FSR
 
         return SuccessorSpec.of(FSR(fields["f"].strip(), degree, q=q))
     register = MatrixRegister.from_text(fields["rows"].strip(), q)
@@ -607,8 +607,8 @@ def _parse_over_gfq(kind, fields, line):
 def as_spec(register):
     r"""
     A census spec for ``register``: a spec, a register text, an
-    :class:`~sage_lfsr.lfsr.LFSR`, an ``FSR``, a
-    :class:`~sage_lfsr.matrix_register.MatrixRegister` or a square Sage matrix
+    :class:`~sage_lfsr.registers.lfsr.LFSR`, an ``FSR``, a
+    :class:`~sage_lfsr.registers.matrix.MatrixRegister` or a square Sage matrix
     over `GF(q)`. Binary registers and Fibonacci LFSRs get their own encodings;
     the others are :class:`SuccessorSpec` (up to :data:`MAX_SUCCESSOR_STATES` states).
 
@@ -638,7 +638,7 @@ def as_spec(register):
     if isinstance(register, str):
         return parse_register(register)
     if hasattr(register, "nrows") and hasattr(register, "base_ring"):
-        from sage_lfsr.matrix_register import MatrixRegister, check_square_matrix
+        from sage_lfsr.registers.matrix import MatrixRegister, check_square_matrix
 
         check_square_matrix(register)
         if register.base_ring().order() != 2:
