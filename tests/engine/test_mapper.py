@@ -48,9 +48,15 @@ def test_both_kernels_find_the_brute_force_cycles(rng, q, degree):
             assert result.structure() == predict_cycles(register)
 
 
+#: The largest degree per field whose state space the sage kernel (~40 thousand states/s) walks
+#: in a fraction of a second: 2^10, 3^6, 4^5 and 9^3 states, every step kind and tree shape.
+SAGE_KERNEL_DEGREES = {2: 10, 3: 6, 4: 5, 9: 3}
+
+
 @settings(max_examples=40, deadline=None)
-@given(st.sampled_from([2, 3, 4, 9]), st.integers(1, 6), st.data())
-def test_kernels_agree_everywhere(q, degree, data):
+@given(st.sampled_from(sorted(SAGE_KERNEL_DEGREES)), st.data())
+def test_kernels_agree_everywhere(q, data):
+    degree = data.draw(st.integers(1, SAGE_KERNEL_DEGREES[q]))
     coefficients = data.draw(st.lists(st.integers(0, q - 1), min_size=degree, max_size=degree))
     register = LFSR(coefficients, q=q)
     fast = map_cycles(register, kernel="fast", batch_size=7)
