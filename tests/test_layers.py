@@ -182,3 +182,43 @@ def test_a_layer_imports_without_the_layers_above(layer):
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     above = [m for m in loaded if m not in {"sage_lfsr._aliases"} and layer_of(m) > LAYERS.index(layer)]
     assert above == []
+
+
+def run_python(code):
+    import subprocess
+    import sys
+
+    completed = subprocess.run([sys.executable, "-W", "always::DeprecationWarning", "-c", code],
+                               capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout, completed.stderr
+
+
+def test_every_flat_path_of_before_the_layers_still_imports_with_a_warning_naming_the_new_path():
+    from sage_lfsr._aliases import MOVED
+
+    code = "import importlib\n" + "".join(
+        f"assert importlib.import_module({old!r}) is importlib.import_module({new!r})\n" for old, new in MOVED.items())
+    _, err = run_python(code)
+    for old, new in MOVED.items():
+        assert f"DeprecationWarning: {old} moved to {new}" in err
+
+
+def test_submodules_of_moved_packages_and_names_from_them_are_the_new_objects():
+    out, err = run_python("from sage_lfsr.kernels.fast import FastKernel\n"
+                          "from sage_lfsr.engine.kernels.fast import FastKernel as new\n"
+                          "from sage_lfsr.lfsr import LFSR\n"
+                          "import sage_lfsr\n"
+                          "print(FastKernel is new, LFSR is sage_lfsr.LFSR)")
+    assert out.split() == ["True", "True"]
+    assert "sage_lfsr.kernels.fast moved to sage_lfsr.engine.kernels.fast" in err
+
+
+def test_the_stable_paths_import_without_a_warning():
+    out, err = run_python("import sage_lfsr.sequences, sage_lfsr.states, sage_lfsr.statistics, sage_lfsr.theory\n"
+                          "from sage_lfsr.theory import predict_cycles, polynomial_order\n"
+                          "from sage_lfsr import census, exports, plot, cli, LFSR, map_cycles, MappingPool\n"
+                          "from sage_lfsr.sequences import berlekamp_massey\n"
+                          "print(sage_lfsr.states is sage_lfsr.theory.states)")
+    assert out.split() == ["True"]
+    assert "DeprecationWarning" not in err
