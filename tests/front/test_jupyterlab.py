@@ -29,10 +29,14 @@ def _skip_without_browser():
     require_kernel()
 
 
-@pytest.fixture
-def jupyter_lab(tmp_path):
-    r"""A JupyterLab server on a free port with a random token: yields ``(base_url, token)``."""
+@pytest.fixture(scope="session")
+def jupyter_lab(tmp_path_factory):
+    r"""
+    A JupyterLab server on a free port with a random token, started once for every
+    browser test of the session: yields ``(base_url, token)``.
+    """
     _skip_without_browser()
+    tmp_path = tmp_path_factory.mktemp("jupyterlab")
     port, token = free_port(), secrets.token_hex(16)
     environment = notebook_environment()
     environment["JUPYTER_CONFIG_DIR"] = str(tmp_path / "config")
