@@ -12,12 +12,14 @@ Subcommands:
 - ``census`` -- map, walk or predict every register of a family (or of a file,
   one register a line), as CSV or JSON.
 
-Exit codes: 0 done, 1 failure (a worker error, a damaged checkpoint, an
-interrupted run), 2 bad arguments (a one-line message, no traceback; ``--traceback``
-shows it), 128 + the signal's number after SIGTERM or SIGHUP (one line; workers,
-Manager and shared memory are cleaned up as after Ctrl-C). ``--output`` is checked
+Exit codes: 0 done, 1 failure (a worker error, a damaged checkpoint), 2 bad
+arguments (a one-line message, no traceback; ``--traceback`` shows it), 128 + the
+signal's number after Ctrl-C (130), SIGTERM (143) or SIGHUP (129): one line; workers,
+Manager and shared memory are cleaned up. ``--output`` is checked
 before the run and written to a temporary file that replaces it whole, so a failed
-write never leaves a truncated file. A progress bar goes to standard error for runs longer than a second
+write never leaves a truncated file (a symbolic link's target is replaced; a device
+or a FIFO such as ``/dev/stdout`` is written through; a checkpoint must be a
+regular file). A progress bar goes to standard error for runs longer than a second
 unless ``--quiet``.
 
 EXAMPLES::
@@ -41,8 +43,12 @@ EXAMPLES::
     summary,period,3
     summary,cycle_count,2
     0
-    sage: main(["map", "--polynomial", "x^4 + x + 1", "--quiet", "--output", os.devnull])
+    sage: import json, tempfile
+    sage: output = os.path.join(tempfile.mkdtemp(), "map.json")
+    sage: main(["map", "--polynomial", "x^4 + x + 1", "--quiet", "--output", output])
     0
+    sage: json.load(open(output))["cycle_counts"]
+    {'1': 1, '15': 1}
     sage: main(["map", "--q", "6", "--coefficients", "1,1"])
     sage-lfsr: error: the field order q = 6 is not a prime power, so there is no field GF(6)
     2
@@ -73,8 +79,12 @@ class UsageError(ValueError):
     r"""A bad argument: reported in one line, exit code 2."""
 
 
-class Terminated(Exception):
-    r"""SIGTERM or SIGHUP arrived: the run stops (workers, Manager and shared memory cleaned up)."""
+class Terminated(BaseException):
+    r"""
+    SIGTERM or SIGHUP arrived: the run stops (workers, Manager and shared memory
+    cleaned up). Like ``KeyboardInterrupt`` it is no ``Exception``, so code that
+    waits and retries on ``except Exception`` (a lost Dask result) cannot swallow it.
+    """
 
     def __init__(self, signum):
         self.signum = signum
@@ -350,11 +360,12 @@ def _render(document, output_format):
 
 def _check_paths(arguments):
     r"""Before any work: the files the command will write can be written."""
-    from sage_lfsr.common.files import check_writable
+    from sage_lfsr.common.files import check_regular, check_writable
 
     if getattr(arguments, "output", None) is not None:
         check_writable(arguments.output)
     if getattr(arguments, "checkpoint", None) is not None:
+        check_regular(arguments.checkpoint)
         check_writable(arguments.checkpoint, "checkpoint file")
 
 
@@ -468,6 +479,7 @@ def command_graph(arguments):
     """
     from sage_lfsr import exports
 
+    _check_paths(arguments)
     register = build_register(arguments)
     if arguments.format == "dot":
         _write(exports.to_dot(register), arguments.output)
@@ -617,6 +629,7 @@ def command_census(arguments):
     r"""``census``: a table of one row per register."""
     from sage_lfsr.census import census
 
+    _check_paths(arguments)
     registers = census_registers(arguments)
     with ProgressBar(arguments.quiet, unit="registers") as progress:
         result = census(registers, mode=arguments.mode, schedule=arguments.schedule, workers=arguments.workers,
@@ -653,7 +666,7 @@ def main(argv=None) -> int:
         hint = f": rerun with --checkpoint {resume} to resume" if resume else ""
         what = "interrupted" if isinstance(stop, KeyboardInterrupt) else str(stop)
         print(f"{PROG}: {what}{hint}", file=sys.stderr)
-        return 128 + stop.signum if isinstance(stop, Terminated) else 1
+        return 128 + (stop.signum if isinstance(stop, Terminated) else signal.SIGINT)
     except Exception as error:
         if getattr(arguments, "traceback", False):
             traceback.print_exc()

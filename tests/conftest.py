@@ -39,3 +39,13 @@ def schedule_register(label):
                 return LFSR.from_polynomial("(x^5+x^2+1)*(x^3+x+1)*(x+1)", q=q)
             return LFSR(coefficients, q=q)
     raise KeyError(label)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    r"""The suite writes only in temporary directories: fail the run if /dev/null is no longer a device."""
+    import stat
+
+    if not stat.S_ISCHR(os.stat(os.devnull).st_mode):
+        session.exitstatus = 1
+        print(f"\nerror: {os.devnull} is no longer a character device: a test wrote over it "
+              "(restore it: rm /dev/null && mknod -m 666 /dev/null c 1 3)")

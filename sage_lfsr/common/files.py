@@ -2,11 +2,73 @@ r"""
 Writing result files safely: the path checked before any work, the content
 written to a temporary file beside it and renamed over it, so a full disk or a
 kill mid-write leaves the previous file (or none), never a truncated one.
+
+Only regular files are replaced. A symbolic link is followed: its target is
+replaced and the link kept. A character device or a FIFO (``/dev/null``,
+``/dev/stdout``, a pipe) is written through, never replaced; anything else that
+is not a regular file (a directory, a socket, a block device) is refused in one
+line, and so is any path that is not a regular file where the package keeps
+state it reads back (checkpoints, snapshots: :func:`check_regular`).
 """
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
+
+#: What a path that is not a regular file is, by the ``S_IS*`` test of its mode.
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"), (stat.S_ISFIFO, "a FIFO"),
+          (stat.S_ISSOCK, "a socket"), (stat.S_ISBLK, "a block device"))
+#: Kinds that are written through (opened and written, never renamed over).
+STREAM_KINDS = ("a character device", "a FIFO")
+
+
+def file_kind(path):
+    r"""
+    ``None`` when ``path`` (a symbolic link followed) is missing or a regular
+    file, else what it is (``"a character device"``, ``"a FIFO"``, ...).
+
+    EXAMPLES::
+
+        sage: import os, tempfile
+        sage: from sage_lfsr.common.files import file_kind
+        sage: file_kind(os.devnull), file_kind(tempfile.mkdtemp()), file_kind("/nonexistent/file")
+        ('a character device', 'a directory', None)
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    return next((kind for test, kind in _KINDS if test(mode)), "not a regular file")
+
+
+def check_regular(path, what="checkpoint file"):
+    r"""
+    Raise :class:`ValueError` (one line) unless ``path`` is missing or a regular
+    file (a symbolic link followed): what the package reads back must not be a
+    device that never ends (``/dev/zero``) or a FIFO that blocks.
+
+    EXAMPLES::
+
+        sage: import os
+        sage: from sage_lfsr.common.files import check_regular
+        sage: check_regular(os.devnull)
+        Traceback (most recent call last):
+        ...
+        ValueError: cannot use /dev/null as the checkpoint file: it is a character device, not a regular file
+    """
+    kind = file_kind(path)
+    if kind is not None:
+        raise ValueError(f"cannot use {short_path(path)} as the {what}: it is {kind}, not a regular file")
+
+
+def short_path(path, limit=200):
+    r"""``path`` as text, cut in the middle beyond ``limit`` characters (for one-line messages)."""
+    text = os.fspath(path)
+    return text if len(text) <= limit else f"{text[:limit // 2]}...{text[-limit // 2:]}"
 
 
 def check_writable(path, what="output file"):
@@ -32,10 +94,15 @@ def check_writable(path, what="output file"):
     path = os.fspath(path)
     if not path:
         raise ValueError(f"the {what} name is empty")
-    directory = os.path.dirname(os.path.abspath(path))
+    kind = file_kind(path)
+    if kind in STREAM_KINDS:
+        if not os.access(path, os.W_OK):
+            raise ValueError(f"cannot write the {what} {short_path(path)}: it is {kind} that is not writable")
+        return
+    directory = os.path.dirname(os.path.realpath(path))
     problem = None
-    if os.path.isdir(path):
-        problem = "it is a directory"
+    if kind is not None:
+        problem = f"it is {kind}"
     elif not os.path.isdir(directory):
         problem = f"the directory {directory} does not exist"
     elif not os.access(directory, os.W_OK | os.X_OK):
@@ -43,7 +110,7 @@ def check_writable(path, what="output file"):
     elif os.path.exists(path) and not os.access(path, os.W_OK):
         problem = "it is not writable"
     if problem:
-        raise ValueError(f"cannot write the {what} {path}: {problem}")
+        raise ValueError(f"cannot write the {what} {short_path(path)}: {problem}")
 
 
 def write_atomically(path, data, sync=False):
@@ -51,7 +118,8 @@ def write_atomically(path, data, sync=False):
     Write ``data`` (``str`` as UTF-8, or ``bytes``) to ``path`` through a temporary
     file in the same directory and :func:`os.replace`; on any error the temporary
     file is removed and ``path`` is untouched. ``sync``: ``fsync`` the file and its
-    directory (durable across a power cut).
+    directory (durable across a power cut). A symbolic link's target is replaced
+    (the link kept); a character device or a FIFO is written through.
 
     EXAMPLES::
 
@@ -61,11 +129,28 @@ def write_atomically(path, data, sync=False):
         sage: write_atomically(path, "one"); write_atomically(path, b"two")
         sage: open(path).read(), os.listdir(directory)
         ('two', ['a.txt'])
+        sage: os.symlink(path, os.path.join(directory, "link")); write_atomically(os.path.join(directory, "link"), "three")
+        sage: open(path).read(), os.path.islink(os.path.join(directory, "link"))
+        ('three', True)
+        sage: from sage_lfsr.common.files import file_kind
+        sage: fifo = os.path.join(directory, "fifo"); os.mkfifo(fifo)
+        sage: write_atomically(fifo, "nobody reads")
+        Traceback (most recent call last):
+        ...
+        ValueError: cannot write .../fifo: it is a FIFO that no process reads
+        sage: reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+        sage: write_atomically(fifo, "through"); os.read(reader, 100), file_kind(fifo)
+        (b'through', 'a FIFO')
+        sage: os.close(reader)
     """
     path = os.fspath(path)
     check_writable(path, "file")
-    directory = os.path.dirname(os.path.abspath(path))
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    if file_kind(path) in STREAM_KINDS:
+        write_through(path, payload)
+        return
+    path = os.path.realpath(path)
+    directory = os.path.dirname(path)
     descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     try:
         with os.fdopen(descriptor, "wb") as stream:
@@ -83,6 +168,23 @@ def write_atomically(path, data, sync=False):
         raise
     if sync:
         sync_directory(directory)
+
+
+def write_through(path, payload):
+    r"""
+    Write ``payload`` to a character device or a FIFO as it is (no temporary file,
+    no rename); a FIFO that nothing reads is refused instead of waited on.
+    """
+    flags = os.O_WRONLY | (os.O_NONBLOCK if file_kind(path) == "a FIFO" else 0)
+    try:
+        descriptor = os.open(path, flags)
+    except OSError as error:
+        if error.errno == errno.ENXIO:
+            raise ValueError(f"cannot write {short_path(path)}: it is a FIFO that no process reads") from None
+        raise
+    os.set_blocking(descriptor, True)
+    with os.fdopen(descriptor, "wb") as stream:
+        stream.write(payload)
 
 
 def file_mode(path):

@@ -80,7 +80,7 @@ import zlib
 
 import numpy as np
 
-from sage_lfsr.common.files import write_atomically
+from sage_lfsr.common.files import check_regular, write_atomically
 from sage_lfsr.engine.job import TaskResult
 from sage_lfsr.engine.snapshots import remove_snapshot, snapshot_path
 
@@ -280,6 +280,7 @@ class Checkpoint:
         self.path = os.fspath(path)
         if not self.path:
             raise ValueError("the checkpoint file name is empty")
+        check_regular(self.path)
         #: One line for each record the last :meth:`read` dropped (a torn final write, a repeat).
         self.dropped = []
         self._header_crc = None

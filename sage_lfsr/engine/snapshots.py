@@ -100,7 +100,7 @@ import zlib
 
 import numpy as np
 
-from sage_lfsr.common.files import file_mode
+from sage_lfsr.common.files import file_kind, file_mode, short_path
 
 MAGIC = b"SAGE_LFSR_MEMORY\n"
 FORMAT_VERSION = 2
@@ -389,6 +389,9 @@ def load_snapshot(path, checkpoint_crc: int, kind: str, dtype, length: int, reco
     """
     if not os.path.exists(path):
         return None, set(), None
+    kind = file_kind(path)
+    if kind is not None:
+        return None, set(), f"ignored the memory snapshot {short_path(path)}: it is {kind}, not a regular file"
     try:
         with open(path, "rb") as stream:
             header, array = decode_snapshot(stream.read())

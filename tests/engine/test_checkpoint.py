@@ -233,7 +233,7 @@ def test_a_killed_command_line_run_resumes(tmp_path, interruption):
     if interruption == signal.SIGKILL:
         assert process.returncode == -signal.SIGKILL
     else:
-        assert process.returncode == 1
+        assert process.returncode == 128 + signal.SIGINT
         assert stderr.strip().splitlines()[-1] == f"sage-lfsr: interrupted: rerun with --checkpoint {path} to resume"
 
     finished = cli(*SLOW_ARGUMENTS, "--checkpoint", path, "--schedule", "hybrid", "--workers", "2")

@@ -306,3 +306,9 @@ def test_a_rerun_with_a_checkpoint_plans_the_recorded_tasks(capsys, tmp_path):
     code, _, err = run_main(capsys, "map", *arguments, "--checkpoint", path, "--batch-size", "7", "--quiet")
     assert code == 2 and len(err.splitlines()) == 1
     assert f"rerun with batch size {first['choices']['batch_size']} and split on" in err
+
+
+def test_dev_null_is_still_a_character_device_after_the_command_line_tests():
+    import stat
+
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode), "a test replaced /dev/null (issue 24): restore it with mknod"

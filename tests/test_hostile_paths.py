@@ -1,0 +1,189 @@
+r"""
+Hostile input and faults, second pass (issue 24): output and checkpoint paths
+that are not regular files, signals under the Dask schedule, and the test suite
+itself never writing outside temporary directories. Devices, FIFOs and symbolic
+links are made in a temporary directory; the oracle is the file system
+(``stat``) and the process table (psutil).
+"""
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+
+from sage_lfsr.cli import main
+from sage_lfsr.engine.checkpoint import Checkpoint
+
+TESTS = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(TESTS)
+MAP = ["map", "--polynomial", "x^4 + x + 1", "--quiet"]
+
+
+def run_main(capsys, *arguments):
+    code = main(list(arguments))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def character_device(tmp_path):
+    path = tmp_path / "null"
+    try:
+        os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # what /dev/null is
+    except PermissionError:
+        pytest.skip("making a device needs root")
+    return path
+
+
+def test_an_output_that_is_a_character_device_is_written_through_not_replaced(tmp_path, capsys):
+    device = character_device(tmp_path)
+    code, out, err = run_main(capsys, *MAP, "--output", str(device))
+    assert (code, err) == (0, "")
+    assert stat.S_ISCHR(os.stat(device).st_mode)
+    assert os.listdir(tmp_path) == ["null"]  # no temporary file beside it
+
+
+def test_an_output_fifo_gets_the_document_and_stays_a_fifo(tmp_path, capsys):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        code, _, err = run_main(capsys, *MAP, "--output", str(fifo))
+        assert (code, err) == (0, "")
+        document = json.loads(os.read(reader, 1 << 16))
+    finally:
+        os.close(reader)
+    assert document["cycle_counts"] == {"1": 1, "15": 1}
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_a_fifo_that_nothing_reads_is_refused_in_one_line_not_waited_on(tmp_path, capsys):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    code, _, err = run_main(capsys, *MAP, "--output", str(fifo))
+    assert code == 2 and err.strip().splitlines() == [f"sage-lfsr: error: cannot write {fifo}: it is a FIFO that "
+                                                      "no process reads"]
+
+
+def test_a_symbolic_link_to_a_regular_file_has_its_target_replaced(tmp_path, capsys):
+    target, link = tmp_path / "target.json", tmp_path / "link.json"
+    target.write_text("previous")
+    link.symlink_to(target)
+    code, _, err = run_main(capsys, *MAP, "--output", str(link))
+    assert (code, err) == (0, "")
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert json.loads(target.read_text())["cycle_counts"] == {"1": 1, "15": 1}
+
+
+def test_an_output_that_is_a_socket_or_a_directory_is_refused_before_work(tmp_path, capsys):
+    import socket
+
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(tmp_path / "socket"))
+    try:
+        for path, kind in ((tmp_path / "socket", "a socket"), (tmp_path, "a directory")):
+            code, out, err = run_main(capsys, *MAP, "--output", str(path))
+            assert (code, out) == (2, "")
+            assert err.strip().splitlines() == [f"sage-lfsr: error: cannot write the output file {path}: it is {kind}"]
+    finally:
+        sock.close()
+
+
+def checkpoint_targets(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    zero = tmp_path / "zero-link"
+    zero.symlink_to("/dev/zero")
+    return {"a FIFO": fifo, "a character device": zero}
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("command", [MAP, ["census", "--family", "lfsrs", "--degree", "3", "--quiet"]])
+def test_a_checkpoint_that_is_not_a_regular_file_is_refused_at_once(tmp_path, capsys, command):
+    for kind, path in checkpoint_targets(tmp_path).items():
+        started = time.monotonic()
+        code, out, err = run_main(capsys, *command, "--checkpoint", str(path))
+        assert time.monotonic() - started < 10  # neither blocked on a FIFO nor reading /dev/zero
+        assert (code, out) == (2, "")
+        assert err.strip().splitlines() == [f"sage-lfsr: error: cannot use {path} as the checkpoint file: it is "
+                                            f"{kind}, not a regular file"]
+
+
+def test_the_api_refuses_such_checkpoints_too(tmp_path):
+    for kind, path in checkpoint_targets(tmp_path).items():
+        with pytest.raises(ValueError, match=f"it is {kind}, not a regular file"):
+            Checkpoint(path)
+
+
+def test_a_memory_snapshot_that_is_not_a_regular_file_is_ignored_with_the_reason(tmp_path):
+    from sage_lfsr.engine.snapshots import load_snapshot
+
+    link = tmp_path / "run.memory"
+    link.symlink_to("/dev/zero")
+    array, complete, reason = load_snapshot(str(link), 0, "bits", "uint8", 16, set())
+    assert array is None and complete == set()
+    assert reason == f"ignored the memory snapshot {link}: it is a character device, not a regular file"
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("command", [["census", "--family", "lfsrs", "--degree", "3", "--quiet"],
+                                     ["graph", "--polynomial", "x^4 + x + 1"]])
+def test_census_and_graph_check_their_output_before_any_work(tmp_path, capsys, command):
+    missing = tmp_path / "missing" / "out.csv"
+    code, out, err = run_main(capsys, *command, "--output", str(missing))
+    assert (code, out) == (2, "")
+    assert "the directory" in err and "does not exist" in err and len(err.strip().splitlines()) == 1
+
+
+DASK_RUN = ["-m", "sage_lfsr", "map", "--polynomial", "x^22 + x + 1", "--schedule", "dask", "--workers", "2",
+            "--kernel", "sage", "--quiet"]
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_ends_a_dask_run_with_its_exit_code_and_no_output(tmp_path, signum):
+    pytest.importorskip("distributed")
+    for trial in range(1):
+        output = tmp_path / f"map{trial}.json"
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]))
+        process = subprocess.Popen([sys.executable, *DASK_RUN, "--output", str(output)], env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        parent = psutil.Process(process.pid)
+        try:
+            deadline, workers = time.monotonic() + 60, []
+            while len(workers) < 2 and time.monotonic() < deadline and process.poll() is None:
+                time.sleep(0.2)
+                workers = [child for child in parent.children(recursive=True) if "distributed" in
+                           " ".join(child.cmdline()) or child.name().startswith("python")]
+            time.sleep(1.5 + trial)  # the workers are mapping
+            assert process.poll() is None, "the run ended before the signal"
+            process.send_signal(signum)
+            _, stderr = process.communicate(timeout=60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+        assert process.returncode == 128 + signum, stderr
+        expected = "sage-lfsr: interrupted" if signum == signal.SIGINT else "sage-lfsr: terminated by SIGTERM"
+        assert stderr.strip().splitlines()[-1] == expected, stderr
+        assert not output.exists()
+        _, alive = psutil.wait_procs(workers, timeout=15)
+        assert alive == []
+
+
+def test_a_signal_while_a_dask_result_is_fetched_is_not_taken_for_a_lost_result():
+    pytest.importorskip("distributed")
+    from sage_lfsr.cli import Terminated
+    from sage_lfsr.engine.schedules.dask_cluster import DaskSchedule
+
+    class FetchInterrupted:  # SIGTERM arrives while the result travels (5 of 11 runs in issue 24)
+        status = "finished"
+
+        def result(self, timeout=None):
+            raise Terminated(signal.SIGTERM)
+
+    with pytest.raises(Terminated):
+        DaskSchedule._outcome(FetchInterrupted(), [])
