@@ -66,6 +66,7 @@ import threading
 import traceback
 import warnings
 
+from sage_lfsr.common.limits import TooLarge
 from sage_lfsr.common.progress import ProgressBar
 
 PROG = "sage-lfsr"
@@ -670,7 +671,7 @@ def main(argv=None) -> int:
     except Exception as error:
         if getattr(arguments, "traceback", False):
             traceback.print_exc()
-        bad_input = isinstance(error, (ValueError, TypeError, argparse.ArgumentTypeError))
+        bad_input = isinstance(error, (ValueError, TypeError, argparse.ArgumentTypeError, TooLarge))
         bad_input = bad_input and not isinstance(error, CheckpointCorrupted)
         kind = "error" if bad_input else f"failed ({type(error).__name__})"
         print(f"{PROG}: {kind}: {_first_line(error)}", file=sys.stderr)

@@ -70,9 +70,22 @@ def test_registers_too_large_to_map_are_refused_before_any_table(make, error, me
 @pytest.mark.timeout(60)
 def test_worker_counts_beyond_four_per_core_are_refused_with_the_memory_needed():
     started = time.monotonic()
-    with pytest.raises(ValueError, match=r"workers = 1000000 .* at most \d+ \(4 per core.*they would need"):
-        map_cycles(REGISTER, schedule="queue", workers=10 ** 6)
+    with pytest.raises(ValueError, match=r"^workers = 1000000 .* at most \d+ \(4 per core, \d+ cores\)$"):
+        map_cycles(REGISTER, schedule="queue", workers=10 ** 6)  # 512 bytes a worker: not worth a word
+    with pytest.raises(ValueError, match=r"at most \d+ \(4 per core, \d+ cores\); each is a process with 2.0 MiB "):
+        map_cycles(LFSR.from_polynomial("x^24 + x^7 + x^2 + x + 1"), schedule="queue", workers=10 ** 6)
     assert time.monotonic() - started < 5
+
+
+@pytest.mark.timeout(60)
+def test_the_census_caps_workers_with_the_same_check_before_anything_starts():
+    from sage_lfsr.census import census, families
+
+    started = time.monotonic()
+    for workers in (10 ** 6, 4 * os.cpu_count() + 1):
+        with pytest.raises(ValueError, match=rf"^workers = {workers} .* at most {4 * os.cpu_count()} \(4 per core"):
+            census(families.lfsrs(3), workers=workers)
+    assert time.monotonic() - started < 2  # the issue: 30 s filling the queue with stop markers
 
 
 @pytest.mark.timeout(60)

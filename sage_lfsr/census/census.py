@@ -28,6 +28,8 @@ from dataclasses import dataclass, field, replace
 from sage_lfsr.census.job import AGREES, MODES, NOT_APPLICABLE, CensusJob, counts_of, make_tasks
 from sage_lfsr.census.registers import LINEAR_KINDS, as_spec
 from sage_lfsr.common.errors import IncompleteResult
+from sage_lfsr.common.limits import (MAX_CENSUS_REGISTERS, MAX_PERIOD_STEPS, check_census_size, check_state_space,
+                                     check_workers, format_count)
 from sage_lfsr.engine.schedules import get_schedule
 from sage_lfsr.engine.schedules.base import RunOptions, RunRecord
 
@@ -122,7 +124,10 @@ def census(registers, mode="map", schedule="queue", workers=None, checkpoint=Non
     """
     _check_arguments(mode, workers, start, batch_size)
     schedule_object = get_schedule(schedule)
-    specs = [as_spec(register) for register in registers]
+    if workers is not None and schedule != "sequential":
+        check_workers(workers, _default_workers())
+    specs = _bounded_specs(registers)
+    _check_work(specs, mode)
     if mode == "period":
         for spec in specs:
             if start >= spec.state_count:
@@ -183,6 +188,30 @@ def registers_digest(specs) -> str:
     for spec in specs:
         digest.update(spec.text.encode("utf-8") + b"\n")
     return digest.hexdigest()
+
+
+def _bounded_specs(registers) -> list:
+    r"""The registers as specs, refused past :data:`~sage_lfsr.common.limits.MAX_CENSUS_REGISTERS` (a family states its size sooner)."""
+    if hasattr(registers, "__len__"):
+        check_census_size(len(registers))
+    specs = []
+    for register in registers:
+        specs.append(as_spec(register))
+        if len(specs) > MAX_CENSUS_REGISTERS:
+            check_census_size(len(specs), "the census (counted so far)")
+    return specs
+
+
+def _check_work(specs, mode):
+    r"""Before any work: every register's map fits the state-space limit and memory, and every period walk is bounded."""
+    if mode == "predict" or not specs:
+        return
+    largest = max(specs, key=lambda spec: spec.state_count)
+    if mode == "period" and largest.state_count > MAX_PERIOD_STEPS:
+        raise ValueError(f"{largest.text!r} has {format_count(largest.state_count)} states: a period walk from one "
+                         f"state may take that many steps, above the {MAX_PERIOD_STEPS} (2^40) a census walks")
+    if mode == "map":
+        check_state_space(largest.state_count, largest.state_count // 8, f"map {largest.text!r}")
 
 
 def _default_workers():

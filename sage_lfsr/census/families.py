@@ -15,11 +15,17 @@ import itertools
 import math
 import numbers
 
+from sage_lfsr.common.limits import check_census_size, format_count
 from sage_lfsr.census.registers import (MAX_BINARY_DEGREE, AnfSpec, LinearSpec, RegisterTextError, TruthTableSpec,
                                         anf_text, monomial_masks, parse_terms)
 
-#: Largest degree :func:`feedback_functions` accepts (2^(2^(d-1)) functions: 2^32 at degree 6).
+#: Largest degree :func:`feedback_functions` accepts (2^(2^(d-1)) functions: 2^32 at degree 6,
+#: so the census size limit, 2^22 registers, stops it at degree 5).
 MAX_FEEDBACK_FUNCTION_DEGREE = 6
+#: Largest `q^d` whose powers :func:`primitive` walks to find the primitive polynomials (2^24).
+MAX_PRIMITIVE_SEARCH = 1 << 24
+#: Most placeholder assignments :func:`template` tries (2^24; each is a Python step).
+MAX_TEMPLATE_ASSIGNMENTS = 1 << 24
 
 
 def _check_degree(degree, largest=None) -> int:
@@ -46,9 +52,9 @@ def lfsrs(degree, q=2, nonsingular=True):
     """
     degree, q = _check_degree(degree), int(LinearSpec(q, (0,)).q)  # checks q
     first = range(1, q) if nonsingular else range(q)
-    for rest in itertools.product(range(q), repeat=degree - 1):
-        for c0 in first:
-            yield LinearSpec(q, (c0,) + tuple(reversed(rest)))
+    check_census_size(len(first) * q ** (degree - 1), f"the family lfsrs({degree}, q={q})")
+    return (LinearSpec(q, (c0,) + tuple(reversed(rest)))
+            for rest in itertools.product(range(q), repeat=degree - 1) for c0 in first)
 
 
 def primitive(degree, q=2):
@@ -66,10 +72,18 @@ def primitive(degree, q=2):
         sage: len(list(families.primitive(3, q=3))), euler_phi(3^3 - 1) / 3
         (4, 4)
     """
+    degree, q = _check_degree(degree), int(LinearSpec(q, (0,)).q)  # checks q
+    if q ** degree > MAX_PRIMITIVE_SEARCH:
+        raise ValueError(f"the family primitive({degree}, q={q}) is found by a walk over the {format_count(q ** degree)} "
+                         f"powers of a primitive element, above the {MAX_PRIMITIVE_SEARCH} (2^24) walked here; "
+                         "families.lfsrs or a random primitive polynomial (sage_lfsr.theory) serve larger degrees")
+    return _primitive(degree, q)
+
+
+def _primitive(degree, q):
     from sage_lfsr.common import sagemath
     from sage_lfsr.theory.prediction import random_primitive_polynomial
 
-    degree, q = _check_degree(degree), int(LinearSpec(q, (0,)).q)  # checks q
     modulus = random_primitive_polynomial(q, degree, seed=0)
     root = modulus.parent().quotient(modulus).gen()  # a primitive element of GF(q^d)
     order = q ** degree - 1
@@ -98,6 +112,11 @@ def feedback_functions(degree):
         (['fsr d=2 tt=0xa', 'fsr d=2 tt=0x9', 'fsr d=2 tt=0x6', 'fsr d=2 tt=0x5'], True)
     """
     degree = _check_degree(degree, MAX_FEEDBACK_FUNCTION_DEGREE)
+    check_census_size(1 << (1 << (degree - 1)), f"the family feedback_functions({degree})")
+    return _feedback_functions(degree)
+
+
+def _feedback_functions(degree):
     half = 1 << (degree - 1)
     # bit 2s of the table is f(x0 = 0, rest = s) = g(s), bit 2s + 1 is 1 + g(s)
     x0_bits = int("10" * half, 2)
@@ -150,6 +169,14 @@ def template(text, degree, distinct=True):
         if len(fixed) > 1 and fixed != sorted(set(fixed)):
             raise RegisterTextError(f"the fixed indices of {anf_text([sum(1 << i for i in fixed)])} must "
                                     "increase from left to right")
+    assignments = (degree - 1) ** len(names)
+    if assignments > MAX_TEMPLATE_ASSIGNMENTS:
+        raise ValueError(f"the template has {len(names)} placeholders, {format_count(assignments)} assignments at degree "
+                         f"{degree}: above the {MAX_TEMPLATE_ASSIGNMENTS} (2^24) tried here (each in Python)")
+    return _template(terms, names, degree, distinct)
+
+
+def _template(terms, names, degree, distinct):
     seen = set()
     for values in itertools.product(range(1, degree), repeat=len(names)):
         assignment = dict(zip(names, values))

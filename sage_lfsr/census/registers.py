@@ -40,10 +40,14 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
+from sage_lfsr.common.limits import format_count
+
 #: Longest register text accepted, in characters.
 MAX_TEXT_LENGTH = 20000
 #: Largest degree of a binary register: states are 63-bit integers.
 MAX_BINARY_DEGREE = 62
+#: Largest field a census register is over (the batch kernels' field tables hold bytes).
+MAX_CENSUS_FIELD_ORDER = 256
 #: Most monomials in one feedback function.
 MAX_MONOMIALS = 4096
 #: Largest state space of a register mapped from a successor table (:class:`SuccessorSpec`).
@@ -93,6 +97,10 @@ class LinearSpec:
         object.__setattr__(self, "coefficients", tuple(int(c) for c in self.coefficients))
         object.__setattr__(self, "q", int(self.q))
         object.__setattr__(self, "constant", int(self.constant))
+        if self.q > MAX_CENSUS_FIELD_ORDER:
+            raise ValueError(f"q = {format_count(self.q)} is above the {MAX_CENSUS_FIELD_ORDER} field elements a census "
+                             "handles (its batch kernels hold elements in bytes); map_cycles maps one register over "
+                             "a field of up to 2^16 elements")
         if not _is_prime_power(self.q):
             raise ValueError(f"the field order q = {self.q} is not a prime power, so there is no field GF({self.q})")
         if not self.coefficients:

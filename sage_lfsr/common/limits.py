@@ -12,6 +12,16 @@ MAX_PREDICT_DEGREE = 2000
 MAX_PREDICT_BITS = 4096
 #: Most worker processes per core (more only queue behind each other, each a process of its own).
 MAX_WORKERS_PER_CORE = 4
+#: Most tasks one run is cut into (each is an object, a queue entry and a record: 2^20 take about 0.5 GB).
+MAX_TASKS = 1 << 20
+#: Most registers one census holds (each a spec in memory and a row of the result).
+MAX_CENSUS_REGISTERS = 1 << 22
+#: Most steps a period walk may take per register (2^40, as the states :func:`check_state_space` maps).
+MAX_PERIOD_STEPS = MAX_STATES
+
+
+class TooLarge(MemoryError):
+    r"""Work refused before it starts, for the memory or the states it would need (bad input, not a failure)."""
 
 
 def available_memory_bytes() -> int:
@@ -48,15 +58,15 @@ def check_state_space(state_count: int, bytes_needed: float, what: str = "map th
         sage: check_state_space(2**64, 2**61)
         Traceback (most recent call last):
         ...
-        MemoryError: 18446744073709551616 states are too many to map: ...
+        TooLarge: 18446744073709551616 states are too many to map: ...
     """
     state_count, bytes_needed = int(state_count), float(bytes_needed)
     if state_count > MAX_STATES:
-        raise MemoryError(f"{state_count} states are too many to map: the limit is {MAX_STATES} (2^40), "
+        raise TooLarge(f"{state_count} states are too many to map: the limit is {MAX_STATES} (2^40), "
                           f"and {what} would need {format_bytes(bytes_needed)}")
     available = available_memory_bytes()
     if bytes_needed > 0.8 * available:
-        raise MemoryError(f"to {what} ({state_count} states) needs {format_bytes(bytes_needed)} "
+        raise TooLarge(f"to {what} ({state_count} states) needs {format_bytes(bytes_needed)} "
                           f"but only {format_bytes(available)} of memory is available")
 
 
@@ -79,7 +89,7 @@ def check_mappable(q: int, degree: int, max_field_order: int, why="its tables ho
         sage: check_mappable(2, 20000, 2**16)
         Traceback (most recent call last):
         ...
-        MemoryError: 2^20000 states are too many to map: the limit is 1099511627776 (2^40), and map this state space would need 2^19997 bytes
+        TooLarge: 2^20000 states are too many to map: the limit is 1099511627776 (2^40), and map this state space would need 2^19997 bytes
         sage: check_mappable(65537, 2, 2**16)
         Traceback (most recent call last):
         ...
@@ -92,30 +102,80 @@ def check_mappable(q: int, degree: int, max_field_order: int, why="its tables ho
                          "structure from theory")
     log2_states = degree * math.log2(q)
     if log2_states > math.log2(MAX_STATES) + 1:  # q^degree not even computed: it may have millions of digits
-        raise MemoryError(f"{format_power(q, degree)} states are too many to map: the limit is {MAX_STATES} "
+        raise TooLarge(f"{format_power(q, degree)} states are too many to map: the limit is {MAX_STATES} "
                           f"(2^40), and map this state space would need 2^{log2_states - 3:.0f} bytes")
     check_state_space(q ** degree, q ** degree // 8, "map this state space")
 
 
-def check_workers(workers: int, cores: int, bytes_per_worker: float):
+def check_workers(workers: int, cores: int, bytes_per_worker: float = 0):
     r"""
-    Refuse more than :data:`MAX_WORKERS_PER_CORE` worker processes per core, saying
-    what they would need.
+    Refuse more than :data:`MAX_WORKERS_PER_CORE` worker processes per core (the
+    map and the census alike), saying what they would need when that is much.
 
     EXAMPLES::
 
         sage: from sage_lfsr.common.limits import check_workers
         sage: check_workers(8, 2, 2**20)
+        sage: check_workers(9, 2, 2)
+        Traceback (most recent call last):
+        ...
+        ValueError: workers = 9 is more than this machine runs usefully: at most 8 (4 per core, 2 cores)
         sage: check_workers(10**6, 2, 2**20)
         Traceback (most recent call last):
         ...
-        ValueError: workers = 1000000 is more than this machine runs usefully: at most 8 (4 per core, 2 cores); they would need 976.6 GiB ...
+        ValueError: workers = 1000000 is more than this machine runs usefully: at most 8 (4 per core, 2 cores); each is a process with 1.0 MiB of per-state memory (976.6 GiB in all)
     """
     workers, limit = int(workers), MAX_WORKERS_PER_CORE * max(1, int(cores))
     if workers > limit:
+        memory = (f"; each is a process with {format_bytes(bytes_per_worker)} of per-state memory "
+                  f"({format_bytes(workers * bytes_per_worker)} in all)" if bytes_per_worker >= 1 << 20 else "")
         raise ValueError(f"workers = {workers} is more than this machine runs usefully: at most {limit} "
-                         f"({MAX_WORKERS_PER_CORE} per core, {cores} cores); they would need "
-                         f"{format_bytes(workers * bytes_per_worker)} (a process and its per-state memory each)")
+                         f"({MAX_WORKERS_PER_CORE} per core, {cores} cores){memory}")
+
+
+def check_task_count(state_count: int, batch_size: int, phases: int = 1):
+    r"""
+    Refuse a batch size that cuts ``state_count`` states into more than
+    :data:`MAX_TASKS` tasks, naming the smallest batch size that fits.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.common.limits import check_task_count
+        sage: check_task_count(2**30, 2**11, phases=2)
+        sage: check_task_count(2**30, 1, phases=2)
+        Traceback (most recent call last):
+        ...
+        ValueError: batch_size = 1 cuts 1073741824 states into 2147483648 tasks, above the limit of 1048576 (each task is an object, a queue entry and a record): use batch_size >= 2048
+    """
+    tasks = -(-int(state_count) // int(batch_size)) * phases
+    if tasks > MAX_TASKS:
+        smallest = -(-int(state_count) * phases // MAX_TASKS)
+        raise ValueError(f"batch_size = {batch_size} cuts {state_count} states into {tasks} tasks, above the limit "
+                         f"of {MAX_TASKS} (each task is an object, a queue entry and a record): use batch_size >= "
+                         f"{smallest}")
+
+
+def check_census_size(count: int, what: str = "the census"):
+    r"""
+    Refuse a census of more than :data:`MAX_CENSUS_REGISTERS` registers before any is built.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.common.limits import check_census_size
+        sage: check_census_size(2**39, "the family lfsrs(40)")
+        Traceback (most recent call last):
+        ...
+        ValueError: the family lfsrs(40) has 549755813888 registers, above the 4194304 (2^22) a census holds; ...
+    """
+    if count > MAX_CENSUS_REGISTERS:
+        raise ValueError(f"{what} has {format_count(count)} registers, above the {MAX_CENSUS_REGISTERS} (2^22) a census "
+                         "holds; take a smaller degree or field, or a slice of the family (itertools.islice)")
+
+
+def format_count(count: int) -> str:
+    r"""An integer written out when short, as a power of 2 (about) when it has more than 20 digits."""
+    count = int(count)
+    return str(count) if count < 10 ** 20 else f"about 2^{count.bit_length() - 1}"
 
 
 def check_predictable(q: int, degree: int):

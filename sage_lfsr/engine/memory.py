@@ -28,7 +28,7 @@ from multiprocessing import shared_memory
 
 import numpy as np
 
-from sage_lfsr.common.limits import available_memory_bytes, format_bytes
+from sage_lfsr.common.limits import TooLarge, available_memory_bytes, format_bytes
 
 #: Name prefix of this package's shared-memory segments (then the owner's pid).
 SEGMENT_PREFIX = "sage_lfsr_"
@@ -298,7 +298,7 @@ class StateMemory:
         shortage = f"{SHM_DIRECTORY} has {format_bytes(free)} free but the shared {what} need{'s' * (what == 'bitmap')} {format_bytes(shared_bytes)}"
         private_bytes = bytes_needed(self.state_count, self.singular, "private", workers, self.depth_dtype.itemsize)
         if private_bytes > 0.8 * available_memory_bytes():
-            raise MemoryError(f"{shortage}, and {workers} private copies ({format_bytes(private_bytes)}) do not "
+            raise TooLarge(f"{shortage}, and {workers} private copies ({format_bytes(private_bytes)}) do not "
                               f"fit in memory either: enlarge {SHM_DIRECTORY} (mount -o remount,size=...) "
                               "or use fewer workers")
         self.layout, self.layout_reason = "private", f"{shortage}: each worker keeps its own {what}"

@@ -33,7 +33,7 @@ import numpy as np
 from sage_lfsr.engine import memory
 from sage_lfsr.engine.job import Job, make_tasks
 from sage_lfsr.engine.kernels import check_kernel, make_kernel
-from sage_lfsr.common.limits import check_state_space, check_workers
+from sage_lfsr.common.limits import MAX_TASKS, check_state_space, check_task_count, check_workers
 from sage_lfsr.engine.schedules import available_schedules as _registered, schedule_class
 
 REGISTRIES = ("shared", "manager")
@@ -343,7 +343,7 @@ def plan(register, schedule="sequential", workers=None, batch_size=None, kernel=
     if batch_size is None and schedule == "static":
         batch_size, reasons["batch_size"] = -(-state_count // workers), "static: one chunk per worker"
     elif batch_size is None:
-        batch_size = auto_batch_size(state_count, workers, step_seconds)
+        batch_size = max(auto_batch_size(state_count, workers, step_seconds), -(-2 * state_count // MAX_TASKS))
         reasons["batch_size"] = (f"auto: >= {TASK_COST_OVER_IPC}x the IPC per task at {step_seconds * 1e9:.1f} ns "
                                  f"per state, about {TASKS_PER_WORKER} tasks per worker")
     reasons.setdefault("batch_size", "given")
@@ -357,6 +357,7 @@ def plan(register, schedule="sequential", workers=None, batch_size=None, kernel=
     split = bool(split)
     if singular and split:
         raise ValueError(SPLIT_NEEDS_INVERTIBLE)
+    check_task_count(state_count, batch_size, 2 if split else 1)
     dbits = distinguished_bits(batch_size) if split else 0
     reasons["dbits"] = f"segments of about 2^{dbits} states" if split else "no splitting"
 

@@ -187,3 +187,65 @@ def test_a_signal_while_a_dask_result_is_fetched_is_not_taken_for_a_lost_result(
 
     with pytest.raises(Terminated):
         DaskSchedule._outcome(FetchInterrupted(), [])
+
+
+# ---------------------------------------------------------------- limits stated before any work (items 5, 6, 10)
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("arguments, message", [
+    (["--family", "lfsrs", "--degree", "40"], r"the family lfsrs\(40, q=2\) has 549755813888 registers, above the "
+                                               r"4194304 \(2\^22\) a census holds"),
+    (["--family", "primitive", "--degree", "40"], r"walk over the 1099511627776 powers of a primitive element"),
+    (["--family", "lfsrs", "--degree", "2", "--q", "170141183460469231731687303715884105727"],
+     r"q = about 2\^126 is above the 256 field elements a census handles"),
+    (["--family", "template", "--degree", "62", "--template",
+      "x0 + x{a}*x{b} + x{c}*x{d} + x{e}*x{f} + x{g}*x{h}"], r"8 placeholders, 191707312997281 assignments"),
+    (["--family", "feedback-functions", "--degree", "6"], r"has 4294967296 registers"),
+])
+def test_census_families_state_their_size_and_are_refused_above_the_limits_at_once(capsys, arguments, message):
+    import re
+
+    started = time.monotonic()
+    code, out, err = run_main(capsys, "census", *arguments, "--quiet")
+    assert time.monotonic() - started < 5  # the issue: each still running at 60 s, memory growing
+    assert (code, out) == (2, "") and len(err.strip().splitlines()) == 1
+    assert re.search(message, err), err
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("line, mode, message", [
+    ("lfsr q=65521 c=3,1", "map", "q = 65521 is above the 256 field elements a census handles"),
+    ("lfsr q=257 c=3,1", "map", "q = 257 is above the 256 field elements a census handles"),
+    ("lfsr q=2 c=" + ",".join(["1"] + ["0"] * 60 + ["1"]), "period",
+     "a period walk from one state may take that many steps, above the 1099511627776 (2^40) a census walks"),
+    ("lfsr q=2 c=" + ",".join(["1"] + ["0"] * 60 + ["1"]), "map", "states are too many to map"),
+])
+def test_census_lines_beyond_the_kernels_are_refused_before_the_run(tmp_path, capsys, line, mode, message):
+    listing = tmp_path / "registers.txt"
+    listing.write_text(line + "\n")
+    started = time.monotonic()
+    code, out, err = run_main(capsys, "census", "--from", str(listing), "--mode", mode, "--quiet")
+    assert time.monotonic() - started < 5
+    assert (code, out) == (2, "") and len(err.strip().splitlines()) == 1
+    assert message in err and "WorkerError" not in err and "OverflowError" not in err, err
+
+
+def test_the_api_template_with_sixty_one_placeholders_is_refused_at_the_call():
+    from sage_lfsr.census import families
+
+    text = "x0 + " + "*".join(f"x{{a{i}}}" for i in range(61))
+    with pytest.raises(ValueError, match="61 placeholders"):
+        families.template(text, 62)
+
+
+@pytest.mark.timeout(60)
+def test_a_batch_size_that_makes_billions_of_tasks_is_refused_before_any_task_exists():
+    from sage_lfsr import LFSR, plan
+
+    started = time.monotonic()
+    with pytest.raises(ValueError, match=r"batch_size = 1 cuts 1073741824 states into 2147483648 tasks, above the "
+                                         r"limit of 1048576 .*: use batch_size >= 2048"):
+        plan(LFSR.from_polynomial("x^30 + x^6 + x^4 + x + 1"), schedule="queue", workers=2, batch_size=1)
+    assert time.monotonic() - started < 5  # the issue: 2^31 task objects, 4.4 GB at 41 s
+    automatic = plan(LFSR.from_polynomial("x^30 + x^6 + x^4 + x + 1"), schedule="queue", workers=2)
+    assert len(automatic.tasks) <= 1 << 20
