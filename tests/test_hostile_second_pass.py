@@ -249,3 +249,46 @@ def test_a_batch_size_that_makes_billions_of_tasks_is_refused_before_any_task_ex
     assert time.monotonic() - started < 5  # the issue: 2^31 task objects, 4.4 GB at 41 s
     automatic = plan(LFSR.from_polynomial("x^30 + x^6 + x^4 + x + 1"), schedule="queue", workers=2)
     assert len(automatic.tasks) <= 1 << 20
+
+
+# ---------------------------------------------------------------- text: flat sums and products, expansion (items 7, 9)
+
+def long_texts():
+    ones, zs = "+".join(["1"] * 1500), "*".join(["z"] * 1500)
+    return {
+        "API coefficients": lambda: __import__("sage_lfsr").LFSR([ones, 1], q=4),
+        "API constant": lambda: __import__("sage_lfsr").LFSR([1, 1], q=4, constant=zs),
+        "polynomial": lambda: __import__("sage_lfsr").LFSR.from_polynomial("x^2 + x + " + ones),
+        "exponent": lambda: __import__("sage_lfsr").LFSR([f"z^({ones})", 1], q=4),
+        "FSR text": lambda: __import__("sage_lfsr").FSR("x0 + " + "*".join(["x1"] * 1500), 3),
+        "matrix entry": lambda: __import__("sage_lfsr").MatrixRegister.from_text(f"{zs},1;1,0", 4),
+        "census line": lambda: __import__("sage_lfsr.census", fromlist=["x"]).parse_register(
+            "fsr d=3 f=x0+" + "+".join(["x1"] * 1500)),
+    }
+
+
+@pytest.mark.parametrize("surface", sorted(long_texts()))
+def test_sums_and_products_of_thousands_of_terms_read_without_recursion(surface):
+    long_texts()[surface]()  # the issue: RecursionError at about 1,000 terms on every surface
+
+
+def test_the_value_of_a_long_flat_sum_is_its_count_of_terms():
+    from sage_lfsr.common.sagemath import GF
+    from sage_lfsr.registers.parsing import parse_field_element, parse_polynomial
+
+    assert parse_field_element("+".join(["1"] * 2000), GF(5)) == GF(5)(2000)
+    assert parse_field_element("*".join(["z"] * 2000), GF(4, "z")) == GF(4, "z").gen() ** 2000
+    x = parse_polynomial("x", GF(3))
+    assert parse_polynomial(" - ".join(["x"] * 1000), GF(3)) == x * (2 - 1000)
+
+
+@pytest.mark.timeout(60)
+def test_an_anf_product_is_bounded_by_its_expanded_size_not_only_its_pairs():
+    from sage_lfsr import FSR
+    from sage_lfsr.registers.parsing import ParseError
+
+    side = "(" + "+".join(f"x{i}" for i in range(1024)) + ")"
+    started = time.monotonic()
+    with pytest.raises(ParseError, match="in 1024 variables is more than this reader expands"):
+        FSR(f"{side}*{side}", 1024)
+    assert time.monotonic() - started < 5  # the issue: still parsing at 90 s with 2.4 GB
