@@ -60,6 +60,7 @@ import csv
 import io
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -132,10 +133,7 @@ def positive_int(text):
         ...
         ArgumentTypeError: must be a positive integer, not '0'
     """
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
+    value = int(text) if re.fullmatch(r"\s*\+?[0-9]+\s*", text) else 0  # ASCII digits, as the field parser reads
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, not {text!r}")
     return value
@@ -174,11 +172,11 @@ def parse_coefficients(text):
     items = [item.strip() for item in text.split(",")]
     if not all(items):
         raise argparse.ArgumentTypeError(f"expected coefficients c0,c1,...,c(d-1), not {text!r}")
-    return [int(item) if item.lstrip("-").isdigit() else item for item in items]
+    return [int(item) if re.fullmatch(r"-?[0-9]+", item) else item for item in items]
 
 
 def _add_register_arguments(parser):
-    parser.add_argument("--q", type=int, default=2, help="the field order, a prime power (default: 2)")
+    parser.add_argument("--q", type=positive_int, default=2, help="the field order, a prime power (default: 2)")
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--coefficients", type=parse_coefficients, metavar="c0,c1,...",
                        help="feedback coefficients c_0..c_(d-1): x_(n+d) = sum c_i x_(n+i)")
@@ -270,7 +268,7 @@ def build_register(arguments):
 
     if getattr(arguments, "anf", None) is not None:
         return build_fsr(arguments)
-    constant = int(arguments.constant) if arguments.constant.isdigit() else arguments.constant
+    constant = int(arguments.constant) if re.fullmatch(r"[0-9]+", arguments.constant) else arguments.constant
     if arguments.matrix is not None:
         from sage_lfsr.registers.matrix import MatrixRegister
 
@@ -568,7 +566,7 @@ def add_census_command(commands):
                         help='for --family template, e.g. "x0 + x{a} + x{b}*x{c}" (or --template)')
     census.add_argument("--template", help="the template of --family template")
     census.add_argument("--degree", type=positive_int, help="the degree of the family's registers")
-    census.add_argument("--q", type=int, default=2, help="the field order of --family lfsrs and primitive")
+    census.add_argument("--q", type=positive_int, default=2, help="the field order of --family lfsrs and primitive")
     census.add_argument("--singular", action="store_true", help="--family lfsrs: also registers with c_0 = 0")
     census.add_argument("--mode", choices=MODES, default="map", help="map (default), period or predict")
     census.add_argument("--start", type=int, default=1, help="the start state index of --mode period (default: 1)")
@@ -630,13 +628,21 @@ def command_census(arguments):
     r"""``census``: a table of one row per register."""
     from sage_lfsr.census import census
 
+    from sage_lfsr.engine.checkpoint import CheckpointWarning
+
     _check_paths(arguments)
     registers = census_registers(arguments)
-    with ProgressBar(arguments.quiet, unit="registers") as progress:
+    with ProgressBar(arguments.quiet, unit="registers") as progress, warnings.catch_warnings(record=True) as notes:
+        warnings.simplefilter("always", CheckpointWarning)
         result = census(registers, mode=arguments.mode, schedule=arguments.schedule, workers=arguments.workers,
                         checkpoint=arguments.checkpoint, progress=progress, start=arguments.start,
                         batch_size=arguments.batch_size, check_theory=not arguments.no_theory,
                         scheduler_address=arguments.scheduler_address)
+    for note in notes:  # a dropped checkpoint record, as map reports it: one line each
+        if issubclass(note.category, CheckpointWarning):
+            print(f"{PROG}: note: {_first_line(note.message)}", file=sys.stderr)
+        else:
+            warnings.showwarning(note.message, note.category, note.filename, note.lineno)
     _write(result.to_csv() if arguments.format == "csv" else result.to_json(indent=1) + "\n", arguments.output)
     return 0
 

@@ -292,3 +292,72 @@ def test_an_anf_product_is_bounded_by_its_expanded_size_not_only_its_pairs():
     with pytest.raises(ParseError, match="in 1024 variables is more than this reader expands"):
         FSR(f"{side}*{side}", 1024)
     assert time.monotonic() - started < 5  # the issue: still parsing at 90 s with 2.4 GB
+
+
+# ---------------------------------------------------------------- messages (item 11)
+
+def test_a_state_entry_outside_the_field_is_named_as_a_state_entry():
+    from sage_lfsr import LFSR
+
+    with pytest.raises(ValueError, match=r"^state entry x_0 = 2 is outside GF\(2\)"):
+        LFSR([1, 0, 0, 1]).next_state((2, 0, 0, 0))
+
+
+def test_hex_states_take_leading_zeros_and_underscores_alike():
+    from sage_lfsr import LFSR
+
+    register = LFSR([1, 0, 0, 1])
+    assert register.state_vector("0x00000000001") == register.state_vector("0x0_1") == register.state_vector(1)
+    with pytest.raises(ValueError, match="hex state 0x1f has more than the register's 4 bits"):
+        register.state_vector("0x1f")
+
+
+@pytest.mark.parametrize("arguments", [["--q", "３", "--coefficients", "1,1"], ["--coefficients", "１,1"]])
+def test_unicode_digits_are_refused_on_the_command_line_as_by_the_field_parser(capsys, arguments):
+    code, out, err = run_main(capsys, "map", *arguments)
+    assert (code, out) == (2, "") and "error:" in err
+
+
+def test_census_lines_take_ascii_digits_only():
+    from sage_lfsr.census import parse_register
+
+    with pytest.raises(ValueError, match="is not a small non-negative integer"):
+        parse_register("lfsr q=２ c=1,1")
+
+
+@pytest.mark.timeout(30)
+def test_a_huge_field_order_is_refused_at_once_in_a_short_line(capsys):
+    started = time.monotonic()
+    code, out, err = run_main(capsys, "predict", "--q", str(2 ** 1500 + 1), "--coefficients", "1,1")
+    assert time.monotonic() - started < 5  # the issue: 75 s and a cypari2 warning first
+    assert code == 2 and err.strip().splitlines() == ["sage-lfsr: error: the field order q = about 2^1500 has 1501 "
+                                                      "bits, above the 256 this package builds fields for (proving "
+                                                      "it prime would take minutes)"]
+
+
+def test_long_names_and_addresses_are_cut_in_messages():
+    from sage_lfsr import FSR
+    from sage_lfsr.engine.schedules.dask_cluster import check_scheduler
+
+    with pytest.raises(ValueError) as caught:
+        FSR("x0 + " + "y" * 1000, 3)
+    assert len(str(caught.value)) < 300
+    pytest.importorskip("distributed")
+    with pytest.raises(Exception) as caught:
+        check_scheduler("tcp://127.0.0.1:1/" + "a" * 5000, 0.5)
+    assert len(str(caught.value)) < 600
+
+
+@pytest.mark.timeout(120)
+def test_a_torn_census_checkpoint_record_is_one_note_line(tmp_path, capsys):
+    checkpoint = tmp_path / "census.ckpt"
+    command = ["census", "--family", "lfsrs", "--degree", "4", "--quiet", "--checkpoint", str(checkpoint),
+               "--schedule", "sequential"]
+    code, first, _ = run_main(capsys, *command)
+    assert code == 0
+    with open(checkpoint, "ab") as stream:
+        stream.write(b"\x00\x01torn")  # a record cut short by a crash
+    code, again, err = run_main(capsys, *command)
+    assert code == 0 and again == first
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("sage-lfsr: note: "), err

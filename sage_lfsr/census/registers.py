@@ -500,7 +500,7 @@ _FIELDS = {"lfsr": {"q", "c", "b", "form"}, "fsr": {"d", "q", "f", "tt"}, "matri
 
 
 def _integer(text, name, line):
-    if not re.fullmatch(r"\d{1,6}", text.strip()):
+    if not re.fullmatch(r"[0-9]{1,6}", text.strip()):  # ASCII digits, as everywhere the package reads numbers
         raise RegisterTextError(f"{name}={text!r} is not a small non-negative integer in {line!r}")
     return int(text)
 

@@ -208,8 +208,9 @@ class _Reader:
         if kind == "name":
             if value not in self.names:
                 self.position -= 1
-                known = ", ".join(self.names) if self.names else "none"
-                self.fail(f"unknown name {value!r} (known: {known})")
+                names = list(self.names)
+                known = ", ".join(names if len(names) <= 8 else names[:3] + ["...", names[-1]]) if names else "none"
+                self.fail(f"unknown name {_shorten(value)!r} (known: {known})")
             return ("name", value)
         if (kind, value) == ("symbol", "("):
             self.nest()

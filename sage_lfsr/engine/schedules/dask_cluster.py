@@ -74,6 +74,7 @@ from dataclasses import replace
 import numpy as np
 
 from sage_lfsr.common.errors import MappingCancelled, WorkerError
+from sage_lfsr.common.files import short_path
 from sage_lfsr.engine.job import TaskResult
 from sage_lfsr.engine.memory import StateMemory
 from sage_lfsr.engine.schedules.base import RunRecord, Schedule, register
@@ -181,7 +182,7 @@ def check_scheduler(address, timeout=None):
             if isinstance(answer, dict) and answer.get("type") == "Scheduler":
                 return answer
             reason = "it answered, but it is not a Dask scheduler"
-    raise DaskConnectionError(f"cannot use the Dask scheduler at {address}: {reason} "
+    raise DaskConnectionError(f"cannot use the Dask scheduler at {short_path(address)}: {reason} "
                               f"(timeout {timeout:g} s, config key sage_lfsr.connect-timeout)")
 
 
