@@ -361,3 +361,73 @@ def test_a_torn_census_checkpoint_record_is_one_note_line(tmp_path, capsys):
     assert code == 0 and again == first
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("sage-lfsr: note: "), err
+
+
+# ---------------------------------------------------------------- sequence work: stated sizes, Ctrl-C (item 8)
+
+@pytest.mark.parametrize("q", [2, 3, 4])
+def test_massey_in_small_chunks_equals_massey_in_one_call(monkeypatch, q):
+    import numpy as np
+
+    from sage_lfsr.theory import sequences
+
+    rng = np.random.default_rng(q)
+    for length in (1, 63, 64, 65, 700, 3000):
+        terms = rng.integers(0, q, length)
+        whole = sequences.massey(terms, q)
+        monkeypatch.setattr(sequences, "CHUNK_WORK", 1)  # a chunk of the smallest size: every boundary crossed
+        chunked = sequences.massey(terms, q)
+        monkeypatch.undo()
+        assert np.array_equal(whole[1], chunked[1]) and np.array_equal(whole[2], chunked[2])
+
+
+@pytest.mark.parametrize("q, count", [(2, (1 << 23) + 1), (3, (1 << 19) + 1), (4099, (1 << 15) + 1)])
+def test_sequences_longer_than_massey_takes_are_refused_before_any_work(q, count):
+    import numpy as np
+
+    from sage_lfsr.theory.sequences import linear_complexity
+
+    started = time.monotonic()
+    with pytest.raises(ValueError, match=rf"^{count} terms over GF\({q}\) are more than Berlekamp-Massey takes here"):
+        linear_complexity(np.zeros(count, dtype=np.int64), q=q)
+    assert time.monotonic() - started < 5
+
+
+def test_a_sequence_of_a_trillion_terms_is_refused_at_once():
+    from sage_lfsr import LFSR
+
+    with pytest.raises(ValueError, match="the length is 1000000000000 terms: give 0..4194304"):
+        LFSR.from_polynomial("x^4 + x + 1").sequence([1, 0, 0, 0], 10 ** 12)
+
+
+CTRL_C_MASSEY = """
+import numpy as np, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal (this harness may ignore SIGINT)
+from sage_lfsr.theory.sequences import linear_complexity
+print("STARTED", flush=True)
+try:
+    linear_complexity(np.random.default_rng(0).integers(0, 3, 500000), q=3)
+except KeyboardInterrupt:
+    print("INTERRUPTED", flush=True)
+    sys.exit(130)
+"""
+
+
+@pytest.mark.timeout(120)
+def test_ctrl_c_stops_a_long_berlekamp_massey_within_a_second():
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]))
+    process = subprocess.Popen([sys.executable, "-c", CTRL_C_MASSEY], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().strip() == "STARTED"
+        time.sleep(2.0)  # well into the work (about 5 minutes of it)
+        sent = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+        waited = time.monotonic() - sent
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130 and "INTERRUPTED" in out, err
+    assert waited < 1.5  # the issue: SIGINT at 3 s took effect at 58 s, as a SystemError
+    assert "SystemError" not in err

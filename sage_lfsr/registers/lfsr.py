@@ -27,6 +27,8 @@ from sage_lfsr.common import sagemath
 from sage_lfsr.common.limits import format_count
 
 
+#: Most terms :meth:`LFSR.sequence` lists (Sage elements, a few microseconds and about 100 bytes each).
+MAX_SEQUENCE_LENGTH = 1 << 22
 #: Largest field order, in bits, a register is built over: proving a larger order prime
 #: (and factoring `q^m - 1` for a prediction) takes minutes.
 MAX_FIELD_BITS = 256
@@ -475,6 +477,10 @@ class LFSR(KeyedRegister):
             sage: LFSR([1, 1], constant=1).sequence([0, 0], 6)
             [0, 0, 1, 0, 0, 1]
         """
+        length = as_integer(length, "the length")
+        if not 0 <= length <= MAX_SEQUENCE_LENGTH:
+            raise ValueError(f"the length is {format_count(length)} terms: give 0..{MAX_SEQUENCE_LENGTH} (a list of Sage "
+                             "field elements; jump() reaches a state far ahead without the terms between)")
         fill = self.state_vector(fill)
         if self._form == "galois":
             fill = fill * self.fibonacci_to_galois_matrix().inverse()

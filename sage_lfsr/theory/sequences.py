@@ -34,15 +34,26 @@ EXAMPLES::
 """
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numba
 import numpy as np
 
-from sage_lfsr.common.compiled import popcount
+from sage_lfsr.common.compiled import DeferredSignals, popcount
 
 #: Largest field order whose arithmetic is tabulated (``q^2`` entries per table).
 MAX_TABLE_ORDER = 1024
+#: Work of one compiled call, bounded with `L \le k` (word operations over `GF(2)`, pairs of
+#: table look-ups otherwise): about 0.05 to 0.2 s, after which Python runs and Ctrl-C takes effect.
+CHUNK_WORK = 1 << 26
+#: Most terms Massey's algorithm takes, by path: its work is `O(n L)` and a random
+#: sequence has `L \approx n/2`, so these keep the worst case within minutes
+#: (about 7 over `GF(2)`, 7 by tables, 5 on Sage elements on the machines of
+#: ``docs/benchmarks.md``); longer sequences are refused before any work.
+MAX_TERMS_BINARY = 1 << 23
+MAX_TERMS_TABLES = 1 << 19
+MAX_TERMS_ELEMENTS = 1 << 15
 #: Characters a bit string may contain besides ``0`` and ``1``.
 _BIT_STRING_SEPARATORS = " _\n\t"
 
@@ -199,9 +210,9 @@ def field_tables(q):
 # ---------------------------------------------------------------- kernels
 
 @numba.njit(cache=True, nogil=True)
-def _massey_binary(terms):  # pragma: no cover - compiled
-    # Bit-packed: the reversed sequence and the polynomials in 64-bit words, so a
-    # discrepancy is an AND/XOR over L/64 words and one popcount.
+def _binary_windows(terms):  # pragma: no cover - compiled
+    # Bit-packed: the reversed sequence in 64 shifted copies, so every window of
+    # terms a discrepancy reads is a run of aligned 64-bit words.
     n = terms.shape[0]
     words = (n + 63) // 64 + 2
     # shifted[b, j] holds bits 64 j + b .. 64 j + b + 63 of the reversed sequence
@@ -216,13 +227,15 @@ def _massey_binary(terms):  # pragma: no cover - compiled
         back = np.uint64(64 - b)
         for j in range(words):
             shifted[b, j] = (reversed_words[j] >> np.uint64(b)) | (reversed_words[j + 1] << back)
-    connection = np.zeros(words, dtype=np.uint64)
-    previous = np.zeros(words, dtype=np.uint64)
-    spare = np.zeros(words, dtype=np.uint64)
-    connection[0] = previous[0] = 1
-    profile = np.empty(n, dtype=np.int64)
-    length, previous_bits, shift, spare_words = 0, 1, 1, 0
-    for k in range(n):
+    return shifted
+
+
+@numba.njit(cache=True, nogil=True)
+def _massey_binary_steps(shifted, n, connection, previous, spare, profile, state, k_start, k_end):  # pragma: no cover
+    # Terms k_start..k_end - 1 of Massey's algorithm over GF(2); ``state`` holds
+    # (length, previous_bits, shift, spare_words) between calls.
+    length, previous_bits, shift, spare_words = state[0], state[1], state[2], state[3]
+    for k in range(k_start, k_end):
         offset = n - 1 - k  # s[k - i] is bit offset + i of the reversed sequence
         used = (length >> 6) + 1
         window = shifted[offset & 63, offset >> 6:(offset >> 6) + used]
@@ -256,22 +269,58 @@ def _massey_binary(terms):  # pragma: no cover - compiled
         else:
             shift += 1
         profile[k] = length
-    result = np.empty(length + 1, dtype=np.int64)
-    for i in range(length + 1):
-        result[i] = (connection[i >> 6] >> np.uint64(i & 63)) & np.uint64(1)
-    return result, profile
+    state[0], state[1], state[2], state[3] = length, previous_bits, shift, spare_words
+    return previous, spare
 
 
 @numba.njit(cache=True, nogil=True)
-def _massey_tables(terms, add, mul, neg, inv):  # pragma: no cover - compiled
+def _binary_connection(connection, length):  # pragma: no cover - compiled
+    result = np.empty(length + 1, dtype=np.int64)
+    for i in range(length + 1):
+        result[i] = (connection[i >> 6] >> np.uint64(i & 63)) & np.uint64(1)
+    return result
+
+
+def _chunk_length(k, work):
+    r"""
+    Terms ``c`` to run from term ``k`` so that ``c (k + c) <= work``: step ``j`` costs
+    at most `L + 1 \le j + 1` units (`L \le j`), so a chunk costs at most ``work``.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.theory.sequences import _chunk_length
+        sage: c = _chunk_length(10**5, 2**26); c * (10**5 + c) <= 2**26 < (c + 1) * (10**5 + c + 1)
+        True
+    """
+    return max(1, (math.isqrt(k * k + 4 * work) - k) // 2)
+
+
+def _massey_binary(terms):
+    r"""Massey over `GF(2)`, bit-packed, in chunks of about :data:`CHUNK_WORK` word operations."""
     n = terms.shape[0]
-    connection = np.zeros(n + 1, dtype=np.int64)
-    previous = np.zeros(n + 1, dtype=np.int64)
-    spare = np.zeros(n + 1, dtype=np.int64)
+    shifted = _binary_windows(terms)
+    words = shifted.shape[1]
+    connection, previous, spare = (np.zeros(words, dtype=np.uint64) for _ in range(3))
     connection[0] = previous[0] = 1
     profile = np.empty(n, dtype=np.int64)
-    length, previous_size, shift, previous_discrepancy = 0, 1, 1, 1
-    for k in range(n):
+    state = np.array([0, 1, 1, 0], dtype=np.int64)  # length, previous_bits, shift, spare_words
+    k = 0
+    with DeferredSignals() as signals:  # Ctrl-C stops the work between two chunks
+        while k < n:
+            end = min(n, k + _chunk_length(k, 64 * CHUNK_WORK))  # a step reads at most L/64 + 1 words
+            previous, spare = _massey_binary_steps(shifted, n, connection, previous, spare, profile, state, k, end)
+            signals.check()
+            k = end
+    return _binary_connection(connection, int(state[0])), profile
+
+
+@numba.njit(cache=True, nogil=True)
+def _massey_table_steps(terms, add, mul, neg, inv, connection, previous, spare, profile, state, k_start,
+                        k_end):  # pragma: no cover - compiled
+    # Terms k_start..k_end - 1 over GF(q) by tables; ``state`` holds (length,
+    # previous_size, shift, previous_discrepancy) between calls.
+    length, previous_size, shift, previous_discrepancy = state[0], state[1], state[2], state[3]
+    for k in range(k_start, k_end):
         discrepancy = 0
         for i in range(length + 1):
             discrepancy = add[discrepancy, mul[connection[i], terms[k - i]]]
@@ -294,7 +343,26 @@ def _massey_tables(terms, add, mul, neg, inv):  # pragma: no cover - compiled
         else:
             shift += 1
         profile[k] = length
-    return connection[:length + 1].copy(), profile
+    state[0], state[1], state[2], state[3] = length, previous_size, shift, previous_discrepancy
+    return previous, spare
+
+
+def _massey_tables(terms, add, mul, neg, inv):
+    r"""Massey over `GF(q)` by tables, in chunks of about :data:`CHUNK_WORK` table look-ups."""
+    n = terms.shape[0]
+    connection, previous, spare = (np.zeros(n + 1, dtype=np.int64) for _ in range(3))
+    connection[0] = previous[0] = 1
+    profile = np.empty(n, dtype=np.int64)
+    state = np.array([0, 1, 1, 1], dtype=np.int64)  # length, previous_size, shift, previous_discrepancy
+    k = 0
+    with DeferredSignals() as signals:  # Ctrl-C stops the work between two chunks
+        while k < n:
+            end = min(n, k + _chunk_length(k, CHUNK_WORK))  # a step looks up at most 2 (L + 1) entries
+            previous, spare = _massey_table_steps(terms, add, mul, neg, inv, connection, previous, spare, profile,
+                                                  state, k, end)
+            signals.check()
+            k = end
+    return connection[:int(state[0]) + 1].copy(), profile
 
 
 def _massey_elements(field, terms):
@@ -322,6 +390,27 @@ def _massey_elements(field, terms):
     return np.array([sagemath.element_to_int(c) for c in connection], dtype=np.int64), np.array(profile, dtype=np.int64)
 
 
+def check_massey_length(count, q):
+    r"""
+    Refuse, before any work, a sequence longer than Massey's algorithm takes over `GF(q)`.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.theory.sequences import check_massey_length
+        sage: check_massey_length(10**6, 2)
+        sage: check_massey_length(10**6, 3)
+        Traceback (most recent call last):
+        ...
+        ValueError: 1000000 terms over GF(3) are more than Berlekamp-Massey takes here (524288): its work grows as n^2/2 table operations for a random sequence, hours at this length
+    """
+    limit, unit = ((MAX_TERMS_BINARY, "n^2/128 word operations") if q == 2 else
+                   (MAX_TERMS_TABLES, "n^2/2 table operations") if q <= MAX_TABLE_ORDER else
+                   (MAX_TERMS_ELEMENTS, "n^2/2 Sage field operations"))
+    if count > limit:
+        raise ValueError(f"{count} terms over GF({q}) are more than Berlekamp-Massey takes here ({limit}): its work "
+                         f"grows as {unit} for a random sequence, hours at this length")
+
+
 def massey(sequence, q=2):
     r"""
     Massey's algorithm: ``(field, connection, profile)``.
@@ -340,6 +429,7 @@ def massey(sequence, q=2):
     """
     field, terms = sequence_terms(sequence, q)
     q = int(field.order())
+    check_massey_length(len(terms), q)
     if q == 2:
         connection, profile = _massey_binary(terms)
     elif q <= MAX_TABLE_ORDER:
