@@ -28,20 +28,21 @@ EXAMPLES::
     sage: from sage_lfsr.cli import main
     sage: main(["predict", "--polynomial", "x^4 + x^3 + x^2", "--format", "csv"])
     quantity,key,value
+    schema,version,sage_lfsr.cyclemap/1
     register,q,2
     register,coefficients,"0,0,1,1"
     register,polynomial,x^4 + x^3 + x^2
-    cycle_count,1,1
-    cycle_count,3,1
-    tail_depth,0,4
-    tail_depth,1,4
-    tail_depth,2,8
     summary,field_order,2
     summary,degree,4
     summary,state_count,16
     summary,transient_states,12
     summary,period,3
     summary,cycle_count,2
+    cycle_count,1,1
+    cycle_count,3,1
+    tail_depth,0,4
+    tail_depth,1,4
+    tail_depth,2,8
     0
     sage: import json, tempfile
     sage: output = os.path.join(tempfile.mkdtemp(), "map.json")
@@ -305,58 +306,6 @@ def build_fsr(arguments):
 
 # ---------------------------------------------------------------- output
 
-def register_description(register) -> dict:
-    if hasattr(register, "anf"):  # an FSR
-        return {"q": register.field_order, "degree": register.degree, "anf": register.anf(),
-                "invertible": register.is_invertible}
-    from sage_lfsr.registers.matrix import MatrixRegister, matrix_text
-
-    if isinstance(register, MatrixRegister):
-        matrix = register.state_update_matrix()
-        return {"q": register.field_order, "matrix": matrix_text(matrix), "polynomial": str(matrix.charpoly("x"))}
-    q, coefficients, *variant = register.key()
-    description = {"q": int(q), "coefficients": [int(c) for c in coefficients],
-                   "polynomial": str(register.characteristic_polynomial())}
-    if variant:
-        description.update(constant=int(variant[0]), form=variant[1])
-    return description
-
-
-def structure_rows(document):
-    r"""
-    ``(quantity, key, value)`` rows of a result dictionary, for CSV output.
-
-    EXAMPLES::
-
-        sage: from sage_lfsr.cli import structure_rows
-        sage: structure_rows({"cycle_counts": {"1": 1, "15": 1}, "period": 15, "cycles": [[0, 1], [1, 15]]})
-        [('cycle_count', '1', 1), ('cycle_count', '15', 1), ('summary', 'period', 15)]
-    """
-    rows = [("register", key, ",".join(map(str, value)) if isinstance(value, list) else value)
-            for key, value in document.get("register", {}).items()]
-    for quantity, values in (("cycle_count", document.get("cycle_counts", {})),
-                             ("tail_depth", document.get("tail_depths", {}))):
-        rows.extend((quantity, key, value) for key, value in values.items())
-    for key, value in document.items():
-        if not isinstance(value, (dict, list)):
-            rows.append(("summary", key, value))
-    for load in document.get("worker_loads", []):
-        for key, value in load.items():
-            if key != "timeline":
-                rows.append((f"worker_{load['worker']}", key, value))
-    return rows
-
-
-def _render(document, output_format):
-    if output_format == "json":
-        return json.dumps(document, indent=2, default=str) + "\n"
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(("quantity", "key", "value"))
-    writer.writerows(structure_rows(document))
-    return buffer.getvalue()
-
-
 def _check_paths(arguments):
     r"""Before any work: the files the command will write can be written."""
     from sage_lfsr.common.files import check_regular, check_writable
@@ -401,10 +350,17 @@ def command_map(arguments):
         "ignored") else []
     for line in result.choices.get("checkpoint_dropped", []) + ignored_snapshot:
         print(f"{PROG}: note: {line}", file=sys.stderr)
-    document = {"register": register_description(register)}
-    document.update(result.as_dict())
-    _write(_render(document, arguments.format), arguments.output)
+    _write(_exported(result, register, arguments.format), arguments.output)
     return 0
+
+
+def _exported(structure, register, output_format):
+    r"""The documented JSON or CSV of a map or a prediction (``docs/exports.md``; one code path with the API)."""
+    from sage_lfsr import exports
+
+    if output_format == "json":
+        return exports.cycle_map_json(structure, register)
+    return exports.cycle_map_csv(structure, register)
 
 
 def _run_options(arguments) -> dict:
@@ -421,11 +377,7 @@ def command_predict(arguments):
     if hasattr(register, "anf"):
         raise UsageError("nonlinear registers have no prediction: theory covers linear registers only; "
                          "map it with the map command")
-    structure = predict_cycles(register)
-    document = {"register": register_description(register)}
-    document.update(structure.as_dict())
-    document["cycle_count"] = structure.cycle_count
-    _write(_render(document, arguments.format), arguments.output)
+    _write(_exported(predict_cycles(register), register, arguments.format), arguments.output)
     return 0
 
 
