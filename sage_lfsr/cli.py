@@ -195,7 +195,7 @@ def _add_register_arguments(parser):
 def _add_run_arguments(parser):
     parser.add_argument("--kernel", default="fast", help="fast (compiled) or sage (reference)")
     parser.add_argument("--batch-size", type=positive_int, help="states per task (default: sized automatically)")
-    parser.add_argument("--registry", default="shared", help="shared or manager")
+    parser.add_argument("--registry", help="shared (default) or manager")
     parser.add_argument("--split", action=argparse.BooleanOptionalAction, default=None,
                         help="trace long cycles in segments (default: when a cycle is longer than a task)")
     parser.add_argument("--scheduler-address", metavar="ADDRESS",
@@ -210,9 +210,10 @@ def build_parser():
 
     mapping = commands.add_parser("map", help="enumerate every cycle (and tree) of a register")
     _add_register_arguments(mapping)
-    mapping.add_argument("--schedule", default="sequential", help="sequential, static, queue, steal, hybrid, "
-                                                                  "dask or auto (default: sequential)")
-    mapping.add_argument("--workers", type=positive_int, help="worker processes (default: every core)")
+    mapping.add_argument("--schedule", help="sequential, static, queue, steal, hybrid, dask or auto (default: "
+                                            "sequential, or auto when --workers is given)")
+    mapping.add_argument("--workers", type=positive_int, help="worker processes (default: every core for a parallel "
+                                                              "schedule; for auto, the most it may use)")
     _add_run_arguments(mapping)
     mapping.add_argument("--format", choices=("json", "csv"), default="json")
     mapping.add_argument("--output", metavar="FILE", help="write here instead of standard output")
@@ -343,6 +344,8 @@ def command_map(arguments):
     register = build_register(arguments)
     decided = plan(register, schedule=arguments.schedule, workers=arguments.workers, checkpoint=arguments.checkpoint,
                    **_run_options(arguments))
+    if arguments.schedule is None and arguments.workers is not None and not arguments.quiet:
+        print(f"{PROG}: note: schedule {decided.reasons['schedule']}", file=sys.stderr)
     with ProgressBar(arguments.quiet) as progress, warnings.catch_warnings():
         warnings.simplefilter("ignore", CheckpointWarning)  # reported below, one line each
         result = run(decided, progress=progress)

@@ -1,0 +1,71 @@
+r"""
+A newcomer's first hour (issue 23): workers without a schedule, the documented
+output schemas on the command line, short plans, honest reasons, one vocabulary.
+Oracles: the API's own exports and maps, the documentation's schema.
+"""
+import csv
+import io
+import json
+
+import pytest
+
+from sage_lfsr import LFSR, map_cycles, plan
+from sage_lfsr.cli import main
+
+REGISTER_TEXT = ["--polynomial", "x^12 + x^6 + x^4 + x + 1"]
+
+
+def run_main(capsys, *arguments):
+    code = main(list(arguments))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_workers_without_a_schedule_choose_auto_and_say_so():
+    register = LFSR.from_polynomial("x^12 + x^6 + x^4 + x + 1")
+    decided = plan(register, workers=2)
+    assert decided.reasons["schedule"].startswith("auto, since 2 workers were given without a schedule; ")
+    assert decided.schedule in ("sequential", "hybrid") and decided.workers <= 2
+    assert plan(register).schedule == "sequential" and plan(register).reasons["schedule"] == "default: no workers given"
+    result = map_cycles(register, workers=2)
+    assert result.choices["auto"].startswith("auto, since 2 workers were given without a schedule; ")
+    assert result.structure() == map_cycles(register).structure()
+
+
+def test_the_command_line_notes_the_schedule_workers_chose(capsys):
+    code, out, err = run_main(capsys, "map", *REGISTER_TEXT, "--workers", "2")
+    assert code == 0
+    assert err.startswith("sage-lfsr: note: schedule auto, since 2 workers were given without a schedule; ")
+    assert len(err.strip().splitlines()) == 1
+    assert json.loads(out)["schedule"] in ("sequential", "hybrid")
+
+
+def test_a_plan_prints_in_one_short_line_and_names_defaults_as_defaults():
+    decided = plan(LFSR.from_polynomial("x^16 + x^14 + x^13 + x^11 + 1"), schedule="queue", workers=2, batch_size=1024)
+    text = repr(decided)
+    assert text == ("Plan(lfsr of 65536 states: queue, 2 workers, kernel fast, 128 tasks of 1024 states, split, "
+                    f"{decided.memory_layout} memory)")
+    assert decided.reasons["registry"] == "default"
+    assert plan(LFSR([1, 1]), registry="manager").reasons["registry"] == "given"
+
+
+@pytest.mark.parametrize("output_format", ["json", "csv"])
+def test_the_command_line_writes_the_documented_schema_with_the_api_code_path(capsys, output_format):
+    code, out, _ = run_main(capsys, "map", *REGISTER_TEXT, "--format", output_format, "--quiet")
+    assert code == 0
+    reference = map_cycles(LFSR.from_polynomial("x^12 + x^6 + x^4 + x + 1"))
+    run_fields = {"wall_seconds", "imbalance", "choices", "worker_loads"}
+    if output_format == "json":
+        document, expected = json.loads(out), json.loads(reference.to_json(
+            register=LFSR.from_polynomial("x^12 + x^6 + x^4 + x + 1")))
+        assert document["schema"] == "sage_lfsr.cyclemap/1"
+        assert {k: v for k, v in document.items() if k not in run_fields} == \
+            {k: v for k, v in expected.items() if k not in run_fields}
+    else:
+        rows = list(csv.reader(io.StringIO(out)))
+        expected = list(csv.reader(io.StringIO(reference.to_csv(
+            register=LFSR.from_polynomial("x^12 + x^6 + x^4 + x + 1")))))
+        assert rows[:2] == [["quantity", "key", "value"], ["schema", "version", "sage_lfsr.cyclemap/1"]]
+        assert [row[0] for row in rows] == [row[0] for row in expected]  # the documented order
+        assert [row for row in rows if row[0] in ("cycle", "cycle_count", "tail_depth")] == \
+            [row for row in expected if row[0] in ("cycle", "cycle_count", "tail_depth")]
