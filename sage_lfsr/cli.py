@@ -176,7 +176,7 @@ def parse_coefficients(text):
     return [int(item) if re.fullmatch(r"-?[0-9]+", item) else item for item in items]
 
 
-def _add_register_arguments(parser):
+def _add_register_arguments(parser, nonlinear=True):
     parser.add_argument("--q", type=positive_int, default=2, help="the field order, a prime power (default: 2)")
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--coefficients", type=parse_coefficients, metavar="c0,c1,...",
@@ -187,9 +187,11 @@ def _add_register_arguments(parser):
     parser.add_argument("--constant", default="0", metavar="B",
                         help="an affine (XNOR) register: x_(n+d) = sum c_i x_(n+i) + B (default: 0)")
     parser.add_argument("--form", default="fibonacci", help="fibonacci (default) or galois")
+    # predict has no theory for nonlinear registers: it takes --anf only to refuse it with the reason, unlisted
     which.add_argument("--anf", metavar="TEXT", help='a nonlinear feedback in x0..x(d-1), e.g. "x0 + x1*x2 + 1", '
-                                                     'or an index list "0,1,(1,2)"; needs --degree')
-    parser.add_argument("--degree", type=positive_int, help="the degree d of an --anf register")
+                       'or an index list "0,1,(1,2)"; needs --degree' if nonlinear else argparse.SUPPRESS)
+    parser.add_argument("--degree", type=positive_int,
+                        help="the degree d of an --anf register" if nonlinear else argparse.SUPPRESS)
 
 
 def _add_run_arguments(parser):
@@ -204,9 +206,22 @@ def _add_run_arguments(parser):
 
 def build_parser():
     r"""The argument parser of the command line."""
-    parser = OneLineParser(prog=PROG, description="Map and predict the state space of LFSRs over GF(q).")
+    from sage_lfsr import __version__
+
+    parser = OneLineParser(prog=PROG, description="Map, predict and survey the state space of feedback shift "
+                                                  "registers over GF(q): linear, affine, nonlinear, any matrix.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("--traceback", action="store_true", help="show the traceback of an error")
     commands = parser.add_subparsers(dest="command", required=True, metavar="{map,predict,bench,graph,census}")
+    _original_add_parser = commands.add_parser
+
+    def add_parser(name, **options):  # --traceback is also taken after the subcommand
+        subparser = _original_add_parser(name, **options)
+        subparser.add_argument("--traceback", action="store_true", default=argparse.SUPPRESS,
+                               help="show the traceback of an error")
+        return subparser
+
+    commands.add_parser = add_parser
 
     mapping = commands.add_parser("map", help="enumerate every cycle (and tree) of a register")
     _add_register_arguments(mapping)
@@ -222,7 +237,7 @@ def build_parser():
     mapping.set_defaults(run=command_map)
 
     predicting = commands.add_parser("predict", help="the cycle structure from the factorization")
-    _add_register_arguments(predicting)
+    _add_register_arguments(predicting, nonlinear=False)
     predicting.add_argument("--format", choices=("json", "csv"), default="json")
     predicting.add_argument("--output", metavar="FILE", help="write here instead of standard output")
     predicting.set_defaults(run=command_predict)
@@ -410,7 +425,10 @@ def command_bench(arguments):
             elapsed, result = best_of(arguments.repeat, once)
             reference = reference or (elapsed, result)
             rows.append(bench_row(elapsed, result, reference))
-    write_bench(rows, arguments.output)
+    pictures = write_bench(rows, arguments.output)
+    if not arguments.quiet:
+        print(f"{PROG}: wrote {os.path.abspath(arguments.output)} ({len(rows)} runs) and the plots "
+              f"{', '.join(os.path.abspath(path) for path in pictures)}", file=sys.stderr)
     mismatched = [f"{row['schedule']}/{row['workers']}" for row in rows if not row["matches_sequential"]]
     if mismatched:
         raise RuntimeError(f"these runs disagree with the sequential map: {', '.join(mismatched)}")
