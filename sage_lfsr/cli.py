@@ -531,7 +531,8 @@ def add_census_command(commands):
 
     census = commands.add_parser("census", help="map, walk or predict every register of a family")
     source = census.add_mutually_exclusive_group(required=True)
-    source.add_argument("--family", choices=CENSUS_FAMILIES, help="a family generated for --degree (and --q)")
+    source.add_argument("--family", choices=CENSUS_FAMILIES, type=lambda name: name.replace("_", "-"),
+                        help="a family generated for --degree (and --q); feedback_functions as in the API also works")
     source.add_argument("--from", dest="from_file", metavar="FILE",
                         help='registers, one a line: "lfsr q=3 c=1,0,2", "fsr d=4 f=x0+x1*x2", "matrix d=2 rows=01,11", '
                              '"fsr q=3 d=2 f=x0+2*x1^2" ("#" comments)')

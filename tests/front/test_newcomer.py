@@ -69,3 +69,44 @@ def test_the_command_line_writes_the_documented_schema_with_the_api_code_path(ca
         assert [row[0] for row in rows] == [row[0] for row in expected]  # the documented order
         assert [row for row in rows if row[0] in ("cycle", "cycle_count", "tail_depth")] == \
             [row for row in expected if row[0] in ("cycle", "cycle_count", "tail_depth")]
+
+
+def test_census_lines_take_the_command_line_forms():
+    from sage_lfsr.census import parse_register
+
+    assert parse_register("lfsr c=1,1,0,0") == parse_register("lfsr q=2 c=1,1,0,0")  # q defaults to 2 as --q does
+    assert parse_register("matrix rows=0,1;1,1") == parse_register("matrix d=2 rows=01,11")  # --matrix's form
+    assert parse_register("matrix d=2 rows=0,1;1,1") == parse_register("matrix d=2 rows=01,11")
+
+
+def test_the_census_family_takes_the_api_spelling_too(capsys):
+    dashed = run_main(capsys, "census", "--family", "feedback-functions", "--degree", "3", "--quiet",
+                      "--schedule", "sequential")
+    underscored = run_main(capsys, "census", "--family", "feedback_functions", "--degree", "3", "--quiet",
+                           "--schedule", "sequential")
+    assert dashed[0] == underscored[0] == 0
+    strip = lambda text: [line for line in text.splitlines() if "seconds" not in line]  # noqa: E731
+    assert strip(dashed[1]) == strip(underscored[1])
+
+
+def test_the_census_reports_the_time_the_user_waited_beside_the_run():
+    import time
+
+    from sage_lfsr.census import census, families
+
+    started = time.perf_counter()
+    result = census(families.feedback_functions(4), schedule="sequential")
+    waited = time.perf_counter() - started
+    summary = result.summary()
+    assert summary["run_seconds"] <= summary["wall_seconds"] <= waited
+    assert summary["wall_seconds"] >= 0.5 * waited
+    assert summary["full_cycle_count"] == 16 and "max_period" not in summary and "full_cycle" not in summary
+
+
+def test_version_and_traceback_after_the_subcommand(capsys):
+    import sage_lfsr
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"sage-lfsr {sage_lfsr.__version__}"
+    code, _, err = run_main(capsys, "map", "--q", "6", "--coefficients", "1,1", "--traceback")
+    assert code == 2 and "Traceback (most recent call last)" in err
