@@ -65,6 +65,7 @@ import re
 import signal
 import sys
 import threading
+import time
 import traceback
 import warnings
 
@@ -72,6 +73,8 @@ from sage_lfsr.common.limits import TooLarge
 from sage_lfsr.common.progress import ProgressBar
 
 PROG = "sage-lfsr"
+#: Seconds a preparation may take before the command line says what it is doing.
+NOTICE_AFTER_SECONDS = 1.0
 BENCH_SCHEDULES = ("sequential", "static", "queue", "steal", "hybrid")
 BENCH_COLUMNS = ("schedule", "workers", "wall_seconds", "run_seconds", "speedup", "imbalance_percent",
                  "redundant_states", "redundant_percent", "states_traced", "tasks", "batch_size",
@@ -357,8 +360,10 @@ def command_map(arguments):
 
     _check_paths(arguments)
     register = build_register(arguments)
-    decided = plan(register, schedule=arguments.schedule, workers=arguments.workers, checkpoint=arguments.checkpoint,
-                   **_run_options(arguments))
+    with notice_when_slow("preparing the run: compiling the kernels this register needs (the first time only: "
+                          "numba keeps them on disk; scripts/setup.sh compiles them at install)", arguments.quiet):
+        decided = plan(register, schedule=arguments.schedule, workers=arguments.workers,
+                       checkpoint=arguments.checkpoint, **_run_options(arguments))
     if arguments.schedule is None and arguments.workers is not None and not arguments.quiet:
         print(f"{PROG}: note: schedule {decided.reasons['schedule']}", file=sys.stderr)
     with ProgressBar(arguments.quiet) as progress, warnings.catch_warnings():
@@ -379,6 +384,34 @@ def _exported(structure, register, output_format):
     if output_format == "json":
         return exports.cycle_map_json(structure, register)
     return exports.cycle_map_csv(structure, register)
+
+
+class notice_when_slow:
+    r"""
+    A one-line notice on standard error when a step takes longer than
+    :data:`NOTICE_AFTER_SECONDS`, and how long it took once done (unless ``quiet``).
+    """
+
+    def __init__(self, message, quiet=False):
+        self.message, self.quiet, self.shown = message, quiet, False
+
+    def _show(self):
+        self.shown = True
+        print(f"{PROG}: {self.message} ...", file=sys.stderr, flush=True)
+
+    def __enter__(self):
+        self.started = time.monotonic()
+        self.timer = threading.Timer(NOTICE_AFTER_SECONDS, self._show)
+        self.timer.daemon = True
+        if not self.quiet:
+            self.timer.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.timer.cancel()
+        if self.shown and exc_info[0] is None:
+            print(f"{PROG}: ready after {time.monotonic() - self.started:.1f} s", file=sys.stderr, flush=True)
+        return False
 
 
 def _run_options(arguments) -> dict:

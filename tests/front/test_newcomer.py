@@ -110,3 +110,16 @@ def test_version_and_traceback_after_the_subcommand(capsys):
     assert capsys.readouterr().out.strip() == f"sage-lfsr {sage_lfsr.__version__}"
     code, _, err = run_main(capsys, "map", "--q", "6", "--coefficients", "1,1", "--traceback")
     assert code == 2 and "Traceback (most recent call last)" in err
+
+
+def test_a_slow_preparation_is_announced_in_one_line_and_its_time_reported(capsys, monkeypatch):
+    from sage_lfsr import cli
+
+    monkeypatch.setattr(cli, "NOTICE_AFTER_SECONDS", 0.0)
+    code, out, err = run_main(capsys, "map", *REGISTER_TEXT)
+    lines = err.strip().splitlines()
+    assert code == 0 and lines[0].startswith("sage-lfsr: preparing the run: compiling the kernels")
+    assert lines[1].startswith("sage-lfsr: ready after ")
+    assert json.loads(out)["choices"]["kernel_ready"].startswith("kernel ready in ")
+    code, _, err = run_main(capsys, "map", *REGISTER_TEXT, "--quiet")
+    assert code == 0 and err == ""
