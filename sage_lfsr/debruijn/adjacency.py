@@ -58,7 +58,7 @@ def conjugate_pairs(register, cycle_map=None, **map_options) -> ConjugatePairs:
     Over `GF(3)` every two states of a conjugate set count::
 
         sage: len(conjugate_pairs(LFSR.from_polynomial("x^2 + 2", q=3)).states)
-        6
+        9
     """
     return pairs_of(cycle_labels(register, cycle_map, **map_options))
 

@@ -83,7 +83,7 @@ def cycle_labels(register, cycle_map=None, **map_options) -> CycleLabels:
         sage: cycle_labels(LFSR.from_polynomial("x^4 + x^3"))
         Traceback (most recent call last):
         ...
-        ValueError: the register is not invertible (12 of its 16 states lie on trees, not cycles): cycle joining needs every state on a cycle
+        ValueError: the register is not invertible (14 of its 16 states lie on trees, not cycles): cycle joining needs every state on a cycle
     """
     from sage_lfsr.engine.kernels import make_kernel
     from sage_lfsr.engine.mapper import map_cycles

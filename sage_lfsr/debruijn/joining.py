@@ -13,6 +13,8 @@ successor (over `GF(2)`, the old feedback plus 1 at both states of each tree pai
 """
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from sage_lfsr.common.compiled import cached_njit
@@ -20,13 +22,15 @@ from sage_lfsr.debruijn.adjacency import pairs_of
 from sage_lfsr.debruijn.cycles import cycle_labels
 
 
-def _wilson(offsets, ends, edges, vertex_count, root, seed):
+def _wilson(offsets, ends, edges, vertex_count, root, leave_out, seed):
     r"""A uniformly random spanning tree (Wilson's algorithm): ``parent_edge[v]`` for each vertex, -1 at the root."""
     np.random.seed(seed)
     in_tree = np.zeros(vertex_count, dtype=np.bool_)
     following = np.full(vertex_count, -1, dtype=np.int64)
     chosen = np.full(vertex_count, -1, dtype=np.int64)
     in_tree[root] = True
+    if leave_out >= 0:
+        in_tree[leave_out] = True
     for start in range(vertex_count):
         vertex = start
         while not in_tree[vertex]:  # loop-erased walk: the last exit from each vertex is kept
@@ -75,7 +79,7 @@ def random_spanning_tree(pairs, seed=0, leave_out=-1) -> np.ndarray:
                          f"{pairs.labels.smallest[isolated[0]]} meets no other): no joining exists")
     root = vertices[0]
     chosen = wilson(offsets, heads[order].astype(np.int64), rows[order].astype(np.int64), count, root,
-                    int(seed) % (1 << 32))
+                    leave_out, int(seed) % (1 << 32))
     picked = np.delete(chosen, [root] + ([leave_out] if leave_out >= 0 else []))
     if (picked < 0).any():
         raise ValueError("the adjacency graph is not connected: no joining exists")
@@ -100,9 +104,12 @@ def _tree_rows(pairs, tree, leave_out):
     if len(states) != needed:
         raise ValueError(f"the tree has {len(states)} edges; a spanning tree of these {needed + 1} cycles has {needed}")
     for pair in states:
-        if len(pair) != 2 or not all(isinstance(s, (int, np.integer)) and 0 <= s < count for s in pair):
+        try:
+            a, b = (operator.index(s) for s in pair)
+        except (TypeError, ValueError):
+            raise ValueError(f"a tree edge is a pair of states, not {pair!r}") from None
+        if not (0 <= a < count and 0 <= b < count):
             raise ValueError(f"a tree edge is a pair of states 0..{count - 1}, not {pair!r}")
-        a, b = (int(s) for s in pair)
         if a == b or a // q != b // q:
             raise ValueError(f"states {a} and {b} are not conjugate (they must differ in x0 only)")
         u, v = int(labels.labels[a]), int(labels.labels[b])
@@ -144,7 +151,7 @@ def join_cycles(register, tree=None, seed=0, zero_apart=False, cycle_map=None, *
         sage: map_cycles(joined).cycle_counts
         {16: 1}
         sage: join_cycles(LFSR.from_polynomial("x^3 + 1"), tree=[(0, 1), (2, 3), (6, 7)]).anf()
-        'x0 + x1*x2 + x1 + x2 + 1'
+        'x0 + x2 + x1*x2 + 1'
         sage: map_cycles(join_cycles(LFSR.from_polynomial("x^4 + x^3 + x^2 + x + 1"), zero_apart=True)).cycle_counts
         {1: 1, 15: 1}
 
@@ -157,7 +164,7 @@ def join_cycles(register, tree=None, seed=0, zero_apart=False, cycle_map=None, *
         sage: join_cycles(LFSR.from_polynomial("x^3 + x^2"))
         Traceback (most recent call last):
         ...
-        ValueError: the register is not invertible (4 of its 8 states lie on trees, not cycles): cycle joining needs every state on a cycle
+        ValueError: the register is not invertible (6 of its 8 states lie on trees, not cycles): cycle joining needs every state on a cycle
     """
     from sage_lfsr.registers.fsr import FSR
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sage_lfsr.common.compiled import cached_njit
+from sage_lfsr.common.compiled import cached_njit, popcount
 
 #: Highest order the rules stream (a state is one 64-bit word).
 MAX_RULE_ORDER = 64
@@ -80,6 +80,18 @@ def _pcr_feedback(state, order):
     return first ^ one if necklace(word, order) else first
 
 
+def _symbol(alpha, position, order):
+    r"""Symbol ``position`` (taken mod `2n`) of `S = \alpha \bar\alpha`."""
+    if position >= 2 * order:
+        position -= 2 * order
+    if position < order:
+        return bit(alpha, position)
+    return np.uint64(1) - bit(alpha, position - order)
+
+
+symbol = cached_njit(_symbol, inline="always")
+
+
 def _ccr_feedback(state, order):
     r"""
     A complemented-cycling-register rule, proved here in the framework above:
@@ -104,18 +116,15 @@ def _ccr_feedback(state, order):
     """
     one = np.uint64(1)
     alpha = state | one
-    zeros = 0
-    while zeros < order - 1 and bit(alpha, zeros + 1) == 0:
-        zeros += 1
+    above = alpha >> one
+    zeros = order - 1 if above == 0 else int(popcount((above & (~above + one)) - one))  # trailing zeros
     # W = S rotated to start at position n + zeros + 1 of S = alpha + complement(alpha)
     length = 2 * order
     p = 1
     start = order + zeros + 1
     for i in range(1, length):
-        k = (start + i) % length
-        current = bit(alpha, k) if k < order else one - bit(alpha, k - order)
-        k = (start + i - p) % length
-        previous = bit(alpha, k) if k < order else one - bit(alpha, k - order)
+        current = symbol(alpha, start + i, order)
+        previous = symbol(alpha, start + i - p, order)
         if current < previous:
             return (state & one) ^ one
         if current > previous:
