@@ -734,7 +734,7 @@ def command_debruijn(arguments):
     if arguments.count:
         labels = cycle_labels(register, **options)
         lines += [f"cycles: {labels.cycle_count}", f"conjugate pairs across cycles: {len(pairs_of(labels).states)}",
-                  f"joinings: {Integer(count_joinings(register, zero_apart=arguments.zero_apart, **options))}"]
+                  "joinings: " + str(Integer(count_joinings(register, zero_apart=arguments.zero_apart, **options)))]
     if arguments.tree_seed is not None:
         joined = join_cycles(register, seed=arguments.tree_seed, zero_apart=arguments.zero_apart, **options)
         lines.append(joined.anf() if show_anf else "".join(map(str, joined.truth_table().tolist())))
