@@ -215,7 +215,7 @@ def build_parser():
                                                   "registers over GF(q): linear, affine, nonlinear, any matrix.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("--traceback", action="store_true", help="show the traceback of an error")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{map,predict,bench,graph,census}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{map,predict,bench,graph,census,debruijn}")
     _original_add_parser = commands.add_parser
 
     def add_parser(name, **options):  # --traceback is also taken after the subcommand
@@ -264,6 +264,7 @@ def build_parser():
     graph.add_argument("--output", metavar="FILE", help="write here instead of standard output")
     graph.set_defaults(run=command_graph)
     add_census_command(commands)
+    add_debruijn_command(commands)
     return parser
 
 
@@ -651,6 +652,100 @@ def command_census(arguments):
         else:
             warnings.showwarning(note.message, note.category, note.filename, note.lineno)
     _write(result.to_csv() if arguments.format == "csv" else result.to_json(indent=1) + "\n", arguments.output)
+    return 0
+
+
+# ---------------------------------------------------------------- de Bruijn sequences
+
+def add_debruijn_command(commands):
+    r"""The ``debruijn`` subcommand's arguments (:func:`command_debruijn` runs it)."""
+    from sage_lfsr.debruijn.successors import RULES
+
+    debruijn = commands.add_parser("debruijn", help="join a register's cycles into one, or stream a de Bruijn "
+                                                    "sequence by a successor rule", conflict_handler="resolve")
+    _add_register_arguments(debruijn)
+    debruijn._mutually_exclusive_groups[-1].required = False  # --rule needs no register
+    debruijn.add_argument("--count", action="store_true", help="the number of ways to join the cycles into one")
+    debruijn.add_argument("--tree-seed", type=int, metavar="S", help="join the cycles on a random spanning tree "
+                                                                     "drawn from seed S")
+    debruijn.add_argument("--anf", nargs="?", const=True, metavar="TEXT",
+                          help="alone: print the joined feedback as ANF (default: a truth table); with TEXT: "
+                               "a nonlinear register to join, as for map (needs --degree)")
+    debruijn.add_argument("--zero-apart", action="store_true", help="keep the zero state a cycle of its own")
+    debruijn.add_argument("--schedule", default="sequential", help="the schedule of the map (default: sequential)")
+    debruijn.add_argument("--workers", type=positive_int, help="worker processes of the map")
+    debruijn.add_argument("--rule", choices=sorted(RULES), help="stream a de Bruijn sequence by this successor rule")
+    debruijn.add_argument("--order", type=positive_int, help="the order n of --rule (up to 64)")
+    debruijn.add_argument("--bits", type=int, metavar="N", help="how many bits --rule writes (default: 2^n up to 2^20)")
+    debruijn.add_argument("--output", metavar="FILE", help="write here instead of standard output")
+    debruijn.set_defaults(run=command_debruijn)
+
+
+def command_debruijn(arguments):
+    r"""
+    ``debruijn``: count the joinings of a register's cycles (``--count``), join
+    them on a random tree (``--tree-seed``), or stream a rule's bits (``--rule``).
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.cli import main
+        sage: main(["debruijn", "--polynomial", "x^5+1", "--count"])
+        cycles: 8
+        conjugate pairs across cycles: 16
+        joinings: 576
+        0
+        sage: main(["debruijn", "--polynomial", "x^3+1", "--tree-seed", "1", "--anf"])
+        x0 + x1 + x1*x2 + 1
+        0
+        sage: main(["debruijn", "--rule", "pcr", "--order", "3"])
+        11101000
+        0
+        sage: main(["debruijn", "--rule", "pcr", "--order", "65", "--bits", "8"])
+        sage-lfsr: error: the successor rules stream orders 1 to 64, not 65
+        2
+    """
+    from sage_lfsr.common.sagemath import Integer  # its decimal text has no length limit, unlike int's
+    from sage_lfsr.debruijn import count_joinings, de_bruijn_bits, join_cycles
+    from sage_lfsr.debruijn.adjacency import pairs_of
+    from sage_lfsr.debruijn.cycles import cycle_labels
+
+    _check_paths(arguments)
+    show_anf = arguments.anf is True
+    if show_anf:
+        arguments.anf = None
+    has_register = any(getattr(arguments, name, None) is not None
+                       for name in ("coefficients", "polynomial", "matrix", "anf"))
+    if arguments.rule is not None:
+        if has_register or arguments.count or arguments.tree_seed is not None:
+            raise UsageError("--rule streams bits by itself: leave out the register, --count and --tree-seed")
+        if arguments.order is None:
+            raise UsageError("--rule needs --order")
+        count = arguments.bits if arguments.bits is not None else 1 << min(arguments.order, 20)
+        if count < 0:
+            raise UsageError(f"--bits must be at least 0, not {count}")
+        de_bruijn_bits(arguments.rule, arguments.order, 0)  # the order checked before any output
+        chunks, state, left = [], 0, count
+        while left:
+            bits, state = de_bruijn_bits(arguments.rule, arguments.order, min(left, 1 << 22), state)
+            chunks.append((bits + 48).tobytes().decode("ascii"))
+            left -= len(bits)
+        _write("".join(chunks) + "\n", arguments.output)
+        return 0
+    if not has_register:
+        raise UsageError("give a register (--polynomial, --coefficients, --matrix or --anf) or --rule")
+    if not arguments.count and arguments.tree_seed is None:
+        raise UsageError("say what to do: --count, --tree-seed S, or --rule")
+    register = build_register(arguments)
+    options = {"schedule": arguments.schedule, "workers": arguments.workers}
+    lines = []
+    if arguments.count:
+        labels = cycle_labels(register, **options)
+        lines += [f"cycles: {labels.cycle_count}", f"conjugate pairs across cycles: {len(pairs_of(labels).states)}",
+                  "joinings: " + str(Integer(count_joinings(register, zero_apart=arguments.zero_apart, **options)))]
+    if arguments.tree_seed is not None:
+        joined = join_cycles(register, seed=arguments.tree_seed, zero_apart=arguments.zero_apart, **options)
+        lines.append(joined.anf() if show_anf else "".join(map(str, joined.truth_table().tolist())))
+    _write("\n".join(lines) + "\n", arguments.output)
     return 0
 
 
