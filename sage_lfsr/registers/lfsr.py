@@ -24,6 +24,7 @@ import numbers
 from functools import cached_property
 
 from sage_lfsr.common import sagemath
+from sage_lfsr.common.limits import check_sequence_length
 
 
 def _field(q):
@@ -465,7 +466,15 @@ class LFSR(KeyedRegister):
             True
             sage: LFSR([1, 1], constant=1).sequence([0, 0], 6)
             [0, 0, 1, 0, 0, 1]
+
+        TESTS::
+
+            sage: r.sequence([1, 0], 10**12)
+            Traceback (most recent call last):
+            ...
+            TooLarge: a sequence of 1000000000000 terms is too long: the limit is 10000000 (10^7)
         """
+        length = check_sequence_length(length)
         fill = self.state_vector(fill)
         if self._form == "galois":
             fill = fill * self.fibonacci_to_galois_matrix().inverse()
