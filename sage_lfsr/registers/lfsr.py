@@ -574,6 +574,23 @@ class LFSR(KeyedRegister):
 
         return from_taps(taps, width, form=form, shift=shift, xnor=xnor)
 
+    @classmethod
+    def standard(cls, name):
+        r"""
+        A register a standard defines (PRBS7..PRBS31 of ITU-T O.150, the IEEE 802.11, DVB and
+        PCI Express / USB 3 scramblers, CRC-16-CCITT, CRC-32): see
+        :mod:`sage_lfsr.registers.standards`.
+
+        EXAMPLES::
+
+            sage: from sage_lfsr import LFSR
+            sage: LFSR.standard("CRC-32").checksum(b"123456789") == 0xCBF43926
+            True
+        """
+        from sage_lfsr.registers.standards import standard
+
+        return standard(name)
+
 
 def state_index_to_tuple(index: int, q: int, degree: int) -> tuple:
     r"""
