@@ -306,6 +306,8 @@ def state_graph_svg(model: AnimatorModel) -> str:
     x, y = positions[model.current]
     axes.scatter([x], [y], s=220 if small else 80, color="#d62828", edgecolors="black", zorder=5,
                  gid=f"current-node-{model.current}")
+    if small:
+        axes.text(x, y, str(model.current), ha="center", va="center", fontsize=7, color="white", zorder=6)
     title = f"{len(positions)} states; current {model.current}, on a cycle of length {len(cycle)}" \
         if model.current in cycle else f"{len(positions)} states; current {model.current} drains into a cycle of length {len(cycle)}"
     axes.set_title(title, fontsize=9)
@@ -370,14 +372,14 @@ class RegisterAnimator(widgets.VBox):
 
     def _rebuild_controls(self):
         d = self.model.degree
-        self.cell_buttons = [widgets.ToggleButton(description=f"x{i}", layout=widgets.Layout(width="52px"))
+        self.cell_buttons = [widgets.ToggleButton(description=f"x{i}", layout=widgets.Layout(width="64px"))
                              for i in range(d)]
         for i, button in enumerate(self.cell_buttons):
             button.observe(lambda change, i=i: self._on_cell(i, change), names="value")
         self.cells_box.children = self.cell_buttons
         linear = self.model.kind != "nonlinear"
         self.tap_buttons = [widgets.ToggleButton(value=bool(c), description=f"c{i}",
-                                                 layout=widgets.Layout(width="52px"))
+                                                 layout=widgets.Layout(width="64px"))
                             for i, c in enumerate(self.model.coefficients)] if linear else []
         for i, button in enumerate(self.tap_buttons):
             button.observe(lambda change, i=i: self._act(lambda: self.model.toggle_tap(i)), names="value")
