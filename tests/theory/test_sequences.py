@@ -362,4 +362,4 @@ def test_ctrl_c_stops_a_long_compiled_run_within_a_second():
     finally:
         process.kill()
     assert answer == "interrupted" and process.returncode == 130, err[-2000:]
-    assert reacted < 1.0, f"{reacted:.2f} s
+    assert reacted < 1.0, f"{reacted:.2f} s"
