@@ -22,6 +22,7 @@ FACADES = {
     ("sage_lfsr.registers.lfsr", "LFSR.jump", "sage_lfsr.theory.states"),
     ("sage_lfsr.registers.lfsr", "LFSR.tail_depth", "sage_lfsr.theory.states"),
     ("sage_lfsr.registers.lfsr", "LFSR.from_taps", "sage_lfsr.registers.hardware"),
+    ("sage_lfsr.registers.lfsr", "LFSR.standard", "sage_lfsr.registers.standards"),
     ("sage_lfsr.registers.lfsr", "LFSR.cycle_length", "sage_lfsr.theory.states"),
     ("sage_lfsr.registers.lfsr", "LFSR.short_cycle_states", "sage_lfsr.theory.states"),
     ("sage_lfsr.engine.cyclemap", "CycleMap.to_json", "sage_lfsr.exports"),

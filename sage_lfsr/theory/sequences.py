@@ -394,6 +394,9 @@ from sage_lfsr.common.limits import MAX_SEQUENCE_TERMS  # noqa: E402,F401 - most
 #: 10^6 random terms), the tabulated fields without a library (about 50 s for 10^5 random terms
 #: over GF(256)) and Sage elements (fields above :data:`MAX_TABLE_ORDER`).
 MAX_QUADRATIC_TERMS = {"binary": 4 * 10 ** 6, "tables": 2 * 10 ** 5, "elements": 2 * 10 ** 4}
+#: Most terms one FLINT call takes over GF(p), p > 2 (about 10 s: the call holds the interpreter, so
+#: Ctrl-C waits for it; NTL's GF(2) call takes the 10^7 of :data:`MAX_SEQUENCE_TERMS` in about 5 s).
+MAX_FLINT_TERMS = 2 * 10 ** 6
 METHODS = ("auto", "compiled", "library")
 
 
@@ -410,6 +413,9 @@ def _check_size(n, q, method, profile):
         raise ValueError("no library Berlekamp-Massey serves "
                          + ("the profile" if profile else f"GF({q}) (only prime fields)"))
     if method == "library" or (method == "auto" and library):
+        if q != 2 and n > MAX_FLINT_TERMS:
+            raise TooLarge(f"{n} terms are too many for FLINT's Berlekamp-Massey over GF({q}): one call that "
+                           f"Ctrl-C cannot stop, about 5 s a million terms; the limit is {MAX_FLINT_TERMS}")
         return
     kind = "binary" if q == 2 else "tables" if q <= MAX_TABLE_ORDER else "elements"
     if n > MAX_QUADRATIC_TERMS[kind]:

@@ -74,25 +74,28 @@ def jupyter_lab(tmp_path_factory):
         log.close()
 
 
-def run_notebook(browser, server, name, height):
-    r"""A page with ``notebooks/NAME`` open on its own kernel (no kernel-choice dialog) and every cell started."""
-    base_url, token = server
+def _output_text(page) -> str:
+    return "\n".join(page.locator(".jp-OutputArea").all_inner_texts())
+
+
+def _open_and_run(browser, jupyter_lab, notebook, height):
+    r"""A page with ``notebook`` open on the package's kernel (no kernel-choice dialog), every cell run."""
+    base_url, token = jupyter_lab
     page = browser.new_page(viewport={"width": 1400, "height": height})
-    page.goto(f"{base_url}/lab/tree/notebooks/{name}?token={token}", timeout=90_000)
+    # A workspace of its own: the session's server would otherwise restore the tabs of an earlier test.
+    workspace = notebook.split(".")[0].replace("_", "-")
+    page.goto(f"{base_url}/lab/workspaces/{workspace}/tree/notebooks/{notebook}?reset&token={token}", timeout=90_000)
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
     page.wait_for_function("() => window.jupyterapp !== undefined", timeout=60_000)
     page.wait_for_function(
         "() => { const w = window.jupyterapp.shell.currentWidget;"
-        " return w && w.sessionContext && w.sessionContext.session"
+        f" return w && w.context && w.context.path.endsWith('{notebook}')"
+        " && w.sessionContext && w.sessionContext.session"
         " && w.sessionContext.session.kernel"
         " && w.sessionContext.session.kernel.name === 'sage_lfsr'; }", timeout=90_000)
     assert page.locator(".jp-Dialog").count() == 0
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
     return page
-
-
-def _output_text(page) -> str:
-    return "\n".join(page.locator(".jp-OutputArea").all_inner_texts())
 
 
 @pytest.mark.timeout(300)
@@ -102,7 +105,7 @@ def test_explorer_widgets_render_in_jupyterlab(jupyter_lab, tmp_path):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            page = run_notebook(browser, jupyter_lab, "explore_cycles.ipynb", height=1800)
+            page = _open_and_run(browser, jupyter_lab, "explore_cycles.ipynb", 1800)
             page.wait_for_selector(".jp-OutputArea .widget-image img, .jp-OutputArea img.widget-image",
                                    state="attached", timeout=RENDER_SECONDS * 1000)
             page.wait_for_selector(".jp-OutputArea .widget-text, .jp-OutputArea .widget-inline-hbox",
@@ -147,7 +150,7 @@ def test_register_animator_clicks_in_jupyterlab(jupyter_lab, tmp_path):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            page = run_notebook(browser, jupyter_lab, "lfsr_theory.ipynb", height=1400)
+            page = _open_and_run(browser, jupyter_lab, "lfsr_theory.ipynb", 1400)
             tap = page.locator(".jp-OutputArea button", has_text="c2").first
             tap.wait_for(timeout=RENDER_SECONDS * 1000)
             tap.scroll_into_view_if_needed()

