@@ -79,6 +79,41 @@ def test_a_symbolic_link_to_a_regular_file_has_its_target_replaced(tmp_path, cap
     assert json.loads(target.read_text())["cycle_counts"] == {"1": 1, "15": 1}
 
 
+def test_an_output_naming_a_descriptor_is_written_to_that_descriptor_so_appending_keeps_what_was_there(tmp_path,
+                                                                                                      capsys):
+    log = tmp_path / "log.txt"  # as `--output /dev/stdout >> log.txt` (the rename replaced log.txt before)
+    log.write_text("before\n")
+    descriptor = os.open(log, os.O_WRONLY | os.O_APPEND)
+    link = tmp_path / "stdout"  # a link to the descriptor, as /dev/stdout is to /proc/self/fd/1
+    link.symlink_to(f"/proc/self/fd/{descriptor}")
+    try:
+        for path in (f"/dev/fd/{descriptor}", link):
+            code, _, err = run_main(capsys, *MAP, "--output", str(path))
+            assert (code, err) == (0, "")
+    finally:
+        os.close(descriptor)
+    text = log.read_text()
+    assert text.startswith("before\n")
+    decoder, documents, position = json.JSONDecoder(), [], len("before\n")
+    while position < len(text):
+        document, position = decoder.raw_decode(text, position)
+        documents.append(document["cycle_counts"])
+        position = len(text) - len(text[position:].lstrip())
+    assert documents == [{"1": 1, "15": 1}] * 2
+    assert sorted(os.listdir(tmp_path)) == ["log.txt", "stdout"]
+
+
+def test_a_descriptor_that_is_closed_or_a_checkpoint_naming_one_is_refused_in_one_line(tmp_path, capsys):
+    descriptor = os.open(tmp_path / "taken", os.O_WRONLY | os.O_CREAT)
+    os.close(descriptor)  # now closed
+    code, _, err = run_main(capsys, *MAP, "--output", f"/dev/fd/{descriptor}")
+    assert code == 2 and err.strip().splitlines() == [f"sage-lfsr: error: cannot write the output file "
+                                                      f"/dev/fd/{descriptor}: descriptor {descriptor} is not open"]
+    code, _, err = run_main(capsys, *MAP, "--checkpoint", "/dev/stdout")
+    assert code == 2 and err.strip().splitlines() == ["sage-lfsr: error: cannot use /dev/stdout as the checkpoint "
+                                                      "file: it is a descriptor of this process, not a regular file"]
+
+
 def test_an_output_that_is_a_socket_or_a_directory_is_refused_before_work(tmp_path, capsys):
     import socket
 
