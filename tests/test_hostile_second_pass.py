@@ -212,6 +212,32 @@ def test_a_signal_ends_a_dask_run_with_its_exit_code_and_no_output(tmp_path, sig
         assert alive == []
 
 
+@pytest.mark.timeout(120)
+def test_sigterm_while_a_prediction_factors_a_large_group_order_ends_the_run_at_once():
+    # 3^579 - 1 (a factor of x^1999 + x + 1 over GF(3)) takes PARI past the 60 s limit, which held SIGTERM until then
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]))
+    process = subprocess.Popen([sys.executable, "-m", "sage_lfsr", "predict", "--polynomial", "x^1999 + x + 1",
+                                "--q", "3"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline, factoring = time.monotonic() + 60, []
+        while not factoring and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.1)
+            factoring = psutil.Process(process.pid).children()
+        time.sleep(0.5)
+        process.send_signal(signal.SIGTERM)
+        sent = time.monotonic()
+        _, stderr = process.communicate(timeout=30)
+        seconds = time.monotonic() - sent
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert factoring, "no factorization was under way"
+    assert (process.returncode, stderr.strip().splitlines()) == (143, ["sage-lfsr: terminated by SIGTERM"])
+    assert seconds < 5
+    _, alive = psutil.wait_procs(factoring, timeout=5)
+    assert alive == []
+
+
 def test_a_signal_while_a_dask_result_is_fetched_is_not_taken_for_a_lost_result():
     pytest.importorskip("distributed")
     from sage_lfsr.cli import Terminated
