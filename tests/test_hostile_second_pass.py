@@ -238,6 +238,18 @@ def test_sigterm_while_a_prediction_factors_a_large_group_order_ends_the_run_at_
     assert alive == []
 
 
+def test_ctrl_c_before_the_command_line_handles_signals_is_one_line_and_exit_130(monkeypatch, capsys):
+    import sage_lfsr.__main__
+    import sage_lfsr.cli
+
+    def interrupted_while_loading(argv):  # as SIGINT while Sage loads (0.3 s into a run printed 30 lines)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sage_lfsr.cli, "main", interrupted_while_loading)
+    assert sage_lfsr.__main__.main(["map"]) == 130
+    assert capsys.readouterr().err.splitlines() == ["sage-lfsr: interrupted"]
+
+
 def test_a_signal_while_a_dask_result_is_fetched_is_not_taken_for_a_lost_result():
     pytest.importorskip("distributed")
     from sage_lfsr.cli import Terminated
