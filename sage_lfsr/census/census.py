@@ -122,6 +122,7 @@ def census(registers, mode="map", schedule="queue", workers=None, checkpoint=Non
         ...
         ValueError: unknown census mode 'count': choose one of map, period, predict
     """
+    called = time.perf_counter()
     _check_arguments(mode, workers, start, batch_size)
     schedule_object = get_schedule(schedule)
     if workers is not None and schedule != "sequential":
@@ -178,8 +179,10 @@ def census(registers, mode="map", schedule="queue", workers=None, checkpoint=Non
     finally:
         if bar is not None:
             bar.bar.close()
-    wall_seconds = time.perf_counter() - started
-    return CensusResult.assemble(planned, specs, restored + list(record.results), wall_seconds)
+    run_seconds = time.perf_counter() - started
+    result = CensusResult.assemble(planned, specs, restored + list(record.results), run_seconds)
+    result.run_seconds, result.wall_seconds = run_seconds, time.perf_counter() - called
+    return result
 
 
 def registers_digest(specs) -> str:
@@ -244,6 +247,10 @@ class CensusResult:
     and, in mode ``"map"``, ``"matches_theory"`` (``None`` where theory does not
     apply); in mode ``"period"`` ``"period"`` (``None`` where the start state is
     transient).
+
+    ``wall_seconds`` is what the caller waited, from the call of :func:`census`
+    to its result (checks, batching, compiled code loaded or compiled, the run,
+    the rows); ``run_seconds`` the tasks under the schedule alone.
     """
 
     mode: str
@@ -251,6 +258,7 @@ class CensusResult:
     wall_seconds: float = 0.0
     steps: int = 0
     choices: dict = field(default_factory=dict)
+    run_seconds: float = 0.0
 
     @classmethod
     def assemble(cls, job, specs, results, wall_seconds) -> "CensusResult":
@@ -263,7 +271,8 @@ class CensusResult:
         rows = []
         for task in job.tasks:
             rows.extend(_rows(job.mode, task, specs[task.lo:task.hi], by_task[task.task_id]))
-        return cls(job.mode, rows, wall_seconds, sum(result.steps for result in by_task.values()), dict(job.choices))
+        return cls(job.mode, rows, wall_seconds, sum(result.steps for result in by_task.values()), dict(job.choices),
+                   wall_seconds)
 
     def __len__(self):
         return len(self.rows)
@@ -277,12 +286,27 @@ class CensusResult:
         irreducible characteristic polynomials, and the distribution of the number
         of cycles (modes ``"map"``, ``"predict"``) or of the periods (``"period"``).
 
+        A count bears the name of the row column it counts (``max_period``,
+        ``irreducible``: the rows where that column is true), as a SQL ``SUM``
+        over a boolean column would; the counts are the integers, the rows the
+        booleans. ``full_cycle`` counts the registers with one cycle through all
+        `q^d` states (de Bruijn sequences): never a linear register, whose zero
+        state is fixed, so a primitive LFSR (one cycle of the `q^d - 1` nonzero
+        states) counts in ``max_period``, not in ``full_cycle``.
+        ``wall_seconds`` is what the caller waited for :func:`census`,
+        ``run_seconds`` the run of the tasks (``registers_per_second`` is over it).
+
         EXAMPLES::
 
             sage: from sage_lfsr.census import census, families
             sage: s = census(families.feedback_functions(3), schedule="sequential").summary()
             sage: s["registers"], s["max_period"], s["full_cycle"]
             (16, 6, 2)
+            sage: primitive = census(families.primitive(4), schedule="sequential").summary()
+            sage: primitive["registers"], primitive["max_period"], primitive["full_cycle"]
+            (2, 2, 0)
+            sage: s["wall_seconds"] >= s["run_seconds"]
+            True
         """
         rows = self.rows
         summary = {
@@ -291,7 +315,8 @@ class CensusResult:
             "max_period": sum(bool(row["max_period"]) for row in rows),
             "full_cycle": sum(row["longest_cycle"] == row["q"] ** row["degree"] for row in rows),
             "wall_seconds": round(self.wall_seconds, 6),
-            "registers_per_second": round(len(rows) / self.wall_seconds, 1) if self.wall_seconds else None,
+            "run_seconds": round(self.run_seconds, 6),
+            "registers_per_second": round(len(rows) / self.run_seconds, 1) if self.run_seconds else None,
             "steps": self.steps,
             "schedule": self.choices.get("schedule"),
             "workers": self.choices.get("workers"),

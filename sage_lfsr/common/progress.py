@@ -38,3 +38,77 @@ class ProgressBar:
 
     def __exit__(self, *exc_info):
         self.bar.close()
+
+
+class CompileNotice:
+    r"""
+    While active, a first compilation (numba's cache empty or stale: a fresh
+    install, changed sources) shows one line on standard error, a dot per
+    function compiled and the seconds it took, so the seconds before a first map
+    are not silent. Loading compiled code from the cache shows nothing.
+    ``scripts/setup.sh`` compiles the kernels at install (``sage-lfsr compile``).
+
+    EXAMPLES::
+
+        sage: import numba
+        sage: from sage_lfsr.common.progress import CompileNotice
+        sage: with CompileNotice(quiet=True) as notice:
+        ....:     _ = numba.njit(lambda x: x * x)(int(3))
+        sage: notice.compiled
+        1
+    """
+
+    def __init__(self, quiet=False, stream=None):
+        self.quiet, self.stream = quiet, stream
+        self.compiled, self._depth, self._started = 0, 0, None
+
+    def on_start(self, event):
+        import time
+
+        self._depth += 1
+        if self._depth > 1:  # a function compiled inside another: one dot for the outer one
+            return
+        if self._started is None:
+            self._started = time.perf_counter()
+            self._show("sage-lfsr: note: compiling the kernels (once: later runs load them from the cache) ")
+        self.compiled += 1
+        self._show(".")
+
+    def on_end(self, event):
+        self._depth -= 1
+
+    def _show(self, text):
+        if not self.quiet:
+            stream = self.stream or sys.stderr
+            stream.write(text)
+            stream.flush()
+
+    def __enter__(self):
+        from numba.core import event
+
+        self._listener = _forwarding_listener(self)
+        event.register("numba:compile", self._listener)
+        return self
+
+    def __exit__(self, *exc_info):
+        import time
+
+        from numba.core import event
+
+        event.unregister("numba:compile", self._listener)
+        if self._started is not None:
+            self._show(f" {self.compiled} functions in {time.perf_counter() - self._started:.1f} s\n")
+
+
+def _forwarding_listener(notice):
+    r"""A numba event listener that hands compile events to ``notice``."""
+    from numba.core import event
+
+    class Forward(event.Listener):
+        def on_start(self, item):
+            notice.on_start(item)
+
+        def on_end(self, item):
+            notice.on_end(item)
+
+    return Forward()

@@ -240,6 +240,21 @@ class Plan:
     reasons: Reasons = field(default_factory=Reasons)
     calibrated_kernel: object = field(default=None, compare=False, repr=False)
 
+    def __repr__(self):
+        r"""
+        One line: the decisions, not the tasks (``plan.tasks`` lists those; ``plan.reasons`` says why).
+
+        EXAMPLES::
+
+            sage: from sage_lfsr import LFSR
+            sage: from sage_lfsr.engine.planning import plan
+            sage: plan(LFSR.from_polynomial("x^12 + x^6 + x^4 + x + 1"), schedule="queue", workers=2, batch_size=64)
+            Plan(schedule='queue', workers=2, kernel='fast', 4096 states in 128 tasks of 64, split=True, registry='shared', memory_layout='rows')
+        """
+        return (f"Plan(schedule={self.schedule!r}, workers={self.workers}, kernel={self.kernel!r}, "
+                f"{self.state_count} states in {len(self.tasks)} tasks of {self.batch_size}, split={self.split}, "
+                f"registry={self.registry!r}, memory_layout={self.memory_layout!r})")
+
     def __getstate__(self):
         return dict(self.__dict__, calibrated_kernel=None)
 
@@ -261,12 +276,37 @@ class Plan:
                    "structure": self.reasons["longest_cycle"], "batch_size": self.batch_size, "split": self.split,
                    "distinguished_bits": self.dbits, "registry": self.registry,
                    "visited_layout": self.memory_layout, "batch_size_reason": self.reasons["batch_size"]}
-        if self.reasons["schedule"] != "given":
+        if self.reasons["schedule"] not in ("given", DEFAULT_SCHEDULE_REASON):  # auto decided
             choices["auto"] = self.reasons["schedule"]
         return choices
 
 
-def plan(register, schedule="sequential", workers=None, batch_size=None, kernel="fast", registry="shared",
+#: Why a plan without a schedule or workers runs sequentially.
+DEFAULT_SCHEDULE_REASON = "the default (give workers= or schedule= to run in parallel)"
+
+
+def default_schedule(schedule, workers):
+    r"""
+    ``(schedule, why)`` for the ``schedule`` given (``None``: not given): without
+    one, ``"sequential"``, or ``"auto"`` when ``workers`` is given (workers
+    without a schedule ask for a parallel run, and ``auto`` picks one or says why not).
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.engine.planning import default_schedule
+        sage: default_schedule(None, None), default_schedule("queue", 2)
+        (('sequential', 'the default (give workers= or schedule= to run in parallel)'), ('queue', 'given'))
+        sage: default_schedule(None, 2)
+        ('auto', 'workers=2 without a schedule: auto')
+    """
+    if schedule is not None:
+        return schedule, "given"
+    if workers is None:
+        return "sequential", DEFAULT_SCHEDULE_REASON
+    return "auto", f"workers={workers} without a schedule: auto"
+
+
+def plan(register, schedule=None, workers=None, batch_size=None, kernel="fast", registry=None,
          split=None, start_method="fork", checkpoint=None, scheduler_address=None) -> Plan:
     r"""
     Decide everything about mapping ``register``, before any work.
@@ -297,6 +337,8 @@ def plan(register, schedule="sequential", workers=None, batch_size=None, kernel=
     """
     from sage_lfsr.registers.coercion import describe
 
+    schedule, schedule_reason = default_schedule(schedule, workers)
+    registry, registry_reason = ("shared", "the default") if registry is None else (registry, "given")
     check_arguments(schedule, workers, batch_size, kernel, registry, start_method, split)
     description = describe(register)
     if split and description.singular:
@@ -329,10 +371,11 @@ def plan(register, schedule="sequential", workers=None, batch_size=None, kernel=
 
     if schedule == "auto":
         # a given worker count (a pool's, say) bounds the choice; else every usable core
-        schedule, workers, reasons["schedule"] = auto_schedule(state_count, step_seconds, cores=workers)
-        reasons["workers"] = reasons["schedule"]
+        schedule, workers, chosen = auto_schedule(state_count, step_seconds, cores=workers)
+        reasons["schedule"] = reasons["workers"] = (chosen if schedule_reason == "given"
+                                                    else f"{schedule_reason}: {chosen}")
     else:
-        reasons["schedule"] = "given"
+        reasons["schedule"] = schedule_reason
     if schedule == "sequential":
         workers, reasons["workers"] = 1, "sequential: one worker"
     elif workers is None:
@@ -370,7 +413,7 @@ def plan(register, schedule="sequential", workers=None, batch_size=None, kernel=
     check_state_space(state_count, memory.bytes_needed(state_count, singular, layout, copies,
                                                         np.dtype(description.depth_dtype).itemsize),
                       "hold the visited states of this run")
-    reasons["registry"] = "given"
+    reasons["registry"] = registry_reason
 
     return Plan(description, schedule, workers, kernel, batch_size, split, dbits, registry, layout, start_method,
                 make_tasks(state_count, batch_size, singular, split), step_seconds, longest_cycle,

@@ -302,6 +302,28 @@ def _evaluate(tree, algebra):
     return value
 
 
+def _evaluated(text, what, tree, algebra):
+    r"""``_evaluate(tree, algebra)``, a refusal naming the text it read."""
+    try:
+        return _evaluate(tree, algebra)
+    except ParseError as error:
+        raise ParseError(f"cannot read {_shorten(text)!r} as {what}: {error}") from None
+
+
+def _prime_field_integer(field, value):
+    r"""
+    ``field(value)`` for an integer written in an expression: one of the prime
+    field, ``0 <= value < p``, as coefficient lists take only integers below ``q``
+    (``x^4 + 2*x + 1`` over GF(2) is refused, not read as ``x^4 + 1``).
+    """
+    characteristic = field.characteristic()
+    if value >= characteristic:
+        others = "" if field.order() == characteristic else "; write other elements with z"
+        raise ParseError(f"the integer {_shorten(str(value))} is outside {_field_label(field)}: integers in an "
+                         f"expression stand for 0..{characteristic - 1}{others}")
+    return field(value)
+
+
 class _RingAlgebra:
     r"""Arithmetic in a Sage ring (the field itself, or a univariate polynomial ring)."""
 
@@ -309,7 +331,7 @@ class _RingAlgebra:
         self.ring, self.field, self.variable = ring, field, variable
 
     def integer(self, value):
-        return self.ring(self.field(value))  # an int, not text: nothing is evaluated
+        return self.ring(_prime_field_integer(self.field, value))  # an int, not text: nothing is evaluated
 
     def name(self, name):
         return self.ring.gen() if name == self.variable else self.ring(self.field.gen())
@@ -349,7 +371,7 @@ class _SparseAlgebra:
         return {self.zero_exponents: element} if element else {}
 
     def integer(self, value):
-        return self.constant(self.field(value))
+        return self.constant(_prime_field_integer(self.field, value))
 
     def name(self, name):
         if name == GENERATOR and name not in self.variables:
@@ -464,7 +486,7 @@ def parse_field_element(text, field):
         return int_to_element(field, int(stripped))
     what = f"an element of {_field_label(field)}"
     tree = _read(text, _field_names(field), what)
-    return _evaluate(tree, _RingAlgebra(field, field))
+    return _evaluated(text, what, tree, _RingAlgebra(field, field))
 
 
 def parse_polynomial(text, field, variable="x", max_degree=MAX_POLYNOMIAL_DEGREE):
@@ -490,6 +512,13 @@ def parse_polynomial(text, field, variable="x", max_degree=MAX_POLYNOMIAL_DEGREE
         Traceback (most recent call last):
         ...
         ParseError: cannot read 'x^(10^(10^9))' as a polynomial over GF(2): an exponent must be a non-negative integer at position 3
+
+    Integers are elements of the prime field, as in a coefficient list::
+
+        sage: parse_polynomial("x^4 + 2*x + 1", GF(2))
+        Traceback (most recent call last):
+        ...
+        ParseError: cannot read 'x^4 + 2*x + 1' as a polynomial over GF(2): the integer 2 is outside GF(2): integers in an expression stand for 0..1
     """
     from sage_lfsr.common.sagemath import PolynomialRing
 
@@ -501,7 +530,7 @@ def parse_polynomial(text, field, variable="x", max_degree=MAX_POLYNOMIAL_DEGREE
         raise ParseError(f"cannot read {_shorten(text)!r} as {what}: its degree may reach {bound}, "
                          f"above the limit of {max_degree}")
     ring = PolynomialRing(field, variable)
-    return _evaluate(tree, _RingAlgebra(ring, field, variable))
+    return _evaluated(text, what, tree, _RingAlgebra(ring, field, variable))
 
 
 def parse_sparse_polynomial(text, field, variables, as_functions=False):
@@ -530,4 +559,4 @@ def parse_sparse_polynomial(text, field, variables, as_functions=False):
            f"over {_field_label(field)}"
     names = variables + tuple(name for name in _field_names(field) if name not in variables)
     tree = _read(text, names, what)
-    return _evaluate(tree, _SparseAlgebra(field, variables, as_functions))
+    return _evaluated(text, what, tree, _SparseAlgebra(field, variables, as_functions))
