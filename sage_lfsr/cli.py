@@ -428,7 +428,7 @@ def command_map(arguments):
 
     _check_paths(arguments)
     register = build_register(arguments)
-    with CompileNotice(arguments.quiet):
+    with CompileNotice():
         decided = plan(register, schedule=arguments.schedule, workers=arguments.workers,
                        checkpoint=arguments.checkpoint, **_run_options(arguments))
     if arguments.schedule is None and arguments.workers is not None:
@@ -485,7 +485,7 @@ def command_bench(arguments):
     schedules = ["sequential"] + [name.strip() for name in arguments.schedules.split(",")
                                   if name.strip() and name.strip() != "sequential"]
     points = [("sequential", 1)] + [(name, workers) for name in schedules[1:] for workers in arguments.workers]
-    with CompileNotice(arguments.quiet):
+    with CompileNotice():
         plans = [plan(register, schedule=schedule, workers=workers, **_run_options(arguments))
                  for schedule, workers in points]  # every argument checked before the first run
     run(plans[0])  # untimed: warms caches
@@ -698,7 +698,7 @@ def command_census(arguments):
     _check_paths(arguments)
     registers = census_registers(arguments)
     with ProgressBar(arguments.quiet, unit="registers") as progress, warnings.catch_warnings(record=True) as notes, \
-            CompileNotice(arguments.quiet):
+            CompileNotice():
         warnings.simplefilter("always", CheckpointWarning)
         result = census(registers, mode=arguments.mode, schedule=arguments.schedule, workers=arguments.workers,
                         checkpoint=arguments.checkpoint, progress=progress, start=arguments.start,

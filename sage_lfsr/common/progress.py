@@ -45,8 +45,10 @@ class CompileNotice:
     While active, a first compilation (numba's cache empty or stale: a fresh
     install, changed sources) shows one line on standard error, a dot per
     function compiled and the seconds it took, so the seconds before a first map
-    are not silent. Loading compiled code from the cache shows nothing.
-    ``scripts/setup.sh`` compiles the kernels at install (``sage-lfsr compile``).
+    are not silent. Loading compiled code from the cache shows nothing. The
+    command line shows it also under ``--quiet`` (which silences the progress
+    bar): like its other ``note:`` lines it is said once, not redrawn.
+    ``scripts/setup.sh`` compiles the kernels at install.
 
     EXAMPLES::
 

@@ -375,7 +375,8 @@ def _successor_kinds(rng):
     for q, degree in [(3, 3), (4, 2)]:
         names = [f"x{i}" for i in range(degree)]
         for _ in range(2):
-            terms = [f"{rng.randrange(1, q)}*{rng.choice(names)}^{rng.randrange(1, q)}*{rng.choice(names)}"
+            nonzero = ["1", "2"] if q == 3 else ["1", "z", "(z + 1)"]  # integers are prime-field elements only
+            terms = [f"{rng.choice(nonzero)}*{rng.choice(names)}^{rng.randrange(1, q)}*{rng.choice(names)}"
                      for _ in range(rng.randrange(1, 4))]
             registers.append(FSR(" + ".join(terms), degree, q=q))
     for q, degree in [(3, 3), (5, 2)]:

@@ -16,17 +16,41 @@ FIELDS = [GF(2), GF(3), GF(4, "z"), GF(9, "z"), GF(25, "z")]
 READ_SECONDS = 1.0
 
 
-def random_expression(rng, names, depth=0):
-    """A well-formed expression in ``names`` and small integers (safe for Sage's own reader)."""
+def random_expression(rng, names, characteristic, depth=0):
+    """A well-formed expression in ``names`` and integers below ``characteristic`` (safe for Sage's own reader)."""
     choice = rng.random()
     if depth > 4 or choice < 0.3:
-        return rng.choice(names + [str(rng.randrange(0, 12))])
+        return rng.choice(names + [str(rng.randrange(0, characteristic))])
     if choice < 0.45:
-        return f"({random_expression(rng, names, depth + 1)})^{rng.randrange(0, 4)}"
+        return f"({random_expression(rng, names, characteristic, depth + 1)})^{rng.randrange(0, 4)}"
     if choice < 0.55:
-        return f"-{random_expression(rng, names, depth + 1)}"
+        return f"-{random_expression(rng, names, characteristic, depth + 1)}"
     operator = rng.choice(["+", "-", "*"])
-    return f"({random_expression(rng, names, depth + 1)} {operator} {random_expression(rng, names, depth + 1)})"
+    return (f"({random_expression(rng, names, characteristic, depth + 1)} {operator} "
+            f"{random_expression(rng, names, characteristic, depth + 1)})")
+
+
+@pytest.mark.parametrize("field", FIELDS, ids=lambda field: f"GF({field.order()})")
+def test_integers_outside_the_prime_field_are_refused_on_every_text_surface(field):
+    # as a coefficient list refuses c_i >= q: Sage would read 2 as 0 over GF(2), silently another register
+    from sage_lfsr import FSR, LFSR
+    from sage_lfsr.census import parse_register
+    from sage_lfsr.cli import main
+
+    p, q = int(field.characteristic()), int(field.order())
+    ring = PolynomialRing(field, "x")
+    assert parse_polynomial(f"x^3 + {p - 1}*x + 1", field) == ring(f"x^3 + {p - 1}*x + 1")
+    with pytest.raises(ValueError, match=f"the integer {p} is outside GF\\({q}\\)"):
+        LFSR.from_polynomial(f"x^3 + {p}*x + 1", q=q)
+    with pytest.raises(ValueError, match=f"the integer {p + 1} is outside"):
+        FSR(f"x0 + {p + 1}*x1", 2, q=q)
+    with pytest.raises(ValueError, match=f"the integer {p} is outside"):
+        parse_field_element(f"{p}*z" if q > p else f"{p} + 0", field)
+    with pytest.raises(ValueError, match=f"the integer {p} is outside" if q > 2 else f"cannot read '{p}\\*x1'"):
+        parse_register(f"fsr q={q} d=2 f=x0 + {p}*x1" if q > 2 else f"fsr d=2 f=x0 + {p}*x1")  # GF(2): ANF terms
+    assert main(["predict", "--q", str(q), "--polynomial", f"x^2 + {p}*x + 1"]) == 2
+    with pytest.raises(ValueError, match="outside"):
+        LFSR([1, q], q=q)  # the coefficient list's own refusal, for comparison
 
 
 @pytest.mark.parametrize("field", FIELDS, ids=lambda field: f"GF({field.order()})")
@@ -35,7 +59,7 @@ def test_polynomials_read_as_sage_reads_them(field):
     ring = PolynomialRing(field, "x")
     names = ["x"] + (["z"] if field.degree() > 1 else [])
     for _ in range(60):
-        text = random_expression(rng, names)
+        text = random_expression(rng, names, int(field.characteristic()))
         assert parse_polynomial(text, field) == ring(text), text  # Sage's reader is safe on this alphabet
         assert parse_polynomial(text.replace("^", "**"), field) == ring(text)
 
@@ -46,7 +70,7 @@ def test_sparse_polynomials_match_sage_multivariate(field):
     variables = ["x0", "x1", "x2"]
     ring = PolynomialRing(field, variables)
     for _ in range(40):
-        text = random_expression(rng, variables + (["z"] if field.degree() > 1 else []))
+        text = random_expression(rng, variables + (["z"] if field.degree() > 1 else []), int(field.characteristic()))
         expected = ring(text)
         read = parse_sparse_polynomial(text, field, variables)
         assert read == {tuple(exponents): coefficient for exponents, coefficient in expected.dict().items()}, text
@@ -58,7 +82,7 @@ def test_sparse_functions_agree_pointwise():
     variables = ["x0", "x1"]
     points = [(a, b) for a in field for b in field]
     for _ in range(30):
-        text = random_expression(rng, variables)
+        text = random_expression(rng, variables, 3)
         exact = parse_sparse_polynomial(text, field, variables)
         reduced = parse_sparse_polynomial(text, field, variables, as_functions=True)
         assert all(max(exponents) < 3 for exponents in reduced)
