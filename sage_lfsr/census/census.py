@@ -173,6 +173,7 @@ def census(registers, mode="map", schedule="queue", workers=None, checkpoint=Non
     if progress is not None:
         done_before = sum(planned.tasks[result.task_id].size for result in restored)
         options.progress = lambda done, total: progress(done_before + done, len(specs))
+    warm_up(job)
     started = time.perf_counter()
     try:
         record = schedule_object.run(job, options) if job.tasks else RunRecord([])
@@ -183,6 +184,36 @@ def census(registers, mode="map", schedule="queue", workers=None, checkpoint=Non
     result = CensusResult.assemble(planned, specs, restored + list(record.results), run_seconds)
     result.run_seconds, result.wall_seconds = run_seconds, time.perf_counter() - called
     return result
+
+
+def warm_up(job):
+    r"""
+    Compile (or load from the cache) the batch kernels ``job`` runs, here and
+    before any worker starts, as the planner does for a map: forked workers
+    inherit the code instead of each compiling it, and a first compile is shown
+    once (:class:`~sage_lfsr.common.progress.CompileNotice`). Each kernel is
+    called on no register, so nothing is mapped twice.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.census.census import warm_up
+        sage: from sage_lfsr.census.job import CensusJob, make_tasks
+        sage: from sage_lfsr.census.registers import parse_register
+        sage: warm_up(CensusJob(make_tasks([parse_register("fsr d=3 f=x0+x1*x2")], 8, False), "period", 1, False, {}))
+    """
+    from sage_lfsr.census.kernels import map_params, period_params
+
+    if job.mode == "predict":
+        return
+    first_of_kind = {}
+    for task in job.tasks:
+        first_of_kind.setdefault(task.signature[0], task)
+    for task in first_of_kind.values():
+        _, q, degree = task.signature
+        if job.mode == "map":
+            map_params(task.params, 0, q ** degree)
+        else:
+            period_params(task.params, 0, q ** degree, job.start_state)
 
 
 def registers_digest(specs) -> str:

@@ -99,7 +99,8 @@ class CompileNotice:
 
         event.unregister("numba:compile", self._listener)
         if self._started is not None:
-            self._show(f" {self.compiled} functions in {time.perf_counter() - self._started:.1f} s\n")
+            self._show(f" {self.compiled} function{'s' * (self.compiled != 1)} in "
+                       f"{time.perf_counter() - self._started:.1f} s\n")
 
 
 def _forwarding_listener(notice):

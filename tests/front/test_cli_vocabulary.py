@@ -172,5 +172,14 @@ def test_the_first_compile_shows_one_line_and_a_warm_cache_none(tmp_path):
     assert cold.returncode == warm.returncode == 0, cold.stderr
     assert json.loads(cold.stdout)["cycle_counts"] == json.loads(warm.stdout)["cycle_counts"]
     assert re.fullmatch(r"sage-lfsr: note: compiling the kernels \(once: later runs load them from the cache\) "
-                        r"\.+ \d+ functions in \d+\.\d s\n", cold.stderr), cold.stderr
+                        r"\.+ \d+ functions? in \d+\.\d s\n", cold.stderr), cold.stderr
     assert warm.stderr == ""
+
+
+def test_a_census_compiles_once_in_the_caller_not_in_each_worker(tmp_path):
+    environment = dict(os.environ, PYTHONPATH=str(ROOT), NUMBA_CACHE_DIR=str(tmp_path / "numba"))
+    command = [sys.executable, "-m", "sage_lfsr", "census", "--family", "feedback-functions", "--degree", "3",
+               "--mode", "period", "--workers", "2", "--quiet"]
+    cold = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=240)
+    assert cold.returncode == 0 and len(cold.stdout.splitlines()) == 1 + 2 ** 4, cold.stderr
+    assert cold.stderr.count("compiling the kernels") == 1 and cold.stderr.endswith(" s\n"), cold.stderr
