@@ -65,13 +65,16 @@ import re
 import signal
 import sys
 import threading
+import time
 import traceback
 import warnings
 
 from sage_lfsr.common.limits import TooLarge
-from sage_lfsr.common.progress import CompileNotice, ProgressBar
+from sage_lfsr.common.progress import ProgressBar
 
 PROG = "sage-lfsr"
+#: Seconds a preparation may take before the command line says what it is doing.
+NOTICE_AFTER_SECONDS = 1.0
 BENCH_SCHEDULES = ("sequential", "static", "queue", "steal", "hybrid")
 BENCH_COLUMNS = ("schedule", "workers", "wall_seconds", "run_seconds", "speedup", "imbalance_percent",
                  "redundant_states", "redundant_percent", "states_traced", "tasks", "batch_size",
@@ -80,40 +83,6 @@ BENCH_COLUMNS = ("schedule", "workers", "wall_seconds", "run_seconds", "speedup"
 
 class UsageError(ValueError):
     r"""A bad argument: reported in one line, exit code 2."""
-
-
-def refuse(message):
-    r"""
-    Refuse bad input before any work: the one path of every refusal of the
-    command line, which :func:`main` reports as one line ``sage-lfsr: error: ...``
-    and exit code 2 (as it reports the ``ValueError`` of the library).
-
-    EXAMPLES::
-
-        sage: from sage_lfsr.cli import refuse
-        sage: refuse("--anf needs --degree")
-        Traceback (most recent call last):
-        ...
-        UsageError: --anf needs --degree
-    """
-    raise UsageError(message) from None  # inside an except block too: the message says it all
-
-
-def note(message):
-    r"""One line ``sage-lfsr: note: ...`` on standard error: what the command decided or wrote."""
-    print(f"{PROG}: note: {message}", file=sys.stderr)
-
-
-def is_refusal(error) -> bool:
-    r"""
-    Whether ``error`` is bad input (exit 2, ``error:``) rather than a failure
-    (exit 1): a ``ValueError`` or ``TypeError`` from checking the arguments, or
-    work refused before it starts for the memory or states it would need.
-    """
-    from sage_lfsr.engine.checkpoint import CheckpointCorrupted
-
-    bad_input = isinstance(error, (ValueError, TypeError, argparse.ArgumentTypeError, TooLarge))
-    return bad_input and not isinstance(error, CheckpointCorrupted)
 
 
 class Terminated(BaseException):
@@ -149,7 +118,7 @@ class OneLineParser(argparse.ArgumentParser):
     r"""An argument parser whose errors are one line on standard error and exit code 2."""
 
     def error(self, message):
-        refuse(message)
+        raise UsageError(message)
 
 
 # ---------------------------------------------------------------- arguments
@@ -217,22 +186,21 @@ def _add_register_arguments(parser, nonlinear=True):
                        help="feedback coefficients c_0..c_(d-1): x_(n+d) = sum c_i x_(n+i)")
     which.add_argument("--polynomial", metavar="POLY", help='the characteristic polynomial, e.g. "x^4+x+1"')
     which.add_argument("--matrix", metavar="ROWS", help='any square matrix, next state = state * M, '
-                                                        'rows split by ";", e.g. "1,0;1,1" (or "10,11")')
+                                                        'rows split by ";", e.g. "1,0;1,1"')
     parser.add_argument("--constant", default="0", metavar="B",
                         help="an affine (XNOR) register: x_(n+d) = sum c_i x_(n+i) + B (default: 0)")
     parser.add_argument("--form", default="fibonacci", help="fibonacci (default) or galois")
-    # predict keeps --anf out of its help and refuses it with the reason (no theory for nonlinear registers)
+    # predict has no theory for nonlinear registers: it takes --anf only to refuse it with the reason, unlisted
     which.add_argument("--anf", metavar="TEXT", help='a nonlinear feedback in x0..x(d-1), e.g. "x0 + x1*x2 + 1", '
-                                                     'or an index list "0,1,(1,2)"; needs --degree'
-                                                     if nonlinear else argparse.SUPPRESS)
-    parser.add_argument("--degree", type=positive_int, help="the degree d of an --anf register"
-                                                            if nonlinear else argparse.SUPPRESS)
+                       'or an index list "0,1,(1,2)"; needs --degree' if nonlinear else argparse.SUPPRESS)
+    parser.add_argument("--degree", type=positive_int,
+                        help="the degree d of an --anf register" if nonlinear else argparse.SUPPRESS)
 
 
 def _add_run_arguments(parser):
     parser.add_argument("--kernel", default="fast", help="fast (compiled) or sage (reference)")
     parser.add_argument("--batch-size", type=positive_int, help="states per task (default: sized automatically)")
-    parser.add_argument("--registry", default="shared", help="shared or manager")
+    parser.add_argument("--registry", help="shared (default) or manager")
     parser.add_argument("--split", action=argparse.BooleanOptionalAction, default=None,
                         help="trace long cycles in segments (default: when a cycle is longer than a task)")
     parser.add_argument("--scheduler-address", metavar="ADDRESS",
@@ -241,31 +209,38 @@ def _add_run_arguments(parser):
 
 def build_parser():
     r"""The argument parser of the command line."""
+    from sage_lfsr import __version__
+
     parser = OneLineParser(prog=PROG, description="Map, predict and survey the state space of feedback shift "
-                                                   "registers over GF(q): linear (Fibonacci or Galois), affine, "
-                                                   "any square matrix, nonlinear. Option names, defaults and "
-                                                   "register texts: README, 'One vocabulary'.")
-    parser.add_argument("--version", action="version", version=version_text())
+                                                  "registers over GF(q): linear, affine, nonlinear, any matrix.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("--traceback", action="store_true", help="show the traceback of an error")
-    commands = SubcommandAdder(parser.add_subparsers(dest="command", required=True,
-                                                     metavar="{map,predict,bench,graph,census}"))
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{map,predict,bench,graph,census,debruijn}")
+    _original_add_parser = commands.add_parser
+
+    def add_parser(name, **options):  # --traceback is also taken after the subcommand
+        subparser = _original_add_parser(name, **options)
+        subparser.add_argument("--traceback", action="store_true", default=argparse.SUPPRESS,
+                               help="show the traceback of an error")
+        return subparser
+
+    commands.add_parser = add_parser
 
     mapping = commands.add_parser("map", help="enumerate every cycle (and tree) of a register")
     _add_register_arguments(mapping)
     mapping.add_argument("--schedule", help="sequential, static, queue, steal, hybrid, dask or auto (default: "
-                                            "sequential; auto when --workers is given)")
-    mapping.add_argument("--workers", type=positive_int, help="worker processes (default: every core; with no "
-                                                              "--schedule, auto chooses and says what)")
+                                            "sequential, or auto when --workers is given)")
+    mapping.add_argument("--workers", type=positive_int, help="worker processes (default: every core for a parallel "
+                                                              "schedule; for auto, the most it may use)")
     _add_run_arguments(mapping)
-    mapping.add_argument("--format", choices=("json", "csv"), default="json", help="json (default) or csv, "
-                                                                                  "as docs/exports.md")
+    mapping.add_argument("--format", choices=("json", "csv"), default="json")
     mapping.add_argument("--output", metavar="FILE", help="write here instead of standard output")
     mapping.add_argument("--checkpoint", metavar="FILE", help="record finished tasks; rerun to resume")
     mapping.add_argument("--quiet", action="store_true", help="no progress bar")
     mapping.set_defaults(run=command_map)
 
     predicting = commands.add_parser("predict", help="the cycle structure from the factorization")
-    _add_register_arguments(predicting, nonlinear=False)  # theory covers linear registers only
+    _add_register_arguments(predicting, nonlinear=False)
     predicting.add_argument("--format", choices=("json", "csv"), default="json")
     predicting.add_argument("--output", metavar="FILE", help="write here instead of standard output")
     predicting.set_defaults(run=command_predict)
@@ -278,9 +253,8 @@ def build_parser():
                        help="worker counts (default: 1,2)")
     _add_run_arguments(bench)
     bench.add_argument("--repeat", type=positive_int, default=1, help="runs per point; the fastest counts")
-    bench.add_argument("--output", metavar="FILE.csv|DIR/", default="bench.csv",
-                       help="the CSV (default: bench.csv here; a directory: DIR/bench.csv); the plots go beside "
-                            "it as FILE_speedup.png and FILE_imbalance.png; the paths written are printed")
+    bench.add_argument("--output", metavar="FILE.csv", default="bench.csv",
+                       help="the CSV; the plots go beside it as FILE_speedup.png and FILE_imbalance.png")
     bench.add_argument("--quiet", action="store_true", help="no progress bar")
     bench.set_defaults(run=command_bench)
 
@@ -290,49 +264,8 @@ def build_parser():
     graph.add_argument("--output", metavar="FILE", help="write here instead of standard output")
     graph.set_defaults(run=command_graph)
     add_census_command(commands)
+    add_debruijn_command(commands)
     return parser
-
-
-class SubcommandAdder:
-    r"""
-    ``add_parser`` of argparse's subcommands, giving each subcommand the options
-    every subcommand takes (``--traceback``), so they may stand before or after it.
-    """
-
-    def __init__(self, subparsers):
-        self.subparsers = subparsers
-
-    def add_parser(self, name, **options):
-        parser = self.subparsers.add_parser(name, **options)
-        parser.add_argument("--traceback", action="store_true", default=argparse.SUPPRESS,
-                            help="show the traceback of an error")
-        return parser
-
-
-def version_text() -> str:
-    r"""
-    ``sage-lfsr X.Y.Z (passagemath ..., numba ..., Python ...)``.
-
-    EXAMPLES::
-
-        sage: from sage_lfsr.cli import version_text
-        sage: version_text().startswith("sage-lfsr 0.")
-        True
-    """
-    from importlib import metadata
-
-    from sage_lfsr import __version__
-
-    def installed(name):
-        try:
-            return metadata.version(name)
-        except metadata.PackageNotFoundError:
-            return None
-
-    sage = next(((name, v) for name in ("passagemath-modules", "passagemath-standard", "sagemath-standard")
-                 if (v := installed(name))), ("sage", "unknown"))
-    return (f"{PROG} {__version__} ({sage[0]} {sage[1]}, numba {installed('numba')}, "
-            f"Python {sys.version.split()[0]})")
 
 
 def build_register(arguments):
@@ -361,7 +294,7 @@ def build_register(arguments):
         from sage_lfsr.registers.matrix import MatrixRegister
 
         if constant != 0 or arguments.form != "fibonacci":
-            refuse("--constant and --form describe an LFSR: give --coefficients or --polynomial")
+            raise UsageError("--constant and --form describe an LFSR: give --coefficients or --polynomial")
         return MatrixRegister.from_text(arguments.matrix, arguments.q)
     if arguments.polynomial is not None:
         return LFSR.from_polynomial(arguments.polynomial, q=arguments.q, constant=constant, form=arguments.form)
@@ -385,9 +318,9 @@ def build_fsr(arguments):
     from sage_lfsr.registers.fsr import FSR
 
     if arguments.degree is None:
-        refuse("--anf needs --degree, the number of variables x0..x(d-1)")
+        raise UsageError("--anf needs --degree, the number of variables x0..x(d-1)")
     if arguments.constant != "0" or arguments.form != "fibonacci":
-        refuse("--constant and --form describe an LFSR: an --anf feedback holds its own constant term")
+        raise UsageError("--constant and --form describe an LFSR: an --anf feedback holds its own constant term")
     return FSR(arguments.anf, arguments.degree, q=arguments.q)
 
 
@@ -428,19 +361,19 @@ def command_map(arguments):
 
     _check_paths(arguments)
     register = build_register(arguments)
-    with CompileNotice():
+    with notice_when_slow("preparing the run: compiling the kernels this register needs (the first time only: "
+                          "numba keeps them on disk; scripts/setup.sh compiles them at install)", arguments.quiet):
         decided = plan(register, schedule=arguments.schedule, workers=arguments.workers,
                        checkpoint=arguments.checkpoint, **_run_options(arguments))
-    if arguments.schedule is None and arguments.workers is not None:
-        chosen = decided.reasons["schedule"].split(": auto: ", 1)[-1]
-        note(f"--workers {arguments.workers} without --schedule runs schedule auto: {chosen}")
+    if arguments.schedule is None and arguments.workers is not None and not arguments.quiet:
+        print(f"{PROG}: note: schedule {decided.reasons['schedule']}", file=sys.stderr)
     with ProgressBar(arguments.quiet) as progress, warnings.catch_warnings():
         warnings.simplefilter("ignore", CheckpointWarning)  # reported below, one line each
         result = run(decided, progress=progress)
     ignored_snapshot = [result.choices["memory_snapshot"]] if str(result.choices.get("memory_snapshot", "")).startswith(
         "ignored") else []
     for line in result.choices.get("checkpoint_dropped", []) + ignored_snapshot:
-        note(line)
+        print(f"{PROG}: note: {line}", file=sys.stderr)
     _write(_exported(result, register, arguments.format), arguments.output)
     return 0
 
@@ -452,6 +385,34 @@ def _exported(structure, register, output_format):
     if output_format == "json":
         return exports.cycle_map_json(structure, register)
     return exports.cycle_map_csv(structure, register)
+
+
+class notice_when_slow:
+    r"""
+    A one-line notice on standard error when a step takes longer than
+    :data:`NOTICE_AFTER_SECONDS`, and how long it took once done (unless ``quiet``).
+    """
+
+    def __init__(self, message, quiet=False):
+        self.message, self.quiet, self.shown = message, quiet, False
+
+    def _show(self):
+        self.shown = True
+        print(f"{PROG}: {self.message} ...", file=sys.stderr, flush=True)
+
+    def __enter__(self):
+        self.started = time.monotonic()
+        self.timer = threading.Timer(NOTICE_AFTER_SECONDS, self._show)
+        self.timer.daemon = True
+        if not self.quiet:
+            self.timer.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.timer.cancel()
+        if self.shown and exc_info[0] is None:
+            print(f"{PROG}: ready after {time.monotonic() - self.started:.1f} s", file=sys.stderr, flush=True)
+        return False
 
 
 def _run_options(arguments) -> dict:
@@ -466,7 +427,7 @@ def command_predict(arguments):
     _check_paths(arguments)
     register = build_register(arguments)
     if hasattr(register, "anf"):
-        refuse("nonlinear registers have no prediction: theory covers linear registers only; "
+        raise UsageError("nonlinear registers have no prediction: theory covers linear registers only; "
                          "map it with the map command")
     _write(_exported(predict_cycles(register), register, arguments.format), arguments.output)
     return 0
@@ -478,16 +439,14 @@ def command_bench(arguments):
     from sage_lfsr.engine.mapper import run
     from sage_lfsr.engine.planning import plan
 
-    arguments.output = bench_csv_path(arguments.output)
     os.makedirs(os.path.dirname(os.path.abspath(arguments.output)), exist_ok=True)
     _check_paths(arguments)
     register = build_register(arguments)
     schedules = ["sequential"] + [name.strip() for name in arguments.schedules.split(",")
                                   if name.strip() and name.strip() != "sequential"]
     points = [("sequential", 1)] + [(name, workers) for name in schedules[1:] for workers in arguments.workers]
-    with CompileNotice():
-        plans = [plan(register, schedule=schedule, workers=workers, **_run_options(arguments))
-                 for schedule, workers in points]  # every argument checked before the first run
+    plans = [plan(register, schedule=schedule, workers=workers, **_run_options(arguments))
+             for schedule, workers in points]  # every argument checked before the first run
     run(plans[0])  # untimed: warms caches
     rows, reference = [], None
     with ProgressBar(arguments.quiet, unit="runs", total=len(points) * arguments.repeat) as progress:
@@ -500,8 +459,10 @@ def command_bench(arguments):
             elapsed, result = best_of(arguments.repeat, once)
             reference = reference or (elapsed, result)
             rows.append(bench_row(elapsed, result, reference))
-    plots = write_bench(rows, arguments.output)
-    note(f"wrote {len(rows)} runs to {arguments.output} and the plots {', '.join(plots)}")
+    pictures = write_bench(rows, arguments.output)
+    if not arguments.quiet:
+        print(f"{PROG}: wrote {os.path.abspath(arguments.output)} ({len(rows)} runs) and the plots "
+              f"{', '.join(os.path.abspath(path) for path in pictures)}", file=sys.stderr)
     mismatched = [f"{row['schedule']}/{row['workers']}" for row in rows if not row["matches_sequential"]]
     if mismatched:
         raise RuntimeError(f"these runs disagree with the sequential map: {', '.join(mismatched)}")
@@ -533,22 +494,6 @@ def command_graph(arguments):
         exports.write_graphml(register, buffer)
         _write(buffer.getvalue().decode("utf-8"), arguments.output)
     return 0
-
-
-def bench_csv_path(output) -> str:
-    r"""
-    The CSV ``bench`` writes for ``--output``: the file itself, or ``bench.csv``
-    in a directory (one that exists, or a path ending in ``/``).
-
-    EXAMPLES::
-
-        sage: from sage_lfsr.cli import bench_csv_path
-        sage: bench_csv_path("runs/x.csv"), bench_csv_path("runs/"), bench_csv_path("/")
-        ('runs/x.csv', 'runs/bench.csv', '/bench.csv')
-    """
-    if output.endswith(os.sep) or os.path.isdir(output):
-        return os.path.join(output, "bench.csv")
-    return output
 
 
 def bench_row(elapsed, result, reference) -> dict:
@@ -621,10 +566,10 @@ def add_census_command(commands):
     census = commands.add_parser("census", help="map, walk or predict every register of a family")
     source = census.add_mutually_exclusive_group(required=True)
     source.add_argument("--family", choices=CENSUS_FAMILIES, type=lambda name: name.replace("_", "-"),
-                        help="a family generated for --degree (and --q); feedback_functions as in the API works too")
+                        help="a family generated for --degree (and --q); feedback_functions as in the API also works")
     source.add_argument("--from", dest="from_file", metavar="FILE",
-                        help='registers, one a line: "lfsr q=3 c=1,0,2" (q=2 when left out), "fsr d=4 f=x0+x1*x2", '
-                             '"matrix d=2 rows=01,11" or "rows=0,1;1,1", "fsr q=3 d=2 f=x0+2*x1^2" ("#" comments)')
+                        help='registers, one a line: "lfsr q=3 c=1,0,2", "fsr d=4 f=x0+x1*x2", "matrix d=2 rows=01,11", '
+                             '"fsr q=3 d=2 f=x0+2*x1^2" ("#" comments)')
     census.add_argument("template_text", nargs="?", metavar="TEMPLATE",
                         help='for --family template, e.g. "x0 + x{a} + x{b}*x{c}" (or --template)')
     census.add_argument("--template", help="the template of --family template")
@@ -633,14 +578,12 @@ def add_census_command(commands):
     census.add_argument("--singular", action="store_true", help="--family lfsrs: also registers with c_0 = 0")
     census.add_argument("--mode", choices=MODES, default="map", help="map (default), period or predict")
     census.add_argument("--start", type=int, default=1, help="the start state index of --mode period (default: 1)")
-    census.add_argument("--schedule", default="queue", help="queue (default: many small registers, each task a "
-                                                            "batch), sequential, static, steal, hybrid, dask")
+    census.add_argument("--schedule", default="queue", help="queue (default), sequential, static, steal, hybrid, dask")
     census.add_argument("--workers", type=positive_int, help="worker processes (default: every core)")
     census.add_argument("--batch-size", type=positive_int, help="registers per task (default: sized automatically)")
     census.add_argument("--no-theory", action="store_true", help="--mode map: skip the theory check of LFSRs")
     census.add_argument("--scheduler-address", metavar="ADDRESS", help="Dask scheduler for --schedule dask")
-    census.add_argument("--format", choices=("csv", "json"), default="csv", help="csv (default: a table, one row "
-                                                                                 "a register) or json")
+    census.add_argument("--format", choices=("csv", "json"), default="csv")
     census.add_argument("--output", metavar="FILE", help="write here instead of standard output")
     census.add_argument("--checkpoint", metavar="FILE", help="record finished tasks; rerun to resume")
     census.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -669,23 +612,23 @@ def census_registers(arguments):
                     try:
                         registers.append(parse_register(line.strip()))
                     except ValueError as error:
-                        refuse(f"{arguments.from_file}, line {number}: {_first_line(error)}")
+                        raise UsageError(f"{arguments.from_file}, line {number}: {_first_line(error)}") from None
         return registers
     template = arguments.template or arguments.template_text
     if arguments.family != "template" and template is not None:
-        refuse("a template goes with --family template")
+        raise UsageError("a template goes with --family template")
     if arguments.degree is None:
-        refuse(f"--family {arguments.family} needs --degree")
+        raise UsageError(f"--family {arguments.family} needs --degree")
     if arguments.family == "lfsrs":
         return families.lfsrs(arguments.degree, q=arguments.q, nonsingular=not arguments.singular)
     if arguments.family == "primitive":
         return families.primitive(arguments.degree, q=arguments.q)
     if arguments.q != 2:
-        refuse(f"--family {arguments.family} is binary: leave out --q")
+        raise UsageError(f"--family {arguments.family} is binary: leave out --q")
     if arguments.family == "feedback-functions":
         return families.feedback_functions(arguments.degree)
     if template is None:
-        refuse('--family template needs the template, e.g. "x0 + x{a} + x{b}*x{c}"')
+        raise UsageError('--family template needs the template, e.g. "x0 + x{a} + x{b}*x{c}"')
     return list(families.template(template, arguments.degree))
 
 
@@ -697,19 +640,112 @@ def command_census(arguments):
 
     _check_paths(arguments)
     registers = census_registers(arguments)
-    with ProgressBar(arguments.quiet, unit="registers") as progress, warnings.catch_warnings(record=True) as notes, \
-            CompileNotice():
+    with ProgressBar(arguments.quiet, unit="registers") as progress, warnings.catch_warnings(record=True) as notes:
         warnings.simplefilter("always", CheckpointWarning)
         result = census(registers, mode=arguments.mode, schedule=arguments.schedule, workers=arguments.workers,
                         checkpoint=arguments.checkpoint, progress=progress, start=arguments.start,
                         batch_size=arguments.batch_size, check_theory=not arguments.no_theory,
                         scheduler_address=arguments.scheduler_address)
-    for warning in notes:  # a dropped checkpoint record, as map reports it: one line each
-        if issubclass(warning.category, CheckpointWarning):
-            note(_first_line(warning.message))
+    for note in notes:  # a dropped checkpoint record, as map reports it: one line each
+        if issubclass(note.category, CheckpointWarning):
+            print(f"{PROG}: note: {_first_line(note.message)}", file=sys.stderr)
         else:
-            warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
+            warnings.showwarning(note.message, note.category, note.filename, note.lineno)
     _write(result.to_csv() if arguments.format == "csv" else result.to_json(indent=1) + "\n", arguments.output)
+    return 0
+
+
+# ---------------------------------------------------------------- de Bruijn sequences
+
+def add_debruijn_command(commands):
+    r"""The ``debruijn`` subcommand's arguments (:func:`command_debruijn` runs it)."""
+    from sage_lfsr.debruijn.successors import RULES
+
+    debruijn = commands.add_parser("debruijn", help="join a register's cycles into one, or stream a de Bruijn "
+                                                    "sequence by a successor rule", conflict_handler="resolve")
+    _add_register_arguments(debruijn)
+    debruijn._mutually_exclusive_groups[-1].required = False  # --rule needs no register
+    debruijn.add_argument("--count", action="store_true", help="the number of ways to join the cycles into one")
+    debruijn.add_argument("--tree-seed", type=int, metavar="S", help="join the cycles on a random spanning tree "
+                                                                     "drawn from seed S")
+    debruijn.add_argument("--anf", nargs="?", const=True, metavar="TEXT",
+                          help="alone: print the joined feedback as ANF (default: a truth table); with TEXT: "
+                               "a nonlinear register to join, as for map (needs --degree)")
+    debruijn.add_argument("--zero-apart", action="store_true", help="keep the zero state a cycle of its own")
+    debruijn.add_argument("--schedule", default="sequential", help="the schedule of the map (default: sequential)")
+    debruijn.add_argument("--workers", type=positive_int, help="worker processes of the map")
+    debruijn.add_argument("--rule", choices=sorted(RULES), help="stream a de Bruijn sequence by this successor rule")
+    debruijn.add_argument("--order", type=positive_int, help="the order n of --rule (up to 64)")
+    debruijn.add_argument("--bits", type=int, metavar="N", help="how many bits --rule writes (default: 2^n up to 2^20)")
+    debruijn.add_argument("--output", metavar="FILE", help="write here instead of standard output")
+    debruijn.set_defaults(run=command_debruijn)
+
+
+def command_debruijn(arguments):
+    r"""
+    ``debruijn``: count the joinings of a register's cycles (``--count``), join
+    them on a random tree (``--tree-seed``), or stream a rule's bits (``--rule``).
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.cli import main
+        sage: main(["debruijn", "--polynomial", "x^5+1", "--count"])
+        cycles: 8
+        conjugate pairs across cycles: 16
+        joinings: 576
+        0
+        sage: main(["debruijn", "--polynomial", "x^3+1", "--tree-seed", "1", "--anf"])
+        x0 + x1 + x1*x2 + 1
+        0
+        sage: main(["debruijn", "--rule", "pcr", "--order", "3"])
+        11101000
+        0
+        sage: main(["debruijn", "--rule", "pcr", "--order", "65", "--bits", "8"])
+        sage-lfsr: error: the successor rules stream orders 1 to 64, not 65
+        2
+    """
+    from sage_lfsr.common.sagemath import Integer  # its decimal text has no length limit, unlike int's
+    from sage_lfsr.debruijn import count_joinings, de_bruijn_bits, join_cycles
+    from sage_lfsr.debruijn.adjacency import pairs_of
+    from sage_lfsr.debruijn.cycles import cycle_labels
+
+    _check_paths(arguments)
+    show_anf = arguments.anf is True
+    if show_anf:
+        arguments.anf = None
+    has_register = any(getattr(arguments, name, None) is not None
+                       for name in ("coefficients", "polynomial", "matrix", "anf"))
+    if arguments.rule is not None:
+        if has_register or arguments.count or arguments.tree_seed is not None:
+            raise UsageError("--rule streams bits by itself: leave out the register, --count and --tree-seed")
+        if arguments.order is None:
+            raise UsageError("--rule needs --order")
+        count = arguments.bits if arguments.bits is not None else 1 << min(arguments.order, 20)
+        if count < 0:
+            raise UsageError(f"--bits must be at least 0, not {count}")
+        de_bruijn_bits(arguments.rule, arguments.order, 0)  # the order checked before any output
+        chunks, state, left = [], 0, count
+        while left:
+            bits, state = de_bruijn_bits(arguments.rule, arguments.order, min(left, 1 << 22), state)
+            chunks.append((bits + 48).tobytes().decode("ascii"))
+            left -= len(bits)
+        _write("".join(chunks) + "\n", arguments.output)
+        return 0
+    if not has_register:
+        raise UsageError("give a register (--polynomial, --coefficients, --matrix or --anf) or --rule")
+    if not arguments.count and arguments.tree_seed is None:
+        raise UsageError("say what to do: --count, --tree-seed S, or --rule")
+    register = build_register(arguments)
+    options = {"schedule": arguments.schedule, "workers": arguments.workers}
+    lines = []
+    if arguments.count:
+        labels = cycle_labels(register, **options)
+        lines += [f"cycles: {labels.cycle_count}", f"conjugate pairs across cycles: {len(pairs_of(labels).states)}",
+                  "joinings: " + str(Integer(count_joinings(register, zero_apart=arguments.zero_apart, **options)))]
+    if arguments.tree_seed is not None:
+        joined = join_cycles(register, seed=arguments.tree_seed, zero_apart=arguments.zero_apart, **options)
+        lines.append(joined.anf() if show_anf else "".join(map(str, joined.truth_table().tolist())))
+    _write("\n".join(lines) + "\n", arguments.output)
     return 0
 
 
@@ -724,6 +760,8 @@ def main(argv=None) -> int:
     r"""
     Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code.
     """
+    from sage_lfsr.engine.checkpoint import CheckpointCorrupted
+
     arguments = None
     previous = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGHUP)}
     try:
@@ -741,7 +779,8 @@ def main(argv=None) -> int:
     except Exception as error:
         if getattr(arguments, "traceback", False):
             traceback.print_exc()
-        bad_input = is_refusal(error)
+        bad_input = isinstance(error, (ValueError, TypeError, argparse.ArgumentTypeError, TooLarge))
+        bad_input = bad_input and not isinstance(error, CheckpointCorrupted)
         kind = "error" if bad_input else f"failed ({type(error).__name__})"
         print(f"{PROG}: {kind}: {_first_line(error)}", file=sys.stderr)
         return 2 if bad_input else 1

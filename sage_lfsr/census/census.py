@@ -10,7 +10,7 @@ EXAMPLES::
      ('lfsr q=2 c=1,0,1', {1: 1, 7: 1}), ('lfsr q=2 c=1,1,1', {1: 2, 2: 1, 4: 1})]
     sage: all(row["matches_theory"] for row in result.rows)
     True
-    sage: result.summary()["max_period"]
+    sage: result.summary()["max_period_count"]
     2
 """
 from __future__ import annotations
@@ -122,7 +122,7 @@ def census(registers, mode="map", schedule="queue", workers=None, checkpoint=Non
         ...
         ValueError: unknown census mode 'count': choose one of map, period, predict
     """
-    called = time.perf_counter()
+    called = time.perf_counter()  # what the user waits for: generating, checking, planning and the run
     _check_arguments(mode, workers, start, batch_size)
     schedule_object = get_schedule(schedule)
     if workers is not None and schedule != "sequential":
@@ -173,7 +173,6 @@ def census(registers, mode="map", schedule="queue", workers=None, checkpoint=Non
     if progress is not None:
         done_before = sum(planned.tasks[result.task_id].size for result in restored)
         options.progress = lambda done, total: progress(done_before + done, len(specs))
-    warm_up(job)
     started = time.perf_counter()
     try:
         record = schedule_object.run(job, options) if job.tasks else RunRecord([])
@@ -182,38 +181,8 @@ def census(registers, mode="map", schedule="queue", workers=None, checkpoint=Non
             bar.bar.close()
     run_seconds = time.perf_counter() - started
     result = CensusResult.assemble(planned, specs, restored + list(record.results), run_seconds)
-    result.run_seconds, result.wall_seconds = run_seconds, time.perf_counter() - called
+    result.wall_seconds = time.perf_counter() - called
     return result
-
-
-def warm_up(job):
-    r"""
-    Compile (or load from the cache) the batch kernels ``job`` runs, here and
-    before any worker starts, as the planner does for a map: forked workers
-    inherit the code instead of each compiling it, and a first compile is shown
-    once (:class:`~sage_lfsr.common.progress.CompileNotice`). Each kernel is
-    called on no register, so nothing is mapped twice.
-
-    EXAMPLES::
-
-        sage: from sage_lfsr.census.census import warm_up
-        sage: from sage_lfsr.census.job import CensusJob, make_tasks
-        sage: from sage_lfsr.census.registers import parse_register
-        sage: warm_up(CensusJob(make_tasks([parse_register("fsr d=3 f=x0+x1*x2")], 8, False), "period", 1, False, {}))
-    """
-    from sage_lfsr.census.kernels import map_params, period_params
-
-    if job.mode == "predict":
-        return
-    first_of_kind = {}
-    for task in job.tasks:
-        first_of_kind.setdefault(task.signature[0], task)
-    for task in first_of_kind.values():
-        _, q, degree = task.signature
-        if job.mode == "map":
-            map_params(task.params, 0, q ** degree)
-        else:
-            period_params(task.params, 0, q ** degree, job.start_state)
 
 
 def registers_digest(specs) -> str:
@@ -278,21 +247,19 @@ class CensusResult:
     and, in mode ``"map"``, ``"matches_theory"`` (``None`` where theory does not
     apply); in mode ``"period"`` ``"period"`` (``None`` where the start state is
     transient).
-
-    ``wall_seconds`` is what the caller waited, from the call of :func:`census`
-    to its result (checks, batching, compiled code loaded or compiled, the run,
-    the rows); ``run_seconds`` the tasks under the schedule alone.
     """
 
     mode: str
     rows: list
-    wall_seconds: float = 0.0
+    #: Seconds of the run under the schedule (the rate's denominator).
+    run_seconds: float = 0.0
     steps: int = 0
     choices: dict = field(default_factory=dict)
-    run_seconds: float = 0.0
+    #: Seconds of the whole ``census()`` call: what the user waited (families generated, plan, run, rows).
+    wall_seconds: float = 0.0
 
     @classmethod
-    def assemble(cls, job, specs, results, wall_seconds) -> "CensusResult":
+    def assemble(cls, job, specs, results, run_seconds) -> "CensusResult":
         by_task = {}
         for result in results:
             by_task.setdefault(result.task_id, result)
@@ -302,8 +269,8 @@ class CensusResult:
         rows = []
         for task in job.tasks:
             rows.extend(_rows(job.mode, task, specs[task.lo:task.hi], by_task[task.task_id]))
-        return cls(job.mode, rows, wall_seconds, sum(result.steps for result in by_task.values()), dict(job.choices),
-                   wall_seconds)
+        return cls(job.mode, rows, run_seconds, sum(result.steps for result in by_task.values()), dict(job.choices),
+                   run_seconds)
 
     def __len__(self):
         return len(self.rows)
@@ -313,29 +280,21 @@ class CensusResult:
 
     def summary(self) -> dict:
         r"""
-        Counts over the rows: registers, those of maximum period, theory checks,
-        irreducible characteristic polynomials, and the distribution of the number
-        of cycles (modes ``"map"``, ``"predict"``) or of the periods (``"period"``).
-
-        A count bears the name of the row column it counts (``max_period``,
-        ``irreducible``: the rows where that column is true), as a SQL ``SUM``
-        over a boolean column would; the counts are the integers, the rows the
-        booleans. ``full_cycle`` counts the registers with one cycle through all
-        `q^d` states (de Bruijn sequences): never a linear register, whose zero
-        state is fixed, so a primitive LFSR (one cycle of the `q^d - 1` nonzero
-        states) counts in ``max_period``, not in ``full_cycle``.
-        ``wall_seconds`` is what the caller waited for :func:`census`,
-        ``run_seconds`` the run of the tasks (``registers_per_second`` is over it).
+        Counts over the rows: registers, those of maximum period (``max_period_count``;
+        each row's ``max_period`` says it of one register), those with one cycle
+        through all `q^d` states (``full_cycle_count``: de Bruijn registers; a
+        primitive LFSR has maximum period `q^d - 1` but leaves the zero state on a
+        cycle of its own, so it is not full-cycle), theory checks, irreducible
+        characteristic polynomials, and the distribution of the number of cycles
+        (modes ``"map"``, ``"predict"``) or of the periods (``"period"``).
+        ``wall_seconds`` is the whole call, ``run_seconds`` the run under the schedule.
 
         EXAMPLES::
 
             sage: from sage_lfsr.census import census, families
             sage: s = census(families.feedback_functions(3), schedule="sequential").summary()
-            sage: s["registers"], s["max_period"], s["full_cycle"]
+            sage: s["registers"], s["max_period_count"], s["full_cycle_count"]
             (16, 6, 2)
-            sage: primitive = census(families.primitive(4), schedule="sequential").summary()
-            sage: primitive["registers"], primitive["max_period"], primitive["full_cycle"]
-            (2, 2, 0)
             sage: s["wall_seconds"] >= s["run_seconds"]
             True
         """
@@ -343,8 +302,8 @@ class CensusResult:
         summary = {
             "mode": self.mode,
             "registers": len(rows),
-            "max_period": sum(bool(row["max_period"]) for row in rows),
-            "full_cycle": sum(row["longest_cycle"] == row["q"] ** row["degree"] for row in rows),
+            "max_period_count": sum(bool(row["max_period"]) for row in rows),
+            "full_cycle_count": sum(row["longest_cycle"] == row["q"] ** row["degree"] for row in rows),
             "wall_seconds": round(self.wall_seconds, 6),
             "run_seconds": round(self.run_seconds, 6),
             "registers_per_second": round(len(rows) / self.run_seconds, 1) if self.run_seconds else None,

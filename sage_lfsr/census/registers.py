@@ -20,12 +20,11 @@ kernel (:mod:`sage_lfsr.census.kernels`):
 The text format, one register a line (``key=value`` fields; ``f=`` takes the
 rest of the line)::
 
-    lfsr q=3 c=1,0,2            c_0..c_{d-1} as integer representations 0..q-1 (q= defaults to 2)
+    lfsr q=3 c=1,0,2            c_0..c_{d-1} as integer representations 0..q-1
     lfsr q=2 c=1,1,0,0 b=1      an affine (XNOR) register, constant b
     fsr d=4 f=x0+x1+x1*x2       binary ANF in x0..x{d-1}, "1" the constant term
     fsr d=5 tt=0x96696996       binary truth table, as a hexadecimal integer
     matrix d=3 rows=010,001,110 the map state -> state * M over GF(2), M by rows
-                                (or rows=0,1,0;0,0,1;1,1,0, as the command line's --matrix)
     fsr q=3 d=2 f=x0 + 2*x1^2   an FSR over GF(q) (the FSR parser reads f)
     matrix q=3 d=2 rows=0,1;1,2 a matrix over GF(q): rows by ';', entries by ','
     lfsr q=3 c=1,1 b=2 form=galois   a Galois-form LFSR
@@ -534,8 +533,6 @@ def parse_register(line: str):
         sage: from sage_lfsr.census.registers import parse_register
         sage: parse_register("lfsr q=3 c=1,0,2")
         LinearSpec(q=3, coefficients=(1, 0, 2), constant=0)
-        sage: parse_register("lfsr c=1,1,0,0"), parse_register("matrix d=2 rows=1,1;0,1") == parse_register("matrix d=2 rows=11,01")
-        (LinearSpec(q=2, coefficients=(1, 1, 0, 0), constant=0), True)
         sage: parse_register("fsr d=4 f=x0 + x1 + x1*x2").text
         'fsr d=4 f=x0+x1+x1*x2'
         sage: parse_register("fsr d=5 tt=0x96696996").degree
@@ -557,7 +554,7 @@ def parse_register(line: str):
     if kind == "lfsr":
         if "c" not in fields:
             raise RegisterTextError(f"an lfsr line needs c=... (and q=..., default 2): {line!r}")
-        fields.setdefault("q", "2")  # as --q and LFSR(q=2)
+        fields.setdefault("q", "2")  # as the command line's --q
         coefficients = [_integer(c, "c", line) for c in fields["c"].split(",")]
         form = fields.get("form", "fibonacci").strip()
         if form not in ("fibonacci", "galois"):
@@ -574,11 +571,13 @@ def parse_register(line: str):
     if fields.get("q", "2").strip() != "2":
         return _parse_over_gfq(kind, fields, line)
     if kind == "matrix":
-        from sage_lfsr.registers.matrix import matrix_rows
-
-        rows = ["".join(entry.strip() for entry in row) for row in matrix_rows(fields.get("rows", ""))]
+        rows_text = fields.get("rows", "").strip()
+        if ";" in rows_text:  # the command line's --matrix form, "1,1;0,1": a row's entries comma-separated
+            rows_text = ",".join(row.replace(",", "").replace(" ", "") for row in rows_text.split(";"))
+            fields.setdefault("d", str(rows_text.count(",") + 1))
+        rows = rows_text.split(",")
         if "d" not in fields or not all(re.fullmatch(r"[01]{1,62}", row) for row in rows):
-            raise RegisterTextError(f"a matrix line needs d=... and rows=... (rows of 0 and 1: 01,11 or 0,1;1,1): "
+            raise RegisterTextError(f"a matrix line needs d=... and rows=... (rows of 0 and 1, comma-separated): "
                                     f"{line!r}")
         degree = _integer(fields["d"], "d", line)
         if any(len(row) != degree for row in rows):

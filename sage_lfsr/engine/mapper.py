@@ -32,10 +32,9 @@ def map_cycles(register, schedule=None, workers=None, batch_size=None, kernel="f
       form), a square Sage matrix over `GF(q)` (row-vector states, ``state * M``)
       or a :class:`~sage_lfsr.registers.matrix.MatrixRegister` (or prebuilt
       :class:`~sage_lfsr.registers.tables.RegisterTables`, for machines without Sage)
-    - ``schedule`` -- ``"sequential"``, ``"static"``, ``"queue"``,
-      ``"steal"``, ``"hybrid"``, ``"dask"`` or ``"auto"`` (default: ``"sequential"``,
-      or ``"auto"`` when ``workers`` is given: workers without a schedule ask for a
-      parallel run, and ``auto`` runs one where it pays; ``choices["auto"]`` says what it chose)
+    - ``schedule`` -- ``"sequential"``, ``"static"``, ``"queue"``, ``"steal"``,
+      ``"hybrid"``, ``"dask"`` or ``"auto"`` (default: ``"sequential"``, or ``"auto"``
+      when ``workers`` is given: see :func:`~sage_lfsr.engine.planning.resolve_schedule`)
     - ``workers`` -- worker processes (default: 1 for ``"sequential"``, else every core;
       for ``"auto"``, the most it may use)
     - ``batch_size`` -- states per task (default: sized from the problem and a
@@ -82,12 +81,11 @@ def map_cycles(register, schedule=None, workers=None, batch_size=None, kernel="f
         ...
         ValueError: unknown schedule 'round-robin': choose one of ...
     """
-    from sage_lfsr.engine.planning import default_schedule, plan
+    from sage_lfsr.engine.planning import plan
 
     if pool is not None:
-        schedule = default_schedule(schedule, workers)[0]  # before the pool's workers count as given
         workers = pool.workers if workers is None else workers
-        if schedule != "auto":  # auto is resolved by planning, for at most these workers
+        if schedule not in (None, "auto"):  # auto is resolved by planning, for at most these workers
             pool.check(schedule, workers)
     decided = plan(register, schedule=schedule, workers=workers, batch_size=batch_size, kernel=kernel,
                    registry=registry, split=split, start_method=start_method, checkpoint=checkpoint,

@@ -212,7 +212,7 @@ class Reasons(Mapping):
         return f"Reasons({self._items!r})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Plan:
     r"""
     Every decision about a run (see :func:`plan`); frozen.
@@ -240,23 +240,13 @@ class Plan:
     reasons: Reasons = field(default_factory=Reasons)
     calibrated_kernel: object = field(default=None, compare=False, repr=False)
 
-    def __repr__(self):
-        r"""
-        One line: the decisions, not the tasks (``plan.tasks`` lists those; ``plan.reasons`` says why).
-
-        EXAMPLES::
-
-            sage: from sage_lfsr import LFSR
-            sage: from sage_lfsr.engine.planning import plan
-            sage: plan(LFSR.from_polynomial("x^12 + x^6 + x^4 + x + 1"), schedule="queue", workers=2, batch_size=64)
-            Plan(schedule='queue', workers=2, kernel='fast', 4096 states in 128 tasks of 64, split=True, registry='shared', memory_layout='rows')
-        """
-        return (f"Plan(schedule={self.schedule!r}, workers={self.workers}, kernel={self.kernel!r}, "
-                f"{self.state_count} states in {len(self.tasks)} tasks of {self.batch_size}, split={self.split}, "
-                f"registry={self.registry!r}, memory_layout={self.memory_layout!r})")
-
     def __getstate__(self):
         return dict(self.__dict__, calibrated_kernel=None)
+
+    def __repr__(self):
+        return (f"Plan({self.register.kind} of {self.state_count} states: {self.schedule}, {self.workers} "
+                f"worker{'s' if self.workers != 1 else ''}, kernel {self.kernel}, {len(self.tasks)} tasks of "
+                f"{self.batch_size} states{', split' if self.split else ''}, {self.memory_layout} memory)")
 
     def __setstate__(self, state):
         self.__dict__.update(state)
@@ -275,35 +265,30 @@ class Plan:
         choices = {"step_seconds": self.step_seconds, "longest_cycle": self.longest_cycle,
                    "structure": self.reasons["longest_cycle"], "batch_size": self.batch_size, "split": self.split,
                    "distinguished_bits": self.dbits, "registry": self.registry,
-                   "visited_layout": self.memory_layout, "batch_size_reason": self.reasons["batch_size"]}
-        if self.reasons["schedule"] not in ("given", DEFAULT_SCHEDULE_REASON):  # auto decided
+                   "visited_layout": self.memory_layout, "batch_size_reason": self.reasons["batch_size"],
+                   "kernel_ready": self.reasons.get("kernel_ready")}
+        if self.reasons["schedule"] != "given":
             choices["auto"] = self.reasons["schedule"]
         return choices
 
 
-#: Why a plan without a schedule or workers runs sequentially.
-DEFAULT_SCHEDULE_REASON = "the default (give workers= or schedule= to run in parallel)"
-
-
-def default_schedule(schedule, workers):
+def resolve_schedule(schedule, workers):
     r"""
-    ``(schedule, why)`` for the ``schedule`` given (``None``: not given): without
-    one, ``"sequential"``, or ``"auto"`` when ``workers`` is given (workers
-    without a schedule ask for a parallel run, and ``auto`` picks one or says why not).
+    ``(schedule, why)``: a schedule not given is ``"sequential"`` when no workers
+    are given either, and ``"auto"`` when they are (workers are a wish to run in
+    parallel; auto decides whether it pays). ``why`` is ``None`` for a given schedule.
 
     EXAMPLES::
 
-        sage: from sage_lfsr.engine.planning import default_schedule
-        sage: default_schedule(None, None), default_schedule("queue", 2)
-        (('sequential', 'the default (give workers= or schedule= to run in parallel)'), ('queue', 'given'))
-        sage: default_schedule(None, 2)
-        ('auto', 'workers=2 without a schedule: auto')
+        sage: from sage_lfsr.engine.planning import resolve_schedule
+        sage: resolve_schedule(None, None), resolve_schedule(None, 2)[0], resolve_schedule("queue", 2)
+        (('sequential', 'default: no workers given'), 'auto', ('queue', None))
     """
     if schedule is not None:
-        return schedule, "given"
+        return schedule, None
     if workers is None:
-        return "sequential", DEFAULT_SCHEDULE_REASON
-    return "auto", f"workers={workers} without a schedule: auto"
+        return "sequential", "default: no workers given"
+    return "auto", f"auto, since {workers} workers were given without a schedule"
 
 
 def plan(register, schedule=None, workers=None, batch_size=None, kernel="fast", registry=None,
@@ -337,8 +322,8 @@ def plan(register, schedule=None, workers=None, batch_size=None, kernel="fast", 
     """
     from sage_lfsr.registers.coercion import describe
 
-    schedule, schedule_reason = default_schedule(schedule, workers)
-    registry, registry_reason = ("shared", "the default") if registry is None else (registry, "given")
+    schedule, schedule_default = resolve_schedule(schedule, workers)
+    registry, registry_reason = (registry, "given") if registry is not None else ("shared", "default")
     check_arguments(schedule, workers, batch_size, kernel, registry, start_method, split)
     description = describe(register)
     if split and description.singular:
@@ -365,17 +350,20 @@ def plan(register, schedule=None, workers=None, batch_size=None, kernel="fast", 
                 reasons["split"] = f"recorded in {checkpoint.path}"
 
     calibrated = make_kernel(kernel, description)
-    calibrated.warm_up()  # compiled once here, inherited by forked workers
+    warming = time.perf_counter()
+    calibrated.warm_up()  # compiled once here (or loaded from numba's disk cache), inherited by forked workers
+    reasons["kernel_ready"] = f"kernel ready in {time.perf_counter() - warming:.2f} s (compiled, or loaded from the cache)"
     step_seconds = measure_step_seconds(calibrated, state_count, singular)
     longest_cycle, reasons["longest_cycle"] = _longest_cycle(register, description)
 
     if schedule == "auto":
         # a given worker count (a pool's, say) bounds the choice; else every usable core
-        schedule, workers, chosen = auto_schedule(state_count, step_seconds, cores=workers)
-        reasons["schedule"] = reasons["workers"] = (chosen if schedule_reason == "given"
-                                                    else f"{schedule_reason}: {chosen}")
+        schedule, workers, reasons["schedule"] = auto_schedule(state_count, step_seconds, cores=workers)
+        reasons["workers"] = reasons["schedule"]
+        if schedule_default:
+            reasons["schedule"] = f"{schedule_default}; {reasons['schedule']}"
     else:
-        reasons["schedule"] = schedule_reason
+        reasons["schedule"] = schedule_default or "given"
     if schedule == "sequential":
         workers, reasons["workers"] = 1, "sequential: one worker"
     elif workers is None:

@@ -33,30 +33,10 @@ def check_square_matrix(matrix):
                          f"not {matrix.nrows()} x {matrix.ncols()}")
 
 
-def matrix_rows(text):
-    r"""
-    The entry texts of a matrix, row by row: rows split by ``;`` and entries by
-    ``,`` (``"1,1;0,1"``), or rows of one-digit entries split by ``,``
-    (``"11,01"``, a census line's ``rows=``); the command line's ``--matrix``
-    and census lines take both.
-
-    EXAMPLES::
-
-        sage: from sage_lfsr.registers.matrix import matrix_rows
-        sage: matrix_rows("1,1;0,1"), matrix_rows("11,01"), matrix_rows("1")
-        ([['1', '1'], ['0', '1']], [['1', '1'], ['0', '1']], [['1']])
-    """
-    items = [item.strip() for item in text.split(",")]
-    if ";" not in text and len(items) > 1 and all(
-            item.isdigit() and item.isascii() and len(item) == len(items) for item in items):
-        return [list(item) for item in items]
-    return [row.split(",") for row in text.split(";")]
-
-
 def parse_matrix(text, field):
     r"""
     The square matrix over ``field`` written as rows separated by ``;`` and
-    entries by ``,`` (or as rows of digits, see :func:`matrix_rows`); each entry is read by
+    entries by ``,``; each entry is read by
     :func:`~sage_lfsr.registers.parsing.parse_field_element` (never evaluated).
 
     EXAMPLES::
@@ -88,7 +68,7 @@ def parse_matrix(text, field):
 
     if not isinstance(text, str):
         raise TypeError(f"expected the matrix as text, not {type(text).__name__}")
-    rows = matrix_rows(text)
+    rows = [row.split(",") for row in text.split(";")]
     if len(rows) > MAX_TEXT_MATRIX_ROWS:
         raise ValueError(f"the matrix has {len(rows)} rows, more than {MAX_TEXT_MATRIX_ROWS}")
     for number, row in enumerate(rows[1:], start=2):

@@ -302,28 +302,6 @@ def _evaluate(tree, algebra):
     return value
 
 
-def _evaluated(text, what, tree, algebra):
-    r"""``_evaluate(tree, algebra)``, a refusal naming the text it read."""
-    try:
-        return _evaluate(tree, algebra)
-    except ParseError as error:
-        raise ParseError(f"cannot read {_shorten(text)!r} as {what}: {error}") from None
-
-
-def _prime_field_integer(field, value):
-    r"""
-    ``field(value)`` for an integer written in an expression: one of the prime
-    field, ``0 <= value < p``, as coefficient lists take only integers below ``q``
-    (``x^4 + 2*x + 1`` over GF(2) is refused, not read as ``x^4 + 1``).
-    """
-    characteristic = field.characteristic()
-    if value >= characteristic:
-        others = "" if field.order() == characteristic else "; write other elements with z"
-        raise ParseError(f"the integer {_shorten(str(value))} is outside {_field_label(field)}: integers in an "
-                         f"expression stand for 0..{characteristic - 1}{others}")
-    return field(value)
-
-
 class _RingAlgebra:
     r"""Arithmetic in a Sage ring (the field itself, or a univariate polynomial ring)."""
 
@@ -331,7 +309,7 @@ class _RingAlgebra:
         self.ring, self.field, self.variable = ring, field, variable
 
     def integer(self, value):
-        return self.ring(_prime_field_integer(self.field, value))  # an int, not text: nothing is evaluated
+        return self.ring(self.field(value))  # an int, not text: nothing is evaluated
 
     def name(self, name):
         return self.ring.gen() if name == self.variable else self.ring(self.field.gen())
@@ -371,7 +349,7 @@ class _SparseAlgebra:
         return {self.zero_exponents: element} if element else {}
 
     def integer(self, value):
-        return self.constant(_prime_field_integer(self.field, value))
+        return self.constant(self.field(value))
 
     def name(self, name):
         if name == GENERATOR and name not in self.variables:
@@ -486,7 +464,7 @@ def parse_field_element(text, field):
         return int_to_element(field, int(stripped))
     what = f"an element of {_field_label(field)}"
     tree = _read(text, _field_names(field), what)
-    return _evaluated(text, what, tree, _RingAlgebra(field, field))
+    return _evaluate(tree, _RingAlgebra(field, field))
 
 
 def parse_polynomial(text, field, variable="x", max_degree=MAX_POLYNOMIAL_DEGREE):
@@ -501,6 +479,10 @@ def parse_polynomial(text, field, variable="x", max_degree=MAX_POLYNOMIAL_DEGREE
         x^2 + z*x + 1
         sage: parse_polynomial("(x + 1)^3 - x^3", GF(3))
         1
+        sage: parse_polynomial("x^4 + 2*x + 1", GF(2))
+        Traceback (most recent call last):
+        ...
+        ParseError: cannot read 'x^4 + 2*x + 1' as a polynomial over GF(2): the coefficient 2 is not an element of GF(2); integers in a polynomial are 0..1, as in a coefficient list
 
     TESTS::
 
@@ -512,13 +494,6 @@ def parse_polynomial(text, field, variable="x", max_degree=MAX_POLYNOMIAL_DEGREE
         Traceback (most recent call last):
         ...
         ParseError: cannot read 'x^(10^(10^9))' as a polynomial over GF(2): an exponent must be a non-negative integer at position 3
-
-    Integers are elements of the prime field, as in a coefficient list::
-
-        sage: parse_polynomial("x^4 + 2*x + 1", GF(2))
-        Traceback (most recent call last):
-        ...
-        ParseError: cannot read 'x^4 + 2*x + 1' as a polynomial over GF(2): the integer 2 is outside GF(2): integers in an expression stand for 0..1
     """
     from sage_lfsr.common.sagemath import PolynomialRing
 
@@ -529,8 +504,30 @@ def parse_polynomial(text, field, variable="x", max_degree=MAX_POLYNOMIAL_DEGREE
     if bound > max_degree:
         raise ParseError(f"cannot read {_shorten(text)!r} as {what}: its degree may reach {bound}, "
                          f"above the limit of {max_degree}")
+    characteristic = int(field.characteristic())
+    too_large = next((value for value in _integers(tree) if value >= characteristic), None)
+    if too_large is not None:
+        raise ParseError(f"cannot read {_shorten(text)!r} as {what}: the coefficient {_shorten(str(too_large))} is "
+                         f"not an element of GF({characteristic}); integers in a polynomial are 0..{characteristic - 1}, "
+                         "as in a coefficient list" + ("" if field.degree() == 1 else " (other elements are "
+                                                       f"written with {GENERATOR})"))
     ring = PolynomialRing(field, variable)
-    return _evaluated(text, what, tree, _RingAlgebra(ring, field, variable))
+    return _evaluate(tree, _RingAlgebra(ring, field, variable))
+
+
+def _integers(tree):
+    r"""The integers written in ``tree`` (exponents aside), read without recursion."""
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        if node[0] == "int":
+            yield node[1]
+        elif node[0] == "sum":
+            pending.extend(term for _, term in node[1])
+        elif node[0] == "product":
+            pending.extend(node[1])
+        elif node[0] in ("neg", "pow"):
+            pending.append(node[1])
 
 
 def parse_sparse_polynomial(text, field, variables, as_functions=False):
@@ -559,4 +556,4 @@ def parse_sparse_polynomial(text, field, variables, as_functions=False):
            f"over {_field_label(field)}"
     names = variables + tuple(name for name in _field_names(field) if name not in variables)
     tree = _read(text, names, what)
-    return _evaluated(text, what, tree, _SparseAlgebra(field, variables, as_functions))
+    return _evaluate(tree, _SparseAlgebra(field, variables, as_functions))

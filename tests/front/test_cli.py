@@ -269,8 +269,7 @@ def test_bench_writes_a_csv_and_two_plots(capsys, tmp_path):
     output = tmp_path / "out" / "bench.csv"
     code, out, err = run_main(capsys, "bench", *arguments, "--schedules", "static,steal", "--workers", "1,2",
                               "--batch-size", "256", "--output", str(output), "--quiet")
-    plots = [str(tmp_path / "out" / f"bench_{name}.png") for name in ("speedup", "imbalance")]
-    assert (code, out, err) == (0, "", f"sage-lfsr: note: wrote 5 runs to {output} and the plots {', '.join(plots)}\n")
+    assert (code, out, err) == (0, "", "")
     rows = list(csv.DictReader(output.open()))
     assert [(row["schedule"], row["workers"]) for row in rows] == [
         ("sequential", "1"), ("static", "1"), ("static", "2"), ("steal", "1"), ("steal", "2")]

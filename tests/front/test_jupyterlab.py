@@ -123,3 +123,53 @@ def test_explorer_widgets_render_in_jupyterlab(jupyter_lab, tmp_path):
                        if images.nth(i).is_visible())
         finally:
             browser.close()
+
+
+@pytest.mark.timeout(300)
+def test_register_animator_clicks_in_jupyterlab(jupyter_lab, tmp_path):
+    r"""
+    The lesson's animator: click tap c2, step five times, and read the drawn cells and the
+    highlighted node back from the page (the register's own next_state is the oracle).
+    """
+    from playwright.sync_api import sync_playwright
+
+    from sage_lfsr import LFSR
+
+    expected = (1, 0, 0, 0)
+    for _ in range(5):
+        expected = tuple(int(x) for x in LFSR([1, 1, 1, 0]).next_state(expected))
+    expected_index = sum(bit << i for i, bit in enumerate(expected))
+    base_url, token = jupyter_lab
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1400})
+            page.goto(f"{base_url}/lab/tree/notebooks/lfsr_theory.ipynb?token={token}", timeout=90_000)
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+            page.wait_for_function("() => window.jupyterapp !== undefined", timeout=60_000)
+            page.wait_for_function(
+                "() => { const w = window.jupyterapp.shell.currentWidget;"
+                " return w && w.sessionContext && w.sessionContext.session"
+                " && w.sessionContext.session.kernel"
+                " && w.sessionContext.session.kernel.name === 'sage_lfsr'; }", timeout=90_000)
+            page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            tap = page.locator(".jp-OutputArea button", has_text="c2").first
+            tap.wait_for(timeout=RENDER_SECONDS * 1000)
+            tap.scroll_into_view_if_needed()
+            tap.click()
+            page.wait_for_function("() => document.querySelector('[id=\"tap-2\"] path, [id=\"tap-2\"]') !== null",
+                                   timeout=30_000)
+            step = page.locator(".jp-OutputArea button", has_text="step").first
+            for _ in range(5):
+                step.click()
+                time.sleep(0.4)  # each click redraws both figures
+            page.wait_for_function(
+                f"() => document.querySelector('[id=\"current-node-{expected_index}\"]') !== null", timeout=30_000)
+            drawn = tuple(int(page.locator(f'[id="cell-{i}"] text').first.text_content().strip()) for i in range(4))
+            highlighted = page.eval_on_selector_all('[id^="current-node-"]', "nodes => nodes.map(n => n.id)")
+            page.screenshot(path=str(tmp_path / "register_animator.png"), full_page=True)
+            assert drawn == expected
+            assert highlighted == [f"current-node-{expected_index}"]
+            assert "Error displaying widget" not in _output_text(page)
+        finally:
+            browser.close()
