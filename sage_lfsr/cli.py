@@ -85,6 +85,24 @@ class UsageError(ValueError):
     r"""A bad argument: reported in one line, exit code 2."""
 
 
+def refuse(message):
+    r"""
+    Refuse bad input before any work: the one path of the command line's own
+    refusals, which :func:`main` reports as one line ``sage-lfsr: error: ...``
+    and exit code 2 (as it reports the library's ``ValueError``). Raised inside
+    an ``except`` block too, the message stands alone (no chained traceback).
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.cli import refuse
+        sage: refuse("--anf needs --degree")
+        Traceback (most recent call last):
+        ...
+        UsageError: --anf needs --degree
+    """
+    raise UsageError(message) from None
+
+
 class Terminated(BaseException):
     r"""
     SIGTERM or SIGHUP arrived: the run stops (workers, Manager and shared memory
@@ -118,7 +136,7 @@ class OneLineParser(argparse.ArgumentParser):
     r"""An argument parser whose errors are one line on standard error and exit code 2."""
 
     def error(self, message):
-        raise UsageError(message)
+        refuse(message)
 
 
 # ---------------------------------------------------------------- arguments
@@ -294,7 +312,7 @@ def build_register(arguments):
         from sage_lfsr.registers.matrix import MatrixRegister
 
         if constant != 0 or arguments.form != "fibonacci":
-            raise UsageError("--constant and --form describe an LFSR: give --coefficients or --polynomial")
+            refuse("--constant and --form describe an LFSR: give --coefficients or --polynomial")
         return MatrixRegister.from_text(arguments.matrix, arguments.q)
     if arguments.polynomial is not None:
         return LFSR.from_polynomial(arguments.polynomial, q=arguments.q, constant=constant, form=arguments.form)
@@ -318,9 +336,9 @@ def build_fsr(arguments):
     from sage_lfsr.registers.fsr import FSR
 
     if arguments.degree is None:
-        raise UsageError("--anf needs --degree, the number of variables x0..x(d-1)")
+        refuse("--anf needs --degree, the number of variables x0..x(d-1)")
     if arguments.constant != "0" or arguments.form != "fibonacci":
-        raise UsageError("--constant and --form describe an LFSR: an --anf feedback holds its own constant term")
+        refuse("--constant and --form describe an LFSR: an --anf feedback holds its own constant term")
     return FSR(arguments.anf, arguments.degree, q=arguments.q)
 
 
@@ -427,8 +445,8 @@ def command_predict(arguments):
     _check_paths(arguments)
     register = build_register(arguments)
     if hasattr(register, "anf"):
-        raise UsageError("nonlinear registers have no prediction: theory covers linear registers only; "
-                         "map it with the map command")
+        refuse("nonlinear registers have no prediction: theory covers linear registers only; "
+               "map it with the map command")
     _write(_exported(predict_cycles(register), register, arguments.format), arguments.output)
     return 0
 
@@ -556,6 +574,8 @@ def bench_figure(rows, column, label):
 
 # ---------------------------------------------------------------- census
 
+#: Registers of a census whose kinds are compiled before the notice ends (families have one kind).
+CENSUS_SAMPLE = 4096
 CENSUS_FAMILIES = ("lfsrs", "primitive", "feedback-functions", "template")
 
 
@@ -612,23 +632,23 @@ def census_registers(arguments):
                     try:
                         registers.append(parse_register(line.strip()))
                     except ValueError as error:
-                        raise UsageError(f"{arguments.from_file}, line {number}: {_first_line(error)}") from None
+                        refuse(f"{arguments.from_file}, line {number}: {_first_line(error)}")
         return registers
     template = arguments.template or arguments.template_text
     if arguments.family != "template" and template is not None:
-        raise UsageError("a template goes with --family template")
+        refuse("a template goes with --family template")
     if arguments.degree is None:
-        raise UsageError(f"--family {arguments.family} needs --degree")
+        refuse(f"--family {arguments.family} needs --degree")
     if arguments.family == "lfsrs":
         return families.lfsrs(arguments.degree, q=arguments.q, nonsingular=not arguments.singular)
     if arguments.family == "primitive":
         return families.primitive(arguments.degree, q=arguments.q)
     if arguments.q != 2:
-        raise UsageError(f"--family {arguments.family} is binary: leave out --q")
+        refuse(f"--family {arguments.family} is binary: leave out --q")
     if arguments.family == "feedback-functions":
         return families.feedback_functions(arguments.degree)
     if template is None:
-        raise UsageError('--family template needs the template, e.g. "x0 + x{a} + x{b}*x{c}"')
+        refuse('--family template needs the template, e.g. "x0 + x{a} + x{b}*x{c}"')
     return list(families.template(template, arguments.degree))
 
 
@@ -638,8 +658,13 @@ def command_census(arguments):
 
     from sage_lfsr.engine.checkpoint import CheckpointWarning
 
+    from sage_lfsr.census.census import compile_kernels
+
     _check_paths(arguments)
-    registers = census_registers(arguments)
+    registers = list(census_registers(arguments))  # a family is a generator; census() lists it too
+    with notice_when_slow("preparing the census: compiling its batch kernels (the first time only: numba keeps "
+                          "them on disk; scripts/setup.sh compiles them at install)", arguments.quiet):
+        compile_kernels((registers[:CENSUS_SAMPLE], arguments.mode))  # census() compiles any other kind
     with ProgressBar(arguments.quiet, unit="registers") as progress, warnings.catch_warnings(record=True) as notes:
         warnings.simplefilter("always", CheckpointWarning)
         result = census(registers, mode=arguments.mode, schedule=arguments.schedule, workers=arguments.workers,
@@ -717,12 +742,12 @@ def command_debruijn(arguments):
                        for name in ("coefficients", "polynomial", "matrix", "anf"))
     if arguments.rule is not None:
         if has_register or arguments.count or arguments.tree_seed is not None:
-            raise UsageError("--rule streams bits by itself: leave out the register, --count and --tree-seed")
+            refuse("--rule streams bits by itself: leave out the register, --count and --tree-seed")
         if arguments.order is None:
-            raise UsageError("--rule needs --order")
+            refuse("--rule needs --order")
         count = arguments.bits if arguments.bits is not None else 1 << min(arguments.order, 20)
         if count < 0:
-            raise UsageError(f"--bits must be at least 0, not {count}")
+            refuse(f"--bits must be at least 0, not {count}")
         de_bruijn_bits(arguments.rule, arguments.order, 0)  # the order checked before any output
         chunks, state, left = [], 0, count
         while left:
@@ -732,9 +757,9 @@ def command_debruijn(arguments):
         _write("".join(chunks) + "\n", arguments.output)
         return 0
     if not has_register:
-        raise UsageError("give a register (--polynomial, --coefficients, --matrix or --anf) or --rule")
+        refuse("give a register (--polynomial, --coefficients, --matrix or --anf) or --rule")
     if not arguments.count and arguments.tree_seed is None:
-        raise UsageError("say what to do: --count, --tree-seed S, or --rule")
+        refuse("say what to do: --count, --tree-seed S, or --rule")
     register = build_register(arguments)
     options = {"schedule": arguments.schedule, "workers": arguments.workers}
     lines = []
