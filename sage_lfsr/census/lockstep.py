@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import numpy as np
 
+import functools
+
 import numba
 
 from sage_lfsr.common.compiled import cached_njit, popcount, rebind, specialize
@@ -46,6 +48,7 @@ CHUNK = 64
 SHORT_PERIOD = 10
 
 
+@functools.lru_cache(maxsize=8)
 def short_cycle_windows(degree, longest=SHORT_PERIOD):
     r"""
     The windows of every nonzero word of period `p \leq` ``longest`` (`p < 2^n - 1`),
@@ -254,6 +257,24 @@ def _walk_one(masks, degree):
 
 
 walk_one = cached_njit(_walk_one)
+
+
+def _output_bits(masks, degree):
+    r"""One period of the output `x_0` of the register from state 1 (at most `2^n` bits)."""
+    top, start = degree - 1, 1
+    terms = len(masks)
+    out = np.empty(np.int64(1) << degree, dtype=np.uint8)
+    state, count = start, 0
+    while True:
+        out[count] = state & 1
+        count += 1
+        state = (state >> 1) | (feedback(state, masks, terms) << top)
+        if state == start or count == len(out):
+            break
+    return out[:count]
+
+
+output_bits = cached_njit(_output_bits)
 
 
 def walk(form, lo=0, hi=None, reduce=True, screen=True, longest=SHORT_PERIOD):
