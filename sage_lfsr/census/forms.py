@@ -169,7 +169,7 @@ class Form:
         sage: from sage_lfsr.census.forms import Form
         sage: form = Form("2,2", 5)
         sage: form.size, form.text(form.size - 1)
-        (15, 'x0 + x4 + x1*x3 + x2*x3')
+        (60, 'x0 + x4 + x2*x4 + x3*x4')
         sage: [form.index_of(form.masks(i)) for i in range(4)]
         [0, 1, 2, 3]
     """

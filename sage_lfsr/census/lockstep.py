@@ -288,8 +288,11 @@ def walk(form, lo=0, hi=None, reduce=True, screen=True, longest=SHORT_PERIOD):
         sage: from sage_lfsr.census.lockstep import walk
         sage: form = Form("3,1", 5)
         sage: periods, steps = walk(form, reduce=False, screen=False)
-        sage: [form.text(i) for i in range(form.size) if periods[i] == 31]
-        ['x0 + x1 + x2 + x1*x3', 'x0 + x1 + x3 + x2*x3', 'x0 + x2 + x3 + x1*x4', 'x0 + x3 + x4 + x2*x4']
+        sage: [form.text(i) for i in range(form.size) if periods[i] == 31][:2]
+        ['x0 + x1 + x3 + x1*x3', 'x0 + x3 + x4 + x1*x3']
+        sage: reduced, fewer = walk(form)
+        sage: (periods == 31).sum(), 2 * (reduced == 31).sum(), fewer < steps
+        (8, 8, True)
     """
     hi = form.size if hi is None else hi
     if not 0 <= lo <= hi <= form.size:

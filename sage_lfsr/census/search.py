@@ -16,7 +16,7 @@ EXAMPLES::
     sage: result.summary()["maximum_period"], result.summary()["maximum_period_members"]
     (8, 16)
     sage: result.rows()[0]["feedback"], result.rows()[0]["reciprocal"]
-    ('x0 + x1 + x2 + x1*x3', 'x0 + x4 + x5 + x3*x5')
+    ('x0 + x1 + x2 + x1*x2', 'x0 + x4 + x5 + x4*x5')
 """
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ import functools
 import io
 import json
 import math
+import numbers
 import os
 import time
 from dataclasses import dataclass, field
@@ -229,8 +230,9 @@ def search(form, degree, workers=1, checkpoint=None, progress=None, reduce=True,
         (True, True)
     """
     form = form if isinstance(form, Form) else Form(form, degree)
-    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+    if not isinstance(workers, numbers.Integral) or isinstance(workers, bool) or workers < 1:
         raise ValueError(f"workers must be a positive integer, not {workers!r}")
+    workers = int(workers)
     schedule = schedule or ("processes" if workers > 1 else "sequential")
     if schedule not in ("sequential", "processes", "dask"):
         raise ValueError(f"unknown search schedule {schedule!r}: choose sequential, processes or dask")
