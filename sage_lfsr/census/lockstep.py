@@ -291,7 +291,7 @@ def walk(form, lo=0, hi=None, reduce=True, screen=True, longest=SHORT_PERIOD):
         sage: [form.text(i) for i in range(form.size) if periods[i] == 31][:2]
         ['x0 + x1 + x3 + x1*x3', 'x0 + x3 + x4 + x1*x3']
         sage: reduced, fewer = walk(form)
-        sage: (periods == 31).sum(), 2 * (reduced == 31).sum(), fewer < steps
+        sage: int((periods == 31).sum()), 2 * int((reduced == 31).sum()), fewer < steps
         (8, 8, True)
     """
     hi = form.size if hi is None else hi
