@@ -155,3 +155,17 @@ def test_dask_census_with_a_worker_killed_equals_the_uninterrupted_one():
     assert killed
     assert sorted((r.lo, r.hi) for r in results) == ranges  # each range once: nothing lost, nothing twice
     assert sorted(i for r in results for i in r.maximum) == expected
+
+
+def test_cli_form_search_writes_the_registers_and_a_summary(tmp_path, capsys):
+    from sage_lfsr.cli import main
+
+    output = tmp_path / "found.json"
+    assert main(["census", "--form", "3,1", "--degree", "9", "--mode", "period", "--workers", "1",
+                 "--format", "json", "--output", str(output), "--quiet", "--linear-complexity"]) == 0
+    document = json.loads(output.read_text())
+    expected = search("3,1", 9)
+    assert [row["feedback"] for row in document["registers"]] == [row["feedback"] for row in expected.rows()]
+    assert all(row["linear_complexity"] > 9 for row in document["registers"])
+    assert "of maximum period" in capsys.readouterr().err
+    assert main(["census", "--form", "3,1", "--degree", "9"]) == 2
