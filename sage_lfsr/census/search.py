@@ -199,8 +199,8 @@ def output_period(masks, degree) -> list:
 
 
 def output_linear_complexity(masks, degree) -> int:
-    r"""The linear complexity of one period of the output, through :func:`sage_lfsr.sequences.linear_complexity`."""
-    from sage_lfsr.sequences import linear_complexity
+    r"""The linear complexity of one period of the output, through :func:`sage_lfsr.sequences.linear_complexity` (defined in :mod:`sage_lfsr.theory.sequences`)."""
+    from sage_lfsr.theory.sequences import linear_complexity
 
     return int(linear_complexity(output_period(masks, degree)))
 
@@ -264,7 +264,7 @@ def search(form, degree, workers=1, checkpoint=None, progress=None, reduce=True,
     else:
         from sage_lfsr.census.search_dask import run_on_dask
 
-        run_on_dask(arguments, workers, scheduler_address, finished)
+        run_on_dask(run_task, arguments, workers, scheduler_address, finished)
     result.seconds = time.perf_counter() - clock
     return result
 

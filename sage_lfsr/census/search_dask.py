@@ -18,15 +18,13 @@ from __future__ import annotations
 CONNECT_SECONDS = 10
 
 
-def run_on_dask(arguments, workers, scheduler_address, finished, cluster_options=None, on_result=None):
+def run_on_dask(run_task, arguments, workers, scheduler_address, finished, cluster_options=None, on_result=None):
     r"""
-    Run :func:`~sage_lfsr.census.search.run_task` on each of ``arguments``; call
+    Run ``run_task`` (:func:`~sage_lfsr.census.search.run_task`) on each of ``arguments``; call
     ``finished(result)`` once per range as results arrive (then ``on_result(client)``,
     which tests use to kill a worker mid-run).
     """
     import distributed
-
-    from sage_lfsr.census.search import run_task
 
     cluster = None
     if scheduler_address is None:
