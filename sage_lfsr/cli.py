@@ -59,7 +59,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import os
 import re
 import signal
@@ -590,6 +589,11 @@ def add_census_command(commands):
     source.add_argument("--from", dest="from_file", metavar="FILE",
                         help='registers, one a line: "lfsr q=3 c=1,0,2", "fsr d=4 f=x0+x1*x2", "matrix d=2 rows=01,11", '
                              '"fsr q=3 d=2 f=x0+2*x1^2" ("#" comments)')
+    source.add_argument("--form", metavar="K1,K2[,K3]",
+                        help='a maximum-period search over a published form: "3,1" is x0 + xa + xb + xc*xd, '
+                             '"2,2", "5,1", "3,0,1" (--mode period, --degree; sage_lfsr.census.forms)')
+    census.add_argument("--linear-complexity", action="store_true",
+                        help="--form: add the linear complexity of one period of each register's output")
     census.add_argument("template_text", nargs="?", metavar="TEMPLATE",
                         help='for --family template, e.g. "x0 + x{a} + x{b}*x{c}" (or --template)')
     census.add_argument("--template", help="the template of --family template")
@@ -661,6 +665,8 @@ def command_census(arguments):
     from sage_lfsr.census.census import compile_kernels
 
     _check_paths(arguments)
+    if arguments.form is not None:
+        return command_form_search(arguments)
     registers = list(census_registers(arguments))  # a family is a generator; census() lists it too
     with notice_when_slow("preparing the census: compiling its batch kernels (the first time only: numba keeps "
                           "them on disk; scripts/setup.sh compiles them at install)", arguments.quiet):
@@ -772,6 +778,40 @@ def command_debruijn(arguments):
         lines.append(joined.anf() if show_anf else "".join(map(str, joined.truth_table().tolist())))
     _write("\n".join(lines) + "\n", arguments.output)
     return 0
+
+
+def command_form_search(arguments):
+    r"""``census --form``: the maximum-period registers of a form, a summary line on standard error."""
+    from sage_lfsr.census.forms import Form
+    from sage_lfsr.census.search import search
+
+    if arguments.mode != "period":
+        raise ValueError("--form searches walk periods: give --mode period")
+    if arguments.degree is None:
+        raise ValueError("--form needs --degree")
+    if arguments.schedule not in ("queue", "sequential", "processes", "dask"):
+        raise ValueError("--form runs on --schedule processes (default), sequential or dask")
+    form = Form(arguments.form, arguments.degree)
+    workers = arguments.workers or (1 if arguments.schedule == "sequential" else _default_census_workers())
+    schedule = {"queue": None}.get(arguments.schedule, arguments.schedule)
+    with ProgressBar(arguments.quiet, unit="candidates", total=form.size) as progress:
+        result = search(form, arguments.degree, workers=workers, checkpoint=arguments.checkpoint, progress=progress,
+                        schedule=schedule, scheduler_address=arguments.scheduler_address)
+    summary = result.summary()
+    print(f"{PROG}: form {summary['form']} degree {summary['degree']}: {summary['candidates']} candidates "
+          f"({summary['indices']} before the reciprocal reduction), {summary['walked']} walked, "
+          f"{summary['screened']} screened out, {summary['maximum_period']} of maximum period "
+          f"({summary['maximum_period_members']} with reciprocals), {summary['seconds']:.1f} s", file=sys.stderr)
+    document = (result.to_csv(arguments.linear_complexity) if arguments.format == "csv"
+                else result.to_json(arguments.linear_complexity, indent=1) + "\n")
+    _write(document, arguments.output)
+    return 0
+
+
+def _default_census_workers():
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 # ---------------------------------------------------------------- entry point
