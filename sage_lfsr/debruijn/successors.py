@@ -120,8 +120,21 @@ def _ccr_feedback(state, order):
     zeros = order - 1 if above == 0 else int(popcount((above & (~above + one)) - one))  # trailing zeros
     # W = S rotated to start at position n + zeros + 1 of S = alpha + complement(alpha)
     length = 2 * order
-    p = 1
     start = order + zeros + 1
+    if order <= 32:  # W is one word: the test of the PCR rule
+        span = np.uint64(length)
+        whole = alpha | (((~alpha) & ((one << np.uint64(order)) - one)) << np.uint64(order))
+        if start >= length:
+            start -= length
+        word = whole >> np.uint64(start)
+        if start:
+            word |= whole << (span - np.uint64(start))
+        if length < 64:
+            word &= (one << span) - one
+        if not necklace(word, length):
+            return (state & one) ^ one
+        return state & one
+    p = 1
     for i in range(1, length):
         current = symbol(alpha, start + i, order)
         previous = symbol(alpha, start + i - p, order)
