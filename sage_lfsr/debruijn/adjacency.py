@@ -127,8 +127,8 @@ def multigraph(pairs: ConjugatePairs):
         sage: pairs = conjugate_pairs(FSR("x0 + x1*x3 + x2", 5))
         sage: graph, slow = multigraph(pairs), networkx.MultiGraph()
         sage: slow.add_nodes_from(graph.nodes(data=True))
-        sage: slow.add_edges_from((int(pairs.labels.smallest[u]), int(pairs.labels.smallest[v]), {"pair": tuple(p)})
-        ....:                     for (u, v), p in zip(pairs.cycles.tolist(), pairs.states.tolist()))
+        sage: _ = slow.add_edges_from((int(pairs.labels.smallest[u]), int(pairs.labels.smallest[v]), {"pair": tuple(p)})
+        ....:                         for (u, v), p in zip(pairs.cycles.tolist(), pairs.states.tolist()))
         sage: networkx.utils.edges_equal(graph.edges(keys=True, data=True), slow.edges(keys=True, data=True))
         True
     """
