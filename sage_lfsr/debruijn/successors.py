@@ -28,6 +28,10 @@ from sage_lfsr.common.compiled import cached_njit, popcount
 MAX_RULE_ORDER = 64
 #: Highest order :func:`is_de_bruijn` checks (a bitmap of `2^n` bits).
 MAX_CHECK_ORDER = 32
+#: Most bits one call of :func:`de_bruijn_bits` returns (a byte each).
+MAX_STREAM_BITS = 1 << 32
+#: Bits a compiled call handles before Python sees a Ctrl-C again.
+CHUNK = 1 << 22
 
 
 def _bit(value, position):
@@ -218,27 +222,33 @@ def de_bruijn_bits(rule, order, count, state=0):
     order = _check_order(order, MAX_RULE_ORDER, "the successor rules stream")
     if not 0 <= int(state) < 1 << order:
         raise ValueError(f"a state of order {order} is an integer 0..2^{order} - 1, not {state}")
-    if int(count) < 0:
-        raise ValueError(f"the number of bits must be at least 0, not {count}")
+    if not 0 <= int(count) <= MAX_STREAM_BITS:
+        raise ValueError(f"the number of bits is 0 to {MAX_STREAM_BITS} (2^32) a call, not {count}")
     out = np.empty(int(count), dtype=np.uint8)
-    state = RULES[rule][0](np.uint64(int(state)), order, out)
+    state = np.uint64(int(state))
+    for first in range(0, len(out), CHUNK):  # Ctrl-C is seen between chunks
+        state = RULES[rule][0](state, order, out[first:first + CHUNK])
     return out, int(state)
 
 
-def _check_windows(bits, order, seen):
-    r"""Whether every cyclic window of ``order`` bits of ``bits`` (length `2^n`) is new."""
+def _check_windows(bits, order, seen, first, stop, window):
+    r"""
+    Whether the cyclic windows of ``order`` bits ending at positions
+    ``first + order - 1, ...`` (up to ``stop``) of ``bits`` are all new (marked in
+    ``seen``); ``window`` holds the ``order - 1`` bits before. Returns ``(all new, window)``.
+    """
     length = bits.shape[0]
     mask = (np.uint64(1) << np.uint64(order)) - np.uint64(1)
-    window = np.uint64(0)
-    for index in range(order - 1):
-        window = ((window << np.uint64(1)) | np.uint64(bits[index])) & mask
-    for index in range(length):
-        window = ((window << np.uint64(1)) | np.uint64(bits[(index + order - 1) % length])) & mask
+    for index in range(first, stop):
+        position = index + order - 1
+        if position >= length:
+            position -= length
+        window = ((window << np.uint64(1)) | np.uint64(bits[position])) & mask
         byte, place = window >> np.uint64(3), window & np.uint64(7)
         if (seen[byte] >> place) & np.uint8(1):
-            return False
+            return False, window
         seen[byte] |= np.uint8(1) << np.uint8(place)
-    return True
+    return True, window
 
 
 check_windows = cached_njit(_check_windows, nogil=True)
@@ -277,4 +287,11 @@ def is_de_bruijn(sequence, order) -> bool:
     if (bits > 1).any():
         raise ValueError("a binary sequence holds 0s and 1s only")
     seen = np.zeros(max(1, (1 << order) // 8), dtype=np.uint8)
-    return bool(check_windows(bits, order, seen))
+    window = np.uint64(0)
+    for index in range(order - 1):
+        window = (window << np.uint64(1)) | np.uint64(bits[index])
+    for first in range(0, len(bits), CHUNK):  # Ctrl-C is seen between chunks
+        fresh, window = check_windows(bits, order, seen, first, min(first + CHUNK, len(bits)), window)
+        if not fresh:
+            return False
+    return True
