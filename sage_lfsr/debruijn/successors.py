@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sage_lfsr.common.compiled import cached_njit, popcount
+from sage_lfsr.common.compiled import cached_njit, popcount, specialize
 
 #: Highest order the rules stream (a state is one 64-bit word).
 MAX_RULE_ORDER = 64
@@ -155,29 +155,24 @@ pcr_feedback = cached_njit(_pcr_feedback, inline="always")
 ccr_feedback = cached_njit(_ccr_feedback, inline="always")
 
 
-def _stream_pcr(state, order, out):
+feedback = None  # set per rule by specialize()
+
+
+def _stream_template(state, order, out):
     top = np.uint64(order - 1)
     one = np.uint64(1)
     for index in range(out.shape[0]):
-        value = pcr_feedback(state, order)
-        out[index] = value
-        state = (state >> one) | (value << top)
-    return state
-
-
-def _stream_ccr(state, order, out):
-    top = np.uint64(order - 1)
-    one = np.uint64(1)
-    for index in range(out.shape[0]):
-        value = ccr_feedback(state, order)
+        value = feedback(state, order)
         out[index] = value
         state = (state >> one) | (value << top)
     return state
 
 
 #: ``name -> (compiled stream, what it joins)``.
-RULES = {"pcr": (cached_njit(_stream_pcr, nogil=True), "pure cycling register (PCR3, Sawada-Williams-Wong 2016)"),
-         "ccr": (cached_njit(_stream_ccr, nogil=True), "complemented cycling register (necklace order of a + not a)")}
+RULES = {"pcr": (specialize(_stream_template, "stream_pcr", feedback=pcr_feedback),
+                 "pure cycling register (PCR3, Sawada-Williams-Wong 2016)"),
+         "ccr": (specialize(_stream_template, "stream_ccr", feedback=ccr_feedback),
+                 "complemented cycling register (necklace order of a + not a)")}
 
 
 def _check_order(order, limit, what):
