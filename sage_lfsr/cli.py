@@ -28,20 +28,21 @@ EXAMPLES::
     sage: from sage_lfsr.cli import main
     sage: main(["predict", "--polynomial", "x^4 + x^3 + x^2", "--format", "csv"])
     quantity,key,value
+    schema,version,sage_lfsr.cyclemap/1
     register,q,2
     register,coefficients,"0,0,1,1"
     register,polynomial,x^4 + x^3 + x^2
-    cycle_count,1,1
-    cycle_count,3,1
-    tail_depth,0,4
-    tail_depth,1,4
-    tail_depth,2,8
     summary,field_order,2
     summary,degree,4
     summary,state_count,16
     summary,transient_states,12
     summary,period,3
     summary,cycle_count,2
+    cycle_count,1,1
+    cycle_count,3,1
+    tail_depth,0,4
+    tail_depth,1,4
+    tail_depth,2,8
     0
     sage: import json, tempfile
     sage: output = os.path.join(tempfile.mkdtemp(), "map.json")
@@ -64,6 +65,7 @@ import re
 import signal
 import sys
 import threading
+import time
 import traceback
 import warnings
 
@@ -71,6 +73,8 @@ from sage_lfsr.common.limits import TooLarge
 from sage_lfsr.common.progress import ProgressBar
 
 PROG = "sage-lfsr"
+#: Seconds a preparation may take before the command line says what it is doing.
+NOTICE_AFTER_SECONDS = 1.0
 BENCH_SCHEDULES = ("sequential", "static", "queue", "steal", "hybrid")
 BENCH_COLUMNS = ("schedule", "workers", "wall_seconds", "run_seconds", "speedup", "imbalance_percent",
                  "redundant_states", "redundant_percent", "states_traced", "tasks", "batch_size",
@@ -175,7 +179,7 @@ def parse_coefficients(text):
     return [int(item) if re.fullmatch(r"-?[0-9]+", item) else item for item in items]
 
 
-def _add_register_arguments(parser):
+def _add_register_arguments(parser, nonlinear=True):
     parser.add_argument("--q", type=positive_int, default=2, help="the field order, a prime power (default: 2)")
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--coefficients", type=parse_coefficients, metavar="c0,c1,...",
@@ -186,15 +190,17 @@ def _add_register_arguments(parser):
     parser.add_argument("--constant", default="0", metavar="B",
                         help="an affine (XNOR) register: x_(n+d) = sum c_i x_(n+i) + B (default: 0)")
     parser.add_argument("--form", default="fibonacci", help="fibonacci (default) or galois")
+    # predict has no theory for nonlinear registers: it takes --anf only to refuse it with the reason, unlisted
     which.add_argument("--anf", metavar="TEXT", help='a nonlinear feedback in x0..x(d-1), e.g. "x0 + x1*x2 + 1", '
-                                                     'or an index list "0,1,(1,2)"; needs --degree')
-    parser.add_argument("--degree", type=positive_int, help="the degree d of an --anf register")
+                       'or an index list "0,1,(1,2)"; needs --degree' if nonlinear else argparse.SUPPRESS)
+    parser.add_argument("--degree", type=positive_int,
+                        help="the degree d of an --anf register" if nonlinear else argparse.SUPPRESS)
 
 
 def _add_run_arguments(parser):
     parser.add_argument("--kernel", default="fast", help="fast (compiled) or sage (reference)")
     parser.add_argument("--batch-size", type=positive_int, help="states per task (default: sized automatically)")
-    parser.add_argument("--registry", default="shared", help="shared or manager")
+    parser.add_argument("--registry", help="shared (default) or manager")
     parser.add_argument("--split", action=argparse.BooleanOptionalAction, default=None,
                         help="trace long cycles in segments (default: when a cycle is longer than a task)")
     parser.add_argument("--scheduler-address", metavar="ADDRESS",
@@ -203,15 +209,29 @@ def _add_run_arguments(parser):
 
 def build_parser():
     r"""The argument parser of the command line."""
-    parser = OneLineParser(prog=PROG, description="Map and predict the state space of LFSRs over GF(q).")
+    from sage_lfsr import __version__
+
+    parser = OneLineParser(prog=PROG, description="Map, predict and survey the state space of feedback shift "
+                                                  "registers over GF(q): linear, affine, nonlinear, any matrix.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("--traceback", action="store_true", help="show the traceback of an error")
     commands = parser.add_subparsers(dest="command", required=True, metavar="{map,predict,bench,graph,census,debruijn}")
+    _original_add_parser = commands.add_parser
+
+    def add_parser(name, **options):  # --traceback is also taken after the subcommand
+        subparser = _original_add_parser(name, **options)
+        subparser.add_argument("--traceback", action="store_true", default=argparse.SUPPRESS,
+                               help="show the traceback of an error")
+        return subparser
+
+    commands.add_parser = add_parser
 
     mapping = commands.add_parser("map", help="enumerate every cycle (and tree) of a register")
     _add_register_arguments(mapping)
-    mapping.add_argument("--schedule", default="sequential", help="sequential, static, queue, steal, hybrid, "
-                                                                  "dask or auto (default: sequential)")
-    mapping.add_argument("--workers", type=positive_int, help="worker processes (default: every core)")
+    mapping.add_argument("--schedule", help="sequential, static, queue, steal, hybrid, dask or auto (default: "
+                                            "sequential, or auto when --workers is given)")
+    mapping.add_argument("--workers", type=positive_int, help="worker processes (default: every core for a parallel "
+                                                              "schedule; for auto, the most it may use)")
     _add_run_arguments(mapping)
     mapping.add_argument("--format", choices=("json", "csv"), default="json")
     mapping.add_argument("--output", metavar="FILE", help="write here instead of standard output")
@@ -220,7 +240,7 @@ def build_parser():
     mapping.set_defaults(run=command_map)
 
     predicting = commands.add_parser("predict", help="the cycle structure from the factorization")
-    _add_register_arguments(predicting)
+    _add_register_arguments(predicting, nonlinear=False)
     predicting.add_argument("--format", choices=("json", "csv"), default="json")
     predicting.add_argument("--output", metavar="FILE", help="write here instead of standard output")
     predicting.set_defaults(run=command_predict)
@@ -306,58 +326,6 @@ def build_fsr(arguments):
 
 # ---------------------------------------------------------------- output
 
-def register_description(register) -> dict:
-    if hasattr(register, "anf"):  # an FSR
-        return {"q": register.field_order, "degree": register.degree, "anf": register.anf(),
-                "invertible": register.is_invertible}
-    from sage_lfsr.registers.matrix import MatrixRegister, matrix_text
-
-    if isinstance(register, MatrixRegister):
-        matrix = register.state_update_matrix()
-        return {"q": register.field_order, "matrix": matrix_text(matrix), "polynomial": str(matrix.charpoly("x"))}
-    q, coefficients, *variant = register.key()
-    description = {"q": int(q), "coefficients": [int(c) for c in coefficients],
-                   "polynomial": str(register.characteristic_polynomial())}
-    if variant:
-        description.update(constant=int(variant[0]), form=variant[1])
-    return description
-
-
-def structure_rows(document):
-    r"""
-    ``(quantity, key, value)`` rows of a result dictionary, for CSV output.
-
-    EXAMPLES::
-
-        sage: from sage_lfsr.cli import structure_rows
-        sage: structure_rows({"cycle_counts": {"1": 1, "15": 1}, "period": 15, "cycles": [[0, 1], [1, 15]]})
-        [('cycle_count', '1', 1), ('cycle_count', '15', 1), ('summary', 'period', 15)]
-    """
-    rows = [("register", key, ",".join(map(str, value)) if isinstance(value, list) else value)
-            for key, value in document.get("register", {}).items()]
-    for quantity, values in (("cycle_count", document.get("cycle_counts", {})),
-                             ("tail_depth", document.get("tail_depths", {}))):
-        rows.extend((quantity, key, value) for key, value in values.items())
-    for key, value in document.items():
-        if not isinstance(value, (dict, list)):
-            rows.append(("summary", key, value))
-    for load in document.get("worker_loads", []):
-        for key, value in load.items():
-            if key != "timeline":
-                rows.append((f"worker_{load['worker']}", key, value))
-    return rows
-
-
-def _render(document, output_format):
-    if output_format == "json":
-        return json.dumps(document, indent=2, default=str) + "\n"
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(("quantity", "key", "value"))
-    writer.writerows(structure_rows(document))
-    return buffer.getvalue()
-
-
 def _check_paths(arguments):
     r"""Before any work: the files the command will write can be written."""
     from sage_lfsr.common.files import check_regular, check_writable
@@ -393,8 +361,12 @@ def command_map(arguments):
 
     _check_paths(arguments)
     register = build_register(arguments)
-    decided = plan(register, schedule=arguments.schedule, workers=arguments.workers, checkpoint=arguments.checkpoint,
-                   **_run_options(arguments))
+    with notice_when_slow("preparing the run: compiling the kernels this register needs (the first time only: "
+                          "numba keeps them on disk; scripts/setup.sh compiles them at install)", arguments.quiet):
+        decided = plan(register, schedule=arguments.schedule, workers=arguments.workers,
+                       checkpoint=arguments.checkpoint, **_run_options(arguments))
+    if arguments.schedule is None and arguments.workers is not None and not arguments.quiet:
+        print(f"{PROG}: note: schedule {decided.reasons['schedule']}", file=sys.stderr)
     with ProgressBar(arguments.quiet) as progress, warnings.catch_warnings():
         warnings.simplefilter("ignore", CheckpointWarning)  # reported below, one line each
         result = run(decided, progress=progress)
@@ -402,10 +374,45 @@ def command_map(arguments):
         "ignored") else []
     for line in result.choices.get("checkpoint_dropped", []) + ignored_snapshot:
         print(f"{PROG}: note: {line}", file=sys.stderr)
-    document = {"register": register_description(register)}
-    document.update(result.as_dict())
-    _write(_render(document, arguments.format), arguments.output)
+    _write(_exported(result, register, arguments.format), arguments.output)
     return 0
+
+
+def _exported(structure, register, output_format):
+    r"""The documented JSON or CSV of a map or a prediction (``docs/exports.md``; one code path with the API)."""
+    from sage_lfsr import exports
+
+    if output_format == "json":
+        return exports.cycle_map_json(structure, register)
+    return exports.cycle_map_csv(structure, register)
+
+
+class notice_when_slow:
+    r"""
+    A one-line notice on standard error when a step takes longer than
+    :data:`NOTICE_AFTER_SECONDS`, and how long it took once done (unless ``quiet``).
+    """
+
+    def __init__(self, message, quiet=False):
+        self.message, self.quiet, self.shown = message, quiet, False
+
+    def _show(self):
+        self.shown = True
+        print(f"{PROG}: {self.message} ...", file=sys.stderr, flush=True)
+
+    def __enter__(self):
+        self.started = time.monotonic()
+        self.timer = threading.Timer(NOTICE_AFTER_SECONDS, self._show)
+        self.timer.daemon = True
+        if not self.quiet:
+            self.timer.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.timer.cancel()
+        if self.shown and exc_info[0] is None:
+            print(f"{PROG}: ready after {time.monotonic() - self.started:.1f} s", file=sys.stderr, flush=True)
+        return False
 
 
 def _run_options(arguments) -> dict:
@@ -422,11 +429,7 @@ def command_predict(arguments):
     if hasattr(register, "anf"):
         raise UsageError("nonlinear registers have no prediction: theory covers linear registers only; "
                          "map it with the map command")
-    structure = predict_cycles(register)
-    document = {"register": register_description(register)}
-    document.update(structure.as_dict())
-    document["cycle_count"] = structure.cycle_count
-    _write(_render(document, arguments.format), arguments.output)
+    _write(_exported(predict_cycles(register), register, arguments.format), arguments.output)
     return 0
 
 
@@ -456,7 +459,10 @@ def command_bench(arguments):
             elapsed, result = best_of(arguments.repeat, once)
             reference = reference or (elapsed, result)
             rows.append(bench_row(elapsed, result, reference))
-    write_bench(rows, arguments.output)
+    pictures = write_bench(rows, arguments.output)
+    if not arguments.quiet:
+        print(f"{PROG}: wrote {os.path.abspath(arguments.output)} ({len(rows)} runs) and the plots "
+              f"{', '.join(os.path.abspath(path) for path in pictures)}", file=sys.stderr)
     mismatched = [f"{row['schedule']}/{row['workers']}" for row in rows if not row["matches_sequential"]]
     if mismatched:
         raise RuntimeError(f"these runs disagree with the sequential map: {', '.join(mismatched)}")
@@ -559,7 +565,8 @@ def add_census_command(commands):
 
     census = commands.add_parser("census", help="map, walk or predict every register of a family")
     source = census.add_mutually_exclusive_group(required=True)
-    source.add_argument("--family", choices=CENSUS_FAMILIES, help="a family generated for --degree (and --q)")
+    source.add_argument("--family", choices=CENSUS_FAMILIES, type=lambda name: name.replace("_", "-"),
+                        help="a family generated for --degree (and --q); feedback_functions as in the API also works")
     source.add_argument("--from", dest="from_file", metavar="FILE",
                         help='registers, one a line: "lfsr q=3 c=1,0,2", "fsr d=4 f=x0+x1*x2", "matrix d=2 rows=01,11", '
                              '"fsr q=3 d=2 f=x0+2*x1^2" ("#" comments)')

@@ -145,8 +145,11 @@ DASK_RUN = ["-m", "sage_lfsr", "map", "--polynomial", "x^22 + x + 1", "--schedul
 
 @pytest.mark.timeout(240)
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_a_signal_ends_a_dask_run_with_its_exit_code_and_no_output(tmp_path, signum):
+@pytest.mark.parametrize("phase", ["while the workers start", "while the workers map"])
+def test_a_signal_ends_a_dask_run_with_its_exit_code_and_no_output(tmp_path, signum, phase):
+    # the ten-trial measurement at random moments is benchmarks/signals.py (docs/benchmarks/signals.md)
     pytest.importorskip("distributed")
+    wanted, settle = (1, 0.3) if phase == "while the workers start" else (2, 1.5)
     for trial in range(1):
         output = tmp_path / f"map{trial}.json"
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]))
@@ -155,11 +158,11 @@ def test_a_signal_ends_a_dask_run_with_its_exit_code_and_no_output(tmp_path, sig
         parent = psutil.Process(process.pid)
         try:
             deadline, workers = time.monotonic() + 60, []
-            while len(workers) < 2 and time.monotonic() < deadline and process.poll() is None:
-                time.sleep(0.2)
+            while len(workers) < wanted and time.monotonic() < deadline and process.poll() is None:
+                time.sleep(0.1)
                 workers = [child for child in parent.children(recursive=True) if "distributed" in
                            " ".join(child.cmdline()) or child.name().startswith("python")]
-            time.sleep(1.5 + trial)  # the workers are mapping
+            time.sleep(settle)
             assert process.poll() is None, "the run ended before the signal"
             process.send_signal(signum)
             _, stderr = process.communicate(timeout=60)
@@ -361,3 +364,76 @@ def test_a_torn_census_checkpoint_record_is_one_note_line(tmp_path, capsys):
     assert code == 0 and again == first
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("sage-lfsr: note: "), err
+
+
+# ---------------------------------------------------------------- sequence work: stated sizes, Ctrl-C (item 8)
+
+@pytest.mark.parametrize("q", [2, 3, 4])
+def test_massey_in_small_chunks_equals_massey_in_one_call(monkeypatch, q):
+    import numpy as np
+
+    from sage_lfsr.theory import sequences
+
+    rng = np.random.default_rng(q)
+    for length in (1, 63, 64, 65, 700, 3000):
+        terms = rng.integers(0, q, length)
+        whole = sequences.massey(terms, q)
+        monkeypatch.setattr(sequences, "_CHUNK_OPERATIONS", 1)  # the smallest chunks: every boundary crossed
+        chunked = sequences.massey(terms, q)
+        monkeypatch.undo()
+        assert np.array_equal(whole[1], chunked[1]) and np.array_equal(whole[2], chunked[2])
+
+
+@pytest.mark.parametrize("q, kind", [(2, "binary"), (3, "tables"), (4099, "elements")])
+def test_sequences_longer_than_massey_takes_are_refused_before_any_work(q, kind):
+    import numpy as np
+
+    from sage_lfsr.common.limits import TooLarge
+    from sage_lfsr.theory.sequences import MAX_QUADRATIC_TERMS, linear_complexity_profile
+
+    count = MAX_QUADRATIC_TERMS[kind] + 1
+    started = time.monotonic()
+    with pytest.raises(TooLarge, match=rf"^{count} terms are too many for "):
+        linear_complexity_profile(np.zeros(count, dtype=np.int64), q=q)
+    assert time.monotonic() - started < 5
+
+
+def test_a_sequence_of_a_trillion_terms_is_refused_at_once():
+    from sage_lfsr import LFSR
+    from sage_lfsr.common.limits import TooLarge
+
+    with pytest.raises(TooLarge, match="a sequence of 1000000000000 terms is too long: the limit is 10000000"):
+        LFSR.from_polynomial("x^4 + x + 1").sequence([1, 0, 0, 0], 10 ** 12)
+
+
+CTRL_C_MASSEY = """
+import numpy as np, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal (this harness may ignore SIGINT)
+from sage_lfsr.theory.sequences import linear_complexity_profile
+print("STARTED", flush=True)
+try:
+    linear_complexity_profile(np.random.default_rng(0).integers(0, 256, 200000), q=256)  # compiled: no library path
+except KeyboardInterrupt:
+    print("INTERRUPTED", flush=True)
+    sys.exit(130)
+"""
+
+
+@pytest.mark.timeout(120)
+def test_ctrl_c_stops_a_long_berlekamp_massey_within_a_second():
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]))
+    process = subprocess.Popen([sys.executable, "-c", CTRL_C_MASSEY], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().strip() == "STARTED"
+        time.sleep(2.0)  # well into the work (about 5 minutes of it)
+        sent = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+        waited = time.monotonic() - sent
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130 and "INTERRUPTED" in out, err
+    assert waited < 1.5  # the issue: SIGINT at 3 s took effect at 58 s, as a SystemError
+    assert "SystemError" not in err
