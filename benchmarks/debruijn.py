@@ -53,7 +53,7 @@ def main():
     seconds, graph = best(lambda: multigraph(pairs_of(cycle_labels(register))), arguments.repeats)
     rows.append(("the same, map included", f"{seconds:.2f} s", "-", load()))
     seconds, count = best(lambda: count_joinings(register, cycle_map=cycle_map), arguments.repeats)
-    rows.append((f"exact joining count of x^20 + 1 ({count.bit_length()} bits; the dual register mapped too)",
+    rows.append((f"exact joining count of x^20 + 1 ({int(count).bit_length()} bits; the dual register mapped too)",
                  f"{seconds:.2f} s", "<= 10 s", load()))
     seconds, joined = best(lambda: join_cycles(register, cycle_map=cycle_map, seed=1), 1)
     rows.append((f"one joined register of x^20 + 1 (random tree, truth table and ANF of {len(joined.terms())} terms)",

@@ -752,8 +752,8 @@ def command_debruijn(arguments):
         if arguments.order is None:
             refuse("--rule needs --order")
         count = arguments.bits if arguments.bits is not None else 1 << min(arguments.order, 20)
-        if count < 0:
-            refuse(f"--bits must be at least 0, not {count}")
+        if not 0 <= count <= 1 << 30:
+            refuse(f"--bits is 0 to 2^30 (the text is held before it is written), not {count}")
         de_bruijn_bits(arguments.rule, arguments.order, 0)  # the order checked before any output
         chunks, state, left = [], 0, count
         while left:

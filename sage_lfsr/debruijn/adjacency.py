@@ -128,7 +128,7 @@ def multigraph(pairs: ConjugatePairs):
         sage: graph, slow = multigraph(pairs), networkx.MultiGraph()
         sage: slow.add_nodes_from(graph.nodes(data=True))
         sage: _ = slow.add_edges_from((int(pairs.labels.smallest[u]), int(pairs.labels.smallest[v]), {"pair": tuple(p)})
-        ....:                     for (u, v), p in zip(pairs.cycles.tolist(), pairs.states.tolist()))
+        ....:                         for (u, v), p in zip(pairs.cycles.tolist(), pairs.states.tolist()))
         sage: networkx.utils.edges_equal(graph.edges(keys=True, data=True), slow.edges(keys=True, data=True))
         True
     """

@@ -51,7 +51,7 @@ def _pruned_laplacian(graph):
     return factor, weights
 
 
-def _determinant(rows) -> int:
+def _determinant(rows):
     r"""The determinant of the Laplacian ``rows`` with its last vertex removed (Sage's exact integer determinant)."""
     from sage_lfsr.common.sagemath import ZZ, matrix
 
@@ -65,11 +65,11 @@ def _determinant(rows) -> int:
             if u in position:
                 entries[i, position[u]] = -edges
     if not vertices:
-        return 1
-    return int(matrix(ZZ, len(vertices), len(vertices), entries, sparse=False).det())
+        return ZZ(1)
+    return matrix(ZZ, len(vertices), len(vertices), entries, sparse=False).det()
 
 
-def spanning_tree_count(graph) -> int:
+def spanning_tree_count(graph):
     r"""
     The number of spanning trees of the multigraph ``graph`` (networkx; loops
     ignored), exact: leaves removed, then the determinant of the reduced Laplacian.
@@ -83,21 +83,25 @@ def spanning_tree_count(graph) -> int:
         sage: spanning_tree_count(networkx.MultiGraph([(0, 1), (2, 3)]))
         0
     """
+    from sage_lfsr.common.sagemath import Integer
+
     if graph.number_of_nodes() <= 1:
-        return 1
+        return Integer(1)
     pruned = _pruned_laplacian(graph)
     if pruned is None:
-        return 0
+        return Integer(0)
     factor, rows = pruned
     if len(rows) > MAX_DETERMINANT_VERTICES:
         raise TooLarge(f"the adjacency graph has {len(rows)} vertices left after removing leaves; spanning trees "
                        f"are counted by a determinant up to {MAX_DETERMINANT_VERTICES}")
-    return factor * _determinant(rows) if len(rows) > 1 else factor
+    return Integer(factor) * _determinant(rows) if len(rows) > 1 else Integer(factor)
 
 
-def count_joinings(register, zero_apart=False, cycle_map=None, **map_options) -> int:
+def count_joinings(register, zero_apart=False, cycle_map=None, **map_options):
     r"""
-    The number of ways to join every cycle of ``register`` into one (or, with
+    The number of ways to join every cycle of ``register`` into one, a Sage
+    ``Integer`` (it prints in full however long; a Python ``int`` of over 4300
+    digits would not) (or, with
     ``zero_apart``, every cycle but the zero state's, for registers whose zero
     state is a cycle of its own, as maximum-period registers keep it): the
     spanning trees of the adjacency graph.

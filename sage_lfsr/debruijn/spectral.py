@@ -100,11 +100,11 @@ def _phases(b, q, count):
     return trace[value]
 
 
-def exact_ratio(numerator: Counter, denominator: Counter) -> int:
+def exact_ratio(numerator: Counter, denominator: Counter):
     r"""
     `\prod v^{e}` over ``numerator`` divided by the same over ``denominator``
-    (``Counter`` of value -> exponent), as an exact integer (``ValueError`` if it
-    is not one).
+    (``Counter`` of value -> exponent), as an exact Sage ``Integer`` (``ValueError``
+    if it is not one).
 
     EXAMPLES::
 
@@ -126,10 +126,10 @@ def exact_ratio(numerator: Counter, denominator: Counter) -> int:
     quotient, remainder = top.quo_rem(bottom)
     if remainder:
         raise ValueError("the spanning-tree count came out as a fraction: the cycle data are inconsistent")
-    return int(quotient)
+    return quotient
 
 
-def spectral_count(register, labels, **map_options) -> int:
+def spectral_count(register, labels, **map_options):
     r"""
     The number of spanning trees of the adjacency graph of the linear or affine
     ``register`` whose cycles are ``labels``
@@ -144,6 +144,7 @@ def spectral_count(register, labels, **map_options) -> int:
         sage: [spectral_count(r, cycle_labels(r)) for r in (LFSR.from_polynomial(f"x^{n} + 1") for n in (3, 4, 5))]
         [2, 12, 576]
     """
+    from sage_lfsr.common.sagemath import Integer
     from sage_lfsr.debruijn.cycles import cycle_labels
     from sage_lfsr.registers.matrix import MatrixRegister
 
@@ -162,7 +163,7 @@ def spectral_count(register, labels, **map_options) -> int:
     orbits = orbits[dual.smallest[orbits] != 0]
     weights = np.rint(weights[orbits]).astype(np.int64)
     if (weights == 0).any():
-        return 0  # an eigenvalue 0 besides the constant functions: the graph is not connected
+        return Integer(0)  # an eigenvalue 0 besides the constant functions: the graph is not connected
     numerator = Counter(labels.lengths.tolist()) + Counter((q * weights).tolist())
     denominator = Counter(dual.lengths[orbits].tolist())
     denominator[q] += labels.degree

@@ -22,12 +22,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from sage_lfsr.common.compiled import cached_njit, popcount
+from sage_lfsr.common.compiled import cached_njit, popcount, specialize
 
 #: Highest order the rules stream (a state is one 64-bit word).
 MAX_RULE_ORDER = 64
 #: Highest order :func:`is_de_bruijn` checks (a bitmap of `2^n` bits).
 MAX_CHECK_ORDER = 32
+#: Most bits one call of :func:`de_bruijn_bits` returns (a byte each).
+MAX_STREAM_BITS = 1 << 32
+#: Bits a compiled call handles before Python sees a Ctrl-C again.
+CHUNK = 1 << 22
 
 
 def _bit(value, position):
@@ -120,8 +124,21 @@ def _ccr_feedback(state, order):
     zeros = order - 1 if above == 0 else int(popcount((above & (~above + one)) - one))  # trailing zeros
     # W = S rotated to start at position n + zeros + 1 of S = alpha + complement(alpha)
     length = 2 * order
-    p = 1
     start = order + zeros + 1
+    if order <= 32:  # W is one word: the test of the PCR rule
+        span = np.uint64(length)
+        whole = alpha | (((~alpha) & ((one << np.uint64(order)) - one)) << np.uint64(order))
+        if start >= length:
+            start -= length
+        word = whole >> np.uint64(start)
+        if start:
+            word |= whole << (span - np.uint64(start))
+        if length < 64:
+            word &= (one << span) - one
+        if not necklace(word, length):
+            return (state & one) ^ one
+        return state & one
+    p = 1
     for i in range(1, length):
         current = symbol(alpha, start + i, order)
         previous = symbol(alpha, start + i - p, order)
@@ -138,29 +155,24 @@ pcr_feedback = cached_njit(_pcr_feedback, inline="always")
 ccr_feedback = cached_njit(_ccr_feedback, inline="always")
 
 
-def _stream_pcr(state, order, out):
+feedback = None  # set per rule by specialize()
+
+
+def _stream_template(state, order, out):
     top = np.uint64(order - 1)
     one = np.uint64(1)
     for index in range(out.shape[0]):
-        value = pcr_feedback(state, order)
-        out[index] = value
-        state = (state >> one) | (value << top)
-    return state
-
-
-def _stream_ccr(state, order, out):
-    top = np.uint64(order - 1)
-    one = np.uint64(1)
-    for index in range(out.shape[0]):
-        value = ccr_feedback(state, order)
+        value = feedback(state, order)
         out[index] = value
         state = (state >> one) | (value << top)
     return state
 
 
 #: ``name -> (compiled stream, what it joins)``.
-RULES = {"pcr": (cached_njit(_stream_pcr, nogil=True), "pure cycling register (PCR3, Sawada-Williams-Wong 2016)"),
-         "ccr": (cached_njit(_stream_ccr, nogil=True), "complemented cycling register (necklace order of a + not a)")}
+RULES = {"pcr": (specialize(_stream_template, "stream_pcr", feedback=pcr_feedback),
+                 "pure cycling register (PCR3, Sawada-Williams-Wong 2016)"),
+         "ccr": (specialize(_stream_template, "stream_ccr", feedback=ccr_feedback),
+                 "complemented cycling register (necklace order of a + not a)")}
 
 
 def _check_order(order, limit, what):
@@ -205,27 +217,33 @@ def de_bruijn_bits(rule, order, count, state=0):
     order = _check_order(order, MAX_RULE_ORDER, "the successor rules stream")
     if not 0 <= int(state) < 1 << order:
         raise ValueError(f"a state of order {order} is an integer 0..2^{order} - 1, not {state}")
-    if int(count) < 0:
-        raise ValueError(f"the number of bits must be at least 0, not {count}")
+    if not 0 <= int(count) <= MAX_STREAM_BITS:
+        raise ValueError(f"the number of bits is 0 to {MAX_STREAM_BITS} (2^32) a call, not {count}")
     out = np.empty(int(count), dtype=np.uint8)
-    state = RULES[rule][0](np.uint64(int(state)), order, out)
+    state = np.uint64(int(state))
+    for first in range(0, len(out), CHUNK):  # Ctrl-C is seen between chunks
+        state = RULES[rule][0](state, order, out[first:first + CHUNK])
     return out, int(state)
 
 
-def _check_windows(bits, order, seen):
-    r"""Whether every cyclic window of ``order`` bits of ``bits`` (length `2^n`) is new."""
+def _check_windows(bits, order, seen, first, stop, window):
+    r"""
+    Whether the cyclic windows of ``order`` bits ending at positions
+    ``first + order - 1, ...`` (up to ``stop``) of ``bits`` are all new (marked in
+    ``seen``); ``window`` holds the ``order - 1`` bits before. Returns ``(all new, window)``.
+    """
     length = bits.shape[0]
     mask = (np.uint64(1) << np.uint64(order)) - np.uint64(1)
-    window = np.uint64(0)
-    for index in range(order - 1):
-        window = ((window << np.uint64(1)) | np.uint64(bits[index])) & mask
-    for index in range(length):
-        window = ((window << np.uint64(1)) | np.uint64(bits[(index + order - 1) % length])) & mask
+    for index in range(first, stop):
+        position = index + order - 1
+        if position >= length:
+            position -= length
+        window = ((window << np.uint64(1)) | np.uint64(bits[position])) & mask
         byte, place = window >> np.uint64(3), window & np.uint64(7)
         if (seen[byte] >> place) & np.uint8(1):
-            return False
+            return False, window
         seen[byte] |= np.uint8(1) << np.uint8(place)
-    return True
+    return True, window
 
 
 check_windows = cached_njit(_check_windows, nogil=True)
@@ -264,4 +282,11 @@ def is_de_bruijn(sequence, order) -> bool:
     if (bits > 1).any():
         raise ValueError("a binary sequence holds 0s and 1s only")
     seen = np.zeros(max(1, (1 << order) // 8), dtype=np.uint8)
-    return bool(check_windows(bits, order, seen))
+    window = np.uint64(0)
+    for index in range(order - 1):
+        window = (window << np.uint64(1)) | np.uint64(bits[index])
+    for first in range(0, len(bits), CHUNK):  # Ctrl-C is seen between chunks
+        fresh, window = check_windows(bits, order, seen, first, min(first + CHUNK, len(bits)), window)
+        if not fresh:
+            return False
+    return True

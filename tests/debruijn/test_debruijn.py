@@ -254,3 +254,16 @@ def test_bad_input_gets_one_line_errors():
     assert "orders 1 to 64" in one_line_error(lambda: de_bruijn_bits("pcr", MAX_RULE_ORDER + 1, 8))
     assert "orders 1 to 32" in one_line_error(lambda: is_de_bruijn("01", MAX_CHECK_ORDER + 1))
     assert "Galois" in one_line_error(lambda: join_cycles(LFSR([1, 1, 0, 0], form="galois")), TypeError)
+
+
+@pytest.mark.parametrize("rule", sorted(NAIVE))
+@pytest.mark.parametrize("n", [31, 32, 33, 47, 64])
+def test_the_rules_match_the_naive_version_on_a_stretch_of_high_orders(rule, n):
+    state = random.Random(n).getrandbits(n)
+    bits, _ = de_bruijn_bits(rule, n, 1500, state)
+    window, naive = "".join(str(state >> i & 1) for i in range(n)), []
+    for _ in range(1500):
+        bit = NAIVE[rule](window)
+        naive.append(int(bit))
+        window = window[1:] + bit
+    assert bits.tolist() == naive
