@@ -165,14 +165,49 @@ def to_dot(source) -> str:
 
 # ---------------------------------------------------------------- cycle maps
 
+def register_document(register) -> dict:
+    r"""
+    A register as the ``register`` object of the exports: ``q`` and, by kind,
+    ``coefficients`` and ``polynomial`` (with ``constant`` and ``form`` for affine
+    and Galois registers), ``matrix`` and ``polynomial``, or ``degree``, ``anf``
+    and ``invertible`` (nonlinear).
+
+    EXAMPLES::
+
+        sage: from sage_lfsr import FSR, LFSR
+        sage: from sage_lfsr.exports import register_document
+        sage: register_document(LFSR([1, 1, 0, 0])) == {'q': 2, 'coefficients': [1, 1, 0, 0], 'polynomial': 'x^4 + x + 1'}
+        True
+        sage: sorted(register_document(FSR("x0 + x1*x2", 3)).items())
+        [('anf', 'x0 + x1*x2'), ('degree', 3), ('invertible', True), ('q', 2)]
+    """
+    if hasattr(register, "anf"):  # an FSR
+        return {"q": register.field_order, "degree": register.degree, "anf": register.anf(),
+                "invertible": register.is_invertible}
+    from sage_lfsr.registers.matrix import MatrixRegister, matrix_text
+
+    if isinstance(register, MatrixRegister):
+        matrix = register.state_update_matrix()
+        return {"q": register.field_order, "matrix": matrix_text(matrix), "polynomial": str(matrix.charpoly("x"))}
+    q, coefficients, *variant = register.key()
+    description = {"q": int(q), "coefficients": [int(c) for c in coefficients],
+                   "polynomial": str(register.characteristic_polynomial())}
+    if variant:
+        description.update(constant=int(variant[0]), form=variant[1])
+    return description
+
+
 def cycle_map_document(cycle_map, register=None) -> dict:
-    r"""The JSON document of a cycle map (schema ``sage_lfsr.cyclemap/1``, ``docs/exports.md``)."""
+    r"""
+    The JSON document of a cycle map (schema ``sage_lfsr.cyclemap/1``, ``docs/exports.md``);
+    a predicted :class:`~sage_lfsr.theory.structure.CycleStructure` gives the same
+    document without the cycles and the run.
+    """
     document = {"schema": CYCLE_MAP_SCHEMA}
     if register is not None:
-        q, coefficients = register.key()[:2]
-        document["register"] = {"q": int(q), "coefficients": [int(c) for c in coefficients],
-                                "polynomial": str(register.characteristic_polynomial())}
+        document["register"] = register_document(register)
     document.update(cycle_map.as_dict())
+    document["cycle_count"] = cycle_map.cycle_count
     return document
 
 
@@ -202,7 +237,7 @@ def cycle_map_rows(cycle_map, register=None) -> list:
             rows.append(("summary", key, value))
     rows.extend(("cycle_count", key, value) for key, value in document["cycle_counts"].items())
     rows.extend(("tail_depth", key, value) for key, value in document["tail_depths"].items())
-    rows.extend(("cycle", smallest, length) for smallest, length in document["cycles"])
+    rows.extend(("cycle", smallest, length) for smallest, length in document.get("cycles", []))
     for load in document.get("worker_loads", []):
         rows.extend((f"worker_{load['worker']}", key, value) for key, value in load.items() if key != "timeline")
     return rows

@@ -79,6 +79,41 @@ def test_a_symbolic_link_to_a_regular_file_has_its_target_replaced(tmp_path, cap
     assert json.loads(target.read_text())["cycle_counts"] == {"1": 1, "15": 1}
 
 
+def test_an_output_naming_a_descriptor_is_written_to_that_descriptor_so_appending_keeps_what_was_there(tmp_path,
+                                                                                                      capsys):
+    log = tmp_path / "log.txt"  # as `--output /dev/stdout >> log.txt` (the rename replaced log.txt before)
+    log.write_text("before\n")
+    descriptor = os.open(log, os.O_WRONLY | os.O_APPEND)
+    link = tmp_path / "stdout"  # a link to the descriptor, as /dev/stdout is to /proc/self/fd/1
+    link.symlink_to(f"/proc/self/fd/{descriptor}")
+    try:
+        for path in (f"/dev/fd/{descriptor}", link):
+            code, _, err = run_main(capsys, *MAP, "--output", str(path))
+            assert (code, err) == (0, "")
+    finally:
+        os.close(descriptor)
+    text = log.read_text()
+    assert text.startswith("before\n")
+    decoder, documents, position = json.JSONDecoder(), [], len("before\n")
+    while position < len(text):
+        document, position = decoder.raw_decode(text, position)
+        documents.append(document["cycle_counts"])
+        position = len(text) - len(text[position:].lstrip())
+    assert documents == [{"1": 1, "15": 1}] * 2
+    assert sorted(os.listdir(tmp_path)) == ["log.txt", "stdout"]
+
+
+def test_a_descriptor_that_is_closed_or_a_checkpoint_naming_one_is_refused_in_one_line(tmp_path, capsys):
+    descriptor = os.open(tmp_path / "taken", os.O_WRONLY | os.O_CREAT)
+    os.close(descriptor)  # now closed
+    code, _, err = run_main(capsys, *MAP, "--output", f"/dev/fd/{descriptor}")
+    assert code == 2 and err.strip().splitlines() == [f"sage-lfsr: error: cannot write the output file "
+                                                      f"/dev/fd/{descriptor}: descriptor {descriptor} is not open"]
+    code, _, err = run_main(capsys, *MAP, "--checkpoint", "/dev/stdout")
+    assert code == 2 and err.strip().splitlines() == ["sage-lfsr: error: cannot use /dev/stdout as the checkpoint "
+                                                      "file: it is a descriptor of this process, not a regular file"]
+
+
 def test_an_output_that_is_a_socket_or_a_directory_is_refused_before_work(tmp_path, capsys):
     import socket
 
@@ -145,8 +180,11 @@ DASK_RUN = ["-m", "sage_lfsr", "map", "--polynomial", "x^22 + x + 1", "--schedul
 
 @pytest.mark.timeout(240)
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_a_signal_ends_a_dask_run_with_its_exit_code_and_no_output(tmp_path, signum):
+@pytest.mark.parametrize("phase", ["while the workers start", "while the workers map"])
+def test_a_signal_ends_a_dask_run_with_its_exit_code_and_no_output(tmp_path, signum, phase):
+    # the ten-trial measurement at random moments is benchmarks/signals.py (docs/benchmarks/signals.md)
     pytest.importorskip("distributed")
+    wanted, settle = (1, 0.3) if phase == "while the workers start" else (2, 1.5)
     for trial in range(1):
         output = tmp_path / f"map{trial}.json"
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]))
@@ -155,11 +193,11 @@ def test_a_signal_ends_a_dask_run_with_its_exit_code_and_no_output(tmp_path, sig
         parent = psutil.Process(process.pid)
         try:
             deadline, workers = time.monotonic() + 60, []
-            while len(workers) < 2 and time.monotonic() < deadline and process.poll() is None:
-                time.sleep(0.2)
+            while len(workers) < wanted and time.monotonic() < deadline and process.poll() is None:
+                time.sleep(0.1)
                 workers = [child for child in parent.children(recursive=True) if "distributed" in
                            " ".join(child.cmdline()) or child.name().startswith("python")]
-            time.sleep(1.5 + trial)  # the workers are mapping
+            time.sleep(settle)
             assert process.poll() is None, "the run ended before the signal"
             process.send_signal(signum)
             _, stderr = process.communicate(timeout=60)
@@ -172,6 +210,44 @@ def test_a_signal_ends_a_dask_run_with_its_exit_code_and_no_output(tmp_path, sig
         assert not output.exists()
         _, alive = psutil.wait_procs(workers, timeout=15)
         assert alive == []
+
+
+@pytest.mark.timeout(120)
+def test_sigterm_while_a_prediction_factors_a_large_group_order_ends_the_run_at_once():
+    # 3^579 - 1 (a factor of x^1999 + x + 1 over GF(3)) takes PARI past the 60 s limit, which held SIGTERM until then
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]))
+    process = subprocess.Popen([sys.executable, "-m", "sage_lfsr", "predict", "--polynomial", "x^1999 + x + 1",
+                                "--q", "3"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline, factoring = time.monotonic() + 60, []
+        while not factoring and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.1)
+            factoring = psutil.Process(process.pid).children()
+        time.sleep(0.5)
+        process.send_signal(signal.SIGTERM)
+        sent = time.monotonic()
+        _, stderr = process.communicate(timeout=30)
+        seconds = time.monotonic() - sent
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert factoring, "no factorization was under way"
+    assert (process.returncode, stderr.strip().splitlines()) == (143, ["sage-lfsr: terminated by SIGTERM"])
+    assert seconds < 5
+    _, alive = psutil.wait_procs(factoring, timeout=5)
+    assert alive == []
+
+
+def test_ctrl_c_before_the_command_line_handles_signals_is_one_line_and_exit_130(monkeypatch, capsys):
+    import sage_lfsr.__main__
+    import sage_lfsr.cli
+
+    def interrupted_while_loading(argv):  # as SIGINT while Sage loads (0.3 s into a run printed 30 lines)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sage_lfsr.cli, "main", interrupted_while_loading)
+    assert sage_lfsr.__main__.main(["map"]) == 130
+    assert capsys.readouterr().err.splitlines() == ["sage-lfsr: interrupted"]
 
 
 def test_a_signal_while_a_dask_result_is_fetched_is_not_taken_for_a_lost_result():
@@ -249,3 +325,188 @@ def test_a_batch_size_that_makes_billions_of_tasks_is_refused_before_any_task_ex
     assert time.monotonic() - started < 5  # the issue: 2^31 task objects, 4.4 GB at 41 s
     automatic = plan(LFSR.from_polynomial("x^30 + x^6 + x^4 + x + 1"), schedule="queue", workers=2)
     assert len(automatic.tasks) <= 1 << 20
+
+
+# ---------------------------------------------------------------- text: flat sums and products, expansion (items 7, 9)
+
+def long_texts():
+    ones, zs = "+".join(["1"] * 1500), "*".join(["z"] * 1500)
+    return {
+        "API coefficients": lambda: __import__("sage_lfsr").LFSR([ones, 1], q=4),
+        "API constant": lambda: __import__("sage_lfsr").LFSR([1, 1], q=4, constant=zs),
+        "polynomial": lambda: __import__("sage_lfsr").LFSR.from_polynomial("x^2 + x + " + ones),
+        "exponent": lambda: __import__("sage_lfsr").LFSR([f"z^({ones})", 1], q=4),
+        "FSR text": lambda: __import__("sage_lfsr").FSR("x0 + " + "*".join(["x1"] * 1500), 3),
+        "matrix entry": lambda: __import__("sage_lfsr").MatrixRegister.from_text(f"{zs},1;1,0", 4),
+        "census line": lambda: __import__("sage_lfsr.census", fromlist=["x"]).parse_register(
+            "fsr d=3 f=x0+" + "+".join(["x1"] * 1500)),
+    }
+
+
+@pytest.mark.parametrize("surface", sorted(long_texts()))
+def test_sums_and_products_of_thousands_of_terms_read_without_recursion(surface):
+    long_texts()[surface]()  # the issue: RecursionError at about 1,000 terms on every surface
+
+
+def test_the_value_of_a_long_flat_sum_is_its_count_of_terms():
+    from sage_lfsr.common.sagemath import GF
+    from sage_lfsr.registers.parsing import parse_field_element, parse_polynomial
+
+    assert parse_field_element("+".join(["1"] * 2000), GF(5)) == GF(5)(2000)
+    assert parse_field_element("*".join(["z"] * 2000), GF(4, "z")) == GF(4, "z").gen() ** 2000
+    x = parse_polynomial("x", GF(3))
+    assert parse_polynomial(" - ".join(["x"] * 1000), GF(3)) == x * (2 - 1000)
+
+
+@pytest.mark.timeout(60)
+def test_an_anf_product_is_bounded_by_its_expanded_size_not_only_its_pairs():
+    from sage_lfsr import FSR
+    from sage_lfsr.registers.parsing import ParseError
+
+    side = "(" + "+".join(f"x{i}" for i in range(1024)) + ")"
+    started = time.monotonic()
+    with pytest.raises(ParseError, match="in 1024 variables is more than this reader expands"):
+        FSR(f"{side}*{side}", 1024)
+    assert time.monotonic() - started < 5  # the issue: still parsing at 90 s with 2.4 GB
+
+
+# ---------------------------------------------------------------- messages (item 11)
+
+def test_a_state_entry_outside_the_field_is_named_as_a_state_entry():
+    from sage_lfsr import LFSR
+
+    with pytest.raises(ValueError, match=r"^state entry x_0 = 2 is outside GF\(2\)"):
+        LFSR([1, 0, 0, 1]).next_state((2, 0, 0, 0))
+
+
+def test_hex_states_take_leading_zeros_and_underscores_alike():
+    from sage_lfsr import LFSR
+
+    register = LFSR([1, 0, 0, 1])
+    assert register.state_vector("0x00000000001") == register.state_vector("0x0_1") == register.state_vector(1)
+    with pytest.raises(ValueError, match="hex state 0x1f has more than the register's 4 bits"):
+        register.state_vector("0x1f")
+
+
+@pytest.mark.parametrize("arguments", [["--q", "３", "--coefficients", "1,1"], ["--coefficients", "１,1"]])
+def test_unicode_digits_are_refused_on_the_command_line_as_by_the_field_parser(capsys, arguments):
+    code, out, err = run_main(capsys, "map", *arguments)
+    assert (code, out) == (2, "") and "error:" in err
+
+
+def test_census_lines_take_ascii_digits_only():
+    from sage_lfsr.census import parse_register
+
+    with pytest.raises(ValueError, match="is not a small non-negative integer"):
+        parse_register("lfsr q=２ c=1,1")
+
+
+@pytest.mark.timeout(30)
+def test_a_huge_field_order_is_refused_at_once_in_a_short_line(capsys):
+    started = time.monotonic()
+    code, out, err = run_main(capsys, "predict", "--q", str(2 ** 1500 + 1), "--coefficients", "1,1")
+    assert time.monotonic() - started < 5  # the issue: 75 s and a cypari2 warning first
+    assert code == 2 and err.strip().splitlines() == ["sage-lfsr: error: the field order q = about 2^1500 has 1501 "
+                                                      "bits, above the 256 this package builds fields for (proving "
+                                                      "it prime would take minutes)"]
+
+
+def test_long_names_and_addresses_are_cut_in_messages():
+    from sage_lfsr import FSR
+    from sage_lfsr.engine.schedules.dask_cluster import check_scheduler
+
+    with pytest.raises(ValueError) as caught:
+        FSR("x0 + " + "y" * 1000, 3)
+    assert len(str(caught.value)) < 300
+    pytest.importorskip("distributed")
+    with pytest.raises(Exception) as caught:
+        check_scheduler("tcp://127.0.0.1:1/" + "a" * 5000, 0.5)
+    assert len(str(caught.value)) < 600
+
+
+@pytest.mark.timeout(120)
+def test_a_torn_census_checkpoint_record_is_one_note_line(tmp_path, capsys):
+    checkpoint = tmp_path / "census.ckpt"
+    command = ["census", "--family", "lfsrs", "--degree", "4", "--quiet", "--checkpoint", str(checkpoint),
+               "--schedule", "sequential"]
+    code, first, _ = run_main(capsys, *command)
+    assert code == 0
+    with open(checkpoint, "ab") as stream:
+        stream.write(b"\x00\x01torn")  # a record cut short by a crash
+    code, again, err = run_main(capsys, *command)
+    assert code == 0 and again == first
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("sage-lfsr: note: "), err
+
+
+# ---------------------------------------------------------------- sequence work: stated sizes, Ctrl-C (item 8)
+
+@pytest.mark.parametrize("q", [2, 3, 4])
+def test_massey_in_small_chunks_equals_massey_in_one_call(monkeypatch, q):
+    import numpy as np
+
+    from sage_lfsr.theory import sequences
+
+    rng = np.random.default_rng(q)
+    for length in (1, 63, 64, 65, 700, 3000):
+        terms = rng.integers(0, q, length)
+        whole = sequences.massey(terms, q)
+        monkeypatch.setattr(sequences, "_CHUNK_OPERATIONS", 1)  # the smallest chunks: every boundary crossed
+        chunked = sequences.massey(terms, q)
+        monkeypatch.undo()
+        assert np.array_equal(whole[1], chunked[1]) and np.array_equal(whole[2], chunked[2])
+
+
+@pytest.mark.parametrize("q, kind", [(2, "binary"), (3, "tables"), (4099, "elements")])
+def test_sequences_longer_than_massey_takes_are_refused_before_any_work(q, kind):
+    import numpy as np
+
+    from sage_lfsr.common.limits import TooLarge
+    from sage_lfsr.theory.sequences import MAX_QUADRATIC_TERMS, linear_complexity_profile
+
+    count = MAX_QUADRATIC_TERMS[kind] + 1
+    started = time.monotonic()
+    with pytest.raises(TooLarge, match=rf"^{count} terms are too many for "):
+        linear_complexity_profile(np.zeros(count, dtype=np.int64), q=q)
+    assert time.monotonic() - started < 5
+
+
+def test_a_sequence_of_a_trillion_terms_is_refused_at_once():
+    from sage_lfsr import LFSR
+    from sage_lfsr.common.limits import TooLarge
+
+    with pytest.raises(TooLarge, match="a sequence of 1000000000000 terms is too long: the limit is 10000000"):
+        LFSR.from_polynomial("x^4 + x + 1").sequence([1, 0, 0, 0], 10 ** 12)
+
+
+CTRL_C_MASSEY = """
+import numpy as np, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal (this harness may ignore SIGINT)
+from sage_lfsr.theory.sequences import linear_complexity_profile
+print("STARTED", flush=True)
+try:
+    linear_complexity_profile(np.random.default_rng(0).integers(0, 256, 200000), q=256)  # compiled: no library path
+except KeyboardInterrupt:
+    print("INTERRUPTED", flush=True)
+    sys.exit(130)
+"""
+
+
+@pytest.mark.timeout(120)
+def test_ctrl_c_stops_a_long_berlekamp_massey_within_a_second():
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]))
+    process = subprocess.Popen([sys.executable, "-c", CTRL_C_MASSEY], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().strip() == "STARTED"
+        time.sleep(2.0)  # well into the work (about 5 minutes of it)
+        sent = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+        waited = time.monotonic() - sent
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130 and "INTERRUPTED" in out, err
+    assert waited < 1.5  # the issue: SIGINT at 3 s took effect at 58 s, as a SystemError
+    assert "SystemError" not in err

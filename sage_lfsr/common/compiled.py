@@ -23,7 +23,10 @@ are compiled in each process as before (slower to start, never wrong).
 """
 import functools
 import hashlib
+import os
 import pathlib
+import signal
+import threading
 import types
 
 import numba
@@ -161,3 +164,69 @@ def popcount(typingctx, value):
     def codegen(context, builder, signature, args):
         return builder.ctpop(args[0])
     return numba_types.uint64(numba_types.uint64), codegen
+
+
+class DeferredSignals:
+    r"""
+    While a loop of compiled calls runs, Ctrl-C (SIGINT, SIGTERM, SIGHUP) only
+    sets a flag; :meth:`check`, between two calls, hands the signal to the handler
+    that was there before (``KeyboardInterrupt`` for Ctrl-C). So the signal never
+    lands inside numba's own Python callbacks, where it would surface as a
+    ``SystemError``, and a loop cut into short chunks stops within one chunk.
+    Outside the main thread it does nothing (signals reach the main thread only).
+
+    EXAMPLES::
+
+        sage: import os, signal
+        sage: from sage_lfsr.common.compiled import DeferredSignals
+        sage: with DeferredSignals() as signals:
+        ....:     os.kill(os.getpid(), signal.SIGINT)
+        ....:     caught = signals.caught
+        ....:     try:
+        ....:         signals.check()
+        ....:     except KeyboardInterrupt:
+        ....:         print("interrupted between two calls")
+        interrupted between two calls
+        sage: caught == signal.SIGINT
+        True
+    """
+
+    def __init__(self):
+        self.caught, self._previous = None, {}
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for signum in _DEFERRED_SIGNALS:
+                self._previous[signum] = signal.signal(signum, self._note)
+        return self
+
+    def _note(self, signum, frame):
+        self.caught = self.caught or signum
+
+    def check(self):
+        r"""Restore the handlers and pass on a signal that arrived; else nothing."""
+        if self.caught is None:
+            return
+        signum, self.caught = self.caught, None
+        handler = self._previous.get(signum)
+        self._restore()
+        if callable(handler):
+            handler(signum, None)  # the CLI's SIGTERM handler raises; Python's SIGINT handler too
+        elif handler == signal.SIG_DFL and signum != signal.SIGINT:
+            os.kill(os.getpid(), signum)
+        if signum == signal.SIGINT and handler != signal.SIG_IGN:  # cysignals' handler only records it outside sig_on
+            raise KeyboardInterrupt
+
+    def _restore(self):
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        self._previous = {}
+
+    def __exit__(self, *exc_info):
+        if exc_info[0] is None:
+            self.check()
+        self._restore()
+        return False
+
+
+_DEFERRED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)

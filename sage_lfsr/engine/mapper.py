@@ -19,8 +19,8 @@ from sage_lfsr.engine.schedules.base import RunOptions, RunRecord
 from sage_lfsr.engine.snapshots import remove_snapshot
 
 
-def map_cycles(register, schedule="sequential", workers=None, batch_size=None, kernel="fast",
-               registry="shared", split=None, start_method="fork", progress=None, cancel=None,
+def map_cycles(register, schedule=None, workers=None, batch_size=None, kernel="fast",
+               registry=None, split=None, start_method="fork", progress=None, cancel=None,
                scheduler_address=None, checkpoint=None, pool=None) -> CycleMap:
     r"""
     Map every state of ``register`` into its cycle (and, for singular registers,
@@ -32,14 +32,15 @@ def map_cycles(register, schedule="sequential", workers=None, batch_size=None, k
       form), a square Sage matrix over `GF(q)` (row-vector states, ``state * M``)
       or a :class:`~sage_lfsr.registers.matrix.MatrixRegister` (or prebuilt
       :class:`~sage_lfsr.registers.tables.RegisterTables`, for machines without Sage)
-    - ``schedule`` -- ``"sequential"`` (default), ``"static"``, ``"queue"``,
-      ``"steal"``, ``"hybrid"``, ``"dask"`` or ``"auto"``
+    - ``schedule`` -- ``"sequential"``, ``"static"``, ``"queue"``, ``"steal"``,
+      ``"hybrid"``, ``"dask"`` or ``"auto"`` (default: ``"sequential"``, or ``"auto"``
+      when ``workers`` is given: see :func:`~sage_lfsr.engine.planning.resolve_schedule`)
     - ``workers`` -- worker processes (default: 1 for ``"sequential"``, else every core;
       for ``"auto"``, the most it may use)
     - ``batch_size`` -- states per task (default: sized from the problem and a
       measured cost per state, see :func:`~sage_lfsr.engine.planning.auto_batch_size`)
     - ``kernel`` -- ``"fast"`` (compiled) or ``"sage"`` (Sage vector times matrix)
-    - ``registry`` -- ``"shared"`` (visited states in shared memory) or
+    - ``registry`` -- ``"shared"`` (default: visited states in shared memory) or
       ``"manager"`` (the seed's design: a Manager dict of claimed cycles only)
     - ``split`` -- trace cycles longer than a task in segments (default: when the
       predicted longest cycle is longer than a task)
@@ -84,7 +85,7 @@ def map_cycles(register, schedule="sequential", workers=None, batch_size=None, k
 
     if pool is not None:
         workers = pool.workers if workers is None else workers
-        if schedule != "auto":  # auto is resolved by planning, for at most these workers
+        if schedule not in (None, "auto"):  # auto is resolved by planning, for at most these workers
             pool.check(schedule, workers)
     decided = plan(register, schedule=schedule, workers=workers, batch_size=batch_size, kernel=kernel,
                    registry=registry, split=split, start_method=start_method, checkpoint=checkpoint,

@@ -212,7 +212,7 @@ class Reasons(Mapping):
         return f"Reasons({self._items!r})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Plan:
     r"""
     Every decision about a run (see :func:`plan`); frozen.
@@ -243,6 +243,11 @@ class Plan:
     def __getstate__(self):
         return dict(self.__dict__, calibrated_kernel=None)
 
+    def __repr__(self):
+        return (f"Plan({self.register.kind} of {self.state_count} states: {self.schedule}, {self.workers} "
+                f"worker{'s' if self.workers != 1 else ''}, kernel {self.kernel}, {len(self.tasks)} tasks of "
+                f"{self.batch_size} states{', split' if self.split else ''}, {self.memory_layout} memory)")
+
     def __setstate__(self, state):
         self.__dict__.update(state)
 
@@ -260,13 +265,33 @@ class Plan:
         choices = {"step_seconds": self.step_seconds, "longest_cycle": self.longest_cycle,
                    "structure": self.reasons["longest_cycle"], "batch_size": self.batch_size, "split": self.split,
                    "distinguished_bits": self.dbits, "registry": self.registry,
-                   "visited_layout": self.memory_layout, "batch_size_reason": self.reasons["batch_size"]}
+                   "visited_layout": self.memory_layout, "batch_size_reason": self.reasons["batch_size"],
+                   "kernel_ready": self.reasons.get("kernel_ready")}
         if self.reasons["schedule"] != "given":
             choices["auto"] = self.reasons["schedule"]
         return choices
 
 
-def plan(register, schedule="sequential", workers=None, batch_size=None, kernel="fast", registry="shared",
+def resolve_schedule(schedule, workers):
+    r"""
+    ``(schedule, why)``: a schedule not given is ``"sequential"`` when no workers
+    are given either, and ``"auto"`` when they are (workers are a wish to run in
+    parallel; auto decides whether it pays). ``why`` is ``None`` for a given schedule.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.engine.planning import resolve_schedule
+        sage: resolve_schedule(None, None), resolve_schedule(None, 2)[0], resolve_schedule("queue", 2)
+        (('sequential', 'default: no workers given'), 'auto', ('queue', None))
+    """
+    if schedule is not None:
+        return schedule, None
+    if workers is None:
+        return "sequential", "default: no workers given"
+    return "auto", f"auto, since {workers} workers were given without a schedule"
+
+
+def plan(register, schedule=None, workers=None, batch_size=None, kernel="fast", registry=None,
          split=None, start_method="fork", checkpoint=None, scheduler_address=None) -> Plan:
     r"""
     Decide everything about mapping ``register``, before any work.
@@ -297,6 +322,8 @@ def plan(register, schedule="sequential", workers=None, batch_size=None, kernel=
     """
     from sage_lfsr.registers.coercion import describe
 
+    schedule, schedule_default = resolve_schedule(schedule, workers)
+    registry, registry_reason = (registry, "given") if registry is not None else ("shared", "default")
     check_arguments(schedule, workers, batch_size, kernel, registry, start_method, split)
     description = describe(register)
     if split and description.singular:
@@ -323,7 +350,9 @@ def plan(register, schedule="sequential", workers=None, batch_size=None, kernel=
                 reasons["split"] = f"recorded in {checkpoint.path}"
 
     calibrated = make_kernel(kernel, description)
-    calibrated.warm_up()  # compiled once here, inherited by forked workers
+    warming = time.perf_counter()
+    calibrated.warm_up()  # compiled once here (or loaded from numba's disk cache), inherited by forked workers
+    reasons["kernel_ready"] = f"kernel ready in {time.perf_counter() - warming:.2f} s (compiled, or loaded from the cache)"
     step_seconds = measure_step_seconds(calibrated, state_count, singular)
     longest_cycle, reasons["longest_cycle"] = _longest_cycle(register, description)
 
@@ -331,8 +360,10 @@ def plan(register, schedule="sequential", workers=None, batch_size=None, kernel=
         # a given worker count (a pool's, say) bounds the choice; else every usable core
         schedule, workers, reasons["schedule"] = auto_schedule(state_count, step_seconds, cores=workers)
         reasons["workers"] = reasons["schedule"]
+        if schedule_default:
+            reasons["schedule"] = f"{schedule_default}; {reasons['schedule']}"
     else:
-        reasons["schedule"] = "given"
+        reasons["schedule"] = schedule_default or "given"
     if schedule == "sequential":
         workers, reasons["workers"] = 1, "sequential: one worker"
     elif workers is None:
@@ -370,7 +401,7 @@ def plan(register, schedule="sequential", workers=None, batch_size=None, kernel=
     check_state_space(state_count, memory.bytes_needed(state_count, singular, layout, copies,
                                                         np.dtype(description.depth_dtype).itemsize),
                       "hold the visited states of this run")
-    reasons["registry"] = "given"
+    reasons["registry"] = registry_reason
 
     return Plan(description, schedule, workers, kernel, batch_size, split, dbits, registry, layout, start_method,
                 make_tasks(state_count, batch_size, singular, split), step_seconds, longest_cycle,

@@ -24,11 +24,18 @@ import numbers
 from functools import cached_property
 
 from sage_lfsr.common import sagemath
-from sage_lfsr.common.limits import check_sequence_length
+from sage_lfsr.common.limits import check_sequence_length, format_count
+
+#: Largest field order, in bits, a register is built over: proving a larger order prime
+#: (and factoring `q^m - 1` for a prediction) takes minutes.
+MAX_FIELD_BITS = 256
 
 
 def _field(q):
     q = as_integer(q, "the field order")
+    if q.bit_length() > MAX_FIELD_BITS:
+        raise ValueError(f"the field order q = {format_count(q)} has {q.bit_length()} bits, above the {MAX_FIELD_BITS} "
+                         "this package builds fields for (proving it prime would take minutes)")
     if q < 2 or not sagemath.is_prime_power(q):
         raise ValueError(f"the field order q = {q} is not a prime power, so there is no field GF({q})")
     return sagemath.GF(q, "z") if q > _prime_of(q) else sagemath.GF(q)
@@ -439,7 +446,7 @@ class LFSR(KeyedRegister):
         values = list(state)
         if len(values) != self.degree:
             raise ValueError(f"a state of this register has {self.degree} entries, not {len(values)}")
-        return self.vector_space()([_coerce_coefficient(self._field, x, i) for i, x in enumerate(values)])
+        return self.vector_space()([_coerce_coefficient(self._field, x, i, name="state entry x_") for i, x in enumerate(values)])
 
     def state_index(self, vector) -> int:
         r"""The index `\sum_i \mathrm{int}(x_i) q^i` of a state vector."""
@@ -629,10 +636,12 @@ def hex_state_index(register, text) -> int:
     r"""The state index written by a hex string (`GF(2)` registers only)."""
     if register.field_order != 2:
         raise TypeError(f"hex states are for GF(2) registers; give an index or a tuple over GF({register.field_order})")
-    digits = text.strip().replace("_", "")
+    digits = text.strip().replace("_", "")  # underscores group digits; leading zeros are allowed
     digits = digits[2:] if digits[:2].lower() == "0x" else digits
-    if not digits or len(digits) > register.degree // 4 + 2 or any(c not in "0123456789abcdefABCDEF" for c in digits):
-        raise ValueError(f"a hex state is hex digits with an optional 0x, not {text!r}")
+    if not digits or any(c not in "0123456789abcdefABCDEF" for c in digits):
+        raise ValueError(f"a hex state is hex digits with an optional 0x, not {text[:80]!r}")
+    if len(digits.lstrip("0")) > register.degree // 4 + 1:
+        raise ValueError(f"hex state {text[:80]} has more than the register's {register.degree} bits")
     index = int(digits, 16)
     if index >> register.degree:
         raise ValueError(f"hex state {text} has more than the register's {register.degree} bits")

@@ -53,6 +53,8 @@ MAX_POLYNOMIAL_DEGREE = 4096
 #: Most terms a multivariate polynomial may have, and most term pairs one product may form.
 MAX_TERMS = 1 << 16
 MAX_PRODUCT_PAIRS = 1 << 22
+#: Most exponents (terms times variables) an expanded polynomial or product may hold: 2^24, about 0.5 GB.
+MAX_EXPANDED_ENTRIES = 1 << 24
 
 GENERATOR = "z"
 _SPACE = re.compile(r"\s*")
@@ -150,18 +152,20 @@ class _Reader:
         return tree
 
     def expression(self):
-        tree = self.term()
+        # A flat sum is one node with its terms in a tuple (so is a product, below): a sum
+        # of thousands of terms is read, bounded and evaluated in loops, never by recursion.
+        terms = [(1, self.term())]
         while self.peek() in (("symbol", "+"), ("symbol", "-")):
             operator = self.take()[1]
-            tree = ("add" if operator == "+" else "sub", tree, self.term())
-        return tree
+            terms.append((1 if operator == "+" else -1, self.term()))
+        return terms[0][1] if len(terms) == 1 else ("sum", tuple(terms))
 
     def term(self):
-        tree = self.factor()
+        factors = [self.factor()]
         while self.peek() == ("symbol", "*"):
             self.take()
-            tree = ("mul", tree, self.factor())
-        return tree
+            factors.append(self.factor())
+        return factors[0] if len(factors) == 1 else ("product", tuple(factors))
 
     def factor(self):
         if self.peek() in (("symbol", "+"), ("symbol", "-")):
@@ -204,8 +208,9 @@ class _Reader:
         if kind == "name":
             if value not in self.names:
                 self.position -= 1
-                known = ", ".join(self.names) if self.names else "none"
-                self.fail(f"unknown name {value!r} (known: {known})")
+                names = list(self.names)
+                known = ", ".join(names if len(names) <= 8 else names[:3] + ["...", names[-1]]) if names else "none"
+                self.fail(f"unknown name {_shorten(value)!r} (known: {known})")
             return ("name", value)
         if (kind, value) == ("symbol", "("):
             self.nest()
@@ -224,19 +229,26 @@ def _integer_value(tree):
         return tree[1]
     if kind == "name":
         return None
-    values = [_integer_value(child) for child in tree[1:] if isinstance(child, tuple)]
-    if None in values:
+    if kind in ("sum", "product"):
+        value = 0 if kind == "sum" else 1
+        for child in tree[1]:
+            sign, child = child if kind == "sum" else (1, child)
+            child_value = _integer_value(child)
+            if child_value is None:
+                return None
+            value = value + sign * child_value if kind == "sum" else value * child_value
+            if abs(value).bit_length() > 4 * MAX_INTEGER_DIGITS:
+                return None
+        return value
+    base = _integer_value(tree[1])
+    if base is None:
         return None
     if kind == "neg":
-        return -values[0]
-    if kind == "pow":
-        base, exponent = values[0], tree[2]
-        if abs(base) > 1 and exponent * abs(base).bit_length() > 4 * MAX_INTEGER_DIGITS:
-            return None
-        return base ** exponent
-    left, right = values
-    value = {"add": left + right, "sub": left - right, "mul": left * right}[kind]
-    return value if abs(value).bit_length() <= 4 * MAX_INTEGER_DIGITS else None
+        return -base
+    exponent = tree[2]
+    if abs(base) > 1 and exponent * abs(base).bit_length() > 4 * MAX_INTEGER_DIGITS:
+        return None
+    return base ** exponent
 
 
 def _degree_bound(tree, variables):
@@ -248,10 +260,10 @@ def _degree_bound(tree, variables):
         return 1 if tree[1] in variables else 0
     if kind == "neg":
         return _degree_bound(tree[1], variables)
-    if kind in ("add", "sub"):
-        return max(_degree_bound(tree[1], variables), _degree_bound(tree[2], variables))
-    if kind == "mul":
-        return _degree_bound(tree[1], variables) + _degree_bound(tree[2], variables)
+    if kind == "sum":
+        return max(_degree_bound(term, variables) for _, term in tree[1])
+    if kind == "product":
+        return sum(_degree_bound(factor, variables) for factor in tree[1])
     return _degree_bound(tree[1], variables) * tree[2]
 
 
@@ -278,8 +290,16 @@ def _evaluate(tree, algebra):
         return algebra.neg(_evaluate(tree[1], algebra))
     if kind == "pow":
         return algebra.power(_evaluate(tree[1], algebra), tree[2])
-    left, right = _evaluate(tree[1], algebra), _evaluate(tree[2], algebra)
-    return {"add": algebra.add, "sub": algebra.sub, "mul": algebra.mul}[kind](left, right)
+    if kind == "product":
+        value = _evaluate(tree[1][0], algebra)
+        for factor in tree[1][1:]:
+            value = algebra.mul(value, _evaluate(factor, algebra))
+        return value
+    (sign, first), rest = tree[1][0], tree[1][1:]
+    value = _evaluate(first, algebra)
+    for sign, term in rest:
+        value = (algebra.add if sign > 0 else algebra.sub)(value, _evaluate(term, algebra))
+    return value
 
 
 class _RingAlgebra:
@@ -358,6 +378,9 @@ class _SparseAlgebra:
         if len(left) * len(right) > MAX_PRODUCT_PAIRS:
             raise ParseError(f"a product of {len(left)} by {len(right)} terms is more than this reader expands "
                              f"({MAX_PRODUCT_PAIRS} term pairs)")
+        if len(left) * len(right) * len(self.variables) > MAX_EXPANDED_ENTRIES:
+            raise ParseError(f"a product of {len(left)} by {len(right)} terms in {len(self.variables)} variables is "
+                             f"more than this reader expands ({MAX_EXPANDED_ENTRIES} exponents in all)")
         total = {}
         for left_exponents, left_coefficient in left.items():
             for right_exponents, right_coefficient in right.items():
@@ -390,6 +413,9 @@ class _SparseAlgebra:
     def _checked(self, polynomial):
         if len(polynomial) > MAX_TERMS:
             raise ParseError(f"the polynomial has more than {MAX_TERMS} terms")
+        if len(polynomial) * len(self.variables) > MAX_EXPANDED_ENTRIES:
+            raise ParseError(f"the polynomial has {len(polynomial)} terms in {len(self.variables)} variables, more than "
+                             f"this reader holds ({MAX_EXPANDED_ENTRIES} exponents in all)")
         return polynomial
 
 
@@ -453,6 +479,10 @@ def parse_polynomial(text, field, variable="x", max_degree=MAX_POLYNOMIAL_DEGREE
         x^2 + z*x + 1
         sage: parse_polynomial("(x + 1)^3 - x^3", GF(3))
         1
+        sage: parse_polynomial("x^4 + 2*x + 1", GF(2))
+        Traceback (most recent call last):
+        ...
+        ParseError: cannot read 'x^4 + 2*x + 1' as a polynomial over GF(2): the coefficient 2 is not an element of GF(2); integers in a polynomial are 0..1, as in a coefficient list
 
     TESTS::
 
@@ -474,8 +504,30 @@ def parse_polynomial(text, field, variable="x", max_degree=MAX_POLYNOMIAL_DEGREE
     if bound > max_degree:
         raise ParseError(f"cannot read {_shorten(text)!r} as {what}: its degree may reach {bound}, "
                          f"above the limit of {max_degree}")
+    characteristic = int(field.characteristic())
+    too_large = next((value for value in _integers(tree) if value >= characteristic), None)
+    if too_large is not None:
+        raise ParseError(f"cannot read {_shorten(text)!r} as {what}: the coefficient {_shorten(str(too_large))} is "
+                         f"not an element of GF({characteristic}); integers in a polynomial are 0..{characteristic - 1}, "
+                         "as in a coefficient list" + ("" if field.degree() == 1 else " (other elements are "
+                                                       f"written with {GENERATOR})"))
     ring = PolynomialRing(field, variable)
     return _evaluate(tree, _RingAlgebra(ring, field, variable))
+
+
+def _integers(tree):
+    r"""The integers written in ``tree`` (exponents aside), read without recursion."""
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        if node[0] == "int":
+            yield node[1]
+        elif node[0] == "sum":
+            pending.extend(term for _, term in node[1])
+        elif node[0] == "product":
+            pending.extend(node[1])
+        elif node[0] in ("neg", "pow"):
+            pending.append(node[1])
 
 
 def parse_sparse_polynomial(text, field, variables, as_functions=False):

@@ -40,7 +40,7 @@ from functools import lru_cache
 import numba
 import numpy as np
 
-from sage_lfsr.common.compiled import popcount
+from sage_lfsr.common.compiled import DeferredSignals, popcount
 
 #: Largest field order whose arithmetic is tabulated (``q^2`` entries per table).
 MAX_TABLE_ORDER = 1024
@@ -443,12 +443,14 @@ def _connection_and_profile(sequence, q, method="auto", profile=True):
         return field, connection, steps
     compiled = _CompiledMassey(terms, q)
     may_switch = method == "auto" and not profile and (_library_available_cached(q))
-    while compiled.done < n:
-        if may_switch and compiled.remaining_seconds() > _library_seconds(n, q):
-            from sage_lfsr.theory.minimal_polynomials import library_connection
+    with DeferredSignals() as signals:  # Ctrl-C lands between two chunks, never inside numba's callbacks
+        while compiled.done < n:
+            if may_switch and compiled.remaining_seconds() > _library_seconds(n, q):
+                from sage_lfsr.theory.minimal_polynomials import library_connection
 
-            return field, library_connection(terms, q), None
-        compiled.step()
+                return field, library_connection(terms, q), None
+            compiled.step()
+            signals.check()
     return field, compiled.connection_terms(), compiled.profile
 
 

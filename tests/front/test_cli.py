@@ -142,7 +142,7 @@ def test_polynomial_and_coefficients_name_the_same_register(capsys):
     (["map", "--polynomial", "x^2 + y"], "cannot read 'x^2 + y' as a polynomial over GF(2)"),
     (["map", "--polynomial", "x^3 + x^2", "--split"], "splitting long cycles is implemented for invertible"),
     (["map", "--coefficients", "1,1", "--format", "xml"], "argument --format: invalid choice: 'xml'"),
-    (["predict", "--q", "abc", "--coefficients", "1"], "argument --q: invalid int value: 'abc'"),
+    (["predict", "--q", "abc", "--coefficients", "1"], "argument --q: must be a positive integer, not 'abc'"),
     (["bench", "--coefficients", "1,1", "--schedules", "static,nope"], "unknown schedule 'nope'"),
     ([], "the following arguments are required"),
     (["transmogrify"], "invalid choice: 'transmogrify'"),
