@@ -7,7 +7,9 @@ Families of registers, generated lazily (one spec at a time) for
 - :func:`feedback_functions` -- every invertible binary feedback
   `f = x_0 + g(x_1, \ldots, x_{d-1})`, as truth tables;
 - :func:`template` -- the binary registers a template such as
-  ``"x0 + x{a} + x{b} + x{c}*x{d}"`` describes.
+  ``"x0 + x{a} + x{b} + x{c}*x{d}"`` describes;
+- :func:`form` -- the candidates of a published form such as ``"3,1"``
+  (:mod:`sage_lfsr.census.forms`), for maximum-period searches.
 """
 from __future__ import annotations
 
@@ -189,3 +191,24 @@ def _template(terms, names, degree, distinct):
                 continue
             seen.add(masks)
         yield AnfSpec(degree, masks)
+
+
+def form(name, degree):
+    r"""
+    The candidates of a published form (``"3,1"``, ``"2,2"``, ``"5,1"``, ``"3,0,1"``,
+    any ``"k1,k2,k3"``) at ``degree``: a :class:`~sage_lfsr.census.forms.Form`, whose
+    ``len`` is the representatives (one per reciprocal pair), iterated lazily as specs;
+    :func:`~sage_lfsr.census.search.search` walks it in compiled lockstep.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.census import families
+        sage: family = families.form("3,1", 20)
+        sage: family.size, len(family)
+        (29241, 14661)
+        sage: next(iter(family)).text
+        'fsr d=20 f=x0+x1+x2+x1*x2'
+    """
+    from sage_lfsr.census.forms import Form
+
+    return Form(name, degree)

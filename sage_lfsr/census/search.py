@@ -1,0 +1,281 @@
+r"""
+Maximum-period searches over a form (:mod:`sage_lfsr.census.forms`): every
+representative candidate walked by the lockstep kernel
+(:mod:`sage_lfsr.census.lockstep`), in tasks that are index ranges, on worker
+processes of this machine or on a Dask cluster (:mod:`sage_lfsr.census.search_dask`).
+
+A task's result is a few numbers and the indices of its maximum-period
+candidates; with ``checkpoint`` each finished task is appended to a JSON-lines
+file (a header line, then one line a task), and a rerun skips the index ranges
+already there.
+
+EXAMPLES::
+
+    sage: from sage_lfsr.census.search import search
+    sage: result = search("3,1", 6)
+    sage: result.summary()["maximum_period"], result.summary()["maximum_period_members"]
+    (8, 16)
+    sage: result.rows()[0]["feedback"], result.rows()[0]["reciprocal"]
+    ('x0 + x1 + x2 + x1*x2', 'x0 + x4 + x5 + x4*x5')
+"""
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+import math
+import numbers
+import os
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sage_lfsr.census.forms import Form
+from sage_lfsr.census.lockstep import SHORT_CYCLE, SHORT_PERIOD, walk
+
+#: Estimated steps a task should hold: about a second of one core.
+TASK_STEPS = 1 << 29
+#: Tasks per worker at least, so the last ones balance.
+TASKS_PER_WORKER = 8
+
+
+@dataclass
+class TaskResult:
+    r"""One index range's outcome: counts, steps walked and the maximum-period indices."""
+
+    lo: int
+    hi: int
+    walked: int
+    screened: int
+    steps: int
+    maximum: list
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@functools.lru_cache(maxsize=4)
+def _form(name, degree):
+    return Form(name, degree)
+
+
+def run_task(form_name, degree, lo, hi, reduce=True, screen=True) -> TaskResult:
+    r"""Walk candidates ``lo..hi-1`` of the form (what a worker runs; arguments are plain data)."""
+    clock = time.perf_counter()
+    form = _form(form_name, degree)
+    periods, steps = walk(form, lo, hi, reduce=reduce, screen=screen)
+    full = (1 << degree) - 1
+    return TaskResult(lo, hi, int((periods >= -1).sum()), int((periods == SHORT_CYCLE).sum()), int(steps),
+                      (np.flatnonzero(periods == full) + lo).tolist(), time.perf_counter() - clock)
+
+
+def estimated_steps_per_candidate(degree) -> float:
+    r"""
+    Steps one candidate costs on average: half the state space (a walk covers its
+    start's cycle), a quarter of candidates surviving the screen (measured at
+    `n = 18..20`). Used only to size tasks.
+    """
+    return (1 << degree) / 2 * 0.25
+
+
+def task_ranges(size, degree, workers, task_candidates=None) -> list:
+    r"""
+    Index ranges covering ``0..size-1``, each about :data:`TASK_STEPS` estimated
+    steps, and at least :data:`TASKS_PER_WORKER` per worker.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.census.search import task_ranges
+        sage: task_ranges(10, 4, 1, task_candidates=4)
+        [(0, 4), (4, 8), (8, 10)]
+    """
+    if task_candidates is None:
+        by_steps = max(1, int(TASK_STEPS / estimated_steps_per_candidate(degree)))
+        by_workers = max(1, math.ceil(size / (workers * TASKS_PER_WORKER)))
+        task_candidates = min(by_steps, by_workers)
+    return [(lo, min(lo + task_candidates, size)) for lo in range(0, size, task_candidates)]
+
+
+class SearchCheckpoint:
+    r"""Finished tasks of one search, appended as JSON lines; a torn last line is ignored."""
+
+    def __init__(self, path, header):
+        self.path, self.header = os.fspath(path), header
+        self.done = []
+        if os.path.exists(self.path):
+            with open(self.path, encoding="utf-8") as handle:
+                lines = handle.read().split("\n")
+            if lines and lines[0]:
+                found = json.loads(lines[0])
+                if found != header:
+                    raise ValueError(f"the checkpoint {self.path} is of another search ({found}), not {header}")
+                for line in lines[1:]:
+                    try:
+                        self.done.append(TaskResult(**json.loads(line)))
+                    except (ValueError, TypeError):
+                        continue  # a line torn by a kill
+        if not self.done and not (os.path.exists(self.path) and os.path.getsize(self.path)):
+            with open(self.path, "w", encoding="utf-8") as handle:
+                handle.write(json.dumps(header) + "\n")
+
+    def record(self, result: TaskResult):
+        with open(self.path, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(result.to_dict()) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+def remaining(ranges, done) -> list:
+    r"""The ranges not yet in ``done`` (checkpointed results)."""
+    finished = {(r.lo, r.hi) for r in done}
+    return [r for r in ranges if r not in finished]
+
+
+@dataclass
+class SearchResult:
+    r"""The outcome of :func:`search`: counts, time and the maximum-period representatives."""
+
+    form: Form
+    reduce: bool
+    screen: bool
+    tasks: list = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def maximum(self) -> list:
+        return sorted(i for task in self.tasks for i in task.maximum)
+
+    def summary(self) -> dict:
+        r"""Candidates, walked, screened, steps, maximum-period count (representatives and members), seconds."""
+        maximum = self.maximum
+        members = sum(1 if self.form.reciprocal_index(i) == i else 2 for i in maximum) if self.reduce else len(maximum)
+        steps = sum(t.steps for t in self.tasks)
+        busy = sum(t.seconds for t in self.tasks)
+        return {"form": self.form.name, "degree": self.form.degree, "candidates": len(self.form) if self.reduce
+                else self.form.size, "indices": self.form.size, "walked": sum(t.walked for t in self.tasks),
+                "screened": sum(t.screened for t in self.tasks), "steps": steps,
+                "maximum_period": len(maximum), "maximum_period_members": members, "seconds": round(self.seconds, 3),
+                "steps_per_busy_second": round(steps / busy) if busy else None}
+
+    def rows(self, linear_complexity=False) -> list:
+        r"""
+        One row per maximum-period representative: its feedback and its reciprocal in
+        published notation and as term lists, whether it is its own reciprocal, and
+        (with ``linear_complexity``) the linear complexity of one period of its output.
+        """
+        rows = []
+        for index in self.maximum:
+            row = {"index": index, "feedback": self.form.text(index), "terms": self.form.terms(index),
+                   "reciprocal": self.form.reciprocal_text(index), "reciprocal_terms": self.form.reciprocal_terms(index),
+                   "self_reciprocal": self.form.reciprocal_index(index) == index}
+            if linear_complexity:
+                row["linear_complexity"] = output_linear_complexity(self.form.masks(index), self.form.degree)
+            rows.append(row)
+        return rows
+
+    def to_json(self, linear_complexity=False, indent=None) -> str:
+        return json.dumps({"summary": self.summary(), "registers": self.rows(linear_complexity)}, indent=indent)
+
+    def to_csv(self, linear_complexity=False) -> str:
+        buffer = io.StringIO()
+        rows = self.rows(linear_complexity)
+        columns = ["index", "feedback", "reciprocal", "terms", "reciprocal_terms", "self_reciprocal"] + (
+            ["linear_complexity"] if linear_complexity else [])
+        writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: json.dumps(v) if isinstance(v, list) else v for k, v in row.items()})
+        return buffer.getvalue()
+
+
+def output_period(masks, degree) -> list:
+    r"""One period of the output (`x_0`, the oldest bit) of the register from state 1."""
+    from sage_lfsr.census.lockstep import output_bits
+
+    return output_bits(np.array(masks, dtype=np.int64), np.int64(degree)).tolist()
+
+
+def output_linear_complexity(masks, degree) -> int:
+    r"""The linear complexity of one period of the output, through :func:`sage_lfsr.sequences.linear_complexity` (defined in :mod:`sage_lfsr.theory.sequences`)."""
+    from sage_lfsr.theory.sequences import linear_complexity
+
+    return int(linear_complexity(output_period(masks, degree)))
+
+
+def search(form, degree, workers=1, checkpoint=None, progress=None, reduce=True, screen=True,
+           task_candidates=None, schedule=None, scheduler_address=None) -> SearchResult:
+    r"""
+    Every candidate of ``form`` (``"3,1"``, ...) at ``degree`` walked from state 1;
+    the maximum-period ones kept.
+
+    INPUT:
+
+    - ``workers`` -- processes of this machine (``schedule`` ``"processes"``, the
+      default above one worker) or Dask workers (``schedule="dask"``)
+    - ``checkpoint`` -- a JSON-lines file of finished tasks; a rerun resumes
+    - ``progress`` -- ``progress(candidates_done, candidates_total)`` after each task
+    - ``reduce`` -- one candidate per reciprocal pair (default)
+    - ``screen`` -- skip the candidates with a short cycle (:mod:`~sage_lfsr.census.lockstep`)
+    - ``scheduler_address`` -- a running Dask scheduler (else a LocalCluster of ``workers``)
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.census.search import search
+        sage: a = search("2,2", 7, reduce=False, screen=False).summary()
+        sage: b = search("2,2", 7, workers=2).summary()
+        sage: a["maximum_period"] == b["maximum_period_members"], b["walked"] < a["walked"]
+        (True, True)
+    """
+    form = form if isinstance(form, Form) else Form(form, degree)
+    if not isinstance(workers, numbers.Integral) or isinstance(workers, bool) or workers < 1:
+        raise ValueError(f"workers must be a positive integer, not {workers!r}")
+    workers = int(workers)
+    schedule = schedule or ("processes" if workers > 1 else "sequential")
+    if schedule not in ("sequential", "processes", "dask"):
+        raise ValueError(f"unknown search schedule {schedule!r}: choose sequential, processes or dask")
+    header = {"search": form.name, "degree": form.degree, "reduce": bool(reduce), "screen": bool(screen),
+              "short_period": SHORT_PERIOD}
+    saved = SearchCheckpoint(checkpoint, header) if checkpoint is not None else None
+    ranges = task_ranges(form.size, form.degree, workers, task_candidates)
+    result = SearchResult(form, bool(reduce), bool(screen), list(saved.done) if saved else [])
+    todo = remaining(ranges, result.tasks)
+    done = sum(hi - lo for lo, hi in ranges) - sum(hi - lo for lo, hi in todo)
+    clock = time.perf_counter()
+
+    def finished(task):
+        nonlocal done
+        result.tasks.append(task)
+        if saved:
+            saved.record(task)
+        done += task.hi - task.lo
+        if progress:
+            progress(done, form.size)
+
+    arguments = [(form.name, form.degree, lo, hi, bool(reduce), bool(screen)) for lo, hi in todo]
+    if schedule == "sequential":
+        for args in arguments:
+            finished(run_task(*args))
+    elif schedule == "processes":
+        walk(form, 0, min(1, form.size))  # compiled (or loaded) once here, before the workers fork
+        _run_processes(arguments, workers, finished)
+    else:
+        from sage_lfsr.census.search_dask import run_on_dask
+
+        run_on_dask(run_task, arguments, workers, scheduler_address, finished)
+    result.seconds = time.perf_counter() - clock
+    return result
+
+
+def _star_run_task(args):
+    return run_task(*args)
+
+
+def _run_processes(arguments, workers, finished):
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        for task in pool.imap_unordered(_star_run_task, arguments):
+            finished(task)
