@@ -460,6 +460,14 @@ def test_long_names_and_addresses_are_cut_in_messages():
 
 
 @pytest.mark.timeout(120)
+def test_a_census_line_echoed_in_a_refusal_is_cut(tmp_path, capsys):
+    lines = tmp_path / "registers.txt"
+    lines.write_text("lfsr q=3 c=" + "+".join(["1"] * 3000) + ",1\n")  # the 12,092-character refusal of issue 24
+    code, _, err = run_main(capsys, "census", "--from", str(lines), "--quiet")
+    assert code == 2 and len(err.splitlines()) == 1 and len(err) < 400
+    assert err.startswith(f"sage-lfsr: error: {lines}, line 1: c='1+1+") and "characters ...]" in err
+
+
 def test_a_torn_census_checkpoint_record_is_one_note_line(tmp_path, capsys):
     checkpoint = tmp_path / "census.ckpt"
     command = ["census", "--family", "lfsrs", "--degree", "4", "--quiet", "--checkpoint", str(checkpoint),
