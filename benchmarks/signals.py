@@ -9,6 +9,7 @@ Run: ``.venv/bin/python benchmarks/signals.py [--trials 10]``; writes
 ``docs/benchmarks/signals.md``.
 """
 import argparse
+from collections import Counter
 import os
 import random
 import signal
@@ -62,8 +63,8 @@ def main():
     for schedule in RUNS:
         for signum in (signal.SIGTERM, signal.SIGINT):
             results = [trial(schedule, signum, rng.uniform(3.0, 8.0)) for _ in range(arguments.trials)]
-            codes = sorted({r["exit"] for r in results})
-            last = sorted({r["line"] for r in results})
+            codes = ", ".join(f"{code} x{count}" for code, count in sorted(Counter(r["exit"] for r in results).items()))
+            last = sorted({r["line"] or "(none: killed by the signal)" for r in results})
             lines.append(f"| {schedule} | {signal.Signals(signum).name} | {len(results)} | {codes} | "
                          f"{'; '.join(last)} | {max(r['seconds'] for r in results):.2f} | "
                          f"{sum(r['output'] for r in results)} | {sum(r['left'] for r in results)} |")

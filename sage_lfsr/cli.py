@@ -821,6 +821,27 @@ def _first_line(error):
     return text.splitlines()[0]
 
 
+def _stopped(stop, arguments):
+    resume = getattr(arguments, "checkpoint", None)
+    hint = f": rerun with --checkpoint {resume} to resume" if resume else ""
+    what = "interrupted" if isinstance(stop, KeyboardInterrupt) else str(stop)
+    print(f"{PROG}: {what}{hint}", file=sys.stderr)
+    return 128 + (stop.signum if isinstance(stop, Terminated) else signal.SIGINT)
+
+
+def _signal_behind(error):
+    r"""
+    The Ctrl-C or SIGTERM an error stands for: a signal's exception raised while
+    a compiled kernel ran comes back wrapped (numba: ``SystemError: ... returned a
+    result with an exception set``, the signal as its cause).
+    """
+    for _ in range(8):
+        error = error.__cause__ or error.__context__
+        if error is None or isinstance(error, (KeyboardInterrupt, Terminated)):
+            return error
+    return None
+
+
 def main(argv=None) -> int:
     r"""
     Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code.
@@ -836,12 +857,10 @@ def main(argv=None) -> int:
     except SystemExit as exit_request:  # --help
         return exit_request.code if isinstance(exit_request.code, int) else 0
     except (KeyboardInterrupt, Terminated) as stop:
-        resume = getattr(arguments, "checkpoint", None)
-        hint = f": rerun with --checkpoint {resume} to resume" if resume else ""
-        what = "interrupted" if isinstance(stop, KeyboardInterrupt) else str(stop)
-        print(f"{PROG}: {what}{hint}", file=sys.stderr)
-        return 128 + (stop.signum if isinstance(stop, Terminated) else signal.SIGINT)
+        return _stopped(stop, arguments)
     except Exception as error:
+        if _signal_behind(error) is not None:
+            return _stopped(_signal_behind(error), arguments)
         if getattr(arguments, "traceback", False):
             traceback.print_exc()
         bad_input = isinstance(error, (ValueError, TypeError, argparse.ArgumentTypeError, TooLarge))

@@ -250,6 +250,41 @@ def test_ctrl_c_before_the_command_line_handles_signals_is_one_line_and_exit_130
     assert capsys.readouterr().err.splitlines() == ["sage-lfsr: interrupted"]
 
 
+def test_a_signal_that_comes_back_wrapped_by_a_compiled_kernel_still_ends_the_run_as_that_signal(monkeypatch, capsys):
+    import sage_lfsr.engine.mapper
+    from sage_lfsr.cli import Terminated
+
+    def kernel_interrupted(*arguments, **options):  # SIGTERM under --schedule queue: 1 of 10 runs exited 1 so
+        try:
+            raise Terminated(signal.SIGTERM)
+        except Terminated as stop:
+            raise SystemError("CPUDispatcher(<function trace_segments__fast_binary_step>) returned a result "
+                              "with an exception set") from stop
+
+    monkeypatch.setattr(sage_lfsr.engine.mapper, "run", kernel_interrupted)
+    code, _, err = run_main(capsys, *MAP)
+    assert (code, err.splitlines()) == (143, ["sage-lfsr: terminated by SIGTERM"])
+
+
+def catches_sigterm(pid):
+    r"""Whether process ``pid`` has a handler for SIGTERM (``SigCgt`` in ``/proc/PID/status``)."""
+    with open(f"/proc/{pid}/status") as status:
+        caught = next(int(line.split()[1], 16) for line in status if line.startswith("SigCgt:"))
+    return bool(caught >> (signal.SIGTERM - 1) & 1)
+
+
+def test_sigterm_while_sage_loads_is_one_line_and_exit_143():
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]))
+    process = subprocess.Popen([sys.executable, "-m", "sage_lfsr", *MAP], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not catches_sigterm(process.pid):
+        time.sleep(0.01)
+    process.send_signal(signal.SIGTERM)  # within the second or more Sage takes to load
+    out, err = process.communicate(timeout=60)
+    assert (process.returncode, out, err.splitlines()) == (143, "", ["sage-lfsr: terminated by SIGTERM"])
+
+
 def test_a_signal_while_a_dask_result_is_fetched_is_not_taken_for_a_lost_result():
     pytest.importorskip("distributed")
     from sage_lfsr.cli import Terminated
@@ -425,6 +460,14 @@ def test_long_names_and_addresses_are_cut_in_messages():
 
 
 @pytest.mark.timeout(120)
+def test_a_census_line_echoed_in_a_refusal_is_cut(tmp_path, capsys):
+    lines = tmp_path / "registers.txt"
+    lines.write_text("lfsr q=3 c=" + "+".join(["1"] * 3000) + ",1\n")  # the 12,092-character refusal of issue 24
+    code, _, err = run_main(capsys, "census", "--from", str(lines), "--quiet")
+    assert code == 2 and len(err.splitlines()) == 1 and len(err) < 400
+    assert err.startswith(f"sage-lfsr: error: {lines}, line 1: c='1+1+") and "characters ...]" in err
+
+
 def test_a_torn_census_checkpoint_record_is_one_note_line(tmp_path, capsys):
     checkpoint = tmp_path / "census.ckpt"
     command = ["census", "--family", "lfsrs", "--degree", "4", "--quiet", "--checkpoint", str(checkpoint),

@@ -54,8 +54,30 @@ MAX_MONOMIALS = 4096
 MAX_SUCCESSOR_STATES = 1 << 20
 
 
+#: Characters of a message about a register text; beyond them its middle is cut (it echoes the text).
+MAX_MESSAGE_LENGTH = 300
+
+
 class RegisterTextError(ValueError):
-    r"""A register text that does not follow the format (one-line message)."""
+    r"""
+    A register text that does not follow the format (one-line message, at most
+    :data:`MAX_MESSAGE_LENGTH` characters: a long text echoed in it is cut in the middle).
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.census.registers import parse_register
+        sage: parse_register("lfsr q=3 c=" + "+".join(["1"] * 3000))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        RegisterTextError: c='1+1+1+...+1 [... 11755 characters ...] 1+1+...+1'
+    """
+
+    def __init__(self, message):
+        if len(message) > MAX_MESSAGE_LENGTH:
+            head = message[:MAX_MESSAGE_LENGTH * 2 // 3]
+            tail = message[-MAX_MESSAGE_LENGTH // 3:]
+            message = f"{head} [... {len(message) - len(head) - len(tail)} characters ...] {tail}"
+        super().__init__(message)
 
 
 def _is_prime_power(q: int) -> bool:
