@@ -13,6 +13,7 @@ setup(
         "passagemath-brial",  # BooleanPolynomial feedbacks of FSRs over GF(2)
         "passagemath-m4ri-m4rie",  # Matrix_mod2_dense: the sage kernel's GF(2) step 2x faster
         "numpy", "numba", "matplotlib", "ipywidgets", "tqdm",
+        "python-flint>=0.6",  # FLINT's half-gcd Berlekamp-Massey over GF(p) (fmpz_mod_poly minpoly)
     ],
     extras_require={
         "notebook": ["jupyterlab", "ipykernel", "nbclient"],

@@ -37,8 +37,8 @@ def de_bruijn_rows(repeat):
         def run():
             return census(families.feedback_functions(5), schedule=schedule, workers=workers)
         seconds, result = best_of(repeat, run)
-        assert result.summary()["full_cycle"] == 2 ** (2 ** 4 - 5)
-        rows.append((schedule, workers, seconds, result.wall_seconds, len(result.rows)))
+        assert result.summary()["full_cycle_count"] == 2 ** (2 ** 4 - 5)
+        rows.append((schedule, workers, seconds, result.run_seconds, len(result.rows)))
     return rows
 
 
@@ -51,7 +51,7 @@ def period_rows(degree, repeat, limit):
         found = [row["period"] for row in result.rows]
         assert periods is None or found == periods
         periods = found
-        rows.append((schedule, workers, seconds, result.wall_seconds, result.steps))
+        rows.append((schedule, workers, seconds, result.run_seconds, result.steps))
     maximum = sum(p == 2 ** degree - 1 for p in periods)
     return specs, rows, maximum, fast_kernel_rate(degree, max(5, repeat))
 

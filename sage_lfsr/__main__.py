@@ -7,9 +7,13 @@ import sys
 
 def main(argv=None) -> int:
     r"""Run the command line; return its exit code."""
-    from sage_lfsr.cli import main as cli_main
+    try:
+        from sage_lfsr.cli import main as cli_main
 
-    return cli_main(argv)
+        return cli_main(argv)
+    except KeyboardInterrupt:  # Ctrl-C while Sage loads (seconds on a busy machine): the line a run prints
+        print("sage-lfsr: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

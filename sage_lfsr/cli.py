@@ -59,12 +59,12 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import os
 import re
 import signal
 import sys
 import threading
+import time
 import traceback
 import warnings
 
@@ -72,6 +72,8 @@ from sage_lfsr.common.limits import TooLarge
 from sage_lfsr.common.progress import ProgressBar
 
 PROG = "sage-lfsr"
+#: Seconds a preparation may take before the command line says what it is doing.
+NOTICE_AFTER_SECONDS = 1.0
 BENCH_SCHEDULES = ("sequential", "static", "queue", "steal", "hybrid")
 BENCH_COLUMNS = ("schedule", "workers", "wall_seconds", "run_seconds", "speedup", "imbalance_percent",
                  "redundant_states", "redundant_percent", "states_traced", "tasks", "batch_size",
@@ -80,6 +82,24 @@ BENCH_COLUMNS = ("schedule", "workers", "wall_seconds", "run_seconds", "speedup"
 
 class UsageError(ValueError):
     r"""A bad argument: reported in one line, exit code 2."""
+
+
+def refuse(message):
+    r"""
+    Refuse bad input before any work: the one path of the command line's own
+    refusals, which :func:`main` reports as one line ``sage-lfsr: error: ...``
+    and exit code 2 (as it reports the library's ``ValueError``). Raised inside
+    an ``except`` block too, the message stands alone (no chained traceback).
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.cli import refuse
+        sage: refuse("--anf needs --degree")
+        Traceback (most recent call last):
+        ...
+        UsageError: --anf needs --degree
+    """
+    raise UsageError(message) from None
 
 
 class Terminated(BaseException):
@@ -115,7 +135,7 @@ class OneLineParser(argparse.ArgumentParser):
     r"""An argument parser whose errors are one line on standard error and exit code 2."""
 
     def error(self, message):
-        raise UsageError(message)
+        refuse(message)
 
 
 # ---------------------------------------------------------------- arguments
@@ -176,7 +196,7 @@ def parse_coefficients(text):
     return [int(item) if re.fullmatch(r"-?[0-9]+", item) else item for item in items]
 
 
-def _add_register_arguments(parser):
+def _add_register_arguments(parser, nonlinear=True):
     parser.add_argument("--q", type=positive_int, default=2, help="the field order, a prime power (default: 2)")
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--coefficients", type=parse_coefficients, metavar="c0,c1,...",
@@ -187,9 +207,11 @@ def _add_register_arguments(parser):
     parser.add_argument("--constant", default="0", metavar="B",
                         help="an affine (XNOR) register: x_(n+d) = sum c_i x_(n+i) + B (default: 0)")
     parser.add_argument("--form", default="fibonacci", help="fibonacci (default) or galois")
+    # predict has no theory for nonlinear registers: it takes --anf only to refuse it with the reason, unlisted
     which.add_argument("--anf", metavar="TEXT", help='a nonlinear feedback in x0..x(d-1), e.g. "x0 + x1*x2 + 1", '
-                                                     'or an index list "0,1,(1,2)"; needs --degree')
-    parser.add_argument("--degree", type=positive_int, help="the degree d of an --anf register")
+                       'or an index list "0,1,(1,2)"; needs --degree' if nonlinear else argparse.SUPPRESS)
+    parser.add_argument("--degree", type=positive_int,
+                        help="the degree d of an --anf register" if nonlinear else argparse.SUPPRESS)
 
 
 def _add_run_arguments(parser):
@@ -204,9 +226,22 @@ def _add_run_arguments(parser):
 
 def build_parser():
     r"""The argument parser of the command line."""
-    parser = OneLineParser(prog=PROG, description="Map and predict the state space of LFSRs over GF(q).")
+    from sage_lfsr import __version__
+
+    parser = OneLineParser(prog=PROG, description="Map, predict and survey the state space of feedback shift "
+                                                  "registers over GF(q): linear, affine, nonlinear, any matrix.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("--traceback", action="store_true", help="show the traceback of an error")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{map,predict,bench,graph,census}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{map,predict,bench,graph,census,debruijn}")
+    _original_add_parser = commands.add_parser
+
+    def add_parser(name, **options):  # --traceback is also taken after the subcommand
+        subparser = _original_add_parser(name, **options)
+        subparser.add_argument("--traceback", action="store_true", default=argparse.SUPPRESS,
+                               help="show the traceback of an error")
+        return subparser
+
+    commands.add_parser = add_parser
 
     mapping = commands.add_parser("map", help="enumerate every cycle (and tree) of a register")
     _add_register_arguments(mapping)
@@ -222,7 +257,7 @@ def build_parser():
     mapping.set_defaults(run=command_map)
 
     predicting = commands.add_parser("predict", help="the cycle structure from the factorization")
-    _add_register_arguments(predicting)
+    _add_register_arguments(predicting, nonlinear=False)
     predicting.add_argument("--format", choices=("json", "csv"), default="json")
     predicting.add_argument("--output", metavar="FILE", help="write here instead of standard output")
     predicting.set_defaults(run=command_predict)
@@ -246,6 +281,7 @@ def build_parser():
     graph.add_argument("--output", metavar="FILE", help="write here instead of standard output")
     graph.set_defaults(run=command_graph)
     add_census_command(commands)
+    add_debruijn_command(commands)
     return parser
 
 
@@ -275,7 +311,7 @@ def build_register(arguments):
         from sage_lfsr.registers.matrix import MatrixRegister
 
         if constant != 0 or arguments.form != "fibonacci":
-            raise UsageError("--constant and --form describe an LFSR: give --coefficients or --polynomial")
+            refuse("--constant and --form describe an LFSR: give --coefficients or --polynomial")
         return MatrixRegister.from_text(arguments.matrix, arguments.q)
     if arguments.polynomial is not None:
         return LFSR.from_polynomial(arguments.polynomial, q=arguments.q, constant=constant, form=arguments.form)
@@ -299,9 +335,9 @@ def build_fsr(arguments):
     from sage_lfsr.registers.fsr import FSR
 
     if arguments.degree is None:
-        raise UsageError("--anf needs --degree, the number of variables x0..x(d-1)")
+        refuse("--anf needs --degree, the number of variables x0..x(d-1)")
     if arguments.constant != "0" or arguments.form != "fibonacci":
-        raise UsageError("--constant and --form describe an LFSR: an --anf feedback holds its own constant term")
+        refuse("--constant and --form describe an LFSR: an --anf feedback holds its own constant term")
     return FSR(arguments.anf, arguments.degree, q=arguments.q)
 
 
@@ -342,8 +378,10 @@ def command_map(arguments):
 
     _check_paths(arguments)
     register = build_register(arguments)
-    decided = plan(register, schedule=arguments.schedule, workers=arguments.workers, checkpoint=arguments.checkpoint,
-                   **_run_options(arguments))
+    with notice_when_slow("preparing the run: compiling the kernels this register needs (the first time only: "
+                          "numba keeps them on disk; scripts/setup.sh compiles them at install)", arguments.quiet):
+        decided = plan(register, schedule=arguments.schedule, workers=arguments.workers,
+                       checkpoint=arguments.checkpoint, **_run_options(arguments))
     if arguments.schedule is None and arguments.workers is not None and not arguments.quiet:
         print(f"{PROG}: note: schedule {decided.reasons['schedule']}", file=sys.stderr)
     with ProgressBar(arguments.quiet) as progress, warnings.catch_warnings():
@@ -366,6 +404,34 @@ def _exported(structure, register, output_format):
     return exports.cycle_map_csv(structure, register)
 
 
+class notice_when_slow:
+    r"""
+    A one-line notice on standard error when a step takes longer than
+    :data:`NOTICE_AFTER_SECONDS`, and how long it took once done (unless ``quiet``).
+    """
+
+    def __init__(self, message, quiet=False):
+        self.message, self.quiet, self.shown = message, quiet, False
+
+    def _show(self):
+        self.shown = True
+        print(f"{PROG}: {self.message} ...", file=sys.stderr, flush=True)
+
+    def __enter__(self):
+        self.started = time.monotonic()
+        self.timer = threading.Timer(NOTICE_AFTER_SECONDS, self._show)
+        self.timer.daemon = True
+        if not self.quiet:
+            self.timer.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.timer.cancel()
+        if self.shown and exc_info[0] is None:
+            print(f"{PROG}: ready after {time.monotonic() - self.started:.1f} s", file=sys.stderr, flush=True)
+        return False
+
+
 def _run_options(arguments) -> dict:
     return {"batch_size": arguments.batch_size, "kernel": arguments.kernel, "registry": arguments.registry,
             "split": arguments.split, "scheduler_address": arguments.scheduler_address}
@@ -378,8 +444,8 @@ def command_predict(arguments):
     _check_paths(arguments)
     register = build_register(arguments)
     if hasattr(register, "anf"):
-        raise UsageError("nonlinear registers have no prediction: theory covers linear registers only; "
-                         "map it with the map command")
+        refuse("nonlinear registers have no prediction: theory covers linear registers only; "
+               "map it with the map command")
     _write(_exported(predict_cycles(register), register, arguments.format), arguments.output)
     return 0
 
@@ -410,7 +476,10 @@ def command_bench(arguments):
             elapsed, result = best_of(arguments.repeat, once)
             reference = reference or (elapsed, result)
             rows.append(bench_row(elapsed, result, reference))
-    write_bench(rows, arguments.output)
+    pictures = write_bench(rows, arguments.output)
+    if not arguments.quiet:
+        print(f"{PROG}: wrote {os.path.abspath(arguments.output)} ({len(rows)} runs) and the plots "
+              f"{', '.join(os.path.abspath(path) for path in pictures)}", file=sys.stderr)
     mismatched = [f"{row['schedule']}/{row['workers']}" for row in rows if not row["matches_sequential"]]
     if mismatched:
         raise RuntimeError(f"these runs disagree with the sequential map: {', '.join(mismatched)}")
@@ -504,6 +573,8 @@ def bench_figure(rows, column, label):
 
 # ---------------------------------------------------------------- census
 
+#: Registers of a census whose kinds are compiled before the notice ends (families have one kind).
+CENSUS_SAMPLE = 4096
 CENSUS_FAMILIES = ("lfsrs", "primitive", "feedback-functions", "template")
 
 
@@ -513,7 +584,8 @@ def add_census_command(commands):
 
     census = commands.add_parser("census", help="map, walk or predict every register of a family")
     source = census.add_mutually_exclusive_group(required=True)
-    source.add_argument("--family", choices=CENSUS_FAMILIES, help="a family generated for --degree (and --q)")
+    source.add_argument("--family", choices=CENSUS_FAMILIES, type=lambda name: name.replace("_", "-"),
+                        help="a family generated for --degree (and --q); feedback_functions as in the API also works")
     source.add_argument("--from", dest="from_file", metavar="FILE",
                         help='registers, one a line: "lfsr q=3 c=1,0,2", "fsr d=4 f=x0+x1*x2", "matrix d=2 rows=01,11", '
                              '"fsr q=3 d=2 f=x0+2*x1^2" ("#" comments)')
@@ -564,23 +636,23 @@ def census_registers(arguments):
                     try:
                         registers.append(parse_register(line.strip()))
                     except ValueError as error:
-                        raise UsageError(f"{arguments.from_file}, line {number}: {_first_line(error)}") from None
+                        refuse(f"{arguments.from_file}, line {number}: {_first_line(error)}")
         return registers
     template = arguments.template or arguments.template_text
     if arguments.family != "template" and template is not None:
-        raise UsageError("a template goes with --family template")
+        refuse("a template goes with --family template")
     if arguments.degree is None:
-        raise UsageError(f"--family {arguments.family} needs --degree")
+        refuse(f"--family {arguments.family} needs --degree")
     if arguments.family == "lfsrs":
         return families.lfsrs(arguments.degree, q=arguments.q, nonsingular=not arguments.singular)
     if arguments.family == "primitive":
         return families.primitive(arguments.degree, q=arguments.q)
     if arguments.q != 2:
-        raise UsageError(f"--family {arguments.family} is binary: leave out --q")
+        refuse(f"--family {arguments.family} is binary: leave out --q")
     if arguments.family == "feedback-functions":
         return families.feedback_functions(arguments.degree)
     if template is None:
-        raise UsageError('--family template needs the template, e.g. "x0 + x{a} + x{b}*x{c}"')
+        refuse('--family template needs the template, e.g. "x0 + x{a} + x{b}*x{c}"')
     return list(families.template(template, arguments.degree))
 
 
@@ -590,10 +662,15 @@ def command_census(arguments):
 
     from sage_lfsr.engine.checkpoint import CheckpointWarning
 
+    from sage_lfsr.census.census import compile_kernels
+
     _check_paths(arguments)
     if arguments.form is not None:
         return command_form_search(arguments)
-    registers = census_registers(arguments)
+    registers = list(census_registers(arguments))  # a family is a generator; census() lists it too
+    with notice_when_slow("preparing the census: compiling its batch kernels (the first time only: numba keeps "
+                          "them on disk; scripts/setup.sh compiles them at install)", arguments.quiet):
+        compile_kernels((registers[:CENSUS_SAMPLE], arguments.mode))  # census() compiles any other kind
     with ProgressBar(arguments.quiet, unit="registers") as progress, warnings.catch_warnings(record=True) as notes:
         warnings.simplefilter("always", CheckpointWarning)
         result = census(registers, mode=arguments.mode, schedule=arguments.schedule, workers=arguments.workers,
@@ -606,6 +683,100 @@ def command_census(arguments):
         else:
             warnings.showwarning(note.message, note.category, note.filename, note.lineno)
     _write(result.to_csv() if arguments.format == "csv" else result.to_json(indent=1) + "\n", arguments.output)
+    return 0
+
+
+# ---------------------------------------------------------------- de Bruijn sequences
+
+def add_debruijn_command(commands):
+    r"""The ``debruijn`` subcommand's arguments (:func:`command_debruijn` runs it)."""
+    from sage_lfsr.debruijn.successors import RULES
+
+    debruijn = commands.add_parser("debruijn", help="join a register's cycles into one, or stream a de Bruijn "
+                                                    "sequence by a successor rule", conflict_handler="resolve")
+    _add_register_arguments(debruijn)
+    debruijn._mutually_exclusive_groups[-1].required = False  # --rule needs no register
+    debruijn.add_argument("--count", action="store_true", help="the number of ways to join the cycles into one")
+    debruijn.add_argument("--tree-seed", type=int, metavar="S", help="join the cycles on a random spanning tree "
+                                                                     "drawn from seed S")
+    debruijn.add_argument("--anf", nargs="?", const=True, metavar="TEXT",
+                          help="alone: print the joined feedback as ANF (default: a truth table); with TEXT: "
+                               "a nonlinear register to join, as for map (needs --degree)")
+    debruijn.add_argument("--zero-apart", action="store_true", help="keep the zero state a cycle of its own")
+    debruijn.add_argument("--schedule", default="sequential", help="the schedule of the map (default: sequential)")
+    debruijn.add_argument("--workers", type=positive_int, help="worker processes of the map")
+    debruijn.add_argument("--rule", choices=sorted(RULES), help="stream a de Bruijn sequence by this successor rule")
+    debruijn.add_argument("--order", type=positive_int, help="the order n of --rule (up to 64)")
+    debruijn.add_argument("--bits", type=int, metavar="N", help="how many bits --rule writes (default: 2^n up to 2^20)")
+    debruijn.add_argument("--output", metavar="FILE", help="write here instead of standard output")
+    debruijn.set_defaults(run=command_debruijn)
+
+
+def command_debruijn(arguments):
+    r"""
+    ``debruijn``: count the joinings of a register's cycles (``--count``), join
+    them on a random tree (``--tree-seed``), or stream a rule's bits (``--rule``).
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.cli import main
+        sage: main(["debruijn", "--polynomial", "x^5+1", "--count"])
+        cycles: 8
+        conjugate pairs across cycles: 16
+        joinings: 576
+        0
+        sage: main(["debruijn", "--polynomial", "x^3+1", "--tree-seed", "1", "--anf"])
+        x0 + x1 + x1*x2 + 1
+        0
+        sage: main(["debruijn", "--rule", "pcr", "--order", "3"])
+        11101000
+        0
+        sage: main(["debruijn", "--rule", "pcr", "--order", "65", "--bits", "8"])
+        sage-lfsr: error: the successor rules stream orders 1 to 64, not 65
+        2
+    """
+    from sage_lfsr.common.sagemath import Integer  # its decimal text has no length limit, unlike int's
+    from sage_lfsr.debruijn import count_joinings, de_bruijn_bits, join_cycles
+    from sage_lfsr.debruijn.adjacency import pairs_of
+    from sage_lfsr.debruijn.cycles import cycle_labels
+
+    _check_paths(arguments)
+    show_anf = arguments.anf is True
+    if show_anf:
+        arguments.anf = None
+    has_register = any(getattr(arguments, name, None) is not None
+                       for name in ("coefficients", "polynomial", "matrix", "anf"))
+    if arguments.rule is not None:
+        if has_register or arguments.count or arguments.tree_seed is not None:
+            refuse("--rule streams bits by itself: leave out the register, --count and --tree-seed")
+        if arguments.order is None:
+            refuse("--rule needs --order")
+        count = arguments.bits if arguments.bits is not None else 1 << min(arguments.order, 20)
+        if not 0 <= count <= 1 << 30:
+            refuse(f"--bits is 0 to 2^30 (the text is held before it is written), not {count}")
+        de_bruijn_bits(arguments.rule, arguments.order, 0)  # the order checked before any output
+        chunks, state, left = [], 0, count
+        while left:
+            bits, state = de_bruijn_bits(arguments.rule, arguments.order, min(left, 1 << 22), state)
+            chunks.append((bits + 48).tobytes().decode("ascii"))
+            left -= len(bits)
+        _write("".join(chunks) + "\n", arguments.output)
+        return 0
+    if not has_register:
+        refuse("give a register (--polynomial, --coefficients, --matrix or --anf) or --rule")
+    if not arguments.count and arguments.tree_seed is None:
+        refuse("say what to do: --count, --tree-seed S, or --rule")
+    register = build_register(arguments)
+    options = {"schedule": arguments.schedule, "workers": arguments.workers}
+    lines = []
+    if arguments.count:
+        labels = cycle_labels(register, **options)
+        lines += [f"cycles: {labels.cycle_count}", f"conjugate pairs across cycles: {len(pairs_of(labels).states)}",
+                  "joinings: " + str(Integer(count_joinings(register, zero_apart=arguments.zero_apart, **options)))]
+    if arguments.tree_seed is not None:
+        joined = join_cycles(register, seed=arguments.tree_seed, zero_apart=arguments.zero_apart, **options)
+        lines.append(joined.anf() if show_anf else "".join(map(str, joined.truth_table().tolist())))
+    _write("\n".join(lines) + "\n", arguments.output)
     return 0
 
 

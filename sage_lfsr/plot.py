@@ -269,7 +269,7 @@ def graph_layout(successors) -> dict:
     return positions
 
 
-def transition_graph_figure(register_or_successors, title=None) -> Figure:
+def transition_graph_figure(register_or_successors, title=None, axes=None) -> Figure:
     r"""
     The state-transition graph: every state an arrow to its successor, cycles as
     rings (red) with their trees of transient states (blue) hanging outward.
@@ -280,8 +280,9 @@ def transition_graph_figure(register_or_successors, title=None) -> Figure:
       :class:`~sage_lfsr.registers.fsr.FSR`, ...) with at most :data:`MAX_GRAPH_STATES`
       states, or the list of successor indices
     - ``title`` -- (optional) the figure's title
+    - ``axes`` -- (optional) matplotlib axes to draw on (default: a new figure's)
 
-    OUTPUT: a :class:`~matplotlib.figure.Figure` with one axes
+    OUTPUT: a :class:`~matplotlib.figure.Figure` with one axes (or the figure of ``axes``)
 
     EXAMPLES::
 
@@ -312,8 +313,9 @@ def transition_graph_figure(register_or_successors, title=None) -> Figure:
     positions = graph_layout(successors)
     cycles, _ = _components(successors)
     on_cycle = {state for cycle in cycles for state in cycle}
-    figure = Figure(figsize=(7, 7), layout="constrained")
-    axes = figure.subplots()
+    if axes is None:
+        axes = Figure(figsize=(7, 7), layout="constrained").subplots()
+    figure = axes.figure
     states = list(range(len(successors)))
     small = len(successors) <= MAX_LABELLED_STATES
     for state, successor in enumerate(successors):

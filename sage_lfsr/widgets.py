@@ -747,3 +747,6 @@ class SchedulingBench(widgets.VBox):
         self.speedup_view.show(plot.speedup_figure(runs))
         self.load_view.show(plot.worker_load_figure(runs))
         self.timeline_view.show(plot.timeline_figure(runs))
+
+
+from sage_lfsr.register_widget import AnimatorModel, RegisterAnimator  # noqa: E402,F401 - the clickable register

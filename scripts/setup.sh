@@ -8,5 +8,6 @@ command -v "$PYTHON" >/dev/null || PYTHON=python3
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[test,notebook,dask]"
 bash .ci/jupyter.sh "$PWD/.venv"
+.venv/bin/python -m sage_lfsr.precompile   # every kernel compiled now, so no first map waits for numba
 .venv/bin/sage-lfsr map --polynomial "x^24+x^23+x^22+x^17+1" --schedule queue --workers 2 --quiet \
   | .venv/bin/python -c "import json, sys; r = json.load(sys.stdin); print('example x^24+x^23+x^22+x^17+1 (2^24 states, 2 workers): cycles', r['cycle_counts'], 'in %.2f s, load imbalance %.0f %%' % (r['wall_seconds'], r['imbalance']))"

@@ -11,7 +11,7 @@ import pytest
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPOSITORY / "notebooks"
-NOTEBOOK_NAMES = ("explore_cycles.ipynb", "scheduling.ipynb", "lfsr_theory.ipynb", "census.ipynb")
+NOTEBOOK_NAMES = ("explore_cycles.ipynb", "scheduling.ipynb", "lfsr_theory.ipynb", "census.ipynb", "de_bruijn.ipynb")
 KERNEL_NAME = "sage_lfsr"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",

@@ -552,8 +552,9 @@ def parse_register(line: str):
         raise RegisterTextError(f"the register text is {len(line)} characters long, above the limit {MAX_TEXT_LENGTH}")
     kind, fields = _fields(line)
     if kind == "lfsr":
-        if "q" not in fields or "c" not in fields:
-            raise RegisterTextError(f"an lfsr line needs q=... and c=...: {line!r}")
+        if "c" not in fields:
+            raise RegisterTextError(f"an lfsr line needs c=... (and q=..., default 2): {line!r}")
+        fields.setdefault("q", "2")  # as the command line's --q
         coefficients = [_integer(c, "c", line) for c in fields["c"].split(",")]
         form = fields.get("form", "fibonacci").strip()
         if form not in ("fibonacci", "galois"):
@@ -570,7 +571,11 @@ def parse_register(line: str):
     if fields.get("q", "2").strip() != "2":
         return _parse_over_gfq(kind, fields, line)
     if kind == "matrix":
-        rows = fields.get("rows", "").split(",")
+        rows_text = fields.get("rows", "").strip()
+        if ";" in rows_text:  # the command line's --matrix form, "1,1;0,1": a row's entries comma-separated
+            rows_text = ",".join(row.replace(",", "").replace(" ", "") for row in rows_text.split(";"))
+            fields.setdefault("d", str(rows_text.count(",") + 1))
+        rows = rows_text.split(",")
         if "d" not in fields or not all(re.fullmatch(r"[01]{1,62}", row) for row in rows):
             raise RegisterTextError(f"a matrix line needs d=... and rows=... (rows of 0 and 1, comma-separated): "
                                     f"{line!r}")

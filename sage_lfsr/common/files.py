@@ -4,8 +4,10 @@ written to a temporary file beside it and renamed over it, so a full disk or a
 kill mid-write leaves the previous file (or none), never a truncated one.
 
 Only regular files are replaced. A symbolic link is followed: its target is
-replaced and the link kept. A character device or a FIFO (``/dev/null``,
-``/dev/stdout``, a pipe) is written through, never replaced; anything else that
+replaced and the link kept. A descriptor of this process (``/dev/stdout``,
+``/dev/fd/3``, ``/proc/self/fd/1``), a character device or a FIFO (``/dev/null``,
+a pipe) is written through, never replaced: ``--output /dev/stdout >> log``
+appends to ``log``; anything else that
 is not a regular file (a directory, a socket, a block device) is refused in one
 line, and so is any path that is not a regular file where the package keeps
 state it reads back (checkpoints, snapshots: :func:`check_regular`).
@@ -13,7 +15,9 @@ state it reads back (checkpoints, snapshots: :func:`check_regular`).
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
+import re
 import stat
 import tempfile
 
@@ -45,6 +49,45 @@ def file_kind(path):
     return next((kind for test, kind in _KINDS if test(mode)), "not a regular file")
 
 
+#: A path that names a descriptor of this process: ``/dev/fd/N``, ``/proc/self/fd/N``, ``/proc/<this pid>/fd/N``.
+_DESCRIPTOR_PATH = re.compile(r"/(?:dev/fd|proc/(?:self|thread-self|(?P<pid>\d+))/fd)/(?P<number>\d+)")
+
+
+def own_descriptor(path):
+    r"""
+    The number of the descriptor of this process that ``path`` names, through
+    any symbolic links (``/dev/stdout`` is ``1``), or ``None``.
+
+    EXAMPLES::
+
+        sage: import os, tempfile
+        sage: from sage_lfsr.common.files import own_descriptor
+        sage: own_descriptor("/dev/stdout"), own_descriptor("/dev/fd/2"), own_descriptor(tempfile.mkdtemp())
+        (1, 2, None)
+    """
+    current = os.path.abspath(os.fspath(path))
+    for _ in range(40):  # the kernel's own limit on links followed
+        match = _DESCRIPTOR_PATH.fullmatch(current)
+        if match:
+            if match["pid"] is not None and int(match["pid"]) != os.getpid():
+                return None
+            return int(match["number"])
+        if not os.path.islink(current):
+            return None
+        current = os.path.normpath(os.path.join(os.path.dirname(current), os.readlink(current)))
+    return None
+
+
+def check_descriptor(path, number, what):
+    r"""Raise :class:`ValueError` (one line) unless descriptor ``number`` is open for writing."""
+    try:
+        mode = fcntl.fcntl(number, fcntl.F_GETFL) & os.O_ACCMODE
+    except OSError:
+        raise ValueError(f"cannot write the {what} {short_path(path)}: descriptor {number} is not open") from None
+    if mode not in (os.O_WRONLY, os.O_RDWR):
+        raise ValueError(f"cannot write the {what} {short_path(path)}: descriptor {number} is open for reading only")
+
+
 def check_regular(path, what="checkpoint file"):
     r"""
     Raise :class:`ValueError` (one line) unless ``path`` is missing or a regular
@@ -60,6 +103,9 @@ def check_regular(path, what="checkpoint file"):
         ...
         ValueError: cannot use /dev/null as the checkpoint file: it is a character device, not a regular file
     """
+    if own_descriptor(path) is not None:
+        raise ValueError(f"cannot use {short_path(path)} as the {what}: it is a descriptor of this process, "
+                         "not a regular file")
     kind = file_kind(path)
     if kind is not None:
         raise ValueError(f"cannot use {short_path(path)} as the {what}: it is {kind}, not a regular file")
@@ -94,6 +140,10 @@ def check_writable(path, what="output file"):
     path = os.fspath(path)
     if not path:
         raise ValueError(f"the {what} name is empty")
+    number = own_descriptor(path)
+    if number is not None:
+        check_descriptor(path, number, what)
+        return
     kind = file_kind(path)
     if kind in STREAM_KINDS:
         if not os.access(path, os.W_OK):
@@ -146,6 +196,10 @@ def write_atomically(path, data, sync=False):
     path = os.fspath(path)
     check_writable(path, "file")
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    number = own_descriptor(path)
+    if number is not None:
+        write_to_descriptor(number, payload)
+        return
     if file_kind(path) in STREAM_KINDS:
         write_through(path, payload)
         return
@@ -185,6 +239,25 @@ def write_through(path, payload):
     os.set_blocking(descriptor, True)
     with os.fdopen(descriptor, "wb") as stream:
         stream.write(payload)
+
+
+def write_to_descriptor(number, payload):
+    r"""
+    Write ``payload`` to this process's open descriptor ``number`` itself (not a
+    fresh open of its file), so the shell's redirection holds: ``>>`` appends,
+    and what the process prints to the same descriptor stays in order.
+    """
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None and stream.fileno() == number:
+                stream.flush()
+        except (AttributeError, OSError, ValueError):  # a replaced stream without a descriptor
+            pass
+    view = memoryview(payload)
+    while view:
+        view = view[os.write(number, view):]
 
 
 def file_mode(path):

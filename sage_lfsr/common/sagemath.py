@@ -21,6 +21,7 @@ from sage.matrix.special import companion_matrix  # noqa: F401
 from sage.modules.free_module import VectorSpace  # noqa: F401
 from sage.rings.finite_rings.finite_field_constructor import GF  # noqa: F401
 from sage.rings.integer import Integer  # noqa: F401
+from sage.rings.integer_ring import ZZ  # noqa: F401
 from sage.rings.polynomial.polynomial_ring_constructor import PolynomialRing  # noqa: F401
 from sage.structure.element import Matrix  # noqa: F401
 from sage.rings.polynomial.polynomial_element import Polynomial  # noqa: F401

@@ -265,7 +265,8 @@ class Plan:
         choices = {"step_seconds": self.step_seconds, "longest_cycle": self.longest_cycle,
                    "structure": self.reasons["longest_cycle"], "batch_size": self.batch_size, "split": self.split,
                    "distinguished_bits": self.dbits, "registry": self.registry,
-                   "visited_layout": self.memory_layout, "batch_size_reason": self.reasons["batch_size"]}
+                   "visited_layout": self.memory_layout, "batch_size_reason": self.reasons["batch_size"],
+                   "kernel_ready": self.reasons.get("kernel_ready")}
         if self.reasons["schedule"] != "given":
             choices["auto"] = self.reasons["schedule"]
         return choices
@@ -349,7 +350,9 @@ def plan(register, schedule=None, workers=None, batch_size=None, kernel="fast", 
                 reasons["split"] = f"recorded in {checkpoint.path}"
 
     calibrated = make_kernel(kernel, description)
-    calibrated.warm_up()  # compiled once here, inherited by forked workers
+    warming = time.perf_counter()
+    calibrated.warm_up()  # compiled once here (or loaded from numba's disk cache), inherited by forked workers
+    reasons["kernel_ready"] = f"kernel ready in {time.perf_counter() - warming:.2f} s (compiled, or loaded from the cache)"
     step_seconds = measure_step_seconds(calibrated, state_count, singular)
     longest_cycle, reasons["longest_cycle"] = _longest_cycle(register, description)
 

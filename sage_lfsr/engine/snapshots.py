@@ -389,9 +389,9 @@ def load_snapshot(path, checkpoint_crc: int, kind: str, dtype, length: int, reco
     """
     if not os.path.exists(path):
         return None, set(), None
-    kind = file_kind(path)
-    if kind is not None:
-        return None, set(), f"ignored the memory snapshot {short_path(path)}: it is {kind}, not a regular file"
+    not_regular = file_kind(path)
+    if not_regular is not None:
+        return None, set(), f"ignored the memory snapshot {short_path(path)}: it is {not_regular}, not a regular file"
     try:
         with open(path, "rb") as stream:
             header, array = decode_snapshot(stream.read())

@@ -28,6 +28,7 @@ import numbers
 from functools import cached_property
 
 from sage_lfsr.common import sagemath
+from sage_lfsr.common.limits import check_sequence_length
 from sage_lfsr.registers.feedback import (_add_term, _element_value, _integer, _reduced_exponent,
                                 decide_invertible, evaluate_terms, field_arithmetic, read_feedback)
 from sage_lfsr.registers.lfsr import LFSR, KeyedRegister, _field, state_index_to_tuple
@@ -358,6 +359,7 @@ class FSR(KeyedRegister):
             sage: FSR("x0 + 2*x1^2", 2, q=3).sequence([1, 1], 6)
             [1, 1, 0, 1, 2, 0]
         """
+        length = check_sequence_length(length)
         digits = [_integer(x) for x in self.state_vector(fill)]
         while len(digits) < length:
             digits.append(self.feedback_value(digits[len(digits) - self.degree:]))

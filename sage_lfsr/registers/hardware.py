@@ -47,6 +47,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sage_lfsr.common.limits import check_sequence_length
+
 FORMS = ("fibonacci", "galois")
 SHIFTS = ("right", "left")
 #: Widths :meth:`HardwareRegister.verify` and the state formats accept.
@@ -247,6 +249,7 @@ class HardwareRegister:
 
     def output(self, seed, count) -> list:
         r"""The first ``count`` output bits from ``seed``."""
+        count = check_sequence_length(count, "an output")
         value, bits = self.parse_state(seed), []
         for _ in range(count):
             value, bit = self._step_with_output(value)

@@ -24,11 +24,8 @@ import numbers
 from functools import cached_property
 
 from sage_lfsr.common import sagemath
-from sage_lfsr.common.limits import format_count
+from sage_lfsr.common.limits import check_sequence_length, format_count
 
-
-#: Most terms :meth:`LFSR.sequence` lists (Sage elements, a few microseconds and about 100 bytes each).
-MAX_SEQUENCE_LENGTH = 1 << 22
 #: Largest field order, in bits, a register is built over: proving a larger order prime
 #: (and factoring `q^m - 1` for a prediction) takes minutes.
 MAX_FIELD_BITS = 256
@@ -476,11 +473,15 @@ class LFSR(KeyedRegister):
             True
             sage: LFSR([1, 1], constant=1).sequence([0, 0], 6)
             [0, 0, 1, 0, 0, 1]
+
+        TESTS::
+
+            sage: r.sequence([1, 0], 10**12)
+            Traceback (most recent call last):
+            ...
+            TooLarge: a sequence of 1000000000000 terms is too long: the limit is 10000000 (10^7)
         """
-        length = as_integer(length, "the length")
-        if not 0 <= length <= MAX_SEQUENCE_LENGTH:
-            raise ValueError(f"the length is {format_count(length)} terms: give 0..{MAX_SEQUENCE_LENGTH} (a list of Sage "
-                             "field elements; jump() reaches a state far ahead without the terms between)")
+        length = check_sequence_length(length)
         fill = self.state_vector(fill)
         if self._form == "galois":
             fill = fill * self.fibonacci_to_galois_matrix().inverse()
@@ -579,6 +580,23 @@ class LFSR(KeyedRegister):
         from sage_lfsr.registers.hardware import from_taps
 
         return from_taps(taps, width, form=form, shift=shift, xnor=xnor)
+
+    @classmethod
+    def standard(cls, name):
+        r"""
+        A register a standard defines (PRBS7..PRBS31 of ITU-T O.150, the IEEE 802.11, DVB and
+        PCI Express / USB 3 scramblers, CRC-16-CCITT, CRC-32): see
+        :mod:`sage_lfsr.registers.standards`.
+
+        EXAMPLES::
+
+            sage: from sage_lfsr import LFSR
+            sage: LFSR.standard("CRC-32").checksum(b"123456789") == 0xCBF43926
+            True
+        """
+        from sage_lfsr.registers.standards import standard
+
+        return standard(name)
 
 
 def state_index_to_tuple(index: int, q: int, degree: int) -> tuple:

@@ -479,6 +479,10 @@ def parse_polynomial(text, field, variable="x", max_degree=MAX_POLYNOMIAL_DEGREE
         x^2 + z*x + 1
         sage: parse_polynomial("(x + 1)^3 - x^3", GF(3))
         1
+        sage: parse_polynomial("x^4 + 2*x + 1", GF(2))
+        Traceback (most recent call last):
+        ...
+        ParseError: cannot read 'x^4 + 2*x + 1' as a polynomial over GF(2): the coefficient 2 is not an element of GF(2); integers in a polynomial are 0..1, as in a coefficient list
 
     TESTS::
 
@@ -500,8 +504,30 @@ def parse_polynomial(text, field, variable="x", max_degree=MAX_POLYNOMIAL_DEGREE
     if bound > max_degree:
         raise ParseError(f"cannot read {_shorten(text)!r} as {what}: its degree may reach {bound}, "
                          f"above the limit of {max_degree}")
+    characteristic = int(field.characteristic())
+    too_large = next((value for value in _integers(tree) if value >= characteristic), None)
+    if too_large is not None:
+        raise ParseError(f"cannot read {_shorten(text)!r} as {what}: the coefficient {_shorten(str(too_large))} is "
+                         f"not an element of GF({characteristic}); integers in a polynomial are 0..{characteristic - 1}, "
+                         "as in a coefficient list" + ("" if field.degree() == 1 else " (other elements are "
+                                                       f"written with {GENERATOR})"))
     ring = PolynomialRing(field, variable)
     return _evaluate(tree, _RingAlgebra(ring, field, variable))
+
+
+def _integers(tree):
+    r"""The integers written in ``tree`` (exponents aside), read without recursion."""
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        if node[0] == "int":
+            yield node[1]
+        elif node[0] == "sum":
+            pending.extend(term for _, term in node[1])
+        elif node[0] == "product":
+            pending.extend(node[1])
+        elif node[0] in ("neg", "pow"):
+            pending.append(node[1])
 
 
 def parse_sparse_polynomial(text, field, variables, as_functions=False):

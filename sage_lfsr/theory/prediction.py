@@ -72,8 +72,9 @@ def _prime_factors_of_group_order(q: int, m: int) -> tuple:
     Integer factorization has no useful bound on its time (`2^{830} - 1` has a
     composite part of some 250 digits), so it gets :data:`FACTOR_SECONDS` and then
     raises :class:`ValueError`: under an alarm in the main thread (where no other
-    timer is set), else in a child process that is killed when the time is
-    up (the alarm cannot reach other threads, such as the widgets' planning thread).
+    timer is set and SIGTERM has no Python handler), else in a child process that
+    is killed when the time is up or a signal stops the caller (the alarm cannot
+    reach other threads, such as the widgets' planning thread).
 
     TESTS::
 
@@ -90,8 +91,11 @@ def _prime_factors_of_group_order(q: int, m: int) -> tuple:
     if number.bit_length() <= FACTOR_DIRECTLY_BITS:
         return tuple((int(prime), int(exponent)) for prime, exponent in sagemath.factor(number))
     # The alarm needs the main thread, and must not displace a timer someone else set (pytest-timeout).
+    # Where SIGTERM has a Python handler (the CLI's), PARI would hold it until it returns: the child
+    # keeps this process waiting in Python, where the handler runs at once (and the child is killed).
     timer_free = (threading.current_thread() is threading.main_thread()
-                  and signal.getitimer(signal.ITIMER_REAL)[0] == 0 and not callable(signal.getsignal(signal.SIGALRM)))
+                  and signal.getitimer(signal.ITIMER_REAL)[0] == 0 and not callable(signal.getsignal(signal.SIGALRM))
+                  and not callable(signal.getsignal(signal.SIGTERM)))
     too_long = ValueError(f"the order of an irreducible factor of degree {m} needs the factorization of "
                           f"{q}^{m} - 1, which took longer than {FACTOR_SECONDS} s")
     if not timer_free:

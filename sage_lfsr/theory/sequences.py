@@ -44,16 +44,6 @@ from sage_lfsr.common.compiled import DeferredSignals, popcount
 
 #: Largest field order whose arithmetic is tabulated (``q^2`` entries per table).
 MAX_TABLE_ORDER = 1024
-#: Work of one compiled call, bounded with `L \le k` (word operations over `GF(2)`, pairs of
-#: table look-ups otherwise): about 0.05 to 0.2 s, after which Python runs and Ctrl-C takes effect.
-CHUNK_WORK = 1 << 26
-#: Most terms Massey's algorithm takes, by path: its work is `O(n L)` and a random
-#: sequence has `L \approx n/2`, so these keep the worst case within minutes
-#: (about 7 over `GF(2)`, 7 by tables, 5 on Sage elements on the machines of
-#: ``docs/benchmarks.md``); longer sequences are refused before any work.
-MAX_TERMS_BINARY = 1 << 23
-MAX_TERMS_TABLES = 1 << 19
-MAX_TERMS_ELEMENTS = 1 << 15
 #: Characters a bit string may contain besides ``0`` and ``1``.
 _BIT_STRING_SEPARATORS = " _\n\t"
 
@@ -121,9 +111,12 @@ def sequence_terms(sequence, q=2):
         TypeError: a sequence is a list of terms or a bit string, not Integer
     """
     from sage_lfsr.common import sagemath
+    from sage_lfsr.common.limits import TooLarge
 
     field = _field_of_order(q)
     q = int(field.order())
+    if hasattr(sequence, "__len__") and len(sequence) > MAX_SEQUENCE_TERMS:
+        raise TooLarge(f"{len(sequence)} terms are too many: sequence functions take at most {MAX_SEQUENCE_TERMS}")
     if isinstance(sequence, str):
         if q != 2:
             raise TypeError(f"a bit string is a sequence over GF(2), not GF({q}): give a list of integers")
@@ -208,15 +201,16 @@ def field_tables(q):
 
 
 # ---------------------------------------------------------------- kernels
+# Both kernels are resumable: they step terms start..stop-1 and keep everything they need in
+# the arrays they are given, so the caller runs them in chunks (Ctrl-C is honoured between
+# chunks, and a long sequence can be handed to the library half-gcd once its complexity shows).
 
 @numba.njit(cache=True, nogil=True)
 def _binary_windows(terms):  # pragma: no cover - compiled
-    # Bit-packed: the reversed sequence in 64 shifted copies, so every window of
-    # terms a discrepancy reads is a run of aligned 64-bit words.
-    n = terms.shape[0]
-    words = (n + 63) // 64 + 2
     # shifted[b, j] holds bits 64 j + b .. 64 j + b + 63 of the reversed sequence
     # (bit k is s[n - 1 - k]), so every window is a run of aligned words.
+    n = terms.shape[0]
+    words = (n + 63) // 64 + 2
     reversed_words = np.zeros(words + 1, dtype=np.uint64)
     for k in range(n):
         if terms[n - 1 - k]:
@@ -231,11 +225,13 @@ def _binary_windows(terms):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def _massey_binary_steps(shifted, n, connection, previous, spare, profile, state, k_start, k_end):  # pragma: no cover
-    # Terms k_start..k_end - 1 of Massey's algorithm over GF(2); ``state`` holds
-    # (length, previous_bits, shift, spare_words) between calls.
-    length, previous_bits, shift, spare_words = state[0], state[1], state[2], state[3]
-    for k in range(k_start, k_end):
+def _massey_binary_steps(shifted, n, connection, others, scalars, profile, start, stop):  # pragma: no cover
+    # Bit-packed: the reversed sequence and the polynomials in 64-bit words, so a
+    # discrepancy is an AND/XOR over L/64 words and one popcount. others[which] is the
+    # previous connection B, others[1 - which] spare room; scalars = (L, bits of B,
+    # shift, words of spare in use, which).
+    length, previous_bits, shift, spare_words, which = scalars[0], scalars[1], scalars[2], scalars[3], scalars[4]
+    for k in range(start, stop):
         offset = n - 1 - k  # s[k - i] is bit offset + i of the reversed sequence
         used = (length >> 6) + 1
         window = shifted[offset & 63, offset >> 6:(offset >> 6) + used]
@@ -246,6 +242,7 @@ def _massey_binary_steps(shifted, n, connection, previous, spare, profile, state
             shift += 1
             profile[k] = length
             continue
+        previous, spare = others[which], others[1 - which]
         grows = 2 * length <= k
         if grows:
             spare[:used] = connection[:used]
@@ -262,65 +259,21 @@ def _massey_binary_steps(shifted, n, connection, previous, spare, profile, state
                 connection[j + word_shift + 1] ^= previous[j] >> back
         if grows:
             spare_words = previous_words
-            previous, spare = spare, previous
+            which = 1 - which
             previous_bits = length + 1
             length = k + 1 - length
             shift = 1
         else:
             shift += 1
         profile[k] = length
-    state[0], state[1], state[2], state[3] = length, previous_bits, shift, spare_words
-    return previous, spare
+    scalars[0], scalars[1], scalars[2], scalars[3], scalars[4] = length, previous_bits, shift, spare_words, which
 
 
 @numba.njit(cache=True, nogil=True)
-def _binary_connection(connection, length):  # pragma: no cover - compiled
-    result = np.empty(length + 1, dtype=np.int64)
-    for i in range(length + 1):
-        result[i] = (connection[i >> 6] >> np.uint64(i & 63)) & np.uint64(1)
-    return result
-
-
-def _chunk_length(k, work):
-    r"""
-    Terms ``c`` to run from term ``k`` so that ``c (k + c) <= work``: step ``j`` costs
-    at most `L + 1 \le j + 1` units (`L \le j`), so a chunk costs at most ``work``.
-
-    EXAMPLES::
-
-        sage: from sage_lfsr.theory.sequences import _chunk_length
-        sage: c = _chunk_length(10**5, 2**26); c * (10**5 + c) <= 2**26 < (c + 1) * (10**5 + c + 1)
-        True
-    """
-    return max(1, (math.isqrt(k * k + 4 * work) - k) // 2)
-
-
-def _massey_binary(terms):
-    r"""Massey over `GF(2)`, bit-packed, in chunks of about :data:`CHUNK_WORK` word operations."""
-    n = terms.shape[0]
-    shifted = _binary_windows(terms)
-    words = shifted.shape[1]
-    connection, previous, spare = (np.zeros(words, dtype=np.uint64) for _ in range(3))
-    connection[0] = previous[0] = 1
-    profile = np.empty(n, dtype=np.int64)
-    state = np.array([0, 1, 1, 0], dtype=np.int64)  # length, previous_bits, shift, spare_words
-    k = 0
-    with DeferredSignals() as signals:  # Ctrl-C stops the work between two chunks
-        while k < n:
-            end = min(n, k + _chunk_length(k, 64 * CHUNK_WORK))  # a step reads at most L/64 + 1 words
-            previous, spare = _massey_binary_steps(shifted, n, connection, previous, spare, profile, state, k, end)
-            signals.check()
-            k = end
-    return _binary_connection(connection, int(state[0])), profile
-
-
-@numba.njit(cache=True, nogil=True)
-def _massey_table_steps(terms, add, mul, neg, inv, connection, previous, spare, profile, state, k_start,
-                        k_end):  # pragma: no cover - compiled
-    # Terms k_start..k_end - 1 over GF(q) by tables; ``state`` holds (length,
-    # previous_size, shift, previous_discrepancy) between calls.
-    length, previous_size, shift, previous_discrepancy = state[0], state[1], state[2], state[3]
-    for k in range(k_start, k_end):
+def _massey_tables_steps(terms, add, mul, neg, inv, connection, others, scalars, profile, start, stop):  # pragma: no cover
+    # scalars = (L, size of B, shift, discrepancy of B, which): others[which] is B.
+    length, previous_size, shift, previous_discrepancy, which = scalars[0], scalars[1], scalars[2], scalars[3], scalars[4]
+    for k in range(start, stop):
         discrepancy = 0
         for i in range(length + 1):
             discrepancy = add[discrepancy, mul[connection[i], terms[k - i]]]
@@ -328,6 +281,7 @@ def _massey_table_steps(terms, add, mul, neg, inv, connection, previous, spare, 
             shift += 1
             profile[k] = length
             continue
+        previous, spare = others[which], others[1 - which]
         factor = neg[mul[discrepancy, inv[previous_discrepancy]]]  # C <- C - (d / b) x^m B
         grows = 2 * length <= k
         if grows:
@@ -336,33 +290,76 @@ def _massey_table_steps(terms, add, mul, neg, inv, connection, previous, spare, 
             connection[i + shift] = add[connection[i + shift], mul[factor, previous[i]]]
         if grows:
             previous_size = length + 1
-            previous, spare = spare, previous
+            which = 1 - which
             length = k + 1 - length
             previous_discrepancy = discrepancy
             shift = 1
         else:
             shift += 1
         profile[k] = length
-    state[0], state[1], state[2], state[3] = length, previous_size, shift, previous_discrepancy
-    return previous, spare
+    scalars[0], scalars[1], scalars[2], scalars[3], scalars[4] = length, previous_size, shift, previous_discrepancy, which
 
 
-def _massey_tables(terms, add, mul, neg, inv):
-    r"""Massey over `GF(q)` by tables, in chunks of about :data:`CHUNK_WORK` table look-ups."""
-    n = terms.shape[0]
-    connection, previous, spare = (np.zeros(n + 1, dtype=np.int64) for _ in range(3))
-    connection[0] = previous[0] = 1
-    profile = np.empty(n, dtype=np.int64)
-    state = np.array([0, 1, 1, 1], dtype=np.int64)  # length, previous_size, shift, previous_discrepancy
-    k = 0
-    with DeferredSignals() as signals:  # Ctrl-C stops the work between two chunks
-        while k < n:
-            end = min(n, k + _chunk_length(k, CHUNK_WORK))  # a step looks up at most 2 (L + 1) entries
-            previous, spare = _massey_table_steps(terms, add, mul, neg, inv, connection, previous, spare, profile,
-                                                  state, k, end)
-            signals.check()
-            k = end
-    return connection[:int(state[0]) + 1].copy(), profile
+#: Term operations (64-bit words over GF(2), table look-ups otherwise) one compiled chunk does
+#: between two Ctrl-C checks: about 10 ms.
+_CHUNK_OPERATIONS = 1 << 24
+#: Measured rates (2-core machine, see docs/benchmarks/sequences.md) that decide between the
+#: compiled O(n L) kernel and the library half-gcd: compiled word or table operations a second,
+#: and library seconds a term.
+_COMPILED_RATE = {"binary": 1.0e9, "tables": 1.5e8}
+_LIBRARY_SECONDS_PER_TERM = {"ntl": 6e-7, "flint": 4e-6}
+
+
+class _CompiledMassey:
+    r"""Massey's algorithm in resumable compiled chunks (one object per sequence)."""
+
+    def __init__(self, terms, q):
+        n = len(terms)
+        self.n, self.q, self.done = n, q, 0
+        self.profile = np.empty(n, dtype=np.int64)
+        # (L, size of B, shift, 0 words of spare in use / discrepancy 1 of B, B in others[0])
+        self.scalars = np.array([0, 1, 1, 0 if q == 2 else 1, 0], dtype=np.int64)
+        if q == 2:
+            self.kind = "binary"
+            self.shifted = _binary_windows(terms)
+            size = self.shifted.shape[1]
+        else:
+            self.kind = "tables"
+            self.terms, self.tables = terms, field_tables(q)
+            size = n + 1
+        self.connection = np.zeros(size, dtype=np.uint64 if q == 2 else np.int64)
+        self.others = np.zeros((2, size), dtype=self.connection.dtype)
+        self.connection[0] = self.others[0, 0] = 1
+
+    @property
+    def length(self):
+        return int(self.scalars[0])
+
+    def remaining_seconds(self):
+        r"""Compiled seconds the rest would take at the present complexity (it only grows)."""
+        per_term = self.length + 1 if self.kind == "tables" else self.length / 64 + 1
+        return (self.n - self.done) * per_term / _COMPILED_RATE[self.kind]
+
+    def step(self):
+        r"""One chunk of about :data:`_CHUNK_OPERATIONS` operations."""
+        # c terms can raise L to (done + c) / 2: c (L + c) operations at most (over 64 for GF(2))
+        per_term = self.length + 1 if self.kind == "tables" else (self.length >> 6) + 1
+        largest = math.isqrt(_CHUNK_OPERATIONS * (1 if self.kind == "tables" else 64))
+        stop = min(self.n, self.done + max(64, min(largest, _CHUNK_OPERATIONS // per_term)))
+        if self.kind == "binary":
+            _massey_binary_steps(self.shifted, self.n, self.connection, self.others, self.scalars,
+                                 self.profile, self.done, stop)
+        else:
+            _massey_tables_steps(self.terms, *self.tables, self.connection, self.others, self.scalars,
+                                 self.profile, self.done, stop)
+        self.done = stop
+
+    def connection_terms(self):
+        length = self.length
+        if self.kind == "tables":
+            return self.connection[:length + 1].copy()
+        bits = np.unpackbits(self.connection.view(np.uint8), bitorder="little")
+        return bits[:length + 1].astype(np.int64)
 
 
 def _massey_elements(field, terms):
@@ -390,25 +387,78 @@ def _massey_elements(field, terms):
     return np.array([sagemath.element_to_int(c) for c in connection], dtype=np.int64), np.array(profile, dtype=np.int64)
 
 
-def check_massey_length(count, q):
-    r"""
-    Refuse, before any work, a sequence longer than Massey's algorithm takes over `GF(q)`.
+# ---------------------------------------------------------------- limits
 
-    EXAMPLES::
+from sage_lfsr.common.limits import MAX_SEQUENCE_TERMS  # noqa: E402,F401 - most terms any sequence function takes
+#: Most terms the quadratic paths take: the compiled GF(2) kernel (the profile; about 7 s for
+#: 10^6 random terms), the tabulated fields without a library (about 50 s for 10^5 random terms
+#: over GF(256)) and Sage elements (fields above :data:`MAX_TABLE_ORDER`).
+MAX_QUADRATIC_TERMS = {"binary": 4 * 10 ** 6, "tables": 2 * 10 ** 5, "elements": 2 * 10 ** 4}
+#: Most terms one FLINT call takes over GF(p), p > 2 (about 10 s: the call holds the interpreter, so
+#: Ctrl-C waits for it; NTL's GF(2) call takes the 10^7 of :data:`MAX_SEQUENCE_TERMS` in about 5 s).
+MAX_FLINT_TERMS = 2 * 10 ** 6
+METHODS = ("auto", "compiled", "library")
 
-        sage: from sage_lfsr.theory.sequences import check_massey_length
-        sage: check_massey_length(10**6, 2)
-        sage: check_massey_length(10**6, 3)
-        Traceback (most recent call last):
-        ...
-        ValueError: 1000000 terms over GF(3) are more than Berlekamp-Massey takes here (524288): its work grows as n^2/2 table operations for a random sequence, hours at this length
-    """
-    limit, unit = ((MAX_TERMS_BINARY, "n^2/128 word operations") if q == 2 else
-                   (MAX_TERMS_TABLES, "n^2/2 table operations") if q <= MAX_TABLE_ORDER else
-                   (MAX_TERMS_ELEMENTS, "n^2/2 Sage field operations"))
-    if count > limit:
-        raise ValueError(f"{count} terms over GF({q}) are more than Berlekamp-Massey takes here ({limit}): its work "
-                         f"grows as {unit} for a random sequence, hours at this length")
+
+def _check_size(n, q, method, profile):
+    from sage_lfsr.common.limits import TooLarge
+    from sage_lfsr.theory.minimal_polynomials import library_available
+
+    if method not in METHODS:
+        raise ValueError(f"method is one of {', '.join(METHODS)}, not {method!r}")
+    if n > MAX_SEQUENCE_TERMS:
+        raise TooLarge(f"{n} terms are too many: sequence functions take at most {MAX_SEQUENCE_TERMS}")
+    library = library_available(q) and not profile
+    if method == "library" and not library:
+        raise ValueError("no library Berlekamp-Massey serves "
+                         + ("the profile" if profile else f"GF({q}) (only prime fields)"))
+    if method == "library" or (method == "auto" and library):
+        if q != 2 and n > MAX_FLINT_TERMS:
+            raise TooLarge(f"{n} terms are too many for FLINT's Berlekamp-Massey over GF({q}): one call that "
+                           f"Ctrl-C cannot stop, about 5 s a million terms; the limit is {MAX_FLINT_TERMS}")
+        return
+    kind = "binary" if q == 2 else "tables" if q <= MAX_TABLE_ORDER else "elements"
+    if n > MAX_QUADRATIC_TERMS[kind]:
+        what = "the profile" if profile else f"Massey's algorithm over GF({q})"
+        raise TooLarge(f"{n} terms are too many for {what}: it takes O(n L) steps, up to n^2/4, "
+                       f"and is limited to {MAX_QUADRATIC_TERMS[kind]} terms here")
+
+
+def _library_seconds(n, q):
+    return n * _LIBRARY_SECONDS_PER_TERM["ntl" if q == 2 else "flint"]
+
+
+def _connection_and_profile(sequence, q, method="auto", profile=True):
+    r"""``(field, connection, profile or None)`` by the path ``method`` and the sizes choose."""
+    field, terms = sequence_terms(sequence, q)
+    q = int(field.order())
+    n = len(terms)
+    _check_size(n, q, method, profile)
+    if method == "library":
+        from sage_lfsr.theory.minimal_polynomials import library_connection
+
+        return field, library_connection(terms, q), None
+    if q > MAX_TABLE_ORDER:
+        connection, steps = _massey_elements(field, terms)
+        return field, connection, steps
+    compiled = _CompiledMassey(terms, q)
+    may_switch = method == "auto" and not profile and (_library_available_cached(q))
+    with DeferredSignals() as signals:  # Ctrl-C lands between two chunks, never inside numba's callbacks
+        while compiled.done < n:
+            if may_switch and compiled.remaining_seconds() > _library_seconds(n, q):
+                from sage_lfsr.theory.minimal_polynomials import library_connection
+
+                return field, library_connection(terms, q), None
+            compiled.step()
+            signals.check()
+    return field, compiled.connection_terms(), compiled.profile
+
+
+@lru_cache(maxsize=64)
+def _library_available_cached(q):
+    from sage_lfsr.theory.minimal_polynomials import library_available
+
+    return library_available(q)
 
 
 def massey(sequence, q=2):
@@ -418,7 +468,10 @@ def massey(sequence, q=2):
     ``connection`` holds the integer representations of `C_0 = 1, C_1, \ldots, C_L`
     with `\sum_{i=0}^{L} C_i s_{k-i} = 0` for `L \le k < n` (`L` the linear
     complexity, ``len(connection) - 1``); ``profile[k]`` is the complexity of
-    `s_0, \ldots, s_k`. Both are numpy ``int64`` arrays.
+    `s_0, \ldots, s_k`. Both are numpy ``int64`` arrays. The profile needs every
+    step, so this is always the compiled `O(n L)` algorithm (run in chunks: Ctrl-C
+    stops it); :func:`berlekamp_massey` and :func:`linear_complexity` use a
+    half-gcd where it is faster.
 
     EXAMPLES::
 
@@ -426,20 +479,22 @@ def massey(sequence, q=2):
         sage: field, connection, profile = massey("1101")
         sage: connection, profile
         (array([1, 1, 1]), array([1, 1, 2, 2]))
+
+    TESTS::
+
+        sage: massey("01" * (10 ** 7))
+        Traceback (most recent call last):
+        ...
+        TooLarge: 20000000 terms are too many: sequence functions take at most 10000000
+        sage: massey([1, 2] * (10 ** 5 + 1), q=4)
+        Traceback (most recent call last):
+        ...
+        TooLarge: 200002 terms are too many for the profile: it takes O(n L) steps, up to n^2/4, and is limited to 200000 terms here
     """
-    field, terms = sequence_terms(sequence, q)
-    q = int(field.order())
-    check_massey_length(len(terms), q)
-    if q == 2:
-        connection, profile = _massey_binary(terms)
-    elif q <= MAX_TABLE_ORDER:
-        connection, profile = _massey_tables(terms, *field_tables(q))
-    else:
-        connection, profile = _massey_elements(field, terms)
-    return field, connection, profile
+    return _connection_and_profile(sequence, q, "compiled", profile=True)
 
 
-def berlekamp_massey(sequence, q=2):
+def berlekamp_massey(sequence, q=2, method="auto"):
     r"""
     The shortest LFSR that generates ``sequence``: its degree is the linear
     complexity `L`.
@@ -459,6 +514,10 @@ def berlekamp_massey(sequence, q=2):
     - ``sequence`` -- at least one term: field elements, integers `0..q-1`, or
       over `GF(2)` a bit string (see :func:`sequence_terms`)
     - ``q`` -- the field order (default: 2)
+    - ``method`` -- ``"auto"`` (default: Massey's compiled algorithm while its
+      remaining cost, ``(n - k) (L + 1)`` at the measured rates, stays under the library's, the library
+      half-gcd of :mod:`~sage_lfsr.theory.minimal_polynomials` after that), ``"compiled"``
+      or ``"library"`` (prime fields only)
 
     OUTPUT: an :class:`~sage_lfsr.registers.lfsr.LFSR`
 
@@ -484,10 +543,11 @@ def berlekamp_massey(sequence, q=2):
     """
     from sage_lfsr.registers.lfsr import LFSR
 
-    field, connection, _ = massey(sequence, q)
-    q = int(field.order())
-    if len(_) == 0:
+    field, terms = sequence_terms(sequence, q)
+    if len(terms) == 0:
         raise ValueError("Berlekamp-Massey needs at least one term")
+    field, connection, _ = _connection_and_profile(terms, int(field.order()), method, profile=False)
+    q = int(field.order())
     length = len(connection) - 1
     if length == 0:
         return LFSR([0], q=q)
@@ -505,9 +565,10 @@ def _negated(field, value):
     return sagemath.element_to_int(-sagemath.int_to_element(field, value))
 
 
-def linear_complexity(sequence, q=2) -> int:
+def linear_complexity(sequence, q=2, method="auto") -> int:
     r"""
-    The linear complexity of ``sequence`` (0 for an empty or all-zero sequence).
+    The linear complexity of ``sequence`` (0 for an empty or all-zero sequence);
+    ``method`` as for :func:`berlekamp_massey`.
 
     EXAMPLES::
 
@@ -515,7 +576,7 @@ def linear_complexity(sequence, q=2) -> int:
         sage: linear_complexity("0001"), linear_complexity("0000"), linear_complexity([])
         (4, 0, 0)
     """
-    return len(massey(sequence, q)[1]) - 1
+    return len(_connection_and_profile(sequence, q, method, profile=False)[1]) - 1
 
 
 def linear_complexity_profile(sequence, q=2) -> list:

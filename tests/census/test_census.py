@@ -114,7 +114,7 @@ def test_de_bruijn_counts(schedule):
     for order in range(1, 5):
         result = census(families.feedback_functions(order), schedule=schedule, workers=2)
         assert len(result) == 2 ** 2 ** (order - 1)
-        assert result.summary()["full_cycle"] == 2 ** (2 ** (order - 1) - order)
+        assert result.summary()["full_cycle_count"] == 2 ** (2 ** (order - 1) - order)
         assert all(row["transient_states"] == 0 for row in result.rows)
 
 

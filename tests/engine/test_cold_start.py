@@ -12,25 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from sage_lfsr import FSR, LFSR, MatrixRegister, map_cycles  # noqa: F401 (REGISTERS names them)
+from sage_lfsr import map_cycles
 from sage_lfsr.common.sagemath import GF, matrix  # noqa: F401
+from sage_lfsr import precompile
 from sage_lfsr.census.registers import parse_register
 
 pytestmark = pytest.mark.timeout(600)
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
-#: One small register per step kind of the fast kernel (its label: the step it uses).
-REGISTERS = {
-    "binary_step": "LFSR.from_polynomial('x^6 + x + 1')",
-    "binary_step, affine singular": "LFSR([0, 1, 1, 0, 1], constant=1)",
-    "general_step": "LFSR([2, 1, 0, 1], q=3)",
-    "galois_xor_step": "LFSR([1, 1, 0, 1], constant=1, form='galois')",
-    "digit_map_step": "MatrixRegister(matrix(GF(3), [[1, 1, 0], [0, 1, 0], [2, 0, 0]]))",
-    "binary_anf_step": "FSR('x0 + x1*x2 + x3', 5)",
-    "general_anf_step": "FSR('x0 + 2*x1^2 + x2', 3, q=3)",
-}
-CENSUS = ["fsr d=4 f=x0+x1+x1*x2", "lfsr q=2 c=1,0,0,1"]
+#: One small register per step kind of the fast kernel, and census lines: what setup.sh precompiles.
+REGISTERS, CENSUS = precompile.REGISTERS, precompile.CENSUS
 
 CHILD = r"""
 import json, sys
@@ -42,7 +34,8 @@ from sage_lfsr.census.registers import parse_register
 from sage_lfsr.engine.kernels import fast
 
 registers, census_texts = json.loads(sys.argv[1])
-results = {label: sorted(map_cycles(eval(text), schedule="sequential").cycle_counts.items())
+from sage_lfsr.precompile import build
+results = {label: sorted(map_cycles(build(text), schedule="sequential").cycle_counts.items())
            for label, text in registers.items()}
 cycles, offsets, _, _, _ = census.run_map("anf", 2, 4, [parse_register(text) for text in census_texts])
 results["census map"] = [cycles[offsets[r]:offsets[r + 1]].tolist() for r in range(len(census_texts))]
@@ -81,7 +74,7 @@ def period_of(register, start):
 
 
 def sage_kernel_results():
-    expected = {label: sorted(map_cycles(eval(text), kernel="sage", schedule="sequential").cycle_counts.items())
+    expected = {label: sorted(map_cycles(precompile.build(text), kernel="sage", schedule="sequential").cycle_counts.items())
                 for label, text in REGISTERS.items()}
     census_registers = [parse_register(text).register() for text in CENSUS]
     expected["census map"] = [sorted(map_cycles(register, kernel="sage", schedule="sequential").cycle_counts.items())

@@ -78,26 +78,34 @@ def _output_text(page) -> str:
     return "\n".join(page.locator(".jp-OutputArea").all_inner_texts())
 
 
+def _open_and_run(browser, jupyter_lab, notebook, height):
+    r"""A page with ``notebook`` open on the package's kernel (no kernel-choice dialog), every cell run."""
+    base_url, token = jupyter_lab
+    page = browser.new_page(viewport={"width": 1400, "height": height})
+    # A workspace of its own: the session's server would otherwise restore the tabs of an earlier test.
+    workspace = notebook.split(".")[0].replace("_", "-")
+    page.goto(f"{base_url}/lab/workspaces/{workspace}/tree/notebooks/{notebook}?reset&token={token}", timeout=90_000)
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+    page.wait_for_function("() => window.jupyterapp !== undefined", timeout=60_000)
+    page.wait_for_function(
+        "() => { const w = window.jupyterapp.shell.currentWidget;"
+        f" return w && w.context && w.context.path.endsWith('{notebook}')"
+        " && w.sessionContext && w.sessionContext.session"
+        " && w.sessionContext.session.kernel"
+        " && w.sessionContext.session.kernel.name === 'sage_lfsr'; }", timeout=90_000)
+    assert page.locator(".jp-Dialog").count() == 0
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    return page
+
+
 @pytest.mark.timeout(300)
 def test_explorer_widgets_render_in_jupyterlab(jupyter_lab, tmp_path):
     from playwright.sync_api import sync_playwright
 
-    base_url, token = jupyter_lab
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1800})
-            page.goto(f"{base_url}/lab/tree/notebooks/explore_cycles.ipynb?token={token}", timeout=90_000)
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-            page.wait_for_function("() => window.jupyterapp !== undefined", timeout=60_000)
-            # The kernel named by the notebook's metadata, no kernel-choice dialog.
-            page.wait_for_function(
-                "() => { const w = window.jupyterapp.shell.currentWidget;"
-                " return w && w.sessionContext && w.sessionContext.session"
-                " && w.sessionContext.session.kernel"
-                " && w.sessionContext.session.kernel.name === 'sage_lfsr'; }", timeout=90_000)
-            assert page.locator(".jp-Dialog").count() == 0
-            page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            page = _open_and_run(browser, jupyter_lab, "explore_cycles.ipynb", 1800)
             page.wait_for_selector(".jp-OutputArea .widget-image img, .jp-OutputArea img.widget-image",
                                    state="attached", timeout=RENDER_SECONDS * 1000)
             page.wait_for_selector(".jp-OutputArea .widget-text, .jp-OutputArea .widget-inline-hbox",
@@ -121,5 +129,45 @@ def test_explorer_widgets_render_in_jupyterlab(jupyter_lab, tmp_path):
             assert images.count() >= 3
             assert all(images.nth(i).evaluate("img => img.naturalWidth") > 100 for i in range(images.count())
                        if images.nth(i).is_visible())
+        finally:
+            browser.close()
+
+
+@pytest.mark.timeout(300)
+def test_register_animator_clicks_in_jupyterlab(jupyter_lab, tmp_path):
+    r"""
+    The lesson's animator: click tap c2, step five times, and read the drawn cells and the
+    highlighted node back from the page (the register's own next_state is the oracle).
+    """
+    from playwright.sync_api import sync_playwright
+
+    from sage_lfsr import LFSR
+
+    expected = (1, 0, 0, 0)
+    for _ in range(5):
+        expected = tuple(int(x) for x in LFSR([1, 1, 1, 0]).next_state(expected))
+    expected_index = sum(bit << i for i, bit in enumerate(expected))
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = _open_and_run(browser, jupyter_lab, "lfsr_theory.ipynb", 1400)
+            tap = page.locator(".jp-OutputArea button", has_text="c2").first
+            tap.wait_for(timeout=RENDER_SECONDS * 1000)
+            tap.scroll_into_view_if_needed()
+            tap.click()
+            page.wait_for_function("() => document.querySelector('[id=\"tap-2\"] path, [id=\"tap-2\"]') !== null",
+                                   timeout=30_000)
+            step = page.locator(".jp-OutputArea button", has_text="step").first
+            for _ in range(5):
+                step.click()
+                time.sleep(0.4)  # each click redraws both figures
+            page.wait_for_function(
+                f"() => document.querySelector('[id=\"current-node-{expected_index}\"]') !== null", timeout=30_000)
+            drawn = tuple(int(page.locator(f'[id="cell-{i}"] text').first.text_content().strip()) for i in range(4))
+            highlighted = page.eval_on_selector_all('[id^="current-node-"]', "nodes => nodes.map(n => n.id)")
+            page.screenshot(path=str(tmp_path / "register_animator.png"), full_page=True)
+            assert drawn == expected
+            assert highlighted == [f"current-node-{expected_index}"]
+            assert "Error displaying widget" not in _output_text(page)
         finally:
             browser.close()

@@ -68,11 +68,18 @@ def test_notebook_executes_headless(name):
         assert last_values.count("True") == 3 and "False" not in last_values
         assert any("image/png" in output.get("data", {}) for output in results)
         assert any("of maximum period" in output.get("text", "") for output in results)
+    if name == "de_bruijn.ipynb":  # two figures, the joined register's one cycle, the counts, the rules' check
+        printed = "".join(output.get("text", "") for output in results if output.get("name") == "stdout")
+        assert sum("image/png" in output.get("data", {}) for output in results) >= 2
+        assert "[2, 12, 576]" in printed and printed.count("True") >= 3 and "False" not in printed
     if name == "lfsr_theory.ipynb":
         assert sum("image/png" in output.get("data", {}) for output in results) >= 3
         last_values = [output["data"]["text/plain"] for output in results if "text/plain" in output.get("data", {})]
         assert "False" not in last_values
         assert last_values.count("True") >= 3
+        assert last_values.count("'not answered yet'") == 2  # the two exercises' checks ran
+        assert any("RegisterAnimator" in output.get("data", {}).get("text/plain", "") or
+                   "application/vnd.jupyter.widget-view+json" in output.get("data", {}) for output in results)
 
 
 @pytest.mark.timeout(300)

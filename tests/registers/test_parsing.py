@@ -16,17 +16,18 @@ FIELDS = [GF(2), GF(3), GF(4, "z"), GF(9, "z"), GF(25, "z")]
 READ_SECONDS = 1.0
 
 
-def random_expression(rng, names, depth=0):
-    """A well-formed expression in ``names`` and small integers (safe for Sage's own reader)."""
+def random_expression(rng, names, depth=0, largest=12):
+    """A well-formed expression in ``names`` and integers below ``largest`` (safe for Sage's own reader)."""
     choice = rng.random()
     if depth > 4 or choice < 0.3:
-        return rng.choice(names + [str(rng.randrange(0, 12))])
+        return rng.choice(names + [str(rng.randrange(0, largest))])
     if choice < 0.45:
-        return f"({random_expression(rng, names, depth + 1)})^{rng.randrange(0, 4)}"
+        return f"({random_expression(rng, names, depth + 1, largest)})^{rng.randrange(0, 4)}"
     if choice < 0.55:
-        return f"-{random_expression(rng, names, depth + 1)}"
+        return f"-{random_expression(rng, names, depth + 1, largest)}"
     operator = rng.choice(["+", "-", "*"])
-    return f"({random_expression(rng, names, depth + 1)} {operator} {random_expression(rng, names, depth + 1)})"
+    return (f"({random_expression(rng, names, depth + 1, largest)} {operator} "
+            f"{random_expression(rng, names, depth + 1, largest)})")
 
 
 @pytest.mark.parametrize("field", FIELDS, ids=lambda field: f"GF({field.order()})")
@@ -34,10 +35,19 @@ def test_polynomials_read_as_sage_reads_them(field):
     rng = random.Random(int(field.order()))
     ring = PolynomialRing(field, "x")
     names = ["x"] + (["z"] if field.degree() > 1 else [])
-    for _ in range(60):
-        text = random_expression(rng, names)
+    for _ in range(60):  # integers 0..p-1, as a coefficient list takes them (issue 23)
+        text = random_expression(rng, names, largest=int(field.characteristic()))
         assert parse_polynomial(text, field) == ring(text), text  # Sage's reader is safe on this alphabet
         assert parse_polynomial(text.replace("^", "**"), field) == ring(text)
+
+
+@pytest.mark.parametrize("field", FIELDS, ids=lambda field: f"GF({field.order()})")
+def test_a_polynomial_coefficient_outside_the_prime_field_is_refused_like_a_coefficient_list(field):
+    p = int(field.characteristic())
+    with pytest.raises(ParseError, match=f"the coefficient {p} is not an element of GF\\({p}\\)"):
+        parse_polynomial(f"x^4 + {p}*x + 1", field)
+    with pytest.raises(ValueError, match=f"is outside GF\\({field.order()}\\)|not an element"):
+        LFSR([1, 0, 0, int(field.order())], q=int(field.order()))
 
 
 @pytest.mark.parametrize("field", FIELDS, ids=lambda field: f"GF({field.order()})")

@@ -264,3 +264,102 @@ def test_a_million_binary_terms_take_well_under_a_second():
     elapsed = time.perf_counter() - started
     assert recovered == register
     assert elapsed < 1.0, f"{elapsed:.2f} s"
+
+
+# ---------------------------------------------------------------- the library half-gcd against Massey
+
+def connection_generates(connection, terms, q):
+    r"""Does `\sum_i C_i s_{k-i} = 0` hold for `L <= k < n` (integers mod a prime ``q``)?"""
+    length = len(connection) - 1
+    return all(sum(int(connection[i]) * int(terms[k - i]) for i in range(length + 1)) % q == 0
+               for k in range(length, len(terms)))
+
+
+@pytest.mark.parametrize("q", (2, 3))
+def test_library_and_compiled_agree_on_every_length_to_300(q):
+    rng = np.random.default_rng(6000 + q)
+    unique = 0
+    for n in range(1, 301):
+        for kind in ("random", "late start", "lfsr"):
+            if kind == "random":
+                terms = rng.integers(0, q, n)
+            elif kind == "late start":
+                terms = np.concatenate([np.zeros(n // 2, dtype=np.int64), rng.integers(0, q, n - n // 2)])
+            else:
+                terms = np.array(lfsr_terms(random.Random(n), q, n, 1 + n % 9), dtype=np.int64)
+            _, compiled, _ = massey(terms, q)
+            library = sage_massey_library(terms, q)
+            assert len(library) == len(compiled), (n, kind)
+            if 2 * (len(compiled) - 1) <= n:  # the shortest register is unique: the same register
+                assert library.tolist() == compiled.tolist(), (n, kind)
+                unique += 1
+            else:  # several registers of that length: the library's generates the sequence too
+                assert library[0] == 1 and connection_generates(library, terms, q), (n, kind)
+            assert berlekamp_massey(terms, q, method="library").degree == berlekamp_massey(terms, q, method="compiled").degree
+    assert unique > 300
+
+
+def sage_massey_library(terms, q):
+    from sage_lfsr.theory.minimal_polynomials import library_connection
+
+    return library_connection(terms, q)
+
+
+def test_gf4_has_no_library_and_auto_is_massey():
+    terms = [2, 3, 1, 0, 2, 2, 1]
+    with pytest.raises(ValueError, match=r"only prime fields"):
+        berlekamp_massey(terms, q=4, method="library")
+    assert linear_complexity(terms, q=4) == linear_complexity(terms, q=4, method="compiled") == massey(terms, 4)[1].size - 1
+
+
+def test_auto_switches_to_the_library_on_a_long_random_sequence():
+    terms = np.random.default_rng(7).integers(0, 2, 200_000)
+    started = time.perf_counter()
+    auto = berlekamp_massey(terms)
+    elapsed = time.perf_counter() - started
+    library = berlekamp_massey(terms, method="library")
+    assert auto == library and auto.degree in range(99_990, 100_011)
+    assert elapsed < 2.0, f"{elapsed:.2f} s: the O(n L) kernel ran to the end"
+
+
+def test_sizes_are_refused_before_work():
+    from sage_lfsr.common.limits import TooLarge
+
+    started = time.perf_counter()
+    with pytest.raises(TooLarge, match="too many for Massey's algorithm over GF\\(4\\)"):
+        linear_complexity(np.ones(300_000, dtype=np.int64), q=4)
+    with pytest.raises(TooLarge, match="sequence functions take at most"):
+        linear_complexity(np.ones(10 ** 7 + 1, dtype=np.uint8))
+    with pytest.raises(TooLarge, match="FLINT's Berlekamp-Massey over GF\\(3\\)"):
+        linear_complexity(np.ones(2 * 10 ** 6 + 1, dtype=np.int64), q=3)
+    with pytest.raises(ValueError, match="method is one of"):
+        linear_complexity("0101", method="fast")
+    assert time.perf_counter() - started < 1.0
+
+
+def test_ctrl_c_stops_a_long_compiled_run_within_a_second():
+    import signal
+    import subprocess
+    import sys
+
+    script = ("import numpy as np, sys\n"
+              "from sage_lfsr.theory.sequences import linear_complexity\n"
+              "linear_complexity(np.ones(50, dtype=np.int64), q=4)\n"
+              "print('ready', flush=True)\n"
+              "try:\n"
+              "    linear_complexity(np.random.default_rng(1).integers(0, 4, 200_000), q=4)\n"
+              "except KeyboardInterrupt:\n"
+              "    print('interrupted', flush=True); sys.exit(130)\n")
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().strip() == "ready"
+        time.sleep(1.5)
+        process.send_signal(signal.SIGINT)
+        sent = time.perf_counter()
+        answer = process.stdout.readline().strip()
+        reacted = time.perf_counter() - sent  # the interpreter's exit (Sage's teardown) is not counted
+        out, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert answer == "interrupted" and process.returncode == 130, err[-2000:]
+    assert reacted < 1.0, f"{reacted:.2f} s"

@@ -84,6 +84,7 @@ from sage_lfsr.engine.schedules.dask_common import (ENDED_RUNS, NO_CYCLES, NO_DE
 
 try:
     import distributed
+    from distributed.deploy.spec import SpecCluster
 except ImportError:  # the schedule stays listed and says what to install when it is used
     distributed = None
 
@@ -375,13 +376,18 @@ class _ClusterClient:
             self.client = distributed.Client(self.address, timeout=timeout)
             return self.client
         _refuse_in_a_spawned_copy_of_main()
+        before = set(SpecCluster._instances)
         try:
             with _quiet_dask_logs():  # a failure is raised below, in one line
                 self.cluster = distributed.LocalCluster(
                     n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                     worker_dashboard_address=None, host="127.0.0.1")
         except Exception as error:
+            _close_half_started(before)
             raise _start_error(error) from None  # one line, not the Nanny internals
+        except BaseException:  # Ctrl-C or SIGTERM while the workers start
+            _close_half_started(before)
+            raise
         try:
             self.client = distributed.Client(self.cluster)
             self.client.register_plugin(IgnoreInterrupts())
@@ -399,6 +405,18 @@ class _ClusterClient:
                 self.client.close()
             if self.cluster is not None:
                 self.cluster.close()
+
+
+def _close_half_started(before):
+    r"""
+    Close, quietly, the clusters a LocalCluster start cut short left behind: a
+    signal while its workers start leaves one that ``distributed`` would close at
+    exit with an ``AssertionError`` traceback (a worker still starting).
+    """
+    for cluster in set(SpecCluster._instances) - before:
+        with _quiet_dask_logs(), contextlib.suppress(Exception):
+            cluster.close(timeout=10)
+        SpecCluster._instances.discard(cluster)
 
 
 class IgnoreInterrupts(distributed.WorkerPlugin if distributed is not None else object):

@@ -1,0 +1,83 @@
+r"""
+Cycle joining and de Bruijn sequences (issue 21), against the issue's targets:
+the adjacency graph of x^20 + 1 (52,488 cycles) from its map, its exact joining
+count, the successor rules at order 32, ``is_de_bruijn`` at order 28; and, for
+information, one joined register of x^20 + 1 (truth table and ANF). Each figure
+is the best of ``--repeats`` runs, with the load average beside it. Writes
+docs/benchmarks/debruijn.md.
+
+    python benchmarks/debruijn.py [--repeats 3] [--check-order 28]
+"""
+import argparse
+import os
+import time
+
+from common import machine_description, write_section
+
+
+def load():
+    return "load {:.1f}, {:.1f}, {:.1f}".format(*os.getloadavg())
+
+
+def best(function, repeats):
+    times, result = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - start)
+    return min(times), result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--check-order", type=int, default=28)
+    arguments = parser.parse_args()
+
+    from sage_lfsr import LFSR, map_cycles
+    from sage_lfsr.debruijn import count_joinings, de_bruijn_bits, is_de_bruijn, join_cycles
+    from sage_lfsr.debruijn.adjacency import multigraph, pairs_of
+    from sage_lfsr.debruijn.cycles import cycle_labels
+
+    register = LFSR.from_polynomial("x^20 + 1")
+    small = LFSR.from_polynomial("x^6 + 1")  # compiled code loaded (or compiled) before timing
+    count_joinings(small), join_cycles(small), multigraph(pairs_of(cycle_labels(small)))
+    de_bruijn_bits("pcr", 8, 8), de_bruijn_bits("ccr", 8, 8), is_de_bruijn("01", 1)
+    rows = []
+
+    seconds, cycle_map = best(lambda: map_cycles(register), arguments.repeats)
+    rows.append(("map of x^20 + 1 (sequential, one core)", f"{seconds:.2f} s", "-", load()))
+    seconds, graph = best(lambda: multigraph(pairs_of(cycle_labels(register, cycle_map))), arguments.repeats)
+    rows.append((f"adjacency graph of x^20 + 1 from its map ({graph.number_of_nodes()} cycles, "
+                 f"{graph.number_of_edges()} edges, networkx MultiGraph)", f"{seconds:.2f} s", "<= 3 s", load()))
+    seconds, graph = best(lambda: multigraph(pairs_of(cycle_labels(register))), arguments.repeats)
+    rows.append(("the same, map included", f"{seconds:.2f} s", "-", load()))
+    seconds, count = best(lambda: count_joinings(register, cycle_map=cycle_map), arguments.repeats)
+    rows.append((f"exact joining count of x^20 + 1 ({int(count).bit_length()} bits; the dual register mapped too)",
+                 f"{seconds:.2f} s", "<= 10 s", load()))
+    seconds, joined = best(lambda: join_cycles(register, cycle_map=cycle_map, seed=1), 1)
+    rows.append((f"one joined register of x^20 + 1 (random tree, truth table and ANF of {len(joined.terms())} terms)",
+                 f"{seconds:.2f} s", "-", load()))
+    bits = 1 << 25
+    for rule in ("pcr", "ccr"):
+        seconds, _ = best(lambda: de_bruijn_bits(rule, 32, bits), arguments.repeats)
+        rows.append((f"successor rule {rule}, order 32, {bits} bits, one core", f"{bits / seconds / 1e6:.1f} M bits/s",
+                     ">= 20 M bits/s", load()))
+    order = arguments.check_order
+    sequence, _ = de_bruijn_bits("pcr", order, 1 << order)
+    seconds, verdict = best(lambda: is_de_bruijn(sequence, order), arguments.repeats)
+    assert verdict
+    rows.append((f"is_de_bruijn at n = {order} ({1 << order} bits, pcr's sequence)", f"{seconds:.2f} s", "<= 2 s",
+                 load()))
+
+    lines = [f"Machine: {machine_description()}", "",
+             "Best of the repeats; the load average (1, 5, 15 minutes) read after each row. The machine has 2 cores "
+             "shared with other sessions, so a load above 2 slows every figure.", "",
+             "| measure | figure | target | load |", "| --- | --- | --- | --- |"]
+    lines += [f"| {what} | {figure} | {target} | {where} |" for what, figure, target, where in rows]
+    write_section("debruijn", "Cycle joining and de Bruijn sequences (issue 21)", lines)
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,292 @@
+r"""
+Successor rules: de Bruijn sequences of order `n \le 64` streamed bit by bit in
+`O(n)` time and space a bit (compiled), without enumerating or storing states;
+and :func:`is_de_bruijn`, the compiled check (orders up to 32).
+
+A state `a_1 a_2 \cdots a_n` is an integer with `a_1` in bit 0 (the package's
+`x_0`); the next state is `a_2 \cdots a_n f(a)` and the stream is the bits `f`.
+Both rules follow one framework (Gabric, Sawada, Williams, Wong, "A framework
+for constructing de Bruijn sequences via simple successor rules", Discrete
+Math. 341(11), 2977-2987, 2018): start from a register `g = x_0 + h` whose
+cycles are ordered, give every cycle but the least a *representative* state
+whose conjugate (first bit flipped) lies on a smaller cycle, and complement `g`
+at every representative and at its conjugate. The representatives' pairs are
+distinct (two representatives cannot be conjugate: each would lie on the
+smaller cycle), there is one per cycle but the root, and each links its cycle
+to a smaller one, so they form a spanning tree of the adjacency graph and the
+result has one cycle (:mod:`~sage_lfsr.debruijn.joining`).
+
+This module needs numpy and numba only (no engine, no Sage).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from sage_lfsr.common.compiled import cached_njit, popcount, specialize
+
+#: Highest order the rules stream (a state is one 64-bit word).
+MAX_RULE_ORDER = 64
+#: Highest order :func:`is_de_bruijn` checks (a bitmap of `2^n` bits).
+MAX_CHECK_ORDER = 32
+#: Most bits one call of :func:`de_bruijn_bits` returns (a byte each).
+MAX_STREAM_BITS = 1 << 32
+#: Bits a compiled call handles before Python sees a Ctrl-C again.
+CHUNK = 1 << 22
+
+
+def _bit(value, position):
+    return (value >> np.uint64(position)) & np.uint64(1)
+
+
+bit = cached_njit(_bit, inline="always")
+
+
+def _is_necklace(word, length):
+    r"""
+    Whether the string `t_1 \cdots t_L` (`t_i` in bit `i - 1` of ``word``) is a
+    necklace (least among its rotations): it is a prenecklace whose longest
+    Lyndon prefix has a length `p` dividing `L` (Cattell, Ruskey, Sawada,
+    Serra, Miers, "Fast algorithms to generate necklaces, unlabeled necklaces
+    and irreducible polynomials over GF(2)", J. Algorithms 37 (2000), Thm 2.1).
+    Usually decided in the first few bits.
+    """
+    p = 1
+    for i in range(1, length):
+        current = bit(word, i)
+        previous = bit(word, i - p)
+        if current < previous:
+            return False
+        if current > previous:
+            p = i + 1
+    return length % p == 0
+
+
+necklace = cached_njit(_is_necklace, inline="always")
+
+
+def _pcr_feedback(state, order):
+    r"""
+    PCR3 (Sawada, Williams, Wong, "A surprisingly simple de Bruijn sequence
+    construction", Discrete Math. 339 (2016), 127-131): `f(a) = \bar a_1` if
+    `a_2 \cdots a_n 1` is a necklace, else `a_1`.
+
+    Proof. The pure cycling register `f = a_1` has the necklace classes as
+    cycles; order them by weight. A class other than `0^n` has a necklace
+    `\nu = y1` (a necklace with a 1 ends with 1: if it ended with 0, moving that
+    0 to the front would give a rotation no larger, which forces every symbol to
+    be 0). Its representative is `1y` (a rotation of `\nu`), whose conjugate `0y`
+    lies in the class of `y0`, of weight one less. `1y` or `0y` is the state
+    `a`, `y = a_2 \cdots a_n`, exactly when `a_2 \cdots a_n 1` is a necklace.
+    """
+    one = np.uint64(1)
+    word = (state >> one) | (one << np.uint64(order - 1))
+    first = state & one
+    return first ^ one if necklace(word, order) else first
+
+
+def _symbol(alpha, position, order):
+    r"""Symbol ``position`` (taken mod `2n`) of `S = \alpha \bar\alpha`."""
+    if position >= 2 * order:
+        position -= 2 * order
+    if position < order:
+        return bit(alpha, position)
+    return np.uint64(1) - bit(alpha, position - order)
+
+
+symbol = cached_njit(_symbol, inline="always")
+
+
+def _ccr_feedback(state, order):
+    r"""
+    A complemented-cycling-register rule, proved here in the framework above:
+    `f(a) = a_1` if `W(1 a_2 \cdots a_n)` is a necklace, else `\bar a_1`,
+    where for `\alpha = 1 0^m \beta` (`m` zeros after the leading 1)
+    `W(\alpha) = \bar\beta\, 1\, 0^m \beta\, 0\, 1^m`, of length `2n`.
+
+    Proof. The CCR `f = \bar a_1` walks the windows of the cyclic string
+    `S = \alpha\bar\alpha` of length `2n`; its cycles are these strings up to
+    rotation, ordered by their necklaces `N` (every rotation of `S` still has
+    `N_{i+n} = \bar N_i`). The least is `0^n 1^n`. Any other `N` has a 1 in its
+    first half; let `j` be the last. The window of `N` at `j`, `\alpha =
+    1 0^{n-j} \bar N_1 \cdots \bar N_{j-1}`, is the representative: its conjugate
+    walks `N` with positions `j` and `j + n` flipped, a string smaller than `N`
+    (from `1` to `0` at `j`), whose necklace is smaller still. Conversely, for a
+    state `\alpha = 1 0^m \beta`, the rotation of `S` that starts `|\beta|`
+    symbols before `\alpha` is `W(\alpha)`, and `\alpha` is its cycle's
+    representative exactly when that rotation is the necklace (its first half
+    `\bar\beta 1 0^m` then has its last 1 at `j = |\beta| + 1`). A state and its
+    conjugate share `a_2 \cdots a_n`, and representatives start with 1, so the
+    test is made on `1 a_2 \cdots a_n`.
+    """
+    one = np.uint64(1)
+    alpha = state | one
+    above = alpha >> one
+    zeros = order - 1 if above == 0 else int(popcount((above & (~above + one)) - one))  # trailing zeros
+    # W = S rotated to start at position n + zeros + 1 of S = alpha + complement(alpha)
+    length = 2 * order
+    start = order + zeros + 1
+    if order <= 32:  # W is one word: the test of the PCR rule
+        span = np.uint64(length)
+        whole = alpha | (((~alpha) & ((one << np.uint64(order)) - one)) << np.uint64(order))
+        if start >= length:
+            start -= length
+        word = whole >> np.uint64(start)
+        if start:
+            word |= whole << (span - np.uint64(start))
+        if length < 64:
+            word &= (one << span) - one
+        if not necklace(word, length):
+            return (state & one) ^ one
+        return state & one
+    p = 1
+    for i in range(1, length):
+        current = symbol(alpha, start + i, order)
+        previous = symbol(alpha, start + i - p, order)
+        if current < previous:
+            return (state & one) ^ one
+        if current > previous:
+            p = i + 1
+    if length % p != 0:
+        return (state & one) ^ one
+    return state & one
+
+
+pcr_feedback = cached_njit(_pcr_feedback, inline="always")
+ccr_feedback = cached_njit(_ccr_feedback, inline="always")
+
+
+feedback = None  # set per rule by specialize()
+
+
+def _stream_template(state, order, out):
+    top = np.uint64(order - 1)
+    one = np.uint64(1)
+    for index in range(out.shape[0]):
+        value = feedback(state, order)
+        out[index] = value
+        state = (state >> one) | (value << top)
+    return state
+
+
+#: ``name -> (compiled stream, what it joins)``.
+RULES = {"pcr": (specialize(_stream_template, "stream_pcr", feedback=pcr_feedback),
+                 "pure cycling register (PCR3, Sawada-Williams-Wong 2016)"),
+         "ccr": (specialize(_stream_template, "stream_ccr", feedback=ccr_feedback),
+                 "complemented cycling register (necklace order of a + not a)")}
+
+
+def _check_order(order, limit, what):
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) and type(order).__name__ != "Integer":
+        raise TypeError(f"the order must be an integer, not {order!r}")
+    if not 1 <= int(order) <= limit:
+        raise ValueError(f"{what} orders 1 to {limit}, not {order}")
+    return int(order)
+
+
+def de_bruijn_bits(rule, order, count, state=0):
+    r"""
+    ``(bits, state)``: the next ``count`` bits of the de Bruijn sequence of
+    ``order`` that ``rule`` (a name in :data:`RULES`) produces from ``state``
+    (an integer, `a_1` in bit 0), and the state after them, so a stream continues
+    where the last call stopped.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.debruijn import de_bruijn_bits, is_de_bruijn
+        sage: bits, state = de_bruijn_bits("pcr", 4, 16)
+        sage: "".join(map(str, bits)), state
+        ('1111011001010000', 0)
+        sage: is_de_bruijn(bits, 4), is_de_bruijn(de_bruijn_bits("ccr", 10, 1024)[0], 10)
+        (True, True)
+        sage: de_bruijn_bits("pcr", 64, 8, state=2**64 - 1)[0].tolist()
+        [0, 1, 1, 1, 1, 1, 1, 1]
+
+    TESTS::
+
+        sage: de_bruijn_bits("pcr", 65, 8)
+        Traceback (most recent call last):
+        ...
+        ValueError: the successor rules stream orders 1 to 64, not 65
+        sage: de_bruijn_bits("psr", 8, 8)
+        Traceback (most recent call last):
+        ...
+        ValueError: unknown rule 'psr': choose one of pcr, ccr
+    """
+    if rule not in RULES:
+        raise ValueError(f"unknown rule {rule!r}: choose one of {', '.join(RULES)}")
+    order = _check_order(order, MAX_RULE_ORDER, "the successor rules stream")
+    if not 0 <= int(state) < 1 << order:
+        raise ValueError(f"a state of order {order} is an integer 0..2^{order} - 1, not {state}")
+    if not 0 <= int(count) <= MAX_STREAM_BITS:
+        raise ValueError(f"the number of bits is 0 to {MAX_STREAM_BITS} (2^32) a call, not {count}")
+    out = np.empty(int(count), dtype=np.uint8)
+    state = np.uint64(int(state))
+    for first in range(0, len(out), CHUNK):  # Ctrl-C is seen between chunks
+        state = RULES[rule][0](state, order, out[first:first + CHUNK])
+    return out, int(state)
+
+
+def _check_windows(bits, order, seen, first, stop, window):
+    r"""
+    Whether the cyclic windows of ``order`` bits ending at positions
+    ``first + order - 1, ...`` (up to ``stop``) of ``bits`` are all new (marked in
+    ``seen``); ``window`` holds the ``order - 1`` bits before. Returns ``(all new, window)``.
+    """
+    length = bits.shape[0]
+    mask = (np.uint64(1) << np.uint64(order)) - np.uint64(1)
+    for index in range(first, stop):
+        position = index + order - 1
+        if position >= length:
+            position -= length
+        window = ((window << np.uint64(1)) | np.uint64(bits[position])) & mask
+        byte, place = window >> np.uint64(3), window & np.uint64(7)
+        if (seen[byte] >> place) & np.uint8(1):
+            return False, window
+        seen[byte] |= np.uint8(1) << np.uint8(place)
+    return True, window
+
+
+check_windows = cached_njit(_check_windows, nogil=True)
+
+
+def is_de_bruijn(sequence, order) -> bool:
+    r"""
+    Whether ``sequence`` (bits: a numpy array, a list or a ``"0101..."`` string)
+    is a binary de Bruijn sequence of ``order`` `\le 32`: `2^n` bits in which,
+    read cyclically, every `n`-bit string occurs once (compiled; a bitmap of
+    `2^n` bits).
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.debruijn import is_de_bruijn
+        sage: is_de_bruijn("00010111", 3), is_de_bruijn("00011101", 3), is_de_bruijn("0001011", 3)
+        (True, True, False)
+        sage: is_de_bruijn("00110011", 3)
+        False
+
+    TESTS::
+
+        sage: is_de_bruijn("01", 33)
+        Traceback (most recent call last):
+        ...
+        ValueError: is_de_bruijn checks orders 1 to 32, not 33
+    """
+    order = _check_order(order, MAX_CHECK_ORDER, "is_de_bruijn checks")
+    if isinstance(sequence, str):
+        bits = np.frombuffer(sequence.encode("ascii"), dtype=np.uint8) - np.uint8(48)
+    else:
+        bits = np.asarray(sequence)
+    if bits.ndim != 1 or len(bits) != 1 << order:
+        return False
+    bits = bits.astype(np.uint8, copy=False)
+    if (bits > 1).any():
+        raise ValueError("a binary sequence holds 0s and 1s only")
+    seen = np.zeros(max(1, (1 << order) // 8), dtype=np.uint8)
+    window = np.uint64(0)
+    for index in range(order - 1):
+        window = (window << np.uint64(1)) | np.uint64(bits[index])
+    for first in range(0, len(bits), CHUNK):  # Ctrl-C is seen between chunks
+        fresh, window = check_windows(bits, order, seen, first, min(first + CHUNK, len(bits)), window)
+        if not fresh:
+            return False
+    return True

@@ -1,0 +1,70 @@
+r"""
+Compile every kernel once, at install, so the first map a user runs does not wait
+for numba (3 to 11 s on a 2-core machine): one small register of each step kind
+of the ``fast`` kernel is mapped, and the census kernels run once. numba keeps
+the code on disk (:mod:`sage_lfsr.common.compiled`), so later processes load it.
+
+``scripts/setup.sh`` runs ``python -m sage_lfsr.precompile``; running it again is
+cheap (everything loads from the cache).
+
+EXAMPLES::
+
+    sage: from sage_lfsr.precompile import precompile
+    sage: sorted(precompile())
+    ['binary_anf_step', 'binary_step', 'binary_step, affine singular', 'census map', 'census period',
+     'digit_map_step', 'galois_xor_step', 'general_anf_step', 'general_step']
+"""
+import ast
+import sys
+import time
+
+#: One small register per step kind of the fast kernel (label: the step it compiles).
+REGISTERS = {
+    "binary_step": "LFSR.from_polynomial('x^6 + x + 1')",
+    "binary_step, affine singular": "LFSR([0, 1, 1, 0, 1], constant=1)",
+    "general_step": "LFSR([2, 1, 0, 1], q=3)",
+    "galois_xor_step": "LFSR([1, 1, 0, 1], constant=1, form='galois')",
+    "digit_map_step": "MatrixRegister.from_text('1,1,0;0,1,0;2,0,0', 3)",
+    "binary_anf_step": "FSR('x0 + x1*x2 + x3', 5)",
+    "general_anf_step": "FSR('x0 + 2*x1^2 + x2', 3, q=3)",
+}
+#: Census lines whose batch kernels are compiled too.
+CENSUS = ["fsr d=4 f=x0+x1+x1*x2", "lfsr q=2 c=1,0,0,1"]
+
+
+def build(text):
+    r"""The register a line of :data:`REGISTERS` names (read by a small table, not evaluated)."""
+    from sage_lfsr import FSR, LFSR, MatrixRegister
+
+    constructors = {"LFSR.from_polynomial": LFSR.from_polynomial, "LFSR": LFSR, "FSR": FSR,
+                    "MatrixRegister.from_text": MatrixRegister.from_text}
+    name = text.partition("(")[0]
+    call = ast.parse(text, mode="eval").body
+    positional = [ast.literal_eval(argument) for argument in call.args]
+    keywords = {keyword.arg: ast.literal_eval(keyword.value) for keyword in call.keywords}
+    return constructors[name](*positional, **keywords)
+
+
+def precompile() -> dict:
+    r"""Map each register of :data:`REGISTERS` and run the census kernels; ``{label: cycle counts}``."""
+    from sage_lfsr import map_cycles
+    from sage_lfsr.census import kernels as census_kernels
+    from sage_lfsr.census.registers import parse_register
+
+    results = {label: map_cycles(build(text)).cycle_counts for label, text in REGISTERS.items()}
+    specs = [parse_register(line) for line in CENSUS]
+    cycles, offsets, _, _, _ = census_kernels.run_map("anf", 2, 4, specs)
+    results["census map"] = [cycles[offsets[r]:offsets[r + 1]].tolist() for r in range(len(specs))]
+    results["census period"] = census_kernels.run_period("anf", 2, 4, specs, 1)[0].tolist()
+    return results
+
+
+def main():
+    started = time.monotonic()
+    done = precompile()
+    print(f"sage_lfsr: compiled the kernels of {len(done)} register kinds in {time.monotonic() - started:.1f} s "
+          "(numba keeps them on disk; later runs load them)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,219 @@
+r"""
+Subquadratic Berlekamp-Massey from libraries: the shortest LFSR of a long sequence by half-gcd.
+
+Massey's algorithm costs `O(n L)`; a sequence of complexity about `n/2` (random data, a
+nonlinear register's output) makes that quadratic. Two well-kept libraries solve the same
+problem by half-gcd in `O(M(n) \log n)`:
+
+- over `GF(2)`, NTL's ``MinPolySeq`` on bit-packed ``GF2X`` polynomials (the copy of NTL
+  that passagemath-ntl ships, called through ``ctypes``: Sage wraps ``GF2X`` but not
+  this function). It assumes `2L \le n`; its answer is checked (one NTL product) and,
+  where it does not generate the sequence, a second call on the sequence extended to `2L`
+  terms answers (see :func:`_ntl_gf2_connection`);
+- over a prime field `GF(p)`, FLINT's ``fmpz_mod_poly_minpoly`` (python-flint): every `n`.
+
+Both return the same register as Massey's algorithm wherever the shortest register is
+unique (`2L \le n`; checked on every length 1..300 in ``tests/theory/test_sequences.py``).
+Where `2L > n` there are several, and the libraries may pick another of the same length. Neither library has a Berlekamp-Massey over `GF(p^m)`, `m > 1`:
+those fields stay with the compiled `O(n L)` kernel of :mod:`sage_lfsr.theory.sequences`.
+
+Connections are returned as in :func:`sage_lfsr.theory.sequences.massey`: integer
+representations of `C_0 = 1, C_1, \ldots, C_L`.
+
+EXAMPLES::
+
+    sage: from sage_lfsr.theory.minimal_polynomials import library_connection
+    sage: library_connection([int(b) for b in "0001001101011110001"], 2).tolist()
+    [1, 0, 0, 1, 1]
+    sage: library_connection([1, 2, 0, 1, 2], 3).tolist()
+    [1, 1, 1]
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import glob
+import os
+from functools import lru_cache
+
+import numpy as np
+
+_NTL_MINPOLY_GF2X = "_ZN3NTL10MinPolySeqERNS_4GF2XERKNS_3VecINS_3GF2EEEl"  # MinPolySeq(GF2X&, const vec_GF2&, long)
+
+
+def library_available(q: int) -> bool:
+    r"""
+    Whether a library Berlekamp-Massey serves `GF(q)` here.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.theory.minimal_polynomials import library_available
+        sage: library_available(2), library_available(4)
+        (True, False)
+    """
+    from sage_lfsr.common import sagemath
+
+    return bool(sagemath.Integer(int(q)).is_prime()) and _flint() is not None
+
+
+@lru_cache(maxsize=1)
+def _flint():
+    try:
+        import flint
+    except ImportError:  # pragma: no cover - python-flint is a dependency
+        return None
+    return flint if hasattr(flint, "fmpz_mod_poly_ctx") else None
+
+
+_NTL_MUL_GF2X = "_ZN3NTL3mulERNS_4GF2XERKS0_S3_"  # mul(GF2X&, const GF2X&, const GF2X&)
+
+
+@lru_cache(maxsize=1)
+def _ntl_gf2():
+    r"""NTL's ``MinPolySeq`` and ``mul`` for ``GF2X`` (or ``None`` where no NTL library has them)."""
+    candidates = []
+    try:
+        import sage.libs.ntl.all  # noqa: F401 - loads the NTL that Sage was built with
+        import sage
+
+        for root in sage.__path__:
+            candidates += glob.glob(os.path.join(os.path.dirname(root), "passagemath_ntl.libs", "libntl*.so*"))
+    except ImportError:  # pragma: no cover - Sage without NTL
+        pass
+    found = ctypes.util.find_library("ntl")
+    if found:  # pragma: no cover - a system or conda NTL
+        candidates.append(found)
+    for path in candidates:
+        try:
+            library = ctypes.CDLL(path)
+            minpoly, multiply = getattr(library, _NTL_MINPOLY_GF2X), getattr(library, _NTL_MUL_GF2X)
+        except (OSError, AttributeError):  # pragma: no cover
+            continue
+        minpoly.restype = multiply.restype = None
+        minpoly.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_long]
+        multiply.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+        return minpoly, multiply
+    return None  # pragma: no cover
+
+
+_libc = ctypes.CDLL(None)
+_libc.free.argtypes = [ctypes.c_void_p]
+_libc.free.restype = None
+
+# NTL's GF2X is one WordVector: a pointer to its 64-bit words, which are preceded by two header
+# words (capacity times 2, then the length in words; the top word nonzero). vec_GF2 is a
+# WordVector followed by its length in bits and its capacity times 2. Both are built here over
+# numpy storage that NTL only reads; what NTL returns it allocated with malloc.
+
+
+class _WordStorage:
+    def __init__(self, bits):
+        packed = np.packbits(np.asarray(bits, dtype=np.uint8), bitorder="little")
+        self.words = (len(packed) + 7) // 8
+        self.storage = np.zeros(2 + self.words, dtype=np.uint64)
+        self.storage[2:].view(np.uint8)[:len(packed)] = packed
+
+    def gf2x(self):
+        r"""A ``GF2X`` over this storage (the storage must outlive it: see :meth:`vec_gf2`)."""
+        used = self.words
+        while used and self.storage[1 + used] == 0:
+            used -= 1
+        self.storage[0], self.storage[1] = self.words << 1, used
+        structure = (ctypes.c_uint64 * 1)(self.storage.ctypes.data + 16)
+        structure.storage = self  # the structure keeps its words alive
+        return structure
+
+    def vec_gf2(self, bits):
+        self.storage[0], self.storage[1] = self.words << 1, self.words
+        structure = (ctypes.c_uint64 * 3)(self.storage.ctypes.data + 16, bits, bits << 1)
+        structure.storage = self
+        return structure
+
+
+def _taken_gf2x(result):
+    r"""The bits of a ``GF2X`` that NTL allocated (``uint8``, low to high), freeing it."""
+    pointer = result[0]
+    if pointer == 0:
+        return np.zeros(0, dtype=np.uint8)
+    length = ctypes.c_uint64.from_address(pointer - 8).value
+    words = np.ctypeslib.as_array((ctypes.c_uint64 * length).from_address(pointer)).copy() if length else \
+        np.zeros(0, dtype=np.uint64)
+    _libc.free(pointer - 16)
+    bits = np.unpackbits(words.view(np.uint8), bitorder="little")
+    nonzero = np.flatnonzero(bits)
+    return bits[:nonzero[-1] + 1] if len(nonzero) else bits[:0]
+
+
+def _ntl_gf2_characteristic(terms, bound):
+    r"""
+    NTL's minimal polynomial (coefficients low to high, ``uint8``) of ``terms`` over `GF(2)`,
+    exact when its degree is at most ``bound`` (it reads the first ``2 bound`` terms).
+    """
+    minpoly, _ = _ntl_gf2()
+    result = (ctypes.c_uint64 * 1)(0)
+    vector = _WordStorage(terms).vec_gf2(len(terms))  # kept alive through the call
+    minpoly(ctypes.addressof(result), ctypes.addressof(vector), int(bound))
+    return _taken_gf2x(result)
+
+
+def _first_failure(connection, terms):
+    r"""
+    The first `k \ge L` with `\sum_i C_i s_{k-i} \ne 0` over `GF(2)`, or ``None`` where the
+    connection generates every term (one NTL product).
+    """
+    _, multiply = _ntl_gf2()
+    left, right = _WordStorage(connection).gf2x(), _WordStorage(terms).gf2x()  # kept alive through the call
+    result = (ctypes.c_uint64 * 1)(0)
+    multiply(ctypes.addressof(result), ctypes.addressof(left), ctypes.addressof(right))
+    product = _taken_gf2x(result)
+    failures = np.flatnonzero(product[len(connection) - 1:len(terms)])
+    return int(failures[0]) + len(connection) - 1 if len(failures) else None
+
+
+def _ntl_gf2_connection(terms):
+    r"""
+    The shortest register over `GF(2)` by NTL. ``MinPolySeq`` assumes `2L \le n`. Where
+    that fails, its answer is the connection `C_k` of the last length change `k` (the
+    largest convergent of degree at most `n/2`), `k` its first failure and `L = k + 1 - L_k`
+    (Massey). A sequence keeps its complexity when terms are appended while its length is
+    below `2L`: with `2L - n` zeros appended, the shortest register is unique, and generates
+    the given terms.
+    """
+    n = len(terms)
+    connection = _ntl_gf2_characteristic(terms, n // 2)[::-1]
+    failure = _first_failure(connection, terms)
+    if failure is None:
+        return connection.astype(np.int64)
+    length = failure + 1 - (len(connection) - 1)
+    extended = np.zeros(2 * length, dtype=np.uint8)
+    extended[:n] = terms
+    connection = _ntl_gf2_characteristic(extended, length)[::-1]
+    if len(connection) != length + 1 or _first_failure(connection, terms) is not None:  # pragma: no cover
+        raise ArithmeticError("NTL's MinPolySeq gave a register that does not generate the sequence")
+    return connection.astype(np.int64)
+
+
+def _flint_connection(terms, p):
+    ctx = _flint().fmpz_mod_poly_ctx(int(p))
+    characteristic = [int(c) for c in ctx.minpoly(terms.tolist()).coeffs()]
+    return np.array(characteristic[::-1], dtype=np.int64)  # C_i = f_{L-i}, f monic
+
+
+def library_connection(terms, q):
+    r"""
+    The connection polynomial of the shortest LFSR generating ``terms`` over the prime field
+    `GF(q)`, by half-gcd (see the module's description).
+
+    INPUT:
+
+    - ``terms`` -- a numpy integer array (or list) of integer representations `0..q-1`
+    - ``q`` -- a prime with :func:`library_available`
+
+    OUTPUT: a numpy ``int64`` array `C_0 = 1, \ldots, C_L`
+    """
+    terms = np.asarray(terms, dtype=np.int64)
+    if len(terms) == 0 or not terms.any():
+        return np.ones(1, dtype=np.int64)
+    if q == 2 and _ntl_gf2() is not None:
+        return _ntl_gf2_connection(terms)
+    return _flint_connection(terms, q)
