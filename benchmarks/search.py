@@ -109,7 +109,7 @@ def main():
                 cells.append("-")
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {time.perf_counter() - clock:.1f} | {before}-{load()} |")
         print(lines[-1], flush=True)
-    lines += ["", "These counts are not compared with Dubrova's lists here: the lists could not be read offline "
+    lines += ["", "These counts are NOT compared with Dubrova's lists here: the lists could not be read offline "
               "(the index constraints of sage_lfsr.census.forms are documented there as a choice)."]
     write_section("search", "Maximum-period searches over forms", lines)
 
