@@ -52,7 +52,6 @@ from __future__ import annotations
 import math
 import re
 
-import numba
 import numpy as np
 
 from sage_lfsr.common.compiled import cached_njit

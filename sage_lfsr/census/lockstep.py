@@ -157,6 +157,9 @@ def _lane_step(s, linear, nonlinear, lane, top):
     return (s >> 1) | (b << top)
 
 
+lane_step = numba.njit(inline="always")(_lane_step)  # rebound per count of product terms by walk_range_for
+
+
 def _walk_range(lo, hi, k1, k2, k3, degree, radices, universes, offsets, binomials,
                 window_states, window_bits, window_offsets, reduce, screen):
     r"""
