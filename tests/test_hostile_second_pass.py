@@ -554,3 +554,22 @@ def test_ctrl_c_stops_a_long_berlekamp_massey_within_a_second():
     assert process.returncode == 130 and "INTERRUPTED" in out, err
     assert waited < 1.5  # the issue: SIGINT at 3 s took effect at 58 s, as a SystemError
     assert "SystemError" not in err
+
+
+@pytest.mark.parametrize("content", [b'{"task": 0, "lo"', b"\x00\xff not json\n", b'{"other": "search"}\n'])
+def test_a_search_checkpoint_that_is_not_this_searchs_is_refused_in_one_line(tmp_path, capsys, content):
+    checkpoint = tmp_path / "search.ckpt"
+    checkpoint.write_bytes(content)
+    code, out, err = run_main(capsys, "census", "--form", "3,1", "--degree", "8", "--mode", "period", "--quiet",
+                              "--checkpoint", str(checkpoint))
+    assert (code, out) == (2, "") and len(err.strip().splitlines()) == 1
+    assert f"the checkpoint {checkpoint} is not one of this search" in err and len(err) < 400
+    assert checkpoint.read_bytes() == content  # left as it was
+
+
+def test_a_form_text_is_echoed_cut(capsys):
+    from sage_lfsr.census import families
+
+    with pytest.raises(ValueError) as caught:
+        families.form("3,1" + ",1" * 10000, 10)
+    assert len(str(caught.value)) < 250 and "characters ...]" in str(caught.value)

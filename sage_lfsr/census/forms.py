@@ -54,6 +54,7 @@ import re
 
 import numpy as np
 
+from sage_lfsr.common.limits import shorten
 from sage_lfsr.common.compiled import cached_njit
 
 #: Largest degree a form supports (states are 63-bit integers, and the walk is ``2^n`` steps anyway).
@@ -79,7 +80,7 @@ def parse_form(text) -> tuple:
         ValueError: a form is "k1,k2" or "k1,k2,k3" (linear terms counting x0, quadratic, cubic), not '3;1'
     """
     if not isinstance(text, str) or not _FORM_TEXT.match(text):
-        raise ValueError(f'a form is "k1,k2" or "k1,k2,k3" (linear terms counting x0, quadratic, cubic), not {text!r}')
+        raise ValueError(f'a form is "k1,k2" or "k1,k2,k3" (linear terms counting x0, quadratic, cubic), not {shorten(repr(text), 100)}')
     counts = [int(part) for part in text.split(",")] + [0, 0]
     k1, k2, k3 = counts[:3]
     if k1 < 1:

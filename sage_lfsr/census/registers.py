@@ -40,7 +40,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from sage_lfsr.common.limits import format_count
+from sage_lfsr.common.limits import format_count, shorten
 
 #: Longest register text accepted, in characters.
 MAX_TEXT_LENGTH = 20000
@@ -73,11 +73,7 @@ class RegisterTextError(ValueError):
     """
 
     def __init__(self, message):
-        if len(message) > MAX_MESSAGE_LENGTH:
-            head = message[:MAX_MESSAGE_LENGTH * 2 // 3]
-            tail = message[-MAX_MESSAGE_LENGTH // 3:]
-            message = f"{head} [... {len(message) - len(head) - len(tail)} characters ...] {tail}"
-        super().__init__(message)
+        super().__init__(shorten(message, MAX_MESSAGE_LENGTH))
 
 
 def _is_prime_power(q: int) -> bool:

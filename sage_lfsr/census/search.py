@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sage_lfsr.common.files import check_regular, short_path
+from sage_lfsr.common.limits import shorten
 from sage_lfsr.census.forms import Form
 from sage_lfsr.census.lockstep import SHORT_CYCLE, SHORT_PERIOD, walk
 
@@ -105,13 +107,18 @@ class SearchCheckpoint:
     def __init__(self, path, header):
         self.path, self.header = os.fspath(path), header
         self.done = []
+        check_regular(self.path)
         if os.path.exists(self.path):
             with open(self.path, encoding="utf-8") as handle:
                 lines = handle.read().split("\n")
             if lines and lines[0]:
-                found = json.loads(lines[0])
+                try:
+                    found = json.loads(lines[0])
+                except ValueError:
+                    found = None
                 if found != header:
-                    raise ValueError(f"the checkpoint {self.path} is of another search ({found}), not {header}")
+                    raise ValueError(f"the checkpoint {short_path(self.path)} is not one of this search "
+                                     f"(its first line is not {shorten(json.dumps(header), 200)})")
                 for line in lines[1:]:
                     try:
                         self.done.append(TaskResult(**json.loads(line)))

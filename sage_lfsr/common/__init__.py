@@ -10,5 +10,5 @@ The bottom layer: what every other layer uses and that knows nothing of register
 - :mod:`~sage_lfsr.common.progress` -- the progress bar of the command line and the census;
 - :mod:`~sage_lfsr.common.compiled` -- numba's on-disk cache for every compiled function.
 
-May import: nothing of ``sage_lfsr``.
+May import: its own modules only (nothing of the layers above).
 """

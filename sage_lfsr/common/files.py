@@ -21,6 +21,8 @@ import re
 import stat
 import tempfile
 
+from sage_lfsr.common.limits import shorten
+
 #: What a path that is not a regular file is, by the ``S_IS*`` test of its mode.
 _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"), (stat.S_ISFIFO, "a FIFO"),
           (stat.S_ISSOCK, "a socket"), (stat.S_ISBLK, "a block device"))
@@ -113,8 +115,7 @@ def check_regular(path, what="checkpoint file"):
 
 def short_path(path, limit=200):
     r"""``path`` as text, cut in the middle beyond ``limit`` characters (for one-line messages)."""
-    text = os.fspath(path)
-    return text if len(text) <= limit else f"{text[:limit // 2]}...{text[-limit // 2:]}"
+    return shorten(os.fspath(path), limit)
 
 
 def check_writable(path, what="output file"):

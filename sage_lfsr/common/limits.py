@@ -175,6 +175,23 @@ def check_census_size(count: int, what: str = "the census"):
                          "holds; take a smaller degree or field, or a slice of the family (itertools.islice)")
 
 
+def shorten(text: str, limit: int = 300) -> str:
+    r"""
+    ``text`` whole when it has at most ``limit`` characters, else its first two thirds
+    and last third of them around how much was cut (messages that echo what a user gave).
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.common.limits import shorten
+        sage: shorten("short"), shorten("a" * 20 + "b" * 20, 12)
+        ('short', 'aaaaaaaa [... 28 characters ...] bbbb')
+    """
+    if len(text) <= limit:
+        return text
+    head, tail = text[:limit * 2 // 3], text[-(limit // 3):]
+    return f"{head} [... {len(text) - len(head) - len(tail)} characters ...] {tail}"
+
+
 def format_count(count: int) -> str:
     r"""An integer written out when short, as a power of 2 (about) when it has more than 20 digits."""
     count = int(count)
