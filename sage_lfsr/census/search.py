@@ -109,7 +109,7 @@ class SearchCheckpoint:
         self.done = []
         check_regular(self.path)
         if os.path.exists(self.path):
-            with open(self.path, encoding="utf-8") as handle:
+            with open(self.path, encoding="utf-8", errors="replace") as handle:  # damage reads as not a header
                 lines = handle.read().split("\n")
             if lines and lines[0]:
                 try:
