@@ -378,7 +378,7 @@ def command_map(arguments):
 
     _check_paths(arguments)
     register = build_register(arguments)
-    with notice_when_slow("preparing the run: compiling the kernels this register needs (the first time only: "
+    with NoticeWhenSlow("preparing the run: compiling the kernels this register needs (the first time only: "
                           "numba keeps them on disk; scripts/setup.sh compiles them at install)", arguments.quiet):
         decided = plan(register, schedule=arguments.schedule, workers=arguments.workers,
                        checkpoint=arguments.checkpoint, **_run_options(arguments))
@@ -404,7 +404,7 @@ def _exported(structure, register, output_format):
     return exports.cycle_map_csv(structure, register)
 
 
-class notice_when_slow:
+class NoticeWhenSlow:
     r"""
     A one-line notice on standard error when a step takes longer than
     :data:`NOTICE_AFTER_SECONDS`, and how long it took once done (unless ``quiet``).
@@ -668,7 +668,7 @@ def command_census(arguments):
     if arguments.form is not None:
         return command_form_search(arguments)
     registers = list(census_registers(arguments))  # a family is a generator; census() lists it too
-    with notice_when_slow("preparing the census: compiling its batch kernels (the first time only: numba keeps "
+    with NoticeWhenSlow("preparing the census: compiling its batch kernels (the first time only: numba keeps "
                           "them on disk; scripts/setup.sh compiles them at install)", arguments.quiet):
         compile_kernels((registers[:CENSUS_SAMPLE], arguments.mode))  # census() compiles any other kind
     with ProgressBar(arguments.quiet, unit="registers") as progress, warnings.catch_warnings(record=True) as notes:
