@@ -602,7 +602,8 @@ def add_census_command(commands):
     census.add_argument("--singular", action="store_true", help="--family lfsrs: also registers with c_0 = 0")
     census.add_argument("--mode", choices=MODES, default="map", help="map (default), period or predict")
     census.add_argument("--start", type=int, default=1, help="the start state index of --mode period (default: 1)")
-    census.add_argument("--schedule", default="queue", help="queue (default), sequential, static, steal, hybrid, dask")
+    census.add_argument("--schedule", default="queue", help="queue (default), sequential, static, steal, hybrid, dask; "
+                                                           "--form: threads (default), processes, sequential, dask")
     census.add_argument("--workers", type=positive_int, help="worker processes (default: every core)")
     census.add_argument("--batch-size", type=positive_int, help="registers per task (default: sized automatically)")
     census.add_argument("--no-theory", action="store_true", help="--mode map: skip the theory check of LFSRs")
@@ -789,8 +790,8 @@ def command_form_search(arguments):
         raise ValueError("--form searches walk periods: give --mode period")
     if arguments.degree is None:
         raise ValueError("--form needs --degree")
-    if arguments.schedule not in ("queue", "sequential", "processes", "dask"):
-        raise ValueError("--form runs on --schedule processes (default), sequential or dask")
+    if arguments.schedule not in ("queue", "sequential", "threads", "processes", "dask"):
+        raise ValueError("--form runs on --schedule threads (default), processes, sequential or dask")
     form = Form(arguments.form, arguments.degree)
     workers = arguments.workers or (1 if arguments.schedule == "sequential" else _default_census_workers())
     schedule = {"queue": None}.get(arguments.schedule, arguments.schedule)

@@ -17,9 +17,9 @@ period `2^n - 1` (https://people.kth.se/~dubrova/nlfsr.html; IACR ePrint
 `x_0 + x_a + x_b + x_c + x_d + x_e x_f` and ``"3,0,1"`` is
 `x_0 + x_a + x_b + x_c x_d x_e`.
 
-Index constraints (the page and the paper's abstract, which is what could be
-read offline, do not state them, so these are a choice, documented): every
-variable index is in `1 .. n-1`; the linear terms are distinct; the monomials
+Index constraints (those of the published lists: with them a search gives the
+published counts at every `n` checked, :mod:`sage_lfsr.census.published`):
+every variable index is in `1 .. n-1`; the linear terms are distinct; the monomials
 of one degree are distinct sets of distinct indices (a product `x_c x_d` has
 `c < d`); a variable may appear in terms of different degrees (`x_1 + x_1 x_2`
 is in the form). So each feedback function of the form appears exactly once:

@@ -40,8 +40,8 @@ import numba
 from sage_lfsr.common.compiled import cached_njit, popcount, rebind, specialize
 from sage_lfsr.census.forms import unrank_masks, rank_combination
 
-#: Lanes walked together.
-LANES = 16
+#: Lanes walked together (four AVX-512 vectors: enough independent chains to hide a step's latency).
+LANES = 32
 #: Steps per lane between two refills.
 CHUNK = 64
 #: Longest period `p` of the words :func:`has_short_cycle` tries.
@@ -143,107 +143,107 @@ reciprocal_index = cached_njit(_reciprocal_index)
 
 #: Codes in the periods a walk returns for candidates it did not walk.
 NOT_REPRESENTATIVE, SHORT_CYCLE = -2, -3
-#: Lanes stepped in one interleaved group (independent dependency chains for the core to overlap).
-GROUP = 4
 #: Placeholder for the nonlinear terms the kernel is compiled for (rebound per count by :func:`specialize`).
 NONLINEAR = 1
 
 
-def _lane_step(s, linear, nonlinear, lane, top):
-    b = np.int64(popcount(np.uint64(s & linear)) & np.uint64(1))
-    for t in range(NONLINEAR):
-        m = nonlinear[t, lane]
-        b ^= np.int64((s & m) == m)
-    return (s >> 1) | (b << top)
-
-
-lane_step = numba.njit(inline="always")(_lane_step)  # rebound per count of product terms by walk_range_for
-
-
-def _walk_range(lo, hi, k1, k2, k3, degree, radices, universes, offsets, binomials,
-                window_states, window_bits, window_offsets, reduce, screen):
+def _step_lanes(state, linear, nonlinear, walked, start, top):
     r"""
-    Candidates ``lo..hi-1`` of a form: the period of the state `x_0 = 1` of each
-    representative (``reduce``) that passes the short-cycle screen (``screen``),
-    :data:`NOT_REPRESENTATIVE` or :data:`SHORT_CYCLE` for the others; and the steps walked.
+    :data:`CHUNK` steps of every lane: the lane loop has a fixed trip count, no
+    branch and no call, so the compiler turns it into SIMD code (8 lanes a vector
+    on AVX-512, with a variable shift and a popcount per lane); a lane at
+    ``start`` stays there and its count stops.
+    """
+    one = np.uint64(1)
+    for _ in range(CHUNK):
+        for lane in range(LANES):
+            s = state[lane]
+            b = popcount(s & linear[lane]) & one
+            for t in range(NONLINEAR):
+                m = nonlinear[t, lane]
+                b ^= np.uint64((s & m) == m)
+            moving = s != start
+            state[lane] = ((s >> one) | (b << top)) if moving else s
+            walked[lane] += moving
+
+
+step_lanes = numba.njit(inline="always")(_step_lanes)  # rebound per count of product terms by walk_lanes_for
+
+
+def _walk_lanes(lo, hi, drain, k1, k2, k3, degree, radices, universes, offsets, binomials,
+                window_states, window_bits, window_offsets, reduce, screen,
+                state, walked, owner, linear, nonlinear, out_index, out_value, out_steps):
+    r"""
+    Feed candidates ``lo..hi-1`` of a form into the lanes (whose arrays persist
+    between calls) and step them; return once every one of them is in a lane
+    and a lane is free for the next range, or, with ``drain``, once every lane
+    has finished. Each candidate settled (of this range or an earlier one) is
+    written to ``out_*``: its index, its period from the state `x_0 = 1` (or
+    :data:`NOT_REPRESENTATIVE`, :data:`SHORT_CYCLE`, ``-1`` past `2^n` steps)
+    and the steps walked. Returns how many were written.
     """
     terms = k1 + k2 + k3
-    periods = np.empty(hi - lo, dtype=np.int64)
-    linear = np.zeros(LANES, dtype=np.int64)
-    nonlinear = np.zeros((max(NONLINEAR, 1), LANES), dtype=np.int64)
-    state = np.ones(LANES, dtype=np.int64)  # an idle lane sits at the start state and does not step
-    walked = np.zeros(LANES, dtype=np.int64)
-    owner = np.full(LANES, -1, dtype=np.int64)
     candidate = np.empty(terms, dtype=np.int64)
-    top, start, limit = degree - 1, np.int64(1), np.int64(1) << degree
-    following, active, steps = lo, 0, 0
+    top, start, limit = np.uint64(degree - 1), np.uint64(1), np.int64(1) << degree
+    following, count, active = lo, 0, 0
+    for lane in range(LANES):
+        active += owner[lane] >= 0
     while True:
-        # refill every idle lane with the next candidate that needs a walk
+        idle = False
         for lane in range(LANES):
             if owner[lane] >= 0:
                 continue
+            idle = True
             while following < hi:
                 index = following
                 following += 1
+                code = 0
                 unrank_masks(index, k1, k2, k3, radices, universes, offsets, binomials, candidate)
                 if reduce and reciprocal_index(candidate, k1, k2, k3, degree, radices, universes, offsets,
                                                binomials) < index:
-                    periods[index - lo] = NOT_REPRESENTATIVE
+                    code = NOT_REPRESENTATIVE
+                elif screen and has_short_cycle(candidate, terms, window_states, window_bits, window_offsets):
+                    code = SHORT_CYCLE
+                if code != 0:
+                    out_index[count], out_value[count], out_steps[count] = index, code, 0
+                    count += 1
                     continue
-                if screen and has_short_cycle(candidate, terms, window_states, window_bits, window_offsets):
-                    periods[index - lo] = SHORT_CYCLE
-                    continue
-                linear[lane] = 0
+                mask = 0
                 for t in range(k1):
-                    linear[lane] |= candidate[t]
+                    mask |= candidate[t]
+                linear[lane] = np.uint64(mask)
                 for t in range(NONLINEAR):
-                    nonlinear[t, lane] = candidate[k1 + t]
-                state[lane] = (start >> 1) | (feedback(start, candidate, terms) << top)
+                    nonlinear[t, lane] = np.uint64(candidate[k1 + t])
+                state[lane] = np.uint64((1 >> 1) | (feedback(1, candidate, terms) << (degree - 1)))
                 walked[lane] = 1
                 owner[lane] = index
                 active += 1
+                idle = False
                 break
-        if active == 0:
-            break
-        for group in range(0, LANES, GROUP):
-            s0, s1, s2, s3 = state[group], state[group + 1], state[group + 2], state[group + 3]
-            l0, l1, l2, l3 = linear[group], linear[group + 1], linear[group + 2], linear[group + 3]
-            w0 = w1 = w2 = w3 = 0
-            for _ in range(CHUNK):  # a lane back at the start stays there (no branch per lane)
-                r0, r1, r2, r3 = s0 != start, s1 != start, s2 != start, s3 != start
-                s0 = lane_step(s0, l0, nonlinear, group, top) if r0 else s0
-                s1 = lane_step(s1, l1, nonlinear, group + 1, top) if r1 else s1
-                s2 = lane_step(s2, l2, nonlinear, group + 2, top) if r2 else s2
-                s3 = lane_step(s3, l3, nonlinear, group + 3, top) if r3 else s3
-                w0 += r0
-                w1 += r1
-                w2 += r2
-                w3 += r3
-            state[group], state[group + 1], state[group + 2], state[group + 3] = s0, s1, s2, s3
-            walked[group] += w0
-            walked[group + 1] += w1
-            walked[group + 2] += w2
-            walked[group + 3] += w3
+        if active == 0 or (idle and not drain and following >= hi):
+            return count
+        step_lanes(state, linear, nonlinear, walked, start, top)
         for lane in range(LANES):
             if owner[lane] >= 0 and (state[lane] == start or walked[lane] >= limit):
-                periods[owner[lane] - lo] = walked[lane] if state[lane] == start else -1
-                steps += walked[lane]
+                out_index[count] = owner[lane]
+                out_value[count] = walked[lane] if state[lane] == start else -1
+                out_steps[count] = walked[lane]
+                count += 1
                 owner[lane] = -1
                 state[lane] = start
                 active -= 1
-    return periods, steps
 
 
 _WALKS = {}
 
 
-def walk_range_for(nonlinear_terms):
-    r""":func:`_walk_range` compiled for forms with ``nonlinear_terms`` product terms (cached on disk)."""
+def walk_lanes_for(nonlinear_terms):
+    r""":func:`_walk_lanes` compiled for forms with ``nonlinear_terms`` product terms (cached on disk)."""
     if nonlinear_terms not in _WALKS:
-        step = numba.njit(inline="always")(rebind(_lane_step, f"lane_step_{nonlinear_terms}",
+        step = numba.njit(inline="always")(rebind(_step_lanes, f"step_lanes_{nonlinear_terms}",
                                                   NONLINEAR=nonlinear_terms))
-        _WALKS[nonlinear_terms] = specialize(_walk_range, f"walk_range_{nonlinear_terms}",
-                                             NONLINEAR=nonlinear_terms, lane_step=step)
+        _WALKS[nonlinear_terms] = specialize(_walk_lanes, f"walk_lanes_{nonlinear_terms}",
+                                             NONLINEAR=nonlinear_terms, step_lanes=step)
     return _WALKS[nonlinear_terms]
 
 
@@ -280,10 +280,63 @@ def _output_bits(masks, degree):
 output_bits = cached_njit(_output_bits)
 
 
+class LaneWalker:
+    r"""
+    The lanes of one worker, kept between index ranges so a range's last long
+    walks share the vector with the next range's first ones (a lane is idle
+    only at the very end, in :meth:`drain`).
+
+    :meth:`feed` and :meth:`drain` return the candidates settled by the call as
+    arrays ``(indices, periods, steps)``, in no particular order; ``periods``
+    holds the codes of :func:`_walk_lanes` for candidates not walked.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.census.forms import Form
+        sage: from sage_lfsr.census.lockstep import LaneWalker
+        sage: form = Form("3,1", 6)
+        sage: walker = LaneWalker(form)
+        sage: first, second = walker.feed(0, 50), walker.feed(50, form.size)
+        sage: last = walker.drain()
+        sage: sorted(sum((part[0].tolist() for part in (first, second, last)), [])) == list(range(form.size))
+        True
+    """
+
+    def __init__(self, form, reduce=True, screen=True, longest=SHORT_PERIOD):
+        self.form = form
+        self.options = (bool(reduce), bool(screen))
+        self.windows = short_cycle_windows(form.degree, longest)
+        self.kernel = walk_lanes_for(form.counts[1] + form.counts[2])
+        self.state = np.ones(LANES, dtype=np.uint64)  # an idle lane sits at the start state and does not step
+        self.walked = np.zeros(LANES, dtype=np.int64)
+        self.owner = np.full(LANES, -1, dtype=np.int64)
+        self.linear = np.zeros(LANES, dtype=np.uint64)
+        self.nonlinear = np.zeros((max(form.counts[1] + form.counts[2], 1), LANES), dtype=np.uint64)
+
+    def feed(self, lo, hi):
+        r"""Candidates ``lo..hi-1`` into the lanes; the candidates settled meanwhile."""
+        if not 0 <= lo <= hi <= self.form.size:
+            raise ValueError(f"the range {lo}..{hi} is outside the candidates 0..{self.form.size}")
+        return self._run(lo, hi, False)
+
+    def drain(self):
+        r"""Every lane walked to its end; the candidates settled."""
+        return self._run(0, 0, True)
+
+    def _run(self, lo, hi, drain):
+        room = hi - lo + LANES
+        out = np.empty(room, dtype=np.int64), np.empty(room, dtype=np.int64), np.empty(room, dtype=np.int64)
+        count = self.kernel(np.int64(lo), np.int64(hi), drain, *self.form._kernel_args()[:3], np.int64(self.form.degree),
+                            *self.form._kernel_args()[3:], *self.windows, *self.options, self.state, self.walked,
+                            self.owner, self.linear, self.nonlinear, *out)
+        return tuple(a[:count] for a in out)
+
+
 def walk(form, lo=0, hi=None, reduce=True, screen=True, longest=SHORT_PERIOD):
     r"""
-    :func:`walk_range` over candidates ``lo..hi-1`` of ``form`` (a :class:`~sage_lfsr.census.forms.Form`):
-    ``(periods, steps)``.
+    Candidates ``lo..hi-1`` of ``form`` (a :class:`~sage_lfsr.census.forms.Form`)
+    walked by a :class:`LaneWalker` of their own: ``(periods, steps)``, ``periods[i]``
+    for candidate ``lo + i``.
 
     EXAMPLES::
 
@@ -298,9 +351,10 @@ def walk(form, lo=0, hi=None, reduce=True, screen=True, longest=SHORT_PERIOD):
         (8, 8, True)
     """
     hi = form.size if hi is None else hi
-    if not 0 <= lo <= hi <= form.size:
-        raise ValueError(f"the range {lo}..{hi} is outside the candidates 0..{form.size}")
-    windows = short_cycle_windows(form.degree, longest)
-    k1, k2, k3, radices, universes, offsets, binomials = form._kernel_args()
-    return walk_range_for(form.counts[1] + form.counts[2])(np.int64(lo), np.int64(hi), k1, k2, k3, np.int64(form.degree), radices, universes, offsets,
-                      binomials, *windows, bool(reduce), bool(screen))
+    walker = LaneWalker(form, reduce, screen, longest)
+    periods = np.empty(hi - lo, dtype=np.int64)
+    steps = 0
+    for indices, values, walked in (walker.feed(lo, hi), walker.drain()):
+        periods[indices - lo] = values
+        steps += int(walked.sum())
+    return periods, steps

@@ -35,10 +35,12 @@ import numpy as np
 from sage_lfsr.common.files import check_regular, short_path
 from sage_lfsr.common.limits import shorten
 from sage_lfsr.census.forms import Form
-from sage_lfsr.census.lockstep import SHORT_CYCLE, SHORT_PERIOD, walk
+from sage_lfsr.census.lockstep import SHORT_CYCLE, SHORT_PERIOD, LaneWalker, walk
 
 #: Estimated steps a task should hold: about a second of one core.
 TASK_STEPS = 1 << 29
+#: The ways :func:`search` runs its tasks.
+SCHEDULES = ("sequential", "threads", "processes", "dask")
 #: Tasks per worker at least, so the last ones balance.
 TASKS_PER_WORKER = 8
 
@@ -85,20 +87,89 @@ def estimated_steps_per_candidate(degree) -> float:
 
 def task_ranges(size, degree, workers, task_candidates=None) -> list:
     r"""
-    Index ranges covering ``0..size-1``, each about :data:`TASK_STEPS` estimated
-    steps, and at least :data:`TASKS_PER_WORKER` per worker.
+    Index ranges covering ``0..size-1``: guided self-scheduling, each task a
+    ``1/(2 workers)`` share of the candidates still unassigned, at most about
+    :data:`TASK_STEPS` estimated steps and at least a
+    ``1/(TASKS_PER_WORKER workers)`` share of all, so the tasks shrink toward
+    the end and the workers finish together; or ranges of ``task_candidates`` each.
 
     EXAMPLES::
 
         sage: from sage_lfsr.census.search import task_ranges
         sage: task_ranges(10, 4, 1, task_candidates=4)
         [(0, 4), (4, 8), (8, 10)]
+        sage: [hi - lo for lo, hi in task_ranges(1000, 12, 2)]
+        [250, 188, 141, 106, 79, 59, 45, 33, 25, 19, 16, 16, 16, 7]
     """
-    if task_candidates is None:
-        by_steps = max(1, int(TASK_STEPS / estimated_steps_per_candidate(degree)))
-        by_workers = max(1, math.ceil(size / (workers * TASKS_PER_WORKER)))
-        task_candidates = min(by_steps, by_workers)
-    return [(lo, min(lo + task_candidates, size)) for lo in range(0, size, task_candidates)]
+    if task_candidates is not None:
+        return [(lo, min(lo + task_candidates, size)) for lo in range(0, size, task_candidates)]
+    largest = max(1, int(TASK_STEPS / estimated_steps_per_candidate(degree)))
+    smallest = min(largest, max(1, math.ceil(size / (workers * TASKS_PER_WORKER * 4))))
+    ranges, lo = [], 0
+    while lo < size:
+        count = min(largest, max(smallest, math.ceil((size - lo) / (2 * workers))))
+        ranges.append((lo, min(lo + count, size)))
+        lo += count
+    return ranges
+
+
+class RangeLedger:
+    r"""
+    Per-range tallies of the candidates a :class:`~sage_lfsr.census.lockstep.LaneWalker`
+    settles (in any order, ranges interleaved); a range's :class:`TaskResult` comes
+    out once its last candidate is settled. Tallies are numpy operations per call,
+    not Python per candidate.
+    """
+
+    def __init__(self, ranges, degree):
+        self.ranges = sorted(ranges)
+        self.starts = np.array([lo for lo, _ in self.ranges], dtype=np.int64)
+        count = len(self.ranges)
+        self.left = np.array([hi - lo for lo, hi in self.ranges], dtype=np.int64)
+        self.walked, self.screened = np.zeros(count, np.int64), np.zeros(count, np.int64)
+        self.steps, self.seconds = np.zeros(count, np.int64), np.zeros(count)
+        self.maximum = [[] for _ in range(count)]
+        self.full = (1 << degree) - 1
+
+    def settle(self, indices, periods, steps, seconds) -> list:
+        r"""Record one call's settled candidates (``seconds`` shared out by steps); the ranges completed."""
+        if not len(indices):
+            return []
+        at = np.searchsorted(self.starts, indices, side="right") - 1
+        count = len(self.ranges)
+        self.left -= np.bincount(at, minlength=count)
+        self.walked += np.bincount(at, weights=periods >= -1, minlength=count).astype(np.int64)
+        self.screened += np.bincount(at, weights=periods == SHORT_CYCLE, minlength=count).astype(np.int64)
+        per_range = np.bincount(at, weights=steps, minlength=count)
+        self.steps += per_range.astype(np.int64)
+        total = per_range.sum()
+        self.seconds += per_range * (seconds / total) if total else np.bincount(at, minlength=count) * (seconds / len(at))
+        for where in np.flatnonzero(periods == self.full):
+            self.maximum[at[where]].append(int(indices[where]))
+        done = []
+        for k in np.unique(at):
+            if self.left[k] == 0:
+                lo, hi = self.ranges[k]
+                done.append(TaskResult(lo, hi, int(self.walked[k]), int(self.screened[k]), int(self.steps[k]),
+                                       sorted(self.maximum[k]), float(self.seconds[k])))
+        return done
+
+
+def walk_ranges(form, next_range, emit, reduce=True, screen=True, stop=None):
+    r"""
+    One worker's loop: ranges from ``next_range()`` (``None`` when there are no
+    more) fed into one :class:`~sage_lfsr.census.lockstep.LaneWalker`, then the
+    lanes drained; ``emit(indices, periods, steps, seconds)`` after each call.
+    ``stop`` (a :class:`threading.Event`) ends the loop between two ranges.
+    """
+    walker = LaneWalker(form, reduce, screen)
+    while stop is None or not stop.is_set():
+        taken = next_range()
+        clock = time.perf_counter()
+        settled = walker.drain() if taken is None else walker.feed(*taken)
+        emit(*settled, time.perf_counter() - clock)
+        if taken is None:
+            return
 
 
 class SearchCheckpoint:
@@ -136,9 +207,30 @@ class SearchCheckpoint:
 
 
 def remaining(ranges, done) -> list:
-    r"""The ranges not yet in ``done`` (checkpointed results)."""
-    finished = {(r.lo, r.hi) for r in done}
-    return [r for r in ranges if r not in finished]
+    r"""
+    The parts of ``ranges`` no result in ``done`` (checkpointed) covers, so a
+    rerun with other task sizes or workers walks no candidate twice.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.census.search import remaining, TaskResult
+        sage: remaining([(0, 10), (10, 20)], [TaskResult(5, 12, 0, 0, 0, [])])
+        [(0, 5), (12, 20)]
+    """
+    covered = sorted((r.lo, r.hi) for r in done)
+    out = []
+    for lo, hi in ranges:
+        for a, b in covered:
+            if b <= lo or a >= hi:
+                continue
+            if a > lo:
+                out.append((lo, a))
+            lo = max(lo, b)
+            if lo >= hi:
+                break
+        if lo < hi:
+            out.append((lo, hi))
+    return out
 
 
 @dataclass
@@ -220,8 +312,10 @@ def search(form, degree, workers=1, checkpoint=None, progress=None, reduce=True,
 
     INPUT:
 
-    - ``workers`` -- processes of this machine (``schedule`` ``"processes"``, the
-      default above one worker) or Dask workers (``schedule="dask"``)
+    - ``workers`` -- threads of this process (``schedule="threads"``, the default
+      above one worker: the compiled walk releases the GIL, so threads run on
+      separate cores with no process to start and nothing to send), processes
+      of this machine (``"processes"``) or Dask workers (``"dask"``)
     - ``checkpoint`` -- a JSON-lines file of finished tasks; a rerun resumes
     - ``progress`` -- ``progress(candidates_done, candidates_total)`` after each task
     - ``reduce`` -- one candidate per reciprocal pair (default)
@@ -240,9 +334,9 @@ def search(form, degree, workers=1, checkpoint=None, progress=None, reduce=True,
     if not isinstance(workers, numbers.Integral) or isinstance(workers, bool) or workers < 1:
         raise ValueError(f"workers must be a positive integer, not {workers!r}")
     workers = int(workers)
-    schedule = schedule or ("processes" if workers > 1 else "sequential")
-    if schedule not in ("sequential", "processes", "dask"):
-        raise ValueError(f"unknown search schedule {schedule!r}: choose sequential, processes or dask")
+    schedule = schedule or ("threads" if workers > 1 else "sequential")
+    if schedule not in SCHEDULES:
+        raise ValueError(f"unknown search schedule {shorten(repr(schedule), 60)}: choose {', '.join(SCHEDULES)}")
     header = {"search": form.name, "degree": form.degree, "reduce": bool(reduce), "screen": bool(screen),
               "short_period": SHORT_PERIOD}
     saved = SearchCheckpoint(checkpoint, header) if checkpoint is not None else None
@@ -262,9 +356,9 @@ def search(form, degree, workers=1, checkpoint=None, progress=None, reduce=True,
             progress(done, form.size)
 
     arguments = [(form.name, form.degree, lo, hi, bool(reduce), bool(screen)) for lo, hi in todo]
-    if schedule == "sequential":
-        for args in arguments:
-            finished(run_task(*args))
+    if schedule in ("sequential", "threads"):
+        _run_in_this_process(form, todo, 1 if schedule == "sequential" else workers, bool(reduce), bool(screen),
+                             finished)
     elif schedule == "processes":
         walk(form, 0, min(1, form.size))  # compiled (or loaded) once here, before the workers fork
         _run_processes(arguments, workers, finished)
@@ -278,6 +372,68 @@ def search(form, degree, workers=1, checkpoint=None, progress=None, reduce=True,
 
 def _star_run_task(args):
     return run_task(*args)
+
+
+def _run_in_this_process(form, ranges, workers, reduce, screen, finished):
+    r"""
+    The ranges on ``workers`` threads (the compiled walk releases the GIL), each
+    with persistent lanes (:func:`walk_ranges`); one worker runs in the caller's
+    thread itself. ``finished`` is called in the caller's thread. On an error
+    or Ctrl-C the threads stop after the range they are on (a fraction of a
+    second), and the call waits for them: no thread outlives it.
+    """
+    import queue
+    import threading
+
+    ledger = RangeLedger(ranges, form.degree)
+    pending = iter(ranges)
+    taking, tallying = threading.Lock(), threading.Lock()
+
+    def next_range():
+        with taking:
+            return next(pending, None)
+
+    if workers == 1:  # sequential: no thread at all
+        def emit(*settled):
+            for task in ledger.settle(*settled):
+                finished(task)
+
+        walk_ranges(form, next_range, emit, reduce, screen)
+        return
+    walk(form, 0, min(1, form.size))  # compiled (or loaded) once, not by each thread
+    results, stop = queue.Queue(), threading.Event()
+
+    def emit(*settled):
+        with tallying:
+            done = ledger.settle(*settled)
+        for task in done:
+            results.put(task)
+
+    def work():
+        try:
+            walk_ranges(form, next_range, emit, reduce, screen, stop)
+        except BaseException as error:  # noqa: B036 -- handed to the caller's thread, which raises it
+            results.put(error)
+        finally:
+            results.put(None)
+
+    threads = [threading.Thread(target=work, name=f"sage-lfsr-search-{k}", daemon=True) for k in range(workers)]
+    for thread in threads:
+        thread.start()
+    try:
+        running = workers
+        while running:
+            item = results.get()
+            if item is None:
+                running -= 1
+            elif isinstance(item, BaseException):
+                raise item
+            else:
+                finished(item)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
 
 
 def _run_processes(arguments, workers, finished):

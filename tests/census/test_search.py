@@ -118,7 +118,8 @@ def test_published_notation_and_exports():
 
 def test_processes_and_resume_equal_one_sequential_run(tmp_path):
     whole = search("2,2", 12, task_candidates=500)
-    assert search("2,2", 12, workers=2, task_candidates=500).maximum == whole.maximum
+    for schedule in ("threads", "processes"):
+        assert search("2,2", 12, workers=2, schedule=schedule).maximum == whole.maximum
     checkpoint = tmp_path / "run.jsonl"
     search("2,2", 12, checkpoint=checkpoint, task_candidates=500)
     lines = checkpoint.read_text().splitlines()
@@ -126,6 +127,12 @@ def test_processes_and_resume_equal_one_sequential_run(tmp_path):
     resumed = search("2,2", 12, checkpoint=checkpoint, task_candidates=500)
     assert resumed.maximum == whole.maximum
     assert resumed.summary()["walked"] == whole.summary()["walked"]
+    # a rerun with other task sizes walks only what no saved task covers
+    checkpoint.write_text("\n".join(lines[: len(lines) // 2]) + "\n")
+    resumed = search("2,2", 12, workers=2, checkpoint=checkpoint, task_candidates=333)
+    assert resumed.maximum == whole.maximum
+    assert resumed.summary()["walked"] == whole.summary()["walked"]
+    assert sum(t.hi - t.lo for t in resumed.tasks) == Form("2,2", 12).size
 
 
 def test_bad_forms_are_refused_in_one_line():
@@ -169,3 +176,52 @@ def test_cli_form_search_writes_the_registers_and_a_summary(tmp_path, capsys):
     assert all(row["linear_complexity"] > 9 for row in document["registers"])
     assert "of maximum period" in capsys.readouterr().err
     assert main(["census", "--form", "3,1", "--degree", "9"]) == 2
+
+
+def test_counts_equal_the_published_lists():
+    from sage_lfsr.census.published import COUNTS, PUBLISHED_FORMS, published_count
+
+    for form in PUBLISHED_FORMS:
+        for degree in (10, 11, 12) if form in FORMS else (10,):
+            assert search(form, degree).summary()["maximum_period"] == published_count(form, degree), (form, degree)
+    # the one 3,1 register of degree 19 in the lists (x0 + x9 + x12 + x1*x13) and no other
+    family = Form("3,1", 19)
+    found = search(family, 19, workers=2).maximum
+    assert len(found) == COUNTS[19][0] == 1
+    assert [[0], [9], [12], [1, 13]] in (family.terms(found[0]), family.reciprocal_terms(found[0]))
+
+
+def test_persistent_lanes_over_many_ranges_equal_one_walk():
+    from sage_lfsr.census.lockstep import LaneWalker
+
+    family = Form("2,2", 10)
+    periods, steps = walk(family)
+    walker = LaneWalker(family)
+    seen = np.full(family.size, 7, dtype=np.int64)
+    total = 0
+    for lo in range(0, family.size, 37):  # ranges far smaller than the lanes' walks: lanes carry over
+        indices, values, walked = walker.feed(lo, min(lo + 37, family.size))
+        seen[indices] = values
+        total += walked.sum()
+    indices, values, walked = walker.drain()
+    seen[indices] = values
+    assert (seen == periods).all() and total + walked.sum() == steps
+
+
+def test_a_failing_thread_surfaces_in_the_caller_and_no_thread_is_left(monkeypatch):
+    import threading
+
+    from sage_lfsr.census import lockstep
+
+    before = threading.active_count()
+    original = lockstep.LaneWalker.feed
+
+    def failing(self, lo, hi):
+        if lo > 0:
+            raise RuntimeError("a worker failed")
+        return original(self, lo, hi)
+
+    monkeypatch.setattr(lockstep.LaneWalker, "feed", failing)
+    with pytest.raises(RuntimeError, match="a worker failed"):
+        search("2,2", 12, workers=2, task_candidates=100)
+    assert threading.active_count() == before
