@@ -42,6 +42,8 @@ from sage_lfsr.census.forms import unrank_masks, rank_combination
 
 #: Lanes walked together (four AVX-512 vectors: enough independent chains to hide a step's latency).
 LANES = 32
+#: Lanes stepped once the range is fed and no more than this many walks are left (one AVX-512 vector).
+NARROW = 8
 #: Steps per lane between two refills.
 CHUNK = 64
 #: Longest period `p` of the words :func:`has_short_cycle` tries.
@@ -168,6 +170,24 @@ def _step_lanes(state, linear, nonlinear, walked, start, top):
 
 
 step_lanes = numba.njit(inline="always")(_step_lanes)  # rebound per count of product terms by walk_lanes_for
+step_narrow = step_single = step_lanes
+
+
+def _compact(state, walked, owner, linear, nonlinear):
+    r"""Move the busy lanes to the front (in place), so the first :data:`NARROW` lanes hold every walk left."""
+    free = 0
+    for lane in range(LANES):
+        if owner[lane] < 0:
+            continue
+        if lane != free:
+            state[free], walked[free], owner[free], linear[free] = state[lane], walked[lane], owner[lane], linear[lane]
+            for t in range(nonlinear.shape[0]):
+                nonlinear[t, free] = nonlinear[t, lane]
+            owner[lane], state[lane], walked[lane] = -1, np.uint64(1), 0
+        free += 1
+
+
+_compact = numba.njit(inline="always")(_compact)
 
 
 def _walk_lanes(lo, hi, drain, k1, k2, k3, degree, radices, universes, offsets, binomials,
@@ -222,7 +242,14 @@ def _walk_lanes(lo, hi, drain, k1, k2, k3, degree, radices, universes, offsets, 
                 break
         if active == 0 or (idle and not drain and following >= hi):
             return count
-        step_lanes(state, linear, nonlinear, walked, start, top)
+        if following >= hi and active <= NARROW:  # the last walks: one vector, or one lane, fewer idle lanes stepped
+            _compact(state, walked, owner, linear, nonlinear)
+            if active == 1:
+                step_single(state, linear, nonlinear, walked, start, top)
+            else:
+                step_narrow(state, linear, nonlinear, walked, start, top)
+        else:
+            step_lanes(state, linear, nonlinear, walked, start, top)
         for lane in range(LANES):
             if owner[lane] >= 0 and (state[lane] == start or walked[lane] >= limit):
                 out_index[count] = owner[lane]
@@ -240,10 +267,11 @@ _WALKS = {}
 def walk_lanes_for(nonlinear_terms):
     r""":func:`_walk_lanes` compiled for forms with ``nonlinear_terms`` product terms (cached on disk)."""
     if nonlinear_terms not in _WALKS:
-        step = numba.njit(inline="always")(rebind(_step_lanes, f"step_lanes_{nonlinear_terms}",
-                                                  NONLINEAR=nonlinear_terms))
-        _WALKS[nonlinear_terms] = specialize(_walk_lanes, f"walk_lanes_{nonlinear_terms}",
-                                             NONLINEAR=nonlinear_terms, step_lanes=step)
+        step, narrow, single = (numba.njit(inline="always")(rebind(
+            _step_lanes, f"step_lanes_{lanes}_{nonlinear_terms}", NONLINEAR=nonlinear_terms, LANES=lanes))
+            for lanes in (LANES, NARROW, 1))
+        _WALKS[nonlinear_terms] = specialize(_walk_lanes, f"walk_lanes_{nonlinear_terms}", NONLINEAR=nonlinear_terms,
+                                             step_lanes=step, step_narrow=narrow, step_single=single)
     return _WALKS[nonlinear_terms]
 
 

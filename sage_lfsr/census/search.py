@@ -37,8 +37,11 @@ from sage_lfsr.common.limits import shorten
 from sage_lfsr.census.forms import Form
 from sage_lfsr.census.lockstep import SHORT_CYCLE, SHORT_PERIOD, LaneWalker, walk
 
-#: Estimated steps a task should hold: about a second of one core.
-TASK_STEPS = 1 << 29
+#: Estimated steps a task holds at most: under a second of one core.
+TASK_STEPS = 1 << 31
+#: Fewest candidates in a task that walks on its own (processes, Dask): its last walks
+#: leave lanes idle, a cost per task that must stay small against the task.
+ISOLATED_TASK_CANDIDATES = 2048
 #: The ways :func:`search` runs its tasks.
 SCHEDULES = ("sequential", "threads", "processes", "dask")
 #: Tasks per worker at least, so the last ones balance.
@@ -85,13 +88,14 @@ def estimated_steps_per_candidate(degree) -> float:
     return (1 << degree) / 2 * 0.25
 
 
-def task_ranges(size, degree, workers, task_candidates=None) -> list:
+def task_ranges(size, degree, workers, task_candidates=None, least=1) -> list:
     r"""
     Index ranges covering ``0..size-1``: guided self-scheduling, each task a
     ``1/(2 workers)`` share of the candidates still unassigned, at most about
     :data:`TASK_STEPS` estimated steps and at least a
-    ``1/(TASKS_PER_WORKER workers)`` share of all, so the tasks shrink toward
-    the end and the workers finish together; or ranges of ``task_candidates`` each.
+    ``1/(TASKS_PER_WORKER workers)`` share of all (and ``least`` candidates), so
+    the tasks shrink toward the end and the workers finish together; or ranges
+    of ``task_candidates`` each.
 
     EXAMPLES::
 
@@ -104,7 +108,7 @@ def task_ranges(size, degree, workers, task_candidates=None) -> list:
     if task_candidates is not None:
         return [(lo, min(lo + task_candidates, size)) for lo in range(0, size, task_candidates)]
     largest = max(1, int(TASK_STEPS / estimated_steps_per_candidate(degree)))
-    smallest = min(largest, max(1, math.ceil(size / (workers * TASKS_PER_WORKER * 4))))
+    smallest = min(largest, max(least, math.ceil(size / (workers * TASKS_PER_WORKER * 4))))
     ranges, lo = [], 0
     while lo < size:
         count = min(largest, max(smallest, math.ceil((size - lo) / (2 * workers))))
@@ -340,7 +344,9 @@ def search(form, degree, workers=1, checkpoint=None, progress=None, reduce=True,
     header = {"search": form.name, "degree": form.degree, "reduce": bool(reduce), "screen": bool(screen),
               "short_period": SHORT_PERIOD}
     saved = SearchCheckpoint(checkpoint, header) if checkpoint is not None else None
-    ranges = task_ranges(form.size, form.degree, workers, task_candidates)
+    isolated = schedule in ("processes", "dask")  # tasks walk on their own: no lanes carried between them
+    ranges = task_ranges(form.size, form.degree, workers, task_candidates,
+                         ISOLATED_TASK_CANDIDATES if isolated else 1)
     result = SearchResult(form, bool(reduce), bool(screen), list(saved.done) if saved else [])
     todo = remaining(ranges, result.tasks)
     done = sum(hi - lo for lo, hi in ranges) - sum(hi - lo for lo, hi in todo)
@@ -365,7 +371,8 @@ def search(form, degree, workers=1, checkpoint=None, progress=None, reduce=True,
     else:
         from sage_lfsr.census.search_dask import run_on_dask
 
-        run_on_dask(run_task, arguments, workers, scheduler_address, finished)
+        run_on_dask(run_task, arguments, workers, scheduler_address, finished,
+                    prepare=(run_task, (form.name, form.degree, 0, min(1, form.size))))
     result.seconds = time.perf_counter() - clock
     return result
 

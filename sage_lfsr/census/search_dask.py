@@ -18,11 +18,14 @@ from __future__ import annotations
 CONNECT_SECONDS = 10
 
 
-def run_on_dask(run_task, arguments, workers, scheduler_address, finished, cluster_options=None, on_result=None):
+def run_on_dask(run_task, arguments, workers, scheduler_address, finished, cluster_options=None, on_result=None,
+                prepare=None):
     r"""
     Run ``run_task`` (:func:`~sage_lfsr.census.search.run_task`) on each of ``arguments``; call
     ``finished(result)`` once per range as results arrive (then ``on_result(client)``,
-    which tests use to kill a worker mid-run).
+    which tests use to kill a worker mid-run). ``prepare`` (a ``(function, args)`` pair)
+    runs once on every worker first, all at once: loading the compiled kernel there
+    rather than inside the first task each worker gets.
     """
     import distributed
 
@@ -34,6 +37,8 @@ def run_on_dask(run_task, arguments, workers, scheduler_address, finished, clust
     else:
         client = distributed.Client(scheduler_address, timeout=CONNECT_SECONDS)
     try:
+        if prepare is not None:
+            client.run(prepare[0], *prepare[1])
         futures = [client.submit(run_task, *args, key=f"search-{args[0]}-{args[1]}-{args[2]}-{args[3]}", pure=False,
                                  retries=2) for args in arguments]
         seen = set()
