@@ -602,8 +602,9 @@ def add_census_command(commands):
     census.add_argument("--singular", action="store_true", help="--family lfsrs: also registers with c_0 = 0")
     census.add_argument("--mode", choices=MODES, default="map", help="map (default), period or predict")
     census.add_argument("--start", type=int, default=1, help="the start state index of --mode period (default: 1)")
-    census.add_argument("--schedule", default="queue", help="queue (default), sequential, static, steal, hybrid, dask; "
-                                                           "--form: threads (default), processes, sequential, dask")
+    census.add_argument("--schedule", help="threads (default where no register needs Sage), queue (default "
+                                            "otherwise), sequential, static, steal, hybrid, dask; "
+                                            "--form: threads (default), processes, sequential, dask")
     census.add_argument("--workers", type=positive_int, help="worker processes (default: every core)")
     census.add_argument("--batch-size", type=positive_int, help="registers per task (default: sized automatically)")
     census.add_argument("--no-theory", action="store_true", help="--mode map: skip the theory check of LFSRs")
@@ -668,10 +669,13 @@ def command_census(arguments):
     _check_paths(arguments)
     if arguments.form is not None:
         return command_form_search(arguments)
-    registers = list(census_registers(arguments))  # a family is a generator; census() lists it too
+    registers = census_registers(arguments)
+    if not hasattr(registers, "tasks"):  # a family that is a generator; one known by index stays as it is
+        registers = list(registers)
     with NoticeWhenSlow("preparing the census: compiling its batch kernels (the first time only: numba keeps "
                           "them on disk; scripts/setup.sh compiles them at install)", arguments.quiet):
-        compile_kernels((registers[:CENSUS_SAMPLE], arguments.mode))  # census() compiles any other kind
+        sample = [registers[i] for i in range(min(len(registers), CENSUS_SAMPLE))]
+        compile_kernels((sample, arguments.mode))  # census() compiles any other kind
     with ProgressBar(arguments.quiet, unit="registers") as progress, warnings.catch_warnings(record=True) as notes:
         warnings.simplefilter("always", CheckpointWarning)
         result = census(registers, mode=arguments.mode, schedule=arguments.schedule, workers=arguments.workers,
@@ -790,11 +794,11 @@ def command_form_search(arguments):
         raise ValueError("--form searches walk periods: give --mode period")
     if arguments.degree is None:
         raise ValueError("--form needs --degree")
-    if arguments.schedule not in ("queue", "sequential", "threads", "processes", "dask"):
+    if arguments.schedule not in (None, "sequential", "threads", "processes", "dask"):
         raise ValueError("--form runs on --schedule threads (default), processes, sequential or dask")
     form = Form(arguments.form, arguments.degree)
     workers = arguments.workers or (1 if arguments.schedule == "sequential" else _default_census_workers())
-    schedule = {"queue": None}.get(arguments.schedule, arguments.schedule)
+    schedule = arguments.schedule
     with ProgressBar(arguments.quiet, unit="candidates", total=form.size) as progress:
         result = search(form, arguments.degree, workers=workers, checkpoint=arguments.checkpoint, progress=progress,
                         schedule=schedule, scheduler_address=arguments.scheduler_address)

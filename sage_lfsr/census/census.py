@@ -16,17 +16,17 @@ EXAMPLES::
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import math
 import numbers
 import time
-from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
-from sage_lfsr.census.job import AGREES, MODES, NOT_APPLICABLE, CensusJob, counts_of, make_tasks
-from sage_lfsr.census.registers import LINEAR_KINDS, as_spec
+from sage_lfsr.census import threads
+from sage_lfsr.census.collection import collect
+from sage_lfsr.census.job import AGREES, MODES, NOT_APPLICABLE, CensusJob, make_tasks
+from sage_lfsr.census.registers import as_spec
 from sage_lfsr.common.errors import IncompleteResult
 from sage_lfsr.common.limits import (MAX_CENSUS_REGISTERS, MAX_PERIOD_STEPS, check_census_size, check_state_space,
                                      check_workers, format_count)
@@ -52,16 +52,16 @@ def default_batch_size(specs, mode, workers, check_theory) -> int:
 
         sage: from sage_lfsr.census.census import default_batch_size
         sage: from sage_lfsr.census import families
-        sage: default_batch_size(list(families.feedback_functions(5)), "map", 2, False)
+        sage: default_batch_size(families.feedback_functions(5), "map", 2, False)
         4096
     """
-    if not specs:
+    registers = collect(specs)
+    if not len(registers):
         return 1
-    largest = max(spec.state_count for spec in specs)
-    by_steps = max(1, TASK_STEPS // largest)
-    by_workers = max(1, math.ceil(len(specs) / (workers * TASKS_PER_WORKER)))
+    by_steps = max(1, TASK_STEPS // registers.largest().state_count)
+    by_workers = max(1, math.ceil(len(registers) / (workers * TASKS_PER_WORKER)))
     size = min(by_steps, by_workers, MAX_BATCH)
-    if mode == "predict" or (check_theory and any(spec.kind in LINEAR_KINDS for spec in specs)):
+    if mode == "predict" or (check_theory and registers.has_linear()):
         size = min(size, THEORY_BATCH)
     return max(1, size)
 
@@ -76,7 +76,7 @@ def _check_arguments(mode, workers, start, batch_size):
         raise ValueError(f"the start state must be a non-negative state index, not {start!r}")
 
 
-def census(registers, mode="map", schedule="queue", workers=None, checkpoint=None, progress=None, start=1,
+def census(registers, mode="map", schedule=None, workers=None, checkpoint=None, progress=None, start=1,
            batch_size=None, check_theory=True, scheduler_address=None, start_method="fork", cancel=None, pool=None):
     r"""
     Map, walk or predict every register of ``registers``.
@@ -92,9 +92,12 @@ def census(registers, mode="map", schedule="queue", workers=None, checkpoint=Non
       tree depths), ``"period"`` (the length of the cycle through state ``start``,
       ``None`` where ``start`` is transient; O(1) memory) or ``"predict"``
       (linear and affine registers only, from the factorization)
-    - ``schedule`` -- ``"queue"`` (default), ``"sequential"``, ``"static"``,
-      ``"steal"``, ``"hybrid"`` or ``"dask"``: the schedules of
-      :func:`~sage_lfsr.engine.mapper.map_cycles`, handing out tasks of registers
+    - ``schedule`` -- ``"threads"`` (:mod:`~sage_lfsr.census.threads`: threads of
+      this process, for tasks of compiled work only), or ``"queue"``,
+      ``"sequential"``, ``"static"``, ``"steal"``, ``"hybrid"`` or ``"dask"``: the
+      schedules of :func:`~sage_lfsr.engine.mapper.map_cycles`, handing out tasks
+      of registers. Default: ``"threads"`` where no task calls Sage (no theory
+      check, not mode ``"predict"``) and no ``pool`` is given, else ``"queue"``
     - ``workers`` -- worker processes (default: every core; 1 for ``"sequential"``)
     - ``checkpoint`` -- a file name: finished tasks are recorded there, and a
       rerun with the same file resumes (by register index)
@@ -124,20 +127,20 @@ def census(registers, mode="map", schedule="queue", workers=None, checkpoint=Non
     """
     called = time.perf_counter()  # what the user waits for: generating, checking, planning and the run
     _check_arguments(mode, workers, start, batch_size)
-    schedule_object = get_schedule(schedule)
+    schedule_object = None if schedule in (None, "threads") else get_schedule(schedule)
     if workers is not None and schedule != "sequential":
         check_workers(workers, _default_workers())
-    specs = _bounded_specs(registers)
+    specs = collect(registers)
     _check_work(specs, mode)
-    if mode == "period":
-        for spec in specs:
-            if start >= spec.state_count:
-                raise ValueError(f"the start state {start} is outside 0..{spec.state_count - 1} of {spec.text!r}")
-    if mode == "predict":
-        nonlinear = [spec.text for spec in specs if spec.kind not in LINEAR_KINDS]
-        if nonlinear:
-            raise ValueError(f"mode 'predict' is for linear and affine registers; {nonlinear[0]!r} is nonlinear")
+    if mode == "period" and len(specs) and start >= specs.smallest().state_count:
+        smallest = specs.smallest()
+        raise ValueError(f"the start state {start} is outside 0..{smallest.state_count - 1} of {smallest.text!r}")
+    if mode == "predict" and len(specs) and specs.first_nonlinear() is not None:
+        raise ValueError(f"mode 'predict' is for linear and affine registers; {specs.first_nonlinear().text!r} "
+                         "is nonlinear")
     if pool is not None:
+        if schedule is None:
+            schedule, schedule_object = "queue", get_schedule("queue")
         workers = workers or pool.workers
         pool.check(schedule, 1 if schedule == "sequential" else workers)
     workers = 1 if schedule == "sequential" else int(workers or _default_workers())
@@ -152,9 +155,13 @@ def census(registers, mode="map", schedule="queue", workers=None, checkpoint=Non
     batch_size = batch_size or default_batch_size(specs, mode, workers, check_theory)
     theory = mode == "predict" or (mode == "map" and check_theory)
     batch_size, workers = int(batch_size), int(workers)
-    job = CensusJob(make_tasks(specs, batch_size, theory), mode, int(start), bool(check_theory),
+    tasks = specs.tasks(batch_size, theory)
+    if schedule is None:
+        schedule = "threads" if threads.runs_on_threads(CensusJob(tasks, mode)) else "queue"
+        schedule_object = None if schedule == "threads" else get_schedule(schedule)
+    job = CensusJob(tasks, mode, int(start), bool(check_theory),
                     {"batch_size": batch_size, "schedule": schedule, "workers": workers,
-                     "registers_digest": registers_digest(specs)})
+                     "registers_digest": specs.digest()})
     planned, restored = job, []
     options = RunOptions(workers=workers, start_method=start_method, cancel=cancel,
                          scheduler_address=scheduler_address, pool=pool)
@@ -176,7 +183,10 @@ def census(registers, mode="map", schedule="queue", workers=None, checkpoint=Non
     compile_kernels(job)
     started = time.perf_counter()
     try:
-        record = schedule_object.run(job, options) if job.tasks else RunRecord([])
+        if not job.tasks:
+            record = RunRecord([])
+        else:
+            record = threads.run(job, options) if schedule_object is None else schedule_object.run(job, options)
     finally:
         if bar is not None:
             bar.bar.close()
@@ -184,14 +194,6 @@ def census(registers, mode="map", schedule="queue", workers=None, checkpoint=Non
     result = CensusResult.assemble(planned, specs, restored + list(record.results), run_seconds)
     result.wall_seconds = time.perf_counter() - called
     return result
-
-
-def registers_digest(specs) -> str:
-    r"""SHA-256 of the registers' texts, one a line: what a checkpoint compares."""
-    digest = hashlib.sha256()
-    for spec in specs:
-        digest.update(spec.text.encode("utf-8") + b"\n")
-    return digest.hexdigest()
 
 
 def compile_kernels(job):
@@ -231,23 +233,11 @@ def compile_kernels(job):
             period_params(task.params, 0, q ** degree, 0)
 
 
-def _bounded_specs(registers) -> list:
-    r"""The registers as specs, refused past :data:`~sage_lfsr.common.limits.MAX_CENSUS_REGISTERS` (a family states its size sooner)."""
-    if hasattr(registers, "__len__"):
-        check_census_size(len(registers))
-    specs = []
-    for register in registers:
-        specs.append(as_spec(register))
-        if len(specs) > MAX_CENSUS_REGISTERS:
-            check_census_size(len(specs), "the census (counted so far)")
-    return specs
-
-
 def _check_work(specs, mode):
     r"""Before any work: every register's map fits the state-space limit and memory, and every period walk is bounded."""
-    if mode == "predict" or not specs:
+    if mode == "predict" or not len(specs):
         return
-    largest = max(specs, key=lambda spec: spec.state_count)
+    largest = specs.largest()
     if mode == "period" and largest.state_count > MAX_PERIOD_STEPS:
         raise ValueError(f"{largest.text!r} has {format_count(largest.state_count)} states: a period walk from one "
                          f"state may take that many steps, above the {MAX_PERIOD_STEPS} (2^40) a census walks")
@@ -269,7 +259,6 @@ def _verdict(code):
     return None if code == NOT_APPLICABLE else code == AGREES
 
 
-@dataclass
 class CensusResult:
     r"""
     The rows of a census, in input order, and how it ran.
@@ -285,16 +274,22 @@ class CensusResult:
     and, in mode ``"map"``, ``"matches_theory"`` (``None`` where theory does not
     apply); in mode ``"period"`` ``"period"`` (``None`` where the start state is
     transient).
+
+    The result keeps the tasks' arrays: the checks (every register's states
+    conserved), :meth:`summary` and :meth:`columns_of` work on them with numpy,
+    and ``rows`` are built the first time they are read.
     """
 
-    mode: str
-    rows: list
-    #: Seconds of the run under the schedule (the rate's denominator).
-    run_seconds: float = 0.0
-    steps: int = 0
-    choices: dict = field(default_factory=dict)
-    #: Seconds of the whole ``census()`` call: what the user waited (families generated, plan, run, rows).
-    wall_seconds: float = 0.0
+    def __init__(self, mode, rows=None, run_seconds=0.0, steps=0, choices=None, wall_seconds=0.0, parts=None):
+        self.mode = mode
+        self._rows = rows
+        #: Seconds of the run under the schedule (the rate's denominator).
+        self.run_seconds = run_seconds
+        self.steps = steps
+        self.choices = dict(choices or {})
+        #: Seconds of the whole ``census()`` call: what the user waited (families generated, plan, run).
+        self.wall_seconds = wall_seconds
+        self._parts = parts or []  # (task, registers, result, columns) in input order
 
     @classmethod
     def assemble(cls, job, specs, results, run_seconds) -> "CensusResult":
@@ -304,17 +299,46 @@ class CensusResult:
         missing = [task.task_id for task in job.tasks if task.task_id not in by_task]
         if missing:
             raise IncompleteResult(f"{len(missing)} census tasks returned no result (task ids {missing[:10]})")
-        rows = []
-        for task in job.tasks:
-            rows.extend(_rows(job.mode, task, specs[task.lo:task.hi], by_task[task.task_id]))
-        return cls(job.mode, rows, run_seconds, sum(result.steps for result in by_task.values()), dict(job.choices),
-                   run_seconds)
+        parts = [(task, specs, by_task[task.task_id], _columns(job.mode, task, specs, by_task[task.task_id]))
+                 for task in job.tasks]
+        return cls(job.mode, None, run_seconds, sum(result.steps for result in by_task.values()), dict(job.choices),
+                   run_seconds, parts)
+
+    @property
+    def rows(self) -> list:
+        if self._rows is None:
+            self._rows = [row for task, specs, result, columns in self._parts
+                          for row in _rows(self.mode, task, specs, result, columns)]
+        return self._rows
+
+    def column(self, name):
+        r"""
+        One column over every register as a numpy array, from the tasks' arrays
+        without building rows: ``"longest_cycle"``, ``"max_period"``, ``"full_cycle"``,
+        and in modes ``"map"``, ``"predict"`` ``"cycle_count"``, ``"transient_states"``,
+        ``"irreducible"`` (``-1`` not applicable, ``0``, ``1``), in mode ``"map"``
+        ``"matches_theory"`` (the same codes), in mode ``"period"`` ``"period"`` (``-1``: transient).
+
+        EXAMPLES::
+
+            sage: from sage_lfsr.census import census, families
+            sage: result = census(families.feedback_functions(3), schedule="sequential")
+            sage: int(result.column("full_cycle").sum())
+            2
+            sage: result.column("longest_cycle").tolist() == [row["longest_cycle"] for row in result.rows]
+            True
+        """
+        import numpy as np
+
+        if self._rows is not None and not self._parts:
+            return np.array([_row_value(row, name) for row in self._rows])
+        return np.concatenate([columns[name] for *_, columns in self._parts]) if self._parts else np.zeros(0, np.int64)
 
     def __len__(self):
-        return len(self.rows)
+        return sum(task.size for task, *_ in self._parts) if self._parts else len(self.rows)
 
     def __repr__(self):
-        return f"CensusResult of {len(self.rows)} registers (mode {self.mode!r})"
+        return f"CensusResult of {len(self)} registers (mode {self.mode!r})"
 
     def summary(self) -> dict:
         r"""
@@ -336,30 +360,33 @@ class CensusResult:
             sage: s["wall_seconds"] >= s["run_seconds"]
             True
         """
-        rows = self.rows
+        import numpy as np
+
+        column = self.column
         summary = {
             "mode": self.mode,
-            "registers": len(rows),
-            "max_period_count": sum(bool(row["max_period"]) for row in rows),
-            "full_cycle_count": sum(row["longest_cycle"] == row["q"] ** row["degree"] for row in rows),
+            "registers": len(self),
+            "max_period_count": int(column("max_period").sum()),
+            "full_cycle_count": int(column("full_cycle").sum()),
             "wall_seconds": round(self.wall_seconds, 6),
             "run_seconds": round(self.run_seconds, 6),
-            "registers_per_second": round(len(rows) / self.run_seconds, 1) if self.run_seconds else None,
+            "registers_per_second": round(len(self) / self.run_seconds, 1) if self.run_seconds else None,
             "steps": self.steps,
             "schedule": self.choices.get("schedule"),
             "workers": self.choices.get("workers"),
             "batch_size": self.choices.get("batch_size"),
         }
         if self.mode == "period":
-            summary["transient_start"] = sum(row["period"] is None for row in rows)
-            summary["period_distribution"] = dict(sorted(Counter(
-                row["period"] for row in rows if row["period"] is not None).items()))
+            periods = column("period")
+            summary["transient_start"] = int((periods < 0).sum())
+            summary["period_distribution"] = _distribution(periods[periods >= 0])
         else:
-            summary["cycle_count_distribution"] = dict(sorted(Counter(row["cycle_count"] for row in rows).items()))
-            summary["irreducible"] = sum(row["irreducible"] is True for row in rows)
+            summary["cycle_count_distribution"] = _distribution(column("cycle_count"))
+            summary["irreducible"] = int((column("irreducible") == AGREES).sum())
         if self.mode == "map":
-            checked = [row["matches_theory"] for row in rows if row["matches_theory"] is not None]
-            summary["theory_checked"], summary["theory_agrees"] = len(checked), sum(checked)
+            verdicts = column("matches_theory")
+            summary["theory_checked"] = int((verdicts != NOT_APPLICABLE).sum())
+            summary["theory_agrees"] = int((verdicts == AGREES).sum())
         return summary
 
     def columns(self) -> list:
@@ -403,35 +430,88 @@ class CensusResult:
         return pandas.DataFrame(self.rows, columns=self.columns())
 
 
+def _distribution(values) -> dict:
+    import numpy as np
+
+    found, counts = np.unique(values, return_counts=True)
+    return dict(zip(found.tolist(), counts.tolist()))
+
+
+def _row_value(row, name):
+    r"""A column's value in a row built by hand (the column codes of :meth:`CensusResult.column`)."""
+    if name == "full_cycle":
+        return row["longest_cycle"] == row["q"] ** row["degree"]
+    value = row.get(name)
+    if name in ("irreducible", "matches_theory"):
+        return NOT_APPLICABLE if value is None else int(value)
+    if name == "period":
+        return -1 if value is None else value
+    return value
+
+
 def _per_register(arrays, name):
     r"""``[{value: count}, ...]`` per register of a task from its ``name_pairs`` and ``name_offsets``."""
     pairs, offsets = arrays[f"{name}_pairs"].tolist(), arrays[f"{name}_offsets"].tolist()
     return [dict(pairs[offsets[i]:offsets[i + 1]]) for i in range(len(offsets) - 1)]
 
 
-def _rows(mode, task, specs, result):
+def _columns(mode, task, specs, result) -> dict:
+    r"""
+    A task's columns with numpy, and its check: every register's cycle states
+    plus transient states make its `q^d` states (pairs are sorted by value, and
+    each register has at least one cycle).
+    """
+    import numpy as np
+
+    _, q, degree = task.signature
+    state_count = q ** degree
     arrays = result.arrays
-    rows = [{"index": task.lo + offset, "register": spec.text, "kind": spec.kind, "q": spec.q,
-             "degree": spec.degree} for offset, spec in enumerate(specs)]
+    size = task.size
     if mode == "period":
-        for row, spec, period in zip(rows, specs, arrays["periods"].tolist()):
+        periods = arrays["periods"].astype(np.int64)
+        periods = np.where(periods > 0, periods, -1)
+        return {"period": periods, "longest_cycle": periods, "max_period": periods >= state_count - 1,
+                "full_cycle": periods == state_count}
+    cycles, cycle_offsets = arrays["cycle_pairs"].reshape(-1, 2), arrays["cycle_offsets"]
+    depths, depth_offsets = arrays["depth_pairs"].reshape(-1, 2), arrays["depth_offsets"]
+    if size and ((np.diff(cycle_offsets) < 1).any() or (np.diff(depth_offsets) < 1).any()):
+        raise IncompleteResult(f"a register of task {task.task_id} has no cycle in its result")
+    longest = cycles[cycle_offsets[1:] - 1, 0] if size else np.zeros(0, np.int64)
+    cycle_count = np.add.reduceat(cycles[:, 1], cycle_offsets[:-1]) if size else np.zeros(0, np.int64)
+    cycle_states = np.add.reduceat(cycles[:, 0] * cycles[:, 1], cycle_offsets[:-1]) if size else cycle_count
+    first_depth = depths[depth_offsets[:-1]] if size else np.zeros((0, 2), np.int64)
+    on_cycles = np.where(first_depth[:, 0] == 0, first_depth[:, 1], 0)
+    all_states = np.add.reduceat(depths[:, 1], depth_offsets[:-1]) if size else cycle_count
+    wrong = np.flatnonzero((on_cycles != cycle_states) | (all_states != state_count))
+    if len(wrong):
+        k = int(wrong[0])
+        raise IncompleteResult(f"register {task.lo + k} ({specs.texts(task.lo + k, task.lo + k + 1)[0]}): "
+                               f"{cycle_states[k]} cycle states and {all_states[k] - on_cycles[k]} transient "
+                               f"states, not the {state_count} states")
+    columns = {"longest_cycle": longest, "max_period": longest >= state_count - 1, "full_cycle": longest == state_count,
+               "cycle_count": cycle_count, "transient_states": state_count - on_cycles,
+               "irreducible": arrays["irreducible"]}
+    if mode == "map":
+        columns["matches_theory"] = arrays["theory"]
+    return columns
+
+
+def _rows(mode, task, specs, result, columns):
+    _, q, degree = task.signature
+    rows = [{"index": task.lo + offset, "register": text, "kind": kind, "q": q, "degree": degree}
+            for offset, (text, kind) in enumerate(zip(specs.texts(task.lo, task.hi), specs.kinds(task.lo, task.hi)))]
+    if mode == "period":
+        for row, period, maximal in zip(rows, columns["period"].tolist(), columns["max_period"].tolist()):
             row.update(period=period if period > 0 else None, longest_cycle=period if period > 0 else None,
-                       max_period=period >= spec.state_count - 1)
+                       max_period=maximal)
         return rows
-    verdicts = [_verdict(code) for code in arrays["theory"].tolist()] if mode == "map" else None
-    irreducible = [_verdict(code) for code in arrays["irreducible"].tolist()]
-    for offset, (row, spec, cycle_counts, tail_depths) in enumerate(
-            zip(rows, specs, _per_register(arrays, "cycle"), _per_register(arrays, "depth"))):
-        state_count = spec.state_count
-        cycle_states = sum(length * count for length, count in cycle_counts.items())
-        transient = state_count - tail_depths.get(0, 0)
-        if tail_depths.get(0, 0) != cycle_states or sum(tail_depths.values()) != state_count:
-            raise IncompleteResult(f"register {row['index']} ({spec.text}): {cycle_states} cycle states and "
-                                   f"{sum(tail_depths.values()) - tail_depths.get(0, 0)} transient states, "
-                                   f"not the {state_count} states")
-        longest = max(cycle_counts)
-        row.update(cycle_count=sum(cycle_counts.values()), longest_cycle=longest,
-                   max_period=longest >= state_count - 1, transient_states=transient,
+    arrays = result.arrays
+    verdicts = [_verdict(code) for code in columns["matches_theory"].tolist()] if mode == "map" else None
+    irreducible = [_verdict(code) for code in columns["irreducible"].tolist()]
+    for offset, (row, cycle_counts, tail_depths, longest, maximal, count, transient) in enumerate(zip(
+            rows, _per_register(arrays, "cycle"), _per_register(arrays, "depth"), columns["longest_cycle"].tolist(),
+            columns["max_period"].tolist(), columns["cycle_count"].tolist(), columns["transient_states"].tolist())):
+        row.update(cycle_count=count, longest_cycle=longest, max_period=maximal, transient_states=transient,
                    irreducible=irreducible[offset], cycle_counts=cycle_counts, tail_depths=tail_depths)
         if verdicts is not None:
             row["matches_theory"] = verdicts[offset]

@@ -13,9 +13,12 @@ Families of registers, generated lazily (one spec at a time) for
 """
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 import numbers
+
+import numpy as np
 
 from sage_lfsr.common.limits import check_census_size, format_count
 from sage_lfsr.census.registers import (MAX_BINARY_DEGREE, AnfSpec, LinearSpec, RegisterTextError, TruthTableSpec,
@@ -104,7 +107,8 @@ def _primitive(degree, q):
 def feedback_functions(degree):
     r"""
     Every invertible binary feedback `f = x_0 + g(x_1, \ldots, x_{d-1})` of ``degree``:
-    `2^{2^{d-1}}` truth tables (65,536 at degree 5), `g` in the order of its truth table.
+    `2^{2^{d-1}}` truth tables (65,536 at degree 5), `g` in the order of its truth table,
+    as a :class:`FeedbackFunctions` sequence.
 
     EXAMPLES::
 
@@ -115,19 +119,83 @@ def feedback_functions(degree):
     """
     degree = _check_degree(degree, MAX_FEEDBACK_FUNCTION_DEGREE)
     check_census_size(1 << (1 << (degree - 1)), f"the family feedback_functions({degree})")
-    return _feedback_functions(degree)
+    return FeedbackFunctions(degree)
 
 
-def _feedback_functions(degree):
-    half = 1 << (degree - 1)
-    # bit 2s of the table is f(x0 = 0, rest = s) = g(s), bit 2s + 1 is 1 + g(s)
-    x0_bits = int("10" * half, 2)
-    for g in range(1 << half):
-        g_bits = 0
-        for s in range(half):
-            if g >> s & 1:
-                g_bits |= 0b11 << (2 * s)
-        yield TruthTableSpec(degree, g_bits ^ x0_bits)
+class FeedbackFunctions:
+    r"""
+    The invertible binary feedback functions of one degree, known by index: the
+    ``i``-th has `g` with truth table ``i`` (bit `s` is `g(s)`, `s` the index of
+    `x_1..x_{d-1}`). A sequence of :class:`~sage_lfsr.census.registers.TruthTableSpec`,
+    and a census collection (:mod:`~sage_lfsr.census.collection`): its tasks are
+    packed from index ranges with numpy, with no object per register.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.census.families import FeedbackFunctions
+        sage: family = FeedbackFunctions(3)
+        sage: len(family), family[5].text, family.texts(5, 7)
+        (16, 'fsr d=3 tt=0x99', ['fsr d=3 tt=0x99', 'fsr d=3 tt=0x96'])
+    """
+
+    def __init__(self, degree):
+        self.degree = degree
+        self.half = 1 << (degree - 1)
+        # bit 2s of the table is f(x0 = 0, rest = s) = g(s), bit 2s + 1 is 1 + g(s)
+        self.x0_bits = int("10" * self.half, 2)
+
+    def __len__(self):
+        return 1 << self.half
+
+    def __repr__(self):
+        return f"feedback_functions({self.degree}): {len(self)} registers"
+
+    def tables(self, lo, hi):
+        r"""The truth tables of registers ``lo..hi-1`` as ``uint64`` (degree at most 6: 64 bits)."""
+        indices = np.arange(lo, hi, dtype=np.uint64)
+        tables = np.full(hi - lo, self.x0_bits, dtype=np.uint64)
+        for s in range(self.half):
+            tables ^= ((indices >> np.uint64(s)) & np.uint64(1)) * np.uint64(0b11 << (2 * s))
+        return tables
+
+    def __getitem__(self, index):
+        if not 0 <= index < len(self):
+            raise IndexError(f"register {index} is outside 0..{len(self) - 1}")
+        return TruthTableSpec(self.degree, int(self.tables(index, index + 1)[0]))
+
+    def __iter__(self):
+        for lo in range(0, len(self), 4096):
+            for table in self.tables(lo, min(lo + 4096, len(self))).tolist():
+                yield TruthTableSpec(self.degree, table)
+
+    def largest(self):
+        return self[0]
+
+    smallest = largest
+
+    def first_nonlinear(self):
+        return self[0]
+
+    def has_linear(self) -> bool:
+        return False
+
+    def texts(self, lo, hi) -> list:
+        return [f"fsr d={self.degree} tt={table:#x}" for table in self.tables(lo, hi).tolist()]
+
+    def kinds(self, lo, hi) -> list:
+        return ["fsr"] * (hi - lo)
+
+    def digest(self) -> str:
+        return hashlib.sha256(repr(self).encode()).hexdigest()
+
+    def tasks(self, batch_size, theory) -> tuple:
+        from sage_lfsr.census.job import CensusTask
+        from sage_lfsr.census.kernels import pack_tables
+
+        signature = ("truth", 2, self.degree)
+        return tuple(CensusTask(k, lo, min(lo + batch_size, len(self)), signature,
+                                pack_tables(self.degree, self.tables(lo, min(lo + batch_size, len(self)))))
+                     for k, lo in enumerate(range(0, len(self), batch_size)))
 
 
 def template(text, degree, distinct=True):

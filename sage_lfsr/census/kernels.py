@@ -339,6 +339,26 @@ _NO_TABLE = np.zeros((0, 0), dtype=np.uint8)
 _NO_SUCCESSORS = np.zeros((0, 0), dtype=np.int32)
 
 
+def pack_tables(degree, words) -> Params:
+    r"""
+    The :class:`Params` of binary truth-table registers of ``degree`` at most 6,
+    their tables given as ``uint64`` words (bit `s` is the feedback at state `s`).
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr.census.kernels import pack_tables
+        sage: pack_tables(2, np.array([0b0110], dtype=np.uint64)).tables.tolist()
+        [[0, 1, 1, 0]]
+    """
+    words = np.ascontiguousarray(words, dtype="<u8")
+    tables = np.unpackbits(words.view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")[:, :1 << degree]
+    tables = np.ascontiguousarray(tables)
+    return Params(np.int64(ENCODING_CODES["truth"]), np.int64(degree), _NO_INT, _NO_INT, _NO_INT,
+                  np.zeros(len(words) + 1, dtype=np.int64), tables, np.zeros((0, 0), dtype=np.int64), _NO_TABLE,
+                  _NO_TABLE, np.int64(1), _NO_SUCCESSORS)
+
+
 def pack(encoding, q, degree, specs) -> Params:
     r"""The :class:`Params` of ``specs`` (all of one encoding, field and degree)."""
     count = len(specs)
@@ -361,8 +381,7 @@ def pack(encoding, q, degree, specs) -> Params:
         monomials = np.array([m for p in parts for m in p[2]], dtype=np.int64)
     elif encoding == "truth":
         if degree <= 6:  # a table fits in 64 bits: unpack all at once
-            words = np.array([spec.table for spec in specs], dtype=np.uint64).reshape(count, 1)
-            tables = ((words >> np.arange(1 << degree, dtype=np.uint64)) & np.uint64(1)).astype(np.uint8)
+            return pack_tables(degree, np.array([spec.table for spec in specs], dtype=np.uint64))
         else:
             tables = np.empty((count, 1 << degree), dtype=np.uint8)
         for row, spec in enumerate(specs if degree > 6 else ()):

@@ -383,6 +383,53 @@ def _star_run_task(args):
 
 def _run_in_this_process(form, ranges, workers, reduce, screen, finished):
     r"""
+    The ranges on ``workers`` threads (the compiled walk releases the GIL,
+    :func:`~sage_lfsr.common.threads.threaded`), each with persistent lanes
+    (:func:`walk_ranges`); a single worker runs in the caller's thread itself.
+    ``finished`` is called in the caller's thread.
+    """
+    import threading
+    from contextlib import closing
+
+    from sage_lfsr.common.threads import threaded
+
+    ledger = RangeLedger(ranges, form.degree)
+    pending = iter(ranges)
+    taking, tallying = threading.Lock(), threading.Lock()
+
+    def next_range():
+        with taking:
+            return next(pending, None)
+
+    if workers == 1:  # sequential: no thread at all
+        def emit(*settled):
+            for task in ledger.settle(*settled):
+                finished(task)
+
+        walk_ranges(form, next_range, emit, reduce, screen)
+        return
+    walk(form, 0, min(1, form.size))  # compiled (or loaded) once, not by each thread
+
+    def loop(worker, put, stop):
+        def emit(*settled):
+            with tallying:
+                done = ledger.settle(*settled)
+            for task in done:
+                put(task)
+
+        walk_ranges(form, next_range, emit, reduce, screen, stop)
+
+    with closing(threaded(workers, loop, "sage-lfsr-search")) as tasks:
+        for task in tasks:
+            finished(task)
+
+
+def _star_run_task(args):
+    return run_task(*args)
+
+
+def _run_in_this_process(form, ranges, workers, reduce, screen, finished):
+    r"""
     The ranges on ``workers`` threads (the compiled walk releases the GIL), each
     with persistent lanes (:func:`walk_ranges`); one worker runs in the caller's
     thread itself. ``finished`` is called in the caller's thread. On an error

@@ -109,13 +109,47 @@ def test_irreducible_counts_by_prediction(q, degrees):
         assert result.summary()["irreducible"] == expected, (q, degree)
 
 
-@pytest.mark.parametrize("schedule", ["sequential", "queue"])
+@pytest.mark.parametrize("schedule", ["sequential", "queue", "threads"])
 def test_de_bruijn_counts(schedule):
     for order in range(1, 5):
         result = census(families.feedback_functions(order), schedule=schedule, workers=2)
         assert len(result) == 2 ** 2 ** (order - 1)
         assert result.summary()["full_cycle_count"] == 2 ** (2 ** (order - 1) - order)
         assert all(row["transient_states"] == 0 for row in result.rows)
+
+
+def test_a_family_known_by_index_equals_its_list_of_specs(rng):
+    from sage_lfsr.census.census import CensusResult
+
+    family = families.feedback_functions(4)
+    packed = census(family, schedule="threads", workers=2, batch_size=37)
+    listed = census(list(family), schedule="sequential")
+    assert packed.rows == listed.rows and packed.summary()["full_cycle_count"] == listed.summary()["full_cycle_count"]
+    assert packed.choices["schedule"] == "threads"
+    by_hand = CensusResult("map", listed.rows)  # rows given, no arrays: the columns come from the rows
+    for name in ("longest_cycle", "max_period", "full_cycle", "cycle_count", "transient_states", "matches_theory"):
+        assert (by_hand.column(name) == packed.column(name)).all(), name
+    mixed = ["lfsr q=2 c=1,1,0", "fsr d=3 f=x0+x1*x2", "lfsr q=3 c=1,1"]
+    assert census(mixed, check_theory=False).choices["schedule"] == "threads"
+    assert census(mixed).choices["schedule"] == "queue"  # theory checks call Sage: not on threads
+    with pytest.raises(ValueError, match="compiled kernels only"):
+        census(mixed, schedule="threads", workers=2)
+
+
+def test_a_result_whose_states_do_not_add_up_is_refused(monkeypatch):
+    from sage_lfsr.census import threads
+    from sage_lfsr.common.errors import IncompleteResult
+
+    original = threads.run
+
+    def losing_a_state(job, options):
+        record = original(job, options)
+        record.results[0].arrays["depth_pairs"][0, 1] -= 1
+        return record
+
+    monkeypatch.setattr(threads, "run", losing_a_state)
+    with pytest.raises(IncompleteResult, match="not the 8 states"):
+        census(families.feedback_functions(3), schedule="threads", workers=2)
 
 
 # ---------------------------------------------------------------- against single runs and brute force
