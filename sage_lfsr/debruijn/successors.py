@@ -5,7 +5,7 @@ and :func:`is_de_bruijn`, the compiled check (orders up to 32).
 
 A state `a_1 a_2 \cdots a_n` is an integer with `a_1` in bit 0 (the package's
 `x_0`); the next state is `a_2 \cdots a_n f(a)` and the stream is the bits `f`.
-Both rules follow one framework (Gabric, Sawada, Williams, Wong, "A framework
+Every rule follows one framework (Gabric, Sawada, Williams, Wong, "A framework
 for constructing de Bruijn sequences via simple successor rules", Discrete
 Math. 341(11), 2977-2987, 2018): start from a register `g = x_0 + h` whose
 cycles are ordered, give every cycle but the least a *representative* state
@@ -14,7 +14,10 @@ at every representative and at its conjugate. The representatives' pairs are
 distinct (two representatives cannot be conjugate: each would lie on the
 smaller cycle), there is one per cycle but the root, and each links its cycle
 to a smaller one, so they form a spanning tree of the adjacency graph and the
-result has one cycle (:mod:`~sage_lfsr.debruijn.joining`).
+result has one cycle (:mod:`~sage_lfsr.debruijn.joining`). The rules differ in
+the register (pure cycling ``pcr``, complemented cycling ``ccr``, pure summing
+``psr``, complemented summing ``csr``), the order of its cycles and the
+representative; each feedback's docstring proves its choice.
 
 This module needs numpy and numba only (no engine, no Sage).
 """
@@ -151,8 +154,102 @@ def _ccr_feedback(state, order):
     return state & one
 
 
+def _bit_length(value):
+    r"""The number of bits of ``value`` up to its highest 1 (0 for 0)."""
+    value |= value >> np.uint64(1)
+    value |= value >> np.uint64(2)
+    value |= value >> np.uint64(4)
+    value |= value >> np.uint64(8)
+    value |= value >> np.uint64(16)
+    value |= value >> np.uint64(32)
+    return int(popcount(value))
+
+
+bit_length = cached_njit(_bit_length, inline="always")
+
+
+def _is_necklace_after_zero(rest, length):
+    r"""
+    Whether `0 r_1 \cdots r_{L-1}` (``rest`` holding `r_i` in bit `i - 1`) is a
+    necklace: :func:`_is_necklace` for a string one bit longer than a word.
+    """
+    p = 1
+    for i in range(1, length):
+        current = bit(rest, i - 1)
+        previous = np.uint64(0) if i == p else bit(rest, i - p - 1)
+        if current < previous:
+            return False
+        if current > previous:
+            p = i + 1
+    return length % p == 0
+
+
+necklace_after_zero = cached_njit(_is_necklace_after_zero, inline="always")
+
+
+def _summing_feedback(state, order, constant):
+    r"""
+    Rules for the pure summing register (``constant`` 0, PSR, `f = a_1 + \cdots + a_n`)
+    and the complemented one (``constant`` 1, CSR, `f = 1 + a_1 + \cdots + a_n`):
+    let `a^*` be whichever of `a` and its conjugate `\bar a_1 a_2 \cdots a_n` has
+    weight of parity `1 + c` (odd for the PSR, even for the CSR), `j` the position
+    of its last 1 and `k = n - j`. Then `g(a) = \overline{f(a)}` if `a^* \ne 0^n` and
+    `0^k 1 a^*_1 a^*_2 \cdots a^*_j` (of length `n + 1`) is a necklace, else `f(a)`.
+
+    Proof, in the framework above. Extend a state to the word `w(a) = a_1 \cdots a_n p`
+    with `p = f(a)`: its weight is `c` mod 2 (`p` completes it), and the next state
+    `a_2 \cdots a_n p` has feedback `c + a_2 + \cdots + a_n + p = a_1`, so the
+    register walks the rotations of `w(a)`. Its cycles are the necklaces of length
+    `n + 1` and weight `\equiv c` (mod 2), a state being the first `n` bits of a
+    rotation. Order them by weight, then lexicographically by necklace; the root
+    is `0^{n+1}` (PSR) or `0^n 1` (CSR). Any other necklace has weight at least 2
+    (3 for the CSR), so it is `N = 0^k 1 u` with `k \ge 0` leading zeros and `u`
+    nonempty, ending with 1 (a necklace with a 1 ends with 1: see the PCR rule). Its
+    representative is the state whose word is the rotation `u 0^k 1`, that is the
+    state `u 0^k` with `p = 1`. Its conjugate flips the first bit of `u` and `p`:
+    if `u = 1v`, the word becomes `0 v 0^k 0`, of weight two less; if `u = 0v`, it
+    becomes `1 v 0^{k+1}`, whose rotation `0^{k+1} 1 v` is below `N` (0 against 1
+    at position `k + 1`), so its necklace is too. Both are smaller cycles.
+
+    Conversely a state `a` with `p = 1` (weight of parity `1 + c`) and `a \ne 0^n`
+    is `u 0^k` with `u` ending in its last 1; it is the representative of its cycle
+    exactly when `0^k 1 u` is a necklace (then it is the cycle's necklace, with
+    exactly `k` leading zeros). A state and its conjugate share `a_2 \cdots a_n`,
+    and exactly one of them has `p = 1`: `a^*`, the only candidate.
+    """
+    one = np.uint64(1)
+    rest = state >> one
+    star = (rest << one) | ((popcount(rest) & one) ^ one ^ np.uint64(constant))  # p = 1 on a^*
+    value = (popcount(state) + np.uint64(constant)) & one
+    if star == 0:  # 0^n, on the CSR's root
+        return value
+    length = bit_length(star)  # j: a^* = u 0^k with u = a*_1 .. a*_j
+    zeros = order - length
+    if order < 64:  # 0^k 1 u in one word
+        word = (star << np.uint64(zeros + 1)) | (one << np.uint64(zeros))
+        representative = necklace(word, order + 1)
+    elif zeros == 0:  # 1 u: a necklace only as 1^{65}
+        representative = star == ~np.uint64(0)
+    else:  # 0 . 0^{k-1} 1 u: the first 0 kept apart
+        representative = necklace_after_zero((star << np.uint64(zeros)) | (one << np.uint64(zeros - 1)), order + 1)
+    return value ^ one if representative else value
+
+
+summing_feedback = cached_njit(_summing_feedback, inline="always")
+
+
+def _psr_feedback(state, order):
+    return summing_feedback(state, order, 0)
+
+
+def _csr_feedback(state, order):
+    return summing_feedback(state, order, 1)
+
+
 pcr_feedback = cached_njit(_pcr_feedback, inline="always")
 ccr_feedback = cached_njit(_ccr_feedback, inline="always")
+psr_feedback = cached_njit(_psr_feedback, inline="always")
+csr_feedback = cached_njit(_csr_feedback, inline="always")
 
 
 feedback = None  # set per rule by specialize()
@@ -172,7 +269,11 @@ def _stream_template(state, order, out):
 RULES = {"pcr": (specialize(_stream_template, "stream_pcr", feedback=pcr_feedback),
                  "pure cycling register (PCR3, Sawada-Williams-Wong 2016)"),
          "ccr": (specialize(_stream_template, "stream_ccr", feedback=ccr_feedback),
-                 "complemented cycling register (necklace order of a + not a)")}
+                 "complemented cycling register (necklace order of a + not a)"),
+         "psr": (specialize(_stream_template, "stream_psr", feedback=psr_feedback),
+                 "pure summing register (weight, then necklace order of the words a + parity)"),
+         "csr": (specialize(_stream_template, "stream_csr", feedback=csr_feedback),
+                 "complemented summing register (weight, then necklace order of the words a + 1 + parity)")}
 
 
 def _check_order(order, limit, what):
@@ -198,6 +299,10 @@ def de_bruijn_bits(rule, order, count, state=0):
         ('1111011001010000', 0)
         sage: is_de_bruijn(bits, 4), is_de_bruijn(de_bruijn_bits("ccr", 10, 1024)[0], 10)
         (True, True)
+        sage: "".join(map(str, de_bruijn_bits("psr", 4, 16)[0])), "".join(map(str, de_bruijn_bits("csr", 4, 16)[0]))
+        ('1101111001010000', '1001111010110000')
+        sage: all(is_de_bruijn(de_bruijn_bits(rule, 12, 4096)[0], 12) for rule in ("psr", "csr"))
+        True
         sage: de_bruijn_bits("pcr", 64, 8, state=2**64 - 1)[0].tolist()
         [0, 1, 1, 1, 1, 1, 1, 1]
 
@@ -207,10 +312,14 @@ def de_bruijn_bits(rule, order, count, state=0):
         Traceback (most recent call last):
         ...
         ValueError: the successor rules stream orders 1 to 64, not 65
-        sage: de_bruijn_bits("psr", 8, 8)
+        sage: de_bruijn_bits("prr", 8, 8)
         Traceback (most recent call last):
         ...
-        ValueError: unknown rule 'psr': choose one of pcr, ccr
+        ValueError: unknown rule 'prr': choose one of pcr, ccr, psr, csr
+        sage: de_bruijn_bits("psr", 0, 8)
+        Traceback (most recent call last):
+        ...
+        ValueError: the successor rules stream orders 1 to 64, not 0
     """
     if rule not in RULES:
         raise ValueError(f"unknown rule {rule!r}: choose one of {', '.join(RULES)}")

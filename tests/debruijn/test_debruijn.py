@@ -205,7 +205,27 @@ def naive_ccr(state):
     return state[0] if representative == candidate else "10"[int(state[0])]
 
 
-NAIVE = {"pcr": naive_pcr, "ccr": naive_ccr}
+def naive_summing(constant):
+    r"""The PSR (constant 0) or CSR (constant 1) rule from its definition: words, necklaces, rotations."""
+    def feedback(state):
+        return str((state.count("1") + constant) % 2)
+
+    def representative(state):
+        word = state + feedback(state)
+        necklace = min(word[k:] + word[:k] for k in range(len(word)))
+        if necklace.count("1") <= constant:
+            return False  # the root: 0^{n+1} or 0^n 1
+        first_one = necklace.index("1")
+        return (necklace[first_one + 1:] + necklace[:first_one + 1])[:len(state)] == state
+
+    def rule(state):
+        conjugate = "10"[int(state[0])] + state[1:]
+        value = feedback(state)
+        return "10"[int(value)] if representative(state) or representative(conjugate) else value
+    return rule
+
+
+NAIVE = {"pcr": naive_pcr, "ccr": naive_ccr, "psr": naive_summing(0), "csr": naive_summing(1)}
 
 
 @pytest.mark.parametrize("rule", sorted(NAIVE))
@@ -221,7 +241,8 @@ def test_the_rules_match_a_naive_version_and_give_de_bruijn_sequences(rule, n):
     assert bits.tolist() == naive
 
 
-@pytest.mark.parametrize("rule, n", [("pcr", 16), ("ccr", 16), ("pcr", 20), ("ccr", 20), ("pcr", 24)])
+@pytest.mark.parametrize("rule, n", [("pcr", 16), ("ccr", 16), ("psr", 16), ("csr", 16), ("pcr", 20), ("ccr", 20),
+                                     ("psr", 21), ("csr", 22), ("pcr", 24), ("psr", 24), ("csr", 23)])
 def test_the_rules_give_de_bruijn_sequences_of_higher_orders(rule, n):
     first, state = de_bruijn_bits(rule, n, 2 ** (n - 1))
     second, state = de_bruijn_bits(rule, n, 2 ** (n - 1), state)  # a stream continues where it stopped
@@ -252,6 +273,9 @@ def test_bad_input_gets_one_line_errors():
     assert "not conjugate" in one_line_error(
         lambda: join_cycles(LFSR.from_polynomial("x^3 + 1"), tree=[(0, 2), (2, 3), (6, 7)]))
     assert "orders 1 to 64" in one_line_error(lambda: de_bruijn_bits("pcr", MAX_RULE_ORDER + 1, 8))
+    assert "orders 1 to 64, not 0" in one_line_error(lambda: de_bruijn_bits("csr", 0, 8))
+    assert "unknown rule 'prr'" in one_line_error(lambda: de_bruijn_bits("prr", 8, 8))
+    assert "not 65" in one_line_error(lambda: de_bruijn_bits("psr", 65, 8))
     assert "orders 1 to 32" in one_line_error(lambda: is_de_bruijn("01", MAX_CHECK_ORDER + 1))
     assert "Galois" in one_line_error(lambda: join_cycles(LFSR([1, 1, 0, 0], form="galois")), TypeError)
 
@@ -259,11 +283,11 @@ def test_bad_input_gets_one_line_errors():
 @pytest.mark.parametrize("rule", sorted(NAIVE))
 @pytest.mark.parametrize("n", [31, 32, 33, 47, 64])
 def test_the_rules_match_the_naive_version_on_a_stretch_of_high_orders(rule, n):
-    state = random.Random(n).getrandbits(n)
-    bits, _ = de_bruijn_bits(rule, n, 1500, state)
-    window, naive = "".join(str(state >> i & 1) for i in range(n)), []
-    for _ in range(1500):
-        bit = NAIVE[rule](window)
-        naive.append(int(bit))
-        window = window[1:] + bit
-    assert bits.tolist() == naive
+    for state in (random.Random(n).getrandbits(n), 0, 2 ** n - 1):  # the stretches from 0^n and 1^n meet the root
+        bits, _ = de_bruijn_bits(rule, n, 700, state)
+        window, naive = "".join(str(state >> i & 1) for i in range(n)), []
+        for _ in range(700):
+            bit = NAIVE[rule](window)
+            naive.append(int(bit))
+            window = window[1:] + bit
+        assert bits.tolist() == naive
