@@ -156,6 +156,66 @@ def test_joining_the_cycles_of_every_register_reaches_every_de_bruijn_sequence(n
     assert len(reached) == 2 ** (2 ** (n - 1) - n)
 
 
+def every_register_of_order(n):
+    r"""
+    ``(g, labels, cycles)`` for every register f = x0 + g(x1..x_{n-1}), ``g`` its truth table as an integer:
+    the least state of each state's cycle and the number of cycles, by numpy alone (pointer doubling).
+    """
+    g = np.arange(2 ** 2 ** (n - 1), dtype=np.int64)[:, None]
+    states = np.arange(2 ** n, dtype=np.int64)[None, :]
+    successors = (states >> 1) | ((states & 1) ^ ((g >> (states >> 1)) & 1)) << (n - 1)
+    labels, jump = np.broadcast_to(states, successors.shape).copy(), successors
+    for _ in range(n):  # after k rounds: the least of 2^k states along the cycle; every cycle is at most 2^n long
+        labels = np.minimum(labels, np.take_along_axis(labels, jump, axis=1))
+        jump = np.take_along_axis(jump, jump, axis=1)
+    return g[:, 0], labels, (labels == states).sum(axis=1)
+
+
+def spanning_tree_counts(labels, n):
+    r"""Matrix-tree theorem on the cycles (named by their least states), in floating point, a batch at a time."""
+    counts = []
+    for first in range(0, len(labels), 4096):
+        batch = labels[first:first + 4096]
+        rows = np.arange(len(batch))
+        laplacian = np.zeros((len(batch), 2 ** n, 2 ** n))
+        laplacian[:, range(2 ** n), range(2 ** n)] = batch != np.arange(2 ** n)  # a state that names no cycle: 1
+        for y in range(2 ** (n - 1)):
+            a, b = batch[:, 2 * y], batch[:, 2 * y + 1]
+            across = a != b
+            for u, v, value in ((a, a, 1), (b, b, 1), (a, b, -1), (b, a, -1)):
+                np.add.at(laplacian, (rows[across], u[across], v[across]), value)
+        counts.append(np.rint(np.linalg.det(laplacian[:, 1:, 1:])).astype(np.int64))  # state 0 names its cycle
+    return np.concatenate(counts)
+
+
+def test_no_register_of_order_5_joins_into_every_de_bruijn_sequence_but_all_registers_together_do():
+    n = 5
+    g, labels, cycles = every_register_of_order(n)
+    de_bruijn = g[cycles == 1]
+    assert len(de_bruijn) == 2 ** (2 ** (n - 1) - n) == 2048
+    joinings = spanning_tree_counts(labels[cycles > 1], n)
+    # distinct trees of one register give distinct sequences, so a register reaches exactly its count
+    assert joinings.max() == count_joinings(LFSR.from_polynomial(f"x^{n} + 1")) == 576 < 2048
+    # swapping one conjugate pair of a de Bruijn register splits its cycle in two, and that pair (a spanning
+    # tree of the two cycles) joins them back: together, the registers' joinings reach every sequence
+    for y in range(2 ** (n - 1)):
+        assert (cycles[de_bruijn ^ (1 << y)] == 2).all()
+    # x^5 + 1 (8 cycles) reaches, by 7 swaps, exactly the de Bruijn registers whose g has weight 7, the least
+    register = LFSR.from_polynomial(f"x^{n} + 1")
+    labels_of_pcr = cycle_labels(register)
+    pairs = pairs_of(labels_of_pcr)
+    graph = adjacency_graph(register, pairs=pairs)
+    rows = {tuple(p): k for k, p in enumerate(pairs.states.tolist())}
+    reached = set()
+    for tree in brute_force_trees(graph):
+        joined = swapped(labels_of_pcr.successors, pairs, [rows[graph.edges[u, v, key]["pair"]] for u, v, key in tree])
+        assert one_cycle(joined)
+        table = [(int(joined[state]) >> (n - 1)) ^ (state & 1) for state in range(0, 2 ** n, 2)]  # g(x1..x_{n-1})
+        reached.add(sum(bit << y for y, bit in enumerate(table)))
+    weights = np.array([bin(int(x)).count("1") for x in de_bruijn])
+    assert weights.min() == 7 and reached == set(de_bruijn[weights == 7].tolist()) and len(reached) == 576
+
+
 @pytest.mark.parametrize("register", [LFSR.from_polynomial("x^6 + 1"), FSR("x0 + 1", 6), LFSR([1] * 6),
                                       FSR("x0 + x1*x2 + x3*x4*x5", 6), LFSR.from_polynomial("x^3 + 2", q=3)],
                          ids=repr)
