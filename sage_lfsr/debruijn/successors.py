@@ -335,39 +335,46 @@ def de_bruijn_bits(rule, order, count, state=0):
     return out, int(state)
 
 
-def _check_windows(bits, order, seen, first, stop, window):
+def _mark_windows(bits, order, seen, first, stop, window):
     r"""
-    Whether the cyclic windows of ``order`` bits ending at positions
-    ``first + order - 1, ...`` (up to ``stop``) of ``bits`` are all new (marked in
-    ``seen``); ``window`` holds the ``order - 1`` bits before. Returns ``(all new, window)``.
+    Set in the bitmap ``seen`` (64-bit words) the cyclic windows of ``order`` bits
+    ending at positions ``first + order - 1, ...`` (up to ``stop``) of ``bits``;
+    ``window`` holds the ``order - 1`` bits before. Returns ``(window, the OR of
+    the bits read)``. Only stores: no test per window, so the misses of the
+    bitmap (it outgrows the caches from `n \approx 24`) overlap.
     """
     length = bits.shape[0]
-    mask = (np.uint64(1) << np.uint64(order)) - np.uint64(1)
-    for index in range(first, stop):
-        position = index + order - 1
-        if position >= length:
-            position -= length
-        window = ((window << np.uint64(1)) | np.uint64(bits[position])) & mask
-        byte, place = window >> np.uint64(3), window & np.uint64(7)
-        if (seen[byte] >> place) & np.uint8(1):
-            return False, window
-        seen[byte] |= np.uint8(1) << np.uint8(place)
-    return True, window
+    one = np.uint64(1)
+    mask = (one << np.uint64(order)) - one
+    read = np.uint8(0)
+    unwrapped = min(stop, length - order + 1)  # windows that end before the sequence wraps
+    for index in range(first, unwrapped):
+        value = bits[index + order - 1]
+        read |= value
+        window = ((window << one) | np.uint64(value & np.uint8(1))) & mask
+        seen[window >> np.uint64(6)] |= one << (window & np.uint64(63))
+    for index in range(max(first, unwrapped), stop):
+        value = bits[index + order - 1 - length]
+        read |= value
+        window = ((window << one) | np.uint64(value & np.uint8(1))) & mask
+        seen[window >> np.uint64(6)] |= one << (window & np.uint64(63))
+    return window, read
 
 
-check_windows = cached_njit(_check_windows, nogil=True)
+mark_windows = cached_njit(_mark_windows, nogil=True)
 
 
 def is_de_bruijn(sequence, order) -> bool:
     r"""
     Whether ``sequence`` (bits: a numpy array, a list or a ``"0101..."`` string)
     is a binary de Bruijn sequence of ``order`` `\le 32`: `2^n` bits in which,
-    read cyclically, every `n`-bit string occurs once (compiled; a bitmap of
-    `2^n` bits).
+    read cyclically, every `n`-bit string occurs once (one compiled pass that
+    sets each window's bit in a bitmap of `2^n` bits, then a look for a bit
+    left at 0; about a second at `n = 28`).
 
     EXAMPLES::
 
-        sage: from sage_lfsr.debruijn import is_de_bruijn
+        sage: from sage_lfsr.debruijn import de_bruijn_bits, is_de_bruijn
         sage: is_de_bruijn("00010111", 3), is_de_bruijn("00011101", 3), is_de_bruijn("0001011", 3)
         (True, True, False)
         sage: is_de_bruijn("00110011", 3)
@@ -379,6 +386,16 @@ def is_de_bruijn(sequence, order) -> bool:
         Traceback (most recent call last):
         ...
         ValueError: is_de_bruijn checks orders 1 to 32, not 33
+        sage: is_de_bruijn("00020111", 3)
+        Traceback (most recent call last):
+        ...
+        ValueError: a binary sequence holds 0s and 1s only
+        sage: import numpy as np
+        sage: bits = np.array(list(map(int, "0000100110101111")), dtype=np.uint8)
+        sage: is_de_bruijn(bits, 4), is_de_bruijn(np.roll(bits, 5), 4), is_de_bruijn(bits[::-1], 4)
+        (True, True, True)
+        sage: is_de_bruijn(np.tile(de_bruijn_bits("pcr", 6, 64)[0], 2), 7)
+        False
     """
     order = _check_order(order, MAX_CHECK_ORDER, "is_de_bruijn checks")
     if isinstance(sequence, str):
@@ -388,14 +405,17 @@ def is_de_bruijn(sequence, order) -> bool:
     if bits.ndim != 1 or len(bits) != 1 << order:
         return False
     bits = bits.astype(np.uint8, copy=False)
-    if (bits > 1).any():
-        raise ValueError("a binary sequence holds 0s and 1s only")
-    seen = np.zeros(max(1, (1 << order) // 8), dtype=np.uint8)
-    window = np.uint64(0)
+    # 2^n windows are all distinct exactly when they cover all 2^n strings: set their bits, then look for a 0
+    seen = np.zeros(max(1, (1 << order) >> 6), dtype=np.uint64)
+    window, read = np.uint64(0), 0
     for index in range(order - 1):
-        window = (window << np.uint64(1)) | np.uint64(bits[index])
+        window = (window << np.uint64(1)) | np.uint64(bits[index] & 1)
+        read |= int(bits[index])
     for first in range(0, len(bits), CHUNK):  # Ctrl-C is seen between chunks
-        fresh, window = check_windows(bits, order, seen, first, min(first + CHUNK, len(bits)), window)
-        if not fresh:
-            return False
-    return True
+        window, more = mark_windows(bits, order, seen, first, min(first + CHUNK, len(bits)), window)
+        read |= int(more)
+    if read > 1:
+        raise ValueError("a binary sequence holds 0s and 1s only")
+    if order < 6:
+        return int(seen[0]) == (1 << (1 << order)) - 1
+    return bool((seen == ~np.uint64(0)).all())

@@ -317,6 +317,26 @@ def test_is_de_bruijn_rejects_what_is_not_one():
     assert not is_de_bruijn(broken, 10) and not is_de_bruijn(np.roll(bits, 3)[:512], 9)
 
 
+def naive_is_de_bruijn(bits, n):
+    text = "".join(map(str, bits)) * 2
+    return len(bits) == 2 ** n and len({text[i:i + n] for i in range(2 ** n)}) == 2 ** n
+
+
+def test_is_de_bruijn_agrees_with_the_set_of_windows():
+    rng = np.random.default_rng(21)
+    for n in range(1, 9):
+        sequences = [rng.integers(0, 2, 2 ** n, dtype=np.uint8) for _ in range(30)]
+        for rule in ("pcr", "ccr", "psr", "csr"):
+            bits = de_bruijn_bits(rule, n, 2 ** n)[0]
+            swapped_pair = bits.copy()
+            i, j = rng.integers(0, 2 ** n, 2)
+            swapped_pair[i], swapped_pair[j] = bits[j], bits[i]
+            sequences += [bits, np.roll(bits, int(rng.integers(2 ** n))), swapped_pair]
+        verdicts = [is_de_bruijn(bits, n) for bits in sequences]
+        assert verdicts == [naive_is_de_bruijn(bits.tolist(), n) for bits in sequences]
+        assert any(verdicts) and (n < 3 or not all(verdicts))
+
+
 def one_line_error(call, error=ValueError):
     with pytest.raises(error) as raised:
         call()
