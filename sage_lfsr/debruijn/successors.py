@@ -24,6 +24,9 @@ This module needs numpy and numba only (no engine, no Sage).
 from __future__ import annotations
 
 import numpy as np
+from llvmlite import ir
+from numba.core import types as numba_types
+from numba.extending import intrinsic
 
 from sage_lfsr.common.compiled import cached_njit, popcount, specialize
 
@@ -37,6 +40,24 @@ MAX_STREAM_BITS = 1 << 32
 CHUNK = 1 << 22
 
 
+@intrinsic
+def trailing_zeros(typingctx, value):
+    r"""
+    The number of 0 bits below the lowest 1 of a ``uint64`` (64 for 0), one machine instruction.
+
+    EXAMPLES::
+
+        sage: import numba, numpy as np
+        sage: from sage_lfsr.debruijn.successors import trailing_zeros
+        sage: count = numba.njit(lambda value: trailing_zeros(value))
+        sage: count(np.uint64(0b1000)), count(np.uint64(1)), count(np.uint64(0))
+        (3, 0, 64)
+    """
+    def codegen(context, builder, signature, args):
+        return builder.cttz(args[0], ir.Constant(ir.IntType(1), 0))
+    return numba_types.uint64(numba_types.uint64), codegen
+
+
 def _bit(value, position):
     return (value >> np.uint64(position)) & np.uint64(1)
 
@@ -46,21 +67,31 @@ bit = cached_njit(_bit, inline="always")
 
 def _is_necklace(word, length):
     r"""
-    Whether the string `t_1 \cdots t_L` (`t_i` in bit `i - 1` of ``word``) is a
+    Whether the string `t_1 \cdots t_L` (`t_i` in bit `i - 1` of ``word``, `L \le 64`) is a
     necklace (least among its rotations): it is a prenecklace whose longest
     Lyndon prefix has a length `p` dividing `L` (Cattell, Ruskey, Sawada,
     Serra, Miers, "Fast algorithms to generate necklaces, unlabeled necklaces
     and irreducible polynomials over GF(2)", J. Algorithms 37 (2000), Thm 2.1).
-    Usually decided in the first few bits.
+    Their scan compares `t_i` with `t_{i-p}`; here a word operation finds the next
+    `i` where they differ (the lowest set bit of ``word ^ (word << p)`` at or
+    above `i`), so a scan costs a step per change of `p`, not per bit.
     """
+    one = np.uint64(1)
+    full = ~np.uint64(0) if length == 64 else (one << np.uint64(length)) - one
+    if word & one:  # starts with 1: a necklace only as 1^L
+        return word & full == full
     p = 1
-    for i in range(1, length):
-        current = bit(word, i)
-        previous = bit(word, i - p)
-        if current < previous:
+    i = 1  # t_{i+1}, in bit i, is compared with t_{i+1-p}
+    while i < length:
+        differ = ((word ^ (word << np.uint64(p))) & full) >> np.uint64(i)
+        if differ == 0:
+            break
+        i += int(trailing_zeros(differ))  # the lowest such bit
+        if bit(word, i) == 0:  # t_i < t_{i-p}: a rotation is smaller
             return False
-        if current > previous:
-            p = i + 1
+        # p = i + 1; each 1 right after is then compared with t_1 = 0 and moves p on: skip the run
+        i += 1 + int(trailing_zeros(~(word >> np.uint64(i + 1)))) if i + 1 < length else 1
+        p = min(i, length)
     return length % p == 0
 
 
