@@ -38,6 +38,11 @@ MAX_CHECK_ORDER = 32
 MAX_STREAM_BITS = 1 << 32
 #: Bits a compiled call handles before Python sees a Ctrl-C again.
 CHUNK = 1 << 22
+#: Highest order whose bitmap (`2^n` bits, 2 MB) :func:`is_de_bruijn` sets in stream order;
+#: above, it sorts each chunk of :data:`SORT_CHUNK` windows by blocks of `2^{23}` bits first.
+CACHED_CHECK_ORDER = 24
+SORT_BLOCK_BITS = 23
+SORT_CHUNK = 1 << 24
 
 
 @intrinsic
@@ -75,6 +80,14 @@ def _is_necklace(word, length):
     Their scan compares `t_i` with `t_{i-p}`; here a word operation finds the next
     `i` where they differ (the lowest set bit of ``word ^ (word << p)`` at or
     above `i`), so a scan costs a step per change of `p`, not per bit.
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr.debruijn.successors import necklace
+        sage: word = lambda text: np.uint64(int(text[::-1], 2))  # t_1 in bit 0
+        sage: [bool(necklace(word(t), len(t))) for t in ("0011", "0101", "0110", "1111", "0010111")]
+        [True, True, False, True, True]
     """
     one = np.uint64(1)
     full = ~np.uint64(0) if length == 64 else (one << np.uint64(length)) - one
@@ -186,7 +199,16 @@ def _ccr_feedback(state, order):
 
 
 def _bit_length(value):
-    r"""The number of bits of ``value`` up to its highest 1 (0 for 0)."""
+    r"""
+    The number of bits of ``value`` up to its highest 1 (0 for 0).
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr.debruijn.successors import bit_length
+        sage: [bit_length(np.uint64(v)) for v in (0, 1, 6, 2**63)]
+        [0, 1, 3, 64]
+    """
     value |= value >> np.uint64(1)
     value |= value >> np.uint64(2)
     value |= value >> np.uint64(4)
@@ -203,6 +225,13 @@ def _is_necklace_after_zero(rest, length):
     r"""
     Whether `0 r_1 \cdots r_{L-1}` (``rest`` holding `r_i` in bit `i - 1`) is a
     necklace: :func:`_is_necklace` for a string one bit longer than a word.
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr.debruijn.successors import necklace_after_zero
+        sage: bool(necklace_after_zero(~np.uint64(0), int(65))), bool(necklace_after_zero(np.uint64(1), int(65)))
+        (True, False)
     """
     p = 1
     for i in range(1, length):
@@ -247,6 +276,18 @@ def _summing_feedback(state, order, constant):
     exactly when `0^k 1 u` is a necklace (then it is the cycle's necklace, with
     exactly `k` leading zeros). A state and its conjugate share `a_2 \cdots a_n`,
     and exactly one of them has `p = 1`: `a^*`, the only candidate.
+
+    The framework's paper gives rules for both registers too; this one is proved
+    here in full, and the tests compare it with a plain reading of the definition
+    above (words, necklaces, representatives) for every state of order up to 12.
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr.debruijn.successors import summing_feedback
+        sage: # n = 3: representatives 100, 010, 111 (words 1001, 0101, 1111); f complemented there and at 000, 110, 011
+        sage: [int(summing_feedback(np.uint64(s), int(3), int(0))) for s in range(8)]  # a_1 in bit 0
+        [1, 0, 0, 1, 1, 0, 1, 0]
     """
     one = np.uint64(1)
     rest = state >> one
@@ -373,6 +414,15 @@ def _mark_windows(bits, order, seen, first, stop, window):
     ``window`` holds the ``order - 1`` bits before. Returns ``(window, the OR of
     the bits read)``. Only stores: no test per window, so the misses of the
     bitmap (it outgrows the caches from `n \approx 24`) overlap.
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr.debruijn.successors import mark_windows
+        sage: seen = np.zeros(1, dtype=np.uint64)
+        sage: window, read = mark_windows(np.array([0, 0, 1, 1], dtype=np.uint8), int(2), seen, int(0), int(4), np.uint64(0))
+        sage: bin(int(seen[0])), int(read)  # windows 00, 01, 11, 10 (cyclic)
+        ('0b1111', 1)
     """
     length = bits.shape[0]
     one = np.uint64(1)
@@ -395,13 +445,69 @@ def _mark_windows(bits, order, seen, first, stop, window):
 mark_windows = cached_njit(_mark_windows, nogil=True)
 
 
+def _mark_sorted_windows(bits, order, seen, first, stop, window, low_bits, counts, ordered):
+    r"""
+    :func:`_mark_windows` for a bitmap larger than the caches: the windows of
+    positions ``first`` to ``stop`` are sorted by their bits above ``low_bits``
+    (a counting sort into ``ordered``, with ``counts`` of one more entry than there
+    are such prefixes), then set in that order, so each stretch of settings stays
+    in a block of `2^{low\_bits}` bits that the cache holds. Returns ``(window, the
+    OR of the bits read)``.
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr.debruijn.successors import mark_sorted_windows
+        sage: seen, counts, ordered = np.zeros(1, dtype=np.uint64), np.zeros(3, dtype=np.int64), np.empty(4, dtype=np.uint32)
+        sage: bits = np.array([0, 0, 1, 1], dtype=np.uint8)
+        sage: window, read = mark_sorted_windows(bits, int(2), seen, int(0), int(4), np.uint64(0), int(1), counts, ordered)
+        sage: bin(int(seen[0])), ordered.tolist()  # windows 00, 01, 11, 10 (cyclic), sorted by their first bit
+        ('0b1111', [0, 1, 3, 2])
+    """
+    length = bits.shape[0]
+    one = np.uint64(1)
+    mask = (one << np.uint64(order)) - one
+    shift = np.uint64(low_bits)
+    counts[:] = 0
+    first_window = window
+    read = np.uint8(0)
+    for index in range(first, stop):  # how many windows have each prefix
+        position = index + order - 1
+        if position >= length:
+            position -= length
+        value = bits[position]
+        read |= value
+        window = ((window << one) | np.uint64(value & np.uint8(1))) & mask
+        counts[(window >> shift) + one] += 1
+    for prefix in range(counts.shape[0] - 1):
+        counts[prefix + 1] += counts[prefix]
+    window = first_window
+    for index in range(first, stop):  # the windows again, each to its prefix's place
+        position = index + order - 1
+        if position >= length:
+            position -= length
+        window = ((window << one) | np.uint64(bits[position] & np.uint8(1))) & mask
+        prefix = window >> shift
+        ordered[counts[prefix]] = np.uint32(window)
+        counts[prefix] += 1
+    for index in range(stop - first):
+        value = np.uint64(ordered[index])
+        seen[value >> np.uint64(6)] |= one << (value & np.uint64(63))
+    return window, read
+
+
+mark_sorted_windows = cached_njit(_mark_sorted_windows, nogil=True)
+
+
 def is_de_bruijn(sequence, order) -> bool:
     r"""
     Whether ``sequence`` (bits: a numpy array, a list or a ``"0101..."`` string)
     is a binary de Bruijn sequence of ``order`` `\le 32`: `2^n` bits in which,
-    read cyclically, every `n`-bit string occurs once (one compiled pass that
-    sets each window's bit in a bitmap of `2^n` bits, then a look for a bit
-    left at 0; about a second at `n = 28`).
+    read cyclically, every `n`-bit string occurs once. The `2^n` windows are
+    all distinct exactly when they cover every string: a compiled pass sets each
+    window's bit in a bitmap of `2^n` bits, then looks for a bit left at 0 (above
+    `n = 24`, where the bitmap outgrows the cache, each chunk of windows is sorted
+    by block first; about 1.5 s at `n = 28`).
 
     EXAMPLES::
 
@@ -436,15 +542,23 @@ def is_de_bruijn(sequence, order) -> bool:
     if bits.ndim != 1 or len(bits) != 1 << order:
         return False
     bits = bits.astype(np.uint8, copy=False)
-    # 2^n windows are all distinct exactly when they cover all 2^n strings: set their bits, then look for a 0
     seen = np.zeros(max(1, (1 << order) >> 6), dtype=np.uint64)
     window, read = np.uint64(0), 0
     for index in range(order - 1):
         window = (window << np.uint64(1)) | np.uint64(bits[index] & 1)
         read |= int(bits[index])
-    for first in range(0, len(bits), CHUNK):  # Ctrl-C is seen between chunks
-        window, more = mark_windows(bits, order, seen, first, min(first + CHUNK, len(bits)), window)
-        read |= int(more)
+    if order <= CACHED_CHECK_ORDER:
+        for first in range(0, len(bits), CHUNK):  # Ctrl-C is seen between chunks
+            window, more = mark_windows(bits, order, seen, first, min(first + CHUNK, len(bits)), window)
+            read |= int(more)
+    else:  # the bitmap outgrows the cache: windows sorted by blocks of 2^23 bits a chunk of 2^24
+        block = min(SORT_BLOCK_BITS, order)
+        counts = np.zeros((1 << (order - block)) + 1, dtype=np.int64)
+        ordered = np.empty(SORT_CHUNK, dtype=np.uint32)
+        for first in range(0, len(bits), SORT_CHUNK):
+            window, more = mark_sorted_windows(bits, order, seen, first, min(first + SORT_CHUNK, len(bits)), window,
+                                               block, counts, ordered)
+            read |= int(more)
     if read > 1:
         raise ValueError("a binary sequence holds 0s and 1s only")
     if order < 6:

@@ -15,6 +15,7 @@ from sage_lfsr.debruijn import (adjacency_graph, conjugate_pairs, count_joinings
                                 join_cycles, spanning_tree_count)
 from sage_lfsr.debruijn.adjacency import pairs_of
 from sage_lfsr.debruijn.cycles import cycle_labels
+from sage_lfsr.debruijn import successors
 from sage_lfsr.debruijn.successors import MAX_CHECK_ORDER, MAX_RULE_ORDER
 
 
@@ -322,7 +323,12 @@ def naive_is_de_bruijn(bits, n):
     return len(bits) == 2 ** n and len({text[i:i + n] for i in range(2 ** n)}) == 2 ** n
 
 
-def test_is_de_bruijn_agrees_with_the_set_of_windows():
+@pytest.mark.parametrize("sorted_windows", [False, True], ids=["in stream order", "sorted by block"])
+def test_is_de_bruijn_agrees_with_the_set_of_windows(monkeypatch, sorted_windows):
+    if sorted_windows:  # the path of orders above 24, on small blocks and chunks
+        monkeypatch.setattr(successors, "CACHED_CHECK_ORDER", 0)
+        monkeypatch.setattr(successors, "SORT_BLOCK_BITS", 3)
+        monkeypatch.setattr(successors, "SORT_CHUNK", 40)
     rng = np.random.default_rng(21)
     for n in range(1, 9):
         sequences = [rng.integers(0, 2, 2 ** n, dtype=np.uint8) for _ in range(30)]
