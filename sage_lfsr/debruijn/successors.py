@@ -533,6 +533,10 @@ def is_de_bruijn(sequence, order) -> bool:
         (True, True, True)
         sage: is_de_bruijn(np.tile(de_bruijn_bits("pcr", 6, 64)[0], 2), 7)
         False
+        sage: is_de_bruijn(np.array([0, 0, 0, 256, 0, 1, 1, 1]), 3)
+        Traceback (most recent call last):
+        ...
+        ValueError: a binary sequence holds 0s and 1s only
     """
     order = _check_order(order, MAX_CHECK_ORDER, "is_de_bruijn checks")
     if isinstance(sequence, str):
@@ -541,6 +545,8 @@ def is_de_bruijn(sequence, order) -> bool:
         bits = np.asarray(sequence)
     if bits.ndim != 1 or len(bits) != 1 << order:
         return False
+    if bits.dtype != np.uint8 and (bits.min() < 0 or bits.max() > 1):  # before a cast could wrap 256 to 0
+        raise ValueError("a binary sequence holds 0s and 1s only")
     bits = bits.astype(np.uint8, copy=False)
     seen = np.zeros(max(1, (1 << order) >> 6), dtype=np.uint64)
     window, read = np.uint64(0), 0
