@@ -710,7 +710,9 @@ def add_debruijn_command(commands):
     debruijn.add_argument("--zero-apart", action="store_true", help="keep the zero state a cycle of its own")
     debruijn.add_argument("--schedule", default="sequential", help="the schedule of the map (default: sequential)")
     debruijn.add_argument("--workers", type=positive_int, help="worker processes of the map")
-    debruijn.add_argument("--rule", choices=sorted(RULES), help="stream a de Bruijn sequence by this successor rule")
+    debruijn.add_argument("--rule", choices=list(RULES), help="stream a de Bruijn sequence by the successor rule "
+                          "that joins the pure (pcr) or complemented (ccr) cycling register, or the pure (psr) or "
+                          "complemented (csr) summing register")
     debruijn.add_argument("--order", type=positive_int, help="the order n of --rule (up to 64)")
     debruijn.add_argument("--bits", type=int, metavar="N", help="how many bits --rule writes (default: 2^n up to 2^20)")
     debruijn.add_argument("--output", metavar="FILE", help="write here instead of standard output")
@@ -735,6 +737,9 @@ def command_debruijn(arguments):
         0
         sage: main(["debruijn", "--rule", "pcr", "--order", "3"])
         11101000
+        0
+        sage: main(["debruijn", "--rule", "csr", "--order", "3"])
+        10111000
         0
         sage: main(["debruijn", "--rule", "pcr", "--order", "65", "--bits", "8"])
         sage-lfsr: error: the successor rules stream orders 1 to 64, not 65

@@ -5,7 +5,7 @@ and :func:`is_de_bruijn`, the compiled check (orders up to 32).
 
 A state `a_1 a_2 \cdots a_n` is an integer with `a_1` in bit 0 (the package's
 `x_0`); the next state is `a_2 \cdots a_n f(a)` and the stream is the bits `f`.
-Both rules follow one framework (Gabric, Sawada, Williams, Wong, "A framework
+Every rule follows one framework (Gabric, Sawada, Williams, Wong, "A framework
 for constructing de Bruijn sequences via simple successor rules", Discrete
 Math. 341(11), 2977-2987, 2018): start from a register `g = x_0 + h` whose
 cycles are ordered, give every cycle but the least a *representative* state
@@ -14,13 +14,19 @@ at every representative and at its conjugate. The representatives' pairs are
 distinct (two representatives cannot be conjugate: each would lie on the
 smaller cycle), there is one per cycle but the root, and each links its cycle
 to a smaller one, so they form a spanning tree of the adjacency graph and the
-result has one cycle (:mod:`~sage_lfsr.debruijn.joining`).
+result has one cycle (:mod:`~sage_lfsr.debruijn.joining`). The rules differ in
+the register (pure cycling ``pcr``, complemented cycling ``ccr``, pure summing
+``psr``, complemented summing ``csr``), the order of its cycles and the
+representative; each feedback's docstring proves its choice.
 
 This module needs numpy and numba only (no engine, no Sage).
 """
 from __future__ import annotations
 
 import numpy as np
+from llvmlite import ir
+from numba.core import types as numba_types
+from numba.extending import intrinsic
 
 from sage_lfsr.common.compiled import cached_njit, popcount, specialize
 
@@ -32,6 +38,29 @@ MAX_CHECK_ORDER = 32
 MAX_STREAM_BITS = 1 << 32
 #: Bits a compiled call handles before Python sees a Ctrl-C again.
 CHUNK = 1 << 22
+#: Highest order whose bitmap (`2^n` bits, 2 MB) :func:`is_de_bruijn` sets in stream order;
+#: above, it sorts each chunk of :data:`SORT_CHUNK` windows by blocks of `2^{23}` bits first.
+CACHED_CHECK_ORDER = 24
+SORT_BLOCK_BITS = 23
+SORT_CHUNK = 1 << 24
+
+
+@intrinsic
+def trailing_zeros(typingctx, value):
+    r"""
+    The number of 0 bits below the lowest 1 of a ``uint64`` (64 for 0), one machine instruction.
+
+    EXAMPLES::
+
+        sage: import numba, numpy as np
+        sage: from sage_lfsr.debruijn.successors import trailing_zeros
+        sage: count = numba.njit(lambda value: trailing_zeros(value))
+        sage: count(np.uint64(0b1000)), count(np.uint64(1)), count(np.uint64(0))
+        (3, 0, 64)
+    """
+    def codegen(context, builder, signature, args):
+        return builder.cttz(args[0], ir.Constant(ir.IntType(1), 0))
+    return numba_types.uint64(numba_types.uint64), codegen
 
 
 def _bit(value, position):
@@ -43,21 +72,39 @@ bit = cached_njit(_bit, inline="always")
 
 def _is_necklace(word, length):
     r"""
-    Whether the string `t_1 \cdots t_L` (`t_i` in bit `i - 1` of ``word``) is a
+    Whether the string `t_1 \cdots t_L` (`t_i` in bit `i - 1` of ``word``, `L \le 64`) is a
     necklace (least among its rotations): it is a prenecklace whose longest
     Lyndon prefix has a length `p` dividing `L` (Cattell, Ruskey, Sawada,
     Serra, Miers, "Fast algorithms to generate necklaces, unlabeled necklaces
     and irreducible polynomials over GF(2)", J. Algorithms 37 (2000), Thm 2.1).
-    Usually decided in the first few bits.
+    Their scan compares `t_i` with `t_{i-p}`; here a word operation finds the next
+    `i` where they differ (the lowest set bit of ``word ^ (word << p)`` at or
+    above `i`), so a scan costs a step per change of `p`, not per bit.
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr.debruijn.successors import necklace
+        sage: word = lambda text: np.uint64(int(text[::-1], 2))  # t_1 in bit 0
+        sage: [bool(necklace(word(t), len(t))) for t in ("0011", "0101", "0110", "1111", "0010111")]
+        [True, True, False, True, True]
     """
+    one = np.uint64(1)
+    full = ~np.uint64(0) if length == 64 else (one << np.uint64(length)) - one
+    if word & one:  # starts with 1: a necklace only as 1^L
+        return word & full == full
     p = 1
-    for i in range(1, length):
-        current = bit(word, i)
-        previous = bit(word, i - p)
-        if current < previous:
+    i = 1  # t_{i+1}, in bit i, is compared with t_{i+1-p}
+    while i < length:
+        differ = ((word ^ (word << np.uint64(p))) & full) >> np.uint64(i)
+        if differ == 0:
+            break
+        i += int(trailing_zeros(differ))  # the lowest such bit
+        if bit(word, i) == 0:  # t_i < t_{i-p}: a rotation is smaller
             return False
-        if current > previous:
-            p = i + 1
+        # p = i + 1; each 1 right after is then compared with t_1 = 0 and moves p on: skip the run
+        i += 1 + int(trailing_zeros(~(word >> np.uint64(i + 1)))) if i + 1 < length else 1
+        p = min(i, length)
     return length % p == 0
 
 
@@ -151,8 +198,130 @@ def _ccr_feedback(state, order):
     return state & one
 
 
+def _bit_length(value):
+    r"""
+    The number of bits of ``value`` up to its highest 1 (0 for 0).
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr.debruijn.successors import bit_length
+        sage: [bit_length(np.uint64(v)) for v in (0, 1, 6, 2**63)]
+        [0, 1, 3, 64]
+    """
+    value |= value >> np.uint64(1)
+    value |= value >> np.uint64(2)
+    value |= value >> np.uint64(4)
+    value |= value >> np.uint64(8)
+    value |= value >> np.uint64(16)
+    value |= value >> np.uint64(32)
+    return int(popcount(value))
+
+
+bit_length = cached_njit(_bit_length, inline="always")
+
+
+def _is_necklace_after_zero(rest, length):
+    r"""
+    Whether `0 r_1 \cdots r_{L-1}` (``rest`` holding `r_i` in bit `i - 1`) is a
+    necklace: :func:`_is_necklace` for a string one bit longer than a word.
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr.debruijn.successors import necklace_after_zero
+        sage: bool(necklace_after_zero(~np.uint64(0), int(65))), bool(necklace_after_zero(np.uint64(1), int(65)))
+        (True, False)
+    """
+    p = 1
+    for i in range(1, length):
+        current = bit(rest, i - 1)
+        previous = np.uint64(0) if i == p else bit(rest, i - p - 1)
+        if current < previous:
+            return False
+        if current > previous:
+            p = i + 1
+    return length % p == 0
+
+
+necklace_after_zero = cached_njit(_is_necklace_after_zero, inline="always")
+
+
+def _summing_feedback(state, order, constant):
+    r"""
+    Rules for the pure summing register (``constant`` 0, PSR, `f = a_1 + \cdots + a_n`)
+    and the complemented one (``constant`` 1, CSR, `f = 1 + a_1 + \cdots + a_n`):
+    let `a^*` be whichever of `a` and its conjugate `\bar a_1 a_2 \cdots a_n` has
+    weight of parity `1 + c` (odd for the PSR, even for the CSR), `j` the position
+    of its last 1 and `k = n - j`. Then `g(a) = \overline{f(a)}` if `a^* \ne 0^n` and
+    `0^k 1 a^*_1 a^*_2 \cdots a^*_j` (of length `n + 1`) is a necklace, else `f(a)`.
+
+    Proof, in the framework above. Extend a state to the word `w(a) = a_1 \cdots a_n p`
+    with `p = f(a)`: its weight is `c` mod 2 (`p` completes it), and the next state
+    `a_2 \cdots a_n p` has feedback `c + a_2 + \cdots + a_n + p = a_1`, so the
+    register walks the rotations of `w(a)`. Its cycles are the necklaces of length
+    `n + 1` and weight `\equiv c` (mod 2), a state being the first `n` bits of a
+    rotation. Order them by weight, then lexicographically by necklace; the root
+    is `0^{n+1}` (PSR) or `0^n 1` (CSR). Any other necklace has weight at least 2
+    (3 for the CSR), so it is `N = 0^k 1 u` with `k \ge 0` leading zeros and `u`
+    nonempty, ending with 1 (a necklace with a 1 ends with 1: see the PCR rule). Its
+    representative is the state whose word is the rotation `u 0^k 1`, that is the
+    state `u 0^k` with `p = 1`. Its conjugate flips the first bit of `u` and `p`:
+    if `u = 1v`, the word becomes `0 v 0^k 0`, of weight two less; if `u = 0v`, it
+    becomes `1 v 0^{k+1}`, whose rotation `0^{k+1} 1 v` is below `N` (0 against 1
+    at position `k + 1`), so its necklace is too. Both are smaller cycles.
+
+    Conversely a state `a` with `p = 1` (weight of parity `1 + c`) and `a \ne 0^n`
+    is `u 0^k` with `u` ending in its last 1; it is the representative of its cycle
+    exactly when `0^k 1 u` is a necklace (then it is the cycle's necklace, with
+    exactly `k` leading zeros). A state and its conjugate share `a_2 \cdots a_n`,
+    and exactly one of them has `p = 1`: `a^*`, the only candidate.
+
+    The framework's paper gives rules for both registers too; this one is proved
+    here in full, and the tests compare it with a plain reading of the definition
+    above (words, necklaces, representatives) for every state of order up to 12.
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr.debruijn.successors import summing_feedback
+        sage: # n = 3: representatives 100, 010, 111 (words 1001, 0101, 1111); f complemented there and at 000, 110, 011
+        sage: [int(summing_feedback(np.uint64(s), int(3), int(0))) for s in range(8)]  # a_1 in bit 0
+        [1, 0, 0, 1, 1, 0, 1, 0]
+    """
+    one = np.uint64(1)
+    rest = state >> one
+    star = (rest << one) | ((popcount(rest) & one) ^ one ^ np.uint64(constant))  # p = 1 on a^*
+    value = (popcount(state) + np.uint64(constant)) & one
+    if star == 0:  # 0^n, on the CSR's root
+        return value
+    length = bit_length(star)  # j: a^* = u 0^k with u = a*_1 .. a*_j
+    zeros = order - length
+    if order < 64:  # 0^k 1 u in one word
+        word = (star << np.uint64(zeros + 1)) | (one << np.uint64(zeros))
+        representative = necklace(word, order + 1)
+    elif zeros == 0:  # 1 u: a necklace only as 1^{65}
+        representative = star == ~np.uint64(0)
+    else:  # 0 . 0^{k-1} 1 u: the first 0 kept apart
+        representative = necklace_after_zero((star << np.uint64(zeros)) | (one << np.uint64(zeros - 1)), order + 1)
+    return value ^ one if representative else value
+
+
+summing_feedback = cached_njit(_summing_feedback, inline="always")
+
+
+def _psr_feedback(state, order):
+    return summing_feedback(state, order, 0)
+
+
+def _csr_feedback(state, order):
+    return summing_feedback(state, order, 1)
+
+
 pcr_feedback = cached_njit(_pcr_feedback, inline="always")
 ccr_feedback = cached_njit(_ccr_feedback, inline="always")
+psr_feedback = cached_njit(_psr_feedback, inline="always")
+csr_feedback = cached_njit(_csr_feedback, inline="always")
 
 
 feedback = None  # set per rule by specialize()
@@ -172,7 +341,11 @@ def _stream_template(state, order, out):
 RULES = {"pcr": (specialize(_stream_template, "stream_pcr", feedback=pcr_feedback),
                  "pure cycling register (PCR3, Sawada-Williams-Wong 2016)"),
          "ccr": (specialize(_stream_template, "stream_ccr", feedback=ccr_feedback),
-                 "complemented cycling register (necklace order of a + not a)")}
+                 "complemented cycling register (necklace order of a + not a)"),
+         "psr": (specialize(_stream_template, "stream_psr", feedback=psr_feedback),
+                 "pure summing register (weight, then necklace order of the words a + parity)"),
+         "csr": (specialize(_stream_template, "stream_csr", feedback=csr_feedback),
+                 "complemented summing register (weight, then necklace order of the words a + 1 + parity)")}
 
 
 def _check_order(order, limit, what):
@@ -198,6 +371,10 @@ def de_bruijn_bits(rule, order, count, state=0):
         ('1111011001010000', 0)
         sage: is_de_bruijn(bits, 4), is_de_bruijn(de_bruijn_bits("ccr", 10, 1024)[0], 10)
         (True, True)
+        sage: "".join(map(str, de_bruijn_bits("psr", 4, 16)[0])), "".join(map(str, de_bruijn_bits("csr", 4, 16)[0]))
+        ('1101111001010000', '1001111010110000')
+        sage: all(is_de_bruijn(de_bruijn_bits(rule, 12, 4096)[0], 12) for rule in ("psr", "csr"))
+        True
         sage: de_bruijn_bits("pcr", 64, 8, state=2**64 - 1)[0].tolist()
         [0, 1, 1, 1, 1, 1, 1, 1]
 
@@ -207,10 +384,14 @@ def de_bruijn_bits(rule, order, count, state=0):
         Traceback (most recent call last):
         ...
         ValueError: the successor rules stream orders 1 to 64, not 65
-        sage: de_bruijn_bits("psr", 8, 8)
+        sage: de_bruijn_bits("prr", 8, 8)
         Traceback (most recent call last):
         ...
-        ValueError: unknown rule 'psr': choose one of pcr, ccr
+        ValueError: unknown rule 'prr': choose one of pcr, ccr, psr, csr
+        sage: de_bruijn_bits("psr", 0, 8)
+        Traceback (most recent call last):
+        ...
+        ValueError: the successor rules stream orders 1 to 64, not 0
     """
     if rule not in RULES:
         raise ValueError(f"unknown rule {rule!r}: choose one of {', '.join(RULES)}")
@@ -226,39 +407,111 @@ def de_bruijn_bits(rule, order, count, state=0):
     return out, int(state)
 
 
-def _check_windows(bits, order, seen, first, stop, window):
+def _mark_windows(bits, order, seen, first, stop, window):
     r"""
-    Whether the cyclic windows of ``order`` bits ending at positions
-    ``first + order - 1, ...`` (up to ``stop``) of ``bits`` are all new (marked in
-    ``seen``); ``window`` holds the ``order - 1`` bits before. Returns ``(all new, window)``.
+    Set in the bitmap ``seen`` (64-bit words) the cyclic windows of ``order`` bits
+    ending at positions ``first + order - 1, ...`` (up to ``stop``) of ``bits``;
+    ``window`` holds the ``order - 1`` bits before. Returns ``(window, the OR of
+    the bits read)``. Only stores: no test per window, so the misses of the
+    bitmap (it outgrows the caches from `n \approx 24`) overlap.
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr.debruijn.successors import mark_windows
+        sage: seen = np.zeros(1, dtype=np.uint64)
+        sage: window, read = mark_windows(np.array([0, 0, 1, 1], dtype=np.uint8), int(2), seen, int(0), int(4), np.uint64(0))
+        sage: bin(int(seen[0])), int(read)  # windows 00, 01, 11, 10 (cyclic)
+        ('0b1111', 1)
     """
     length = bits.shape[0]
-    mask = (np.uint64(1) << np.uint64(order)) - np.uint64(1)
-    for index in range(first, stop):
+    one = np.uint64(1)
+    mask = (one << np.uint64(order)) - one
+    read = np.uint8(0)
+    unwrapped = min(stop, length - order + 1)  # windows that end before the sequence wraps
+    for index in range(first, unwrapped):
+        value = bits[index + order - 1]
+        read |= value
+        window = ((window << one) | np.uint64(value & np.uint8(1))) & mask
+        seen[window >> np.uint64(6)] |= one << (window & np.uint64(63))
+    for index in range(max(first, unwrapped), stop):
+        value = bits[index + order - 1 - length]
+        read |= value
+        window = ((window << one) | np.uint64(value & np.uint8(1))) & mask
+        seen[window >> np.uint64(6)] |= one << (window & np.uint64(63))
+    return window, read
+
+
+mark_windows = cached_njit(_mark_windows, nogil=True)
+
+
+def _mark_sorted_windows(bits, order, seen, first, stop, window, low_bits, counts, ordered):
+    r"""
+    :func:`_mark_windows` for a bitmap larger than the caches: the windows of
+    positions ``first`` to ``stop`` are sorted by their bits above ``low_bits``
+    (a counting sort into ``ordered``, with ``counts`` of one more entry than there
+    are such prefixes), then set in that order, so each stretch of settings stays
+    in a block of `2^{low\_bits}` bits that the cache holds. Returns ``(window, the
+    OR of the bits read)``.
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr.debruijn.successors import mark_sorted_windows
+        sage: seen, counts, ordered = np.zeros(1, dtype=np.uint64), np.zeros(3, dtype=np.int64), np.empty(4, dtype=np.uint32)
+        sage: bits = np.array([0, 0, 1, 1], dtype=np.uint8)
+        sage: window, read = mark_sorted_windows(bits, int(2), seen, int(0), int(4), np.uint64(0), int(1), counts, ordered)
+        sage: bin(int(seen[0])), ordered.tolist()  # windows 00, 01, 11, 10 (cyclic), sorted by their first bit
+        ('0b1111', [0, 1, 3, 2])
+    """
+    length = bits.shape[0]
+    one = np.uint64(1)
+    mask = (one << np.uint64(order)) - one
+    shift = np.uint64(low_bits)
+    counts[:] = 0
+    first_window = window
+    read = np.uint8(0)
+    for index in range(first, stop):  # how many windows have each prefix
         position = index + order - 1
         if position >= length:
             position -= length
-        window = ((window << np.uint64(1)) | np.uint64(bits[position])) & mask
-        byte, place = window >> np.uint64(3), window & np.uint64(7)
-        if (seen[byte] >> place) & np.uint8(1):
-            return False, window
-        seen[byte] |= np.uint8(1) << np.uint8(place)
-    return True, window
+        value = bits[position]
+        read |= value
+        window = ((window << one) | np.uint64(value & np.uint8(1))) & mask
+        counts[(window >> shift) + one] += 1
+    for prefix in range(counts.shape[0] - 1):
+        counts[prefix + 1] += counts[prefix]
+    window = first_window
+    for index in range(first, stop):  # the windows again, each to its prefix's place
+        position = index + order - 1
+        if position >= length:
+            position -= length
+        window = ((window << one) | np.uint64(bits[position] & np.uint8(1))) & mask
+        prefix = window >> shift
+        ordered[counts[prefix]] = np.uint32(window)
+        counts[prefix] += 1
+    for index in range(stop - first):
+        value = np.uint64(ordered[index])
+        seen[value >> np.uint64(6)] |= one << (value & np.uint64(63))
+    return window, read
 
 
-check_windows = cached_njit(_check_windows, nogil=True)
+mark_sorted_windows = cached_njit(_mark_sorted_windows, nogil=True)
 
 
 def is_de_bruijn(sequence, order) -> bool:
     r"""
     Whether ``sequence`` (bits: a numpy array, a list or a ``"0101..."`` string)
     is a binary de Bruijn sequence of ``order`` `\le 32`: `2^n` bits in which,
-    read cyclically, every `n`-bit string occurs once (compiled; a bitmap of
-    `2^n` bits).
+    read cyclically, every `n`-bit string occurs once. The `2^n` windows are
+    all distinct exactly when they cover every string: a compiled pass sets each
+    window's bit in a bitmap of `2^n` bits, then looks for a bit left at 0 (above
+    `n = 24`, where the bitmap outgrows the cache, each chunk of windows is sorted
+    by block first; about 1.5 s at `n = 28`).
 
     EXAMPLES::
 
-        sage: from sage_lfsr.debruijn import is_de_bruijn
+        sage: from sage_lfsr.debruijn import de_bruijn_bits, is_de_bruijn
         sage: is_de_bruijn("00010111", 3), is_de_bruijn("00011101", 3), is_de_bruijn("0001011", 3)
         (True, True, False)
         sage: is_de_bruijn("00110011", 3)
@@ -270,6 +523,20 @@ def is_de_bruijn(sequence, order) -> bool:
         Traceback (most recent call last):
         ...
         ValueError: is_de_bruijn checks orders 1 to 32, not 33
+        sage: is_de_bruijn("00020111", 3)
+        Traceback (most recent call last):
+        ...
+        ValueError: a binary sequence holds 0s and 1s only
+        sage: import numpy as np
+        sage: bits = np.array(list(map(int, "0000100110101111")), dtype=np.uint8)
+        sage: is_de_bruijn(bits, 4), is_de_bruijn(np.roll(bits, 5), 4), is_de_bruijn(bits[::-1], 4)
+        (True, True, True)
+        sage: is_de_bruijn(np.tile(de_bruijn_bits("pcr", 6, 64)[0], 2), 7)
+        False
+        sage: is_de_bruijn(np.array([0, 0, 0, 256, 0, 1, 1, 1]), 3)
+        Traceback (most recent call last):
+        ...
+        ValueError: a binary sequence holds 0s and 1s only
     """
     order = _check_order(order, MAX_CHECK_ORDER, "is_de_bruijn checks")
     if isinstance(sequence, str):
@@ -278,15 +545,28 @@ def is_de_bruijn(sequence, order) -> bool:
         bits = np.asarray(sequence)
     if bits.ndim != 1 or len(bits) != 1 << order:
         return False
-    bits = bits.astype(np.uint8, copy=False)
-    if (bits > 1).any():
+    if bits.dtype != np.uint8 and (bits.min() < 0 or bits.max() > 1):  # before a cast could wrap 256 to 0
         raise ValueError("a binary sequence holds 0s and 1s only")
-    seen = np.zeros(max(1, (1 << order) // 8), dtype=np.uint8)
-    window = np.uint64(0)
+    bits = bits.astype(np.uint8, copy=False)
+    seen = np.zeros(max(1, (1 << order) >> 6), dtype=np.uint64)
+    window, read = np.uint64(0), 0
     for index in range(order - 1):
-        window = (window << np.uint64(1)) | np.uint64(bits[index])
-    for first in range(0, len(bits), CHUNK):  # Ctrl-C is seen between chunks
-        fresh, window = check_windows(bits, order, seen, first, min(first + CHUNK, len(bits)), window)
-        if not fresh:
-            return False
-    return True
+        window = (window << np.uint64(1)) | np.uint64(bits[index] & 1)
+        read |= int(bits[index])
+    if order <= CACHED_CHECK_ORDER:
+        for first in range(0, len(bits), CHUNK):  # Ctrl-C is seen between chunks
+            window, more = mark_windows(bits, order, seen, first, min(first + CHUNK, len(bits)), window)
+            read |= int(more)
+    else:  # the bitmap outgrows the cache: windows sorted by blocks of 2^23 bits a chunk of 2^24
+        block = min(SORT_BLOCK_BITS, order)
+        counts = np.zeros((1 << (order - block)) + 1, dtype=np.int64)
+        ordered = np.empty(SORT_CHUNK, dtype=np.uint32)
+        for first in range(0, len(bits), SORT_CHUNK):
+            window, more = mark_sorted_windows(bits, order, seen, first, min(first + SORT_CHUNK, len(bits)), window,
+                                               block, counts, ordered)
+            read |= int(more)
+    if read > 1:
+        raise ValueError("a binary sequence holds 0s and 1s only")
+    if order < 6:
+        return int(seen[0]) == (1 << (1 << order)) - 1
+    return bool((seen == ~np.uint64(0)).all())

@@ -15,6 +15,7 @@ from sage_lfsr.debruijn import (adjacency_graph, conjugate_pairs, count_joinings
                                 join_cycles, spanning_tree_count)
 from sage_lfsr.debruijn.adjacency import pairs_of
 from sage_lfsr.debruijn.cycles import cycle_labels
+from sage_lfsr.debruijn import successors
 from sage_lfsr.debruijn.successors import MAX_CHECK_ORDER, MAX_RULE_ORDER
 
 
@@ -156,6 +157,66 @@ def test_joining_the_cycles_of_every_register_reaches_every_de_bruijn_sequence(n
     assert len(reached) == 2 ** (2 ** (n - 1) - n)
 
 
+def every_register_of_order(n):
+    r"""
+    ``(g, labels, cycles)`` for every register f = x0 + g(x1..x_{n-1}), ``g`` its truth table as an integer:
+    the least state of each state's cycle and the number of cycles, by numpy alone (pointer doubling).
+    """
+    g = np.arange(2 ** 2 ** (n - 1), dtype=np.int64)[:, None]
+    states = np.arange(2 ** n, dtype=np.int64)[None, :]
+    successors = (states >> 1) | ((states & 1) ^ ((g >> (states >> 1)) & 1)) << (n - 1)
+    labels, jump = np.broadcast_to(states, successors.shape).copy(), successors
+    for _ in range(n):  # after k rounds: the least of 2^k states along the cycle; every cycle is at most 2^n long
+        labels = np.minimum(labels, np.take_along_axis(labels, jump, axis=1))
+        jump = np.take_along_axis(jump, jump, axis=1)
+    return g[:, 0], labels, (labels == states).sum(axis=1)
+
+
+def spanning_tree_counts(labels, n):
+    r"""Matrix-tree theorem on the cycles (named by their least states), in floating point, a batch at a time."""
+    counts = []
+    for first in range(0, len(labels), 4096):
+        batch = labels[first:first + 4096]
+        rows = np.arange(len(batch))
+        laplacian = np.zeros((len(batch), 2 ** n, 2 ** n))
+        laplacian[:, range(2 ** n), range(2 ** n)] = batch != np.arange(2 ** n)  # a state that names no cycle: 1
+        for y in range(2 ** (n - 1)):
+            a, b = batch[:, 2 * y], batch[:, 2 * y + 1]
+            across = a != b
+            for u, v, value in ((a, a, 1), (b, b, 1), (a, b, -1), (b, a, -1)):
+                np.add.at(laplacian, (rows[across], u[across], v[across]), value)
+        counts.append(np.rint(np.linalg.det(laplacian[:, 1:, 1:])).astype(np.int64))  # state 0 names its cycle
+    return np.concatenate(counts)
+
+
+def test_no_register_of_order_5_joins_into_every_de_bruijn_sequence_but_all_registers_together_do():
+    n = 5
+    g, labels, cycles = every_register_of_order(n)
+    de_bruijn = g[cycles == 1]
+    assert len(de_bruijn) == 2 ** (2 ** (n - 1) - n) == 2048
+    joinings = spanning_tree_counts(labels[cycles > 1], n)
+    # distinct trees of one register give distinct sequences, so a register reaches exactly its count
+    assert joinings.max() == count_joinings(LFSR.from_polynomial(f"x^{n} + 1")) == 576 < 2048
+    # swapping one conjugate pair of a de Bruijn register splits its cycle in two, and that pair (a spanning
+    # tree of the two cycles) joins them back: together, the registers' joinings reach every sequence
+    for y in range(2 ** (n - 1)):
+        assert (cycles[de_bruijn ^ (1 << y)] == 2).all()
+    # x^5 + 1 (8 cycles) reaches, by 7 swaps, exactly the de Bruijn registers whose g has weight 7, the least
+    register = LFSR.from_polynomial(f"x^{n} + 1")
+    labels_of_pcr = cycle_labels(register)
+    pairs = pairs_of(labels_of_pcr)
+    graph = adjacency_graph(register, pairs=pairs)
+    rows = {tuple(p): k for k, p in enumerate(pairs.states.tolist())}
+    reached = set()
+    for tree in brute_force_trees(graph):
+        joined = swapped(labels_of_pcr.successors, pairs, [rows[graph.edges[u, v, key]["pair"]] for u, v, key in tree])
+        assert one_cycle(joined)
+        table = [(int(joined[state]) >> (n - 1)) ^ (state & 1) for state in range(0, 2 ** n, 2)]  # g(x1..x_{n-1})
+        reached.add(sum(bit << y for y, bit in enumerate(table)))
+    weights = np.array([bin(int(x)).count("1") for x in de_bruijn])
+    assert weights.min() == 7 and reached == set(de_bruijn[weights == 7].tolist()) and len(reached) == 576
+
+
 @pytest.mark.parametrize("register", [LFSR.from_polynomial("x^6 + 1"), FSR("x0 + 1", 6), LFSR([1] * 6),
                                       FSR("x0 + x1*x2 + x3*x4*x5", 6), LFSR.from_polynomial("x^3 + 2", q=3)],
                          ids=repr)
@@ -205,7 +266,27 @@ def naive_ccr(state):
     return state[0] if representative == candidate else "10"[int(state[0])]
 
 
-NAIVE = {"pcr": naive_pcr, "ccr": naive_ccr}
+def naive_summing(constant):
+    r"""The PSR (constant 0) or CSR (constant 1) rule from its definition: words, necklaces, rotations."""
+    def feedback(state):
+        return str((state.count("1") + constant) % 2)
+
+    def representative(state):
+        word = state + feedback(state)
+        necklace = min(word[k:] + word[:k] for k in range(len(word)))
+        if necklace.count("1") <= constant:
+            return False  # the root: 0^{n+1} or 0^n 1
+        first_one = necklace.index("1")
+        return (necklace[first_one + 1:] + necklace[:first_one + 1])[:len(state)] == state
+
+    def rule(state):
+        conjugate = "10"[int(state[0])] + state[1:]
+        value = feedback(state)
+        return "10"[int(value)] if representative(state) or representative(conjugate) else value
+    return rule
+
+
+NAIVE = {"pcr": naive_pcr, "ccr": naive_ccr, "psr": naive_summing(0), "csr": naive_summing(1)}
 
 
 @pytest.mark.parametrize("rule", sorted(NAIVE))
@@ -221,7 +302,8 @@ def test_the_rules_match_a_naive_version_and_give_de_bruijn_sequences(rule, n):
     assert bits.tolist() == naive
 
 
-@pytest.mark.parametrize("rule, n", [("pcr", 16), ("ccr", 16), ("pcr", 20), ("ccr", 20), ("pcr", 24)])
+@pytest.mark.parametrize("rule, n", [("pcr", 16), ("ccr", 16), ("psr", 16), ("csr", 16), ("pcr", 20), ("ccr", 20),
+                                     ("psr", 21), ("csr", 22), ("pcr", 24), ("psr", 24), ("csr", 23)])
 def test_the_rules_give_de_bruijn_sequences_of_higher_orders(rule, n):
     first, state = de_bruijn_bits(rule, n, 2 ** (n - 1))
     second, state = de_bruijn_bits(rule, n, 2 ** (n - 1), state)  # a stream continues where it stopped
@@ -234,6 +316,31 @@ def test_is_de_bruijn_rejects_what_is_not_one():
     broken = bits.copy()
     broken[100] ^= 1
     assert not is_de_bruijn(broken, 10) and not is_de_bruijn(np.roll(bits, 3)[:512], 9)
+
+
+def naive_is_de_bruijn(bits, n):
+    text = "".join(map(str, bits)) * 2
+    return len(bits) == 2 ** n and len({text[i:i + n] for i in range(2 ** n)}) == 2 ** n
+
+
+@pytest.mark.parametrize("sorted_windows", [False, True], ids=["in stream order", "sorted by block"])
+def test_is_de_bruijn_agrees_with_the_set_of_windows(monkeypatch, sorted_windows):
+    if sorted_windows:  # the path of orders above 24, on small blocks and chunks
+        monkeypatch.setattr(successors, "CACHED_CHECK_ORDER", 0)
+        monkeypatch.setattr(successors, "SORT_BLOCK_BITS", 3)
+        monkeypatch.setattr(successors, "SORT_CHUNK", 40)
+    rng = np.random.default_rng(21)
+    for n in range(1, 9):
+        sequences = [rng.integers(0, 2, 2 ** n, dtype=np.uint8) for _ in range(30)]
+        for rule in ("pcr", "ccr", "psr", "csr"):
+            bits = de_bruijn_bits(rule, n, 2 ** n)[0]
+            swapped_pair = bits.copy()
+            i, j = rng.integers(0, 2 ** n, 2)
+            swapped_pair[i], swapped_pair[j] = bits[j], bits[i]
+            sequences += [bits, np.roll(bits, int(rng.integers(2 ** n))), swapped_pair]
+        verdicts = [is_de_bruijn(bits, n) for bits in sequences]
+        assert verdicts == [naive_is_de_bruijn(bits.tolist(), n) for bits in sequences]
+        assert any(verdicts) and (n < 3 or not all(verdicts))
 
 
 def one_line_error(call, error=ValueError):
@@ -252,6 +359,9 @@ def test_bad_input_gets_one_line_errors():
     assert "not conjugate" in one_line_error(
         lambda: join_cycles(LFSR.from_polynomial("x^3 + 1"), tree=[(0, 2), (2, 3), (6, 7)]))
     assert "orders 1 to 64" in one_line_error(lambda: de_bruijn_bits("pcr", MAX_RULE_ORDER + 1, 8))
+    assert "orders 1 to 64, not 0" in one_line_error(lambda: de_bruijn_bits("csr", 0, 8))
+    assert "unknown rule 'prr'" in one_line_error(lambda: de_bruijn_bits("prr", 8, 8))
+    assert "not 65" in one_line_error(lambda: de_bruijn_bits("psr", 65, 8))
     assert "orders 1 to 32" in one_line_error(lambda: is_de_bruijn("01", MAX_CHECK_ORDER + 1))
     assert "Galois" in one_line_error(lambda: join_cycles(LFSR([1, 1, 0, 0], form="galois")), TypeError)
 
@@ -259,11 +369,11 @@ def test_bad_input_gets_one_line_errors():
 @pytest.mark.parametrize("rule", sorted(NAIVE))
 @pytest.mark.parametrize("n", [31, 32, 33, 47, 64])
 def test_the_rules_match_the_naive_version_on_a_stretch_of_high_orders(rule, n):
-    state = random.Random(n).getrandbits(n)
-    bits, _ = de_bruijn_bits(rule, n, 1500, state)
-    window, naive = "".join(str(state >> i & 1) for i in range(n)), []
-    for _ in range(1500):
-        bit = NAIVE[rule](window)
-        naive.append(int(bit))
-        window = window[1:] + bit
-    assert bits.tolist() == naive
+    for state in (random.Random(n).getrandbits(n), 0, 2 ** n - 1):  # the stretches from 0^n and 1^n meet the root
+        bits, _ = de_bruijn_bits(rule, n, 700, state)
+        window, naive = "".join(str(state >> i & 1) for i in range(n)), []
+        for _ in range(700):
+            bit = NAIVE[rule](window)
+            naive.append(int(bit))
+            window = window[1:] + bit
+        assert bits.tolist() == naive
