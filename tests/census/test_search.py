@@ -225,3 +225,19 @@ def test_a_failing_thread_surfaces_in_the_caller_and_no_thread_is_left(monkeypat
     with pytest.raises(RuntimeError, match="a worker failed"):
         search("2,2", 12, workers=2, task_candidates=100)
     assert threading.active_count() == before
+
+
+def test_ctrl_c_in_a_threaded_search_and_census_stops_every_thread():
+    import threading
+
+    from sage_lfsr.census import census, families
+
+    def interrupt(done, total):
+        raise KeyboardInterrupt
+
+    before = threading.active_count()
+    with pytest.raises(KeyboardInterrupt):
+        search("2,2", 14, workers=2, progress=interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        census(families.feedback_functions(4), schedule="threads", workers=2, batch_size=4, progress=interrupt)
+    assert threading.active_count() == before
