@@ -97,7 +97,8 @@ def census(registers, mode="map", schedule=None, workers=None, checkpoint=None, 
       ``"sequential"``, ``"static"``, ``"steal"``, ``"hybrid"`` or ``"dask"``: the
       schedules of :func:`~sage_lfsr.engine.mapper.map_cycles`, handing out tasks
       of registers. Default: ``"threads"`` where no task calls Sage (no theory
-      check, not mode ``"predict"``) and no ``pool`` is given, else ``"queue"``
+      check, not mode ``"predict"``) and no ``pool`` is given (``"sequential"``
+      for one worker), else ``"queue"``
     - ``workers`` -- worker processes (default: every core; 1 for ``"sequential"``)
     - ``checkpoint`` -- a file name: finished tasks are recorded there, and a
       rerun with the same file resumes (by register index)
@@ -157,7 +158,8 @@ def census(registers, mode="map", schedule=None, workers=None, checkpoint=None, 
     batch_size, workers = int(batch_size), int(workers)
     tasks = specs.tasks(batch_size, theory)
     if schedule is None:
-        schedule = "threads" if threads.runs_on_threads(CensusJob(tasks, mode)) else "queue"
+        schedule = "queue" if not threads.runs_on_threads(CensusJob(tasks, mode)) else (
+            "threads" if workers > 1 else "sequential")
         schedule_object = None if schedule == "threads" else get_schedule(schedule)
     job = CensusJob(tasks, mode, int(start), bool(check_theory),
                     {"batch_size": batch_size, "schedule": schedule, "workers": workers,
