@@ -811,7 +811,9 @@ def command_form_search(arguments):
     print(f"{PROG}: form {summary['form']} degree {summary['degree']}: {summary['candidates']} candidates "
           f"({summary['indices']} before the reciprocal reduction), {summary['walked']} walked, "
           f"{summary['screened']} screened out, {summary['maximum_period']} of maximum period "
-          f"({summary['maximum_period_members']} with reciprocals), {summary['seconds']:.1f} s", file=sys.stderr)
+          f"({summary['maximum_period_members']} with reciprocals"
+          + ("" if summary["published_count"] is None else f"; published lists: {summary['published_count']}")
+          + f"), {summary['seconds']:.1f} s", file=sys.stderr)
     document = (result.to_csv(arguments.linear_complexity) if arguments.format == "csv"
                 else result.to_json(arguments.linear_complexity, indent=1) + "\n")
     _write(document, arguments.output)

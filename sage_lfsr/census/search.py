@@ -35,6 +35,7 @@ import numpy as np
 from sage_lfsr.common.files import check_regular, short_path
 from sage_lfsr.common.limits import shorten
 from sage_lfsr.census.forms import Form
+from sage_lfsr.census.published import published_count
 from sage_lfsr.census.lockstep import SHORT_CYCLE, SHORT_PERIOD, LaneWalker, walk
 
 #: Estimated steps a task holds at most: under a second of one core.
@@ -252,7 +253,11 @@ class SearchResult:
         return sorted(i for task in self.tasks for i in task.maximum)
 
     def summary(self) -> dict:
-        r"""Candidates, walked, screened, steps, maximum-period count (representatives and members), seconds."""
+        r"""
+        Candidates, walked, screened, steps, maximum-period count (representatives
+        and members), the count of the published lists where they have this form and
+        degree (:mod:`~sage_lfsr.census.published`; else ``None``), seconds.
+        """
         maximum = self.maximum
         members = sum(1 if self.form.reciprocal_index(i) == i else 2 for i in maximum) if self.reduce else len(maximum)
         steps = sum(t.steps for t in self.tasks)
@@ -260,7 +265,8 @@ class SearchResult:
         return {"form": self.form.name, "degree": self.form.degree, "candidates": len(self.form) if self.reduce
                 else self.form.size, "indices": self.form.size, "walked": sum(t.walked for t in self.tasks),
                 "screened": sum(t.screened for t in self.tasks), "steps": steps,
-                "maximum_period": len(maximum), "maximum_period_members": members, "seconds": round(self.seconds, 3),
+                "maximum_period": len(maximum), "maximum_period_members": members,
+                "published_count": published_count(self.form.name, self.form.degree), "seconds": round(self.seconds, 3),
                 "steps_per_busy_second": round(steps / busy) if busy else None}
 
     def rows(self, linear_complexity=False) -> list:
