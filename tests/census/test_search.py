@@ -158,7 +158,8 @@ def test_dask_census_with_a_worker_killed_equals_the_uninterrupted_one():
             os.kill(victim, signal.SIGKILL)
             killed.append(victim)
 
-    run_on_dask(run_task, arguments, 2, None, results.append, on_result=kill_one)
+    run_on_dask(run_task, arguments, 2, None, results.append, on_result=kill_one,
+                prepare=(run_task, (form, degree, 0, 1)))  # as search() does: each worker loads the kernel first
     assert killed
     assert sorted((r.lo, r.hi) for r in results) == ranges  # each range once: nothing lost, nothing twice
     assert sorted(i for r in results for i in r.maximum) == expected
