@@ -307,7 +307,9 @@ _CHUNK_OPERATIONS = 1 << 24
 #: compiled O(n L) kernel and the library half-gcd: compiled word or table operations a second,
 #: and library seconds a term.
 _COMPILED_RATE = {"binary": 1.0e9, "tables": 1.5e8}
-_LIBRARY_SECONDS_PER_TERM = {"ntl": 6e-7, "flint": 4e-6}
+_LIBRARY_SECONDS_PER_TERM = {"ntl": 6e-7, "flint": 4e-6, "pari": 2.2e-5}
+#: PARI's cost a term grows with the field's degree m (its polynomials are Kronecker-packed):
+#: about 2.2e-5 (m + 1) / 3 s at 10^5 terms (GF(4) 1.8e-5, GF(256) 4.7e-5 measured here).
 
 
 class _CompiledMassey:
@@ -336,9 +338,16 @@ class _CompiledMassey:
         return int(self.scalars[0])
 
     def remaining_seconds(self):
-        r"""Compiled seconds the rest would take at the present complexity (it only grows)."""
-        per_term = self.length + 1 if self.kind == "tables" else self.length / 64 + 1
-        return (self.n - self.done) * per_term / _COMPILED_RATE[self.kind]
+        r"""
+        Compiled seconds the rest would take if the complexity kept growing at its slope so far,
+        ``L / done`` (a random sequence keeps `L \approx k/2`; an LFSR's output of degree `d` has
+        a slope near 0 once `k \gg 2d`): the mean complexity over the rest is then
+        `L + (n - k) L / (2k)`.
+        """
+        remaining = self.n - self.done
+        mean_length = self.length + remaining * self.length / (2 * max(self.done, 1))
+        per_term = mean_length + 1 if self.kind == "tables" else mean_length / 64 + 1
+        return remaining * per_term / _COMPILED_RATE[self.kind]
 
     def step(self):
         r"""One chunk of about :data:`_CHUNK_OPERATIONS` operations."""
@@ -397,6 +406,9 @@ MAX_QUADRATIC_TERMS = {"binary": 4 * 10 ** 6, "tables": 2 * 10 ** 5, "elements":
 #: Most terms one FLINT call takes over GF(p), p > 2 (about 10 s: the call holds the interpreter, so
 #: Ctrl-C waits for it; NTL's GF(2) call takes the 10^7 of :data:`MAX_SEQUENCE_TERMS` in about 5 s).
 MAX_FLINT_TERMS = 2 * 10 ** 6
+#: Most terms PARI's half-gcd takes over GF(p^m), m > 1 (about 60 s over GF(256) for 10^6; Ctrl-C
+#: stops it at once).
+MAX_PARI_TERMS = 10 ** 6
 METHODS = ("auto", "compiled", "library")
 
 
@@ -411,11 +423,14 @@ def _check_size(n, q, method, profile):
     library = library_available(q) and not profile
     if method == "library" and not library:
         raise ValueError("no library Berlekamp-Massey serves "
-                         + ("the profile" if profile else f"GF({q}) (only prime fields)"))
+                         + ("the profile" if profile else f"GF({q}) (prime fields and GF(p^m) up to {MAX_TABLE_ORDER})"))
     if method == "library" or (method == "auto" and library):
-        if q != 2 and n > MAX_FLINT_TERMS:
+        if q != 2 and _library_kind(q) == "flint" and n > MAX_FLINT_TERMS:
             raise TooLarge(f"{n} terms are too many for FLINT's Berlekamp-Massey over GF({q}): one call that "
                            f"Ctrl-C cannot stop, about 5 s a million terms; the limit is {MAX_FLINT_TERMS}")
+        if _library_kind(q) == "pari" and n > MAX_PARI_TERMS:
+            raise TooLarge(f"{n} terms are too many for PARI's half-gcd over GF({q}): about a minute a million "
+                           f"terms over GF(256); the limit is {MAX_PARI_TERMS}")
         return
     kind = "binary" if q == 2 else "tables" if q <= MAX_TABLE_ORDER else "elements"
     if n > MAX_QUADRATIC_TERMS[kind]:
@@ -424,8 +439,29 @@ def _check_size(n, q, method, profile):
                        f"and is limited to {MAX_QUADRATIC_TERMS[kind]} terms here")
 
 
+@lru_cache(maxsize=64)
+def _library_kind(q):
+    r"""Which library serves `GF(q)`: ``"ntl"`` (`q = 2`), ``"flint"`` (odd primes) or ``"pari"``."""
+    from sage_lfsr.common import sagemath
+
+    if q == 2:
+        return "ntl"
+    return "flint" if sagemath.Integer(int(q)).is_prime() else "pari"
+
+
 def _library_seconds(n, q):
-    return n * _LIBRARY_SECONDS_PER_TERM["ntl" if q == 2 else "flint"]
+    kind = _library_kind(q)
+    per_term = _LIBRARY_SECONDS_PER_TERM[kind]
+    if kind == "pari":
+        per_term *= (_field_degree(q) + 1) / 3
+    return n * per_term
+
+
+def _field_degree(q):
+    r"""The degree `m` of `GF(q)`, `q = p^m`."""
+    from sage_lfsr.common import sagemath
+
+    return int(sagemath.Integer(int(q)).is_prime_power(get_data=True)[1])
 
 
 def _connection_and_profile(sequence, q, method="auto", profile=True):
@@ -515,9 +551,10 @@ def berlekamp_massey(sequence, q=2, method="auto"):
       over `GF(2)` a bit string (see :func:`sequence_terms`)
     - ``q`` -- the field order (default: 2)
     - ``method`` -- ``"auto"`` (default: Massey's compiled algorithm while its
-      remaining cost, ``(n - k) (L + 1)`` at the measured rates, stays under the library's, the library
+      remaining cost, ``(n - k) (L + 1)`` at the measured rates with `L` growing at its slope so far,
+      stays under the library's, the library
       half-gcd of :mod:`~sage_lfsr.theory.minimal_polynomials` after that), ``"compiled"``
-      or ``"library"`` (prime fields only)
+      or ``"library"`` (`GF(2)`, prime fields, and `GF(p^m)` up to :data:`MAX_TABLE_ORDER`)
 
     OUTPUT: an :class:`~sage_lfsr.registers.lfsr.LFSR`
 
