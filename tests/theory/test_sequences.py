@@ -342,16 +342,66 @@ def test_fields_beyond_the_tables_have_no_library_and_auto_is_massey():
     assert linear_complexity(terms, q=4) == linear_complexity(terms, q=4, method="compiled") == massey(terms, 4)[1].size - 1
 
 
-def test_auto_switches_to_pari_on_a_long_random_sequence_over_gf4(monkeypatch):
+def counting_calls(monkeypatch, module, name):
+    calls = []
+    original = getattr(module, name)
+    monkeypatch.setattr(module, name, lambda *args, **options: calls.append(args[1]) or original(*args, **options))
+    return calls
+
+
+def test_auto_switches_to_pari_on_a_long_random_sequence_over_gf9(monkeypatch):
     from sage_lfsr.theory import minimal_polynomials
 
-    calls = []
-    original = minimal_polynomials._pari_connection
-    monkeypatch.setattr(minimal_polynomials, "_pari_connection", lambda terms, q: calls.append(q) or original(terms, q))
-    terms = np.random.default_rng(8).integers(0, 4, 30_000)
-    auto = berlekamp_massey(terms, q=4)
-    assert calls == [4]  # after the first compiled chunk: the complexity grows as k/2
-    assert auto.degree in range(14_990, 15_011)
+    calls = counting_calls(monkeypatch, minimal_polynomials, "_pari_connection")
+    terms = np.random.default_rng(8).integers(0, 9, 20_000)
+    auto = berlekamp_massey(terms, q=9)
+    assert calls == [9]  # after the first compiled chunk: the complexity grows as k/2
+    assert auto.degree in range(9_990, 10_011)
+
+
+# ---------------------------------------------------------------- Massey's steps by divide and conquer
+
+def recursive(terms, q, leaf_terms=None):
+    from sage_lfsr.theory.recursive_massey import recursive_massey
+
+    return recursive_massey(np.asarray(terms, dtype=np.int64), q, field_tables(q), leaf_terms=leaf_terms)
+
+
+@pytest.mark.parametrize("q, step", [(2, 1), (4, 2), (256, 3)])
+def test_divide_and_conquer_is_massey_on_every_length_to_300(q, step):
+    r"""Blocks of 5 terms, so every length splits several times: the same connection (Massey's
+    choice, even where the shortest register is not unique) and the same profile."""
+    for n, kind, terms in library_cases(q, range(1, 301, step), 6300 + q):
+        _, connection, profile = massey(terms, q)
+        divided_connection, divided_profile = recursive(terms, q, leaf_terms=5)
+        assert divided_connection.tolist() == connection.tolist(), (n, kind)
+        assert divided_profile.tolist() == profile.tolist(), (n, kind)
+
+
+@pytest.mark.parametrize("q, n, degree", [(2, 30_000, None), (2, 8_000, 3_000), (256, 3_000, None), (1024, 2_000, 700)])
+def test_divide_and_conquer_is_massey_on_longer_sequences(q, n, degree):
+    rng = np.random.default_rng(6400 + q)
+    if degree is None:
+        terms = rng.integers(0, q, n)
+    elif q == 2:
+        terms = binary_output([1] + rng.integers(0, 2, degree - 1).tolist(), rng.integers(0, 2, degree), n).astype(np.int64)
+    else:
+        terms = np.array(lfsr_terms(random.Random(q), q, n, degree), dtype=np.int64)
+    _, connection, profile = massey(terms, q)
+    divided_connection, divided_profile = recursive(terms, q)
+    assert divided_connection.tolist() == connection.tolist()
+    assert (divided_profile == profile).all()
+
+
+def test_auto_switches_to_divide_and_conquer_over_gf256(monkeypatch):
+    from sage_lfsr.theory import recursive_massey
+
+    calls = counting_calls(monkeypatch, recursive_massey, "recursive_massey")
+    terms = np.random.default_rng(9).integers(0, 256, 20_000)
+    field, connection, profile = massey(terms, 256)
+    assert calls == [256]
+    assert len(connection) - 1 == profile[-1] == 10_000 and connection_generates(connection, terms, 256)
+    assert linear_complexity(terms, q=256) == 10_000 and calls == [256, 256]
 
 
 def test_auto_switches_to_the_library_on_a_long_random_sequence():
@@ -370,8 +420,10 @@ def test_sizes_are_refused_before_work():
     started = time.perf_counter()
     with pytest.raises(TooLarge, match="too many for Massey's algorithm over GF\\(4\\)"):
         linear_complexity(np.ones(300_000, dtype=np.int64), q=4, method="compiled")
-    with pytest.raises(TooLarge, match="too many for PARI's half-gcd over GF\\(4\\)"):
-        linear_complexity(np.ones(10 ** 6 + 1, dtype=np.int64), q=4)
+    with pytest.raises(TooLarge, match="too many for PARI's half-gcd over GF\\(9\\)"):
+        linear_complexity(np.ones(10 ** 6 + 1, dtype=np.int64), q=9)
+    with pytest.raises(TooLarge, match="too many for Massey's algorithm over GF\\(4\\): about 15 s"):
+        linear_complexity(np.ones(2 * 10 ** 6 + 1, dtype=np.int64), q=4)
     with pytest.raises(TooLarge, match="sequence functions take at most"):
         linear_complexity(np.ones(10 ** 7 + 1, dtype=np.uint8))
     with pytest.raises(TooLarge, match="FLINT's Berlekamp-Massey over GF\\(3\\)"):
