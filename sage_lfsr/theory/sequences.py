@@ -416,9 +416,11 @@ MAX_FLINT_TERMS = 2 * 10 ** 6
 #: Most terms PARI's half-gcd takes over GF(p^m), m > 1 (about 60 s over GF(256) for 10^6; Ctrl-C
 #: stops it at once).
 MAX_PARI_TERMS = 10 ** 6
-#: Most terms the divide-and-conquer Massey takes over GF(2^m), m > 1 (about 15 s for 2 x 10^6 over
-#: GF(256)); over GF(2) it takes the :data:`MAX_SEQUENCE_TERMS` (about 15 s for 10^7).
-MAX_RECURSIVE_TERMS = 2 * 10 ** 6
+#: Most terms the divide-and-conquer Massey takes over GF(2^m), m > 1 (5 s for 4 x 10^5 random terms
+#: over GF(256), about 20 s for 10^6; its largest carry-less product, under a second, is the longest
+#: Ctrl-C waits); over GF(2) it takes the :data:`MAX_SEQUENCE_TERMS` (6.5 s for 4 x 10^6, about 25 s
+#: for 10^7).
+MAX_RECURSIVE_TERMS = 10 ** 6
 METHODS = ("auto", "compiled", "library")
 
 
@@ -442,7 +444,7 @@ def _check_size(n, q, method, profile):
             raise TooLarge(f"{n} terms are too many for PARI's half-gcd over GF({q}): about a minute a million "
                            f"terms over GF(256); the limit is {MAX_PARI_TERMS}")
         if kind == "recursive" and q != 2 and n > MAX_RECURSIVE_TERMS:
-            raise TooLarge(f"{n} terms are too many for Massey's algorithm over GF({q}): about 15 s for "
+            raise TooLarge(f"{n} terms are too many for Massey's algorithm over GF({q}): about 20 s for "
                            f"{MAX_RECURSIVE_TERMS} by divide and conquer, the limit here")
         return
     kind = "binary" if q == 2 else "tables" if q <= MAX_TABLE_ORDER else "elements"
