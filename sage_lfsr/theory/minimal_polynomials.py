@@ -86,18 +86,27 @@ def _flint():
 _NTL_MUL_GF2X = "_ZN3NTL3mulERNS_4GF2XERKS0_S3_"  # mul(GF2X&, const GF2X&, const GF2X&)
 
 
-@lru_cache(maxsize=1)
-def _ntl_gf2():
-    r"""NTL's ``MinPolySeq`` and ``mul`` for ``GF2X`` (or ``None`` where no NTL library has them)."""
+def sage_ntl_libraries(pattern):
+    r"""
+    The shared libraries named ``pattern`` (``"libntl*.so*"``, ``"libgf2x*.so*"``) that come with the
+    NTL Sage was built with (passagemath-ntl's), after loading it.
+    """
     candidates = []
     try:
         import sage.libs.ntl.all  # noqa: F401 - loads the NTL that Sage was built with
         import sage
 
         for root in sage.__path__:
-            candidates += glob.glob(os.path.join(os.path.dirname(root), "passagemath_ntl.libs", "libntl*.so*"))
+            candidates += glob.glob(os.path.join(os.path.dirname(root), "passagemath_ntl.libs", pattern))
     except ImportError:  # pragma: no cover - Sage without NTL
         pass
+    return candidates
+
+
+@lru_cache(maxsize=1)
+def _ntl_gf2():
+    r"""NTL's ``MinPolySeq`` and ``mul`` for ``GF2X`` (or ``None`` where no NTL library has them)."""
+    candidates = sage_ntl_libraries("libntl*.so*")
     found = ctypes.util.find_library("ntl")
     if found:  # pragma: no cover - a system or conda NTL
         candidates.append(found)
@@ -188,6 +197,19 @@ def _first_failure(connection, terms):
     return int(failures[0]) + len(connection) - 1 if len(failures) else None
 
 
+def _ntl_gf2_first_call(terms):
+    r"""
+    ``(connection, L)``: ``MinPolySeq``'s register for at most `n/2` and the linear complexity,
+    its length where it generates the terms, `k + 1 - L_k` where it first fails at `k` (see
+    :func:`_ntl_gf2_connection`).
+    """
+    connection = _ntl_gf2_characteristic(terms, len(terms) // 2)[::-1]
+    failure = _first_failure(connection, terms)
+    if failure is None:
+        return connection, len(connection) - 1
+    return connection, failure + 1 - (len(connection) - 1)
+
+
 def _ntl_gf2_connection(terms):
     r"""
     The shortest register over `GF(2)` by NTL. ``MinPolySeq`` assumes `2L \le n`. Where
@@ -198,11 +220,9 @@ def _ntl_gf2_connection(terms):
     the given terms.
     """
     n = len(terms)
-    connection = _ntl_gf2_characteristic(terms, n // 2)[::-1]
-    failure = _first_failure(connection, terms)
-    if failure is None:
+    connection, length = _ntl_gf2_first_call(terms)
+    if length == len(connection) - 1:
         return connection.astype(np.int64)
-    length = failure + 1 - (len(connection) - 1)
     extended = np.zeros(2 * length, dtype=np.uint8)
     extended[:n] = terms
     connection = _ntl_gf2_characteristic(extended, length)[::-1]
@@ -293,6 +313,26 @@ def library_connection(terms, q):
     if _flint() is not None and _is_prime(q):
         return _flint_connection(terms, q)
     return _pari_connection(terms, q)
+
+
+def library_complexity(terms, q) -> int:
+    r"""
+    The linear complexity of ``terms`` over `GF(q)` (:func:`library_available`), without the
+    register where that saves work: over `GF(2)`, when `2L > n`, NTL's first call gives `L`
+    and the second (the register, :func:`_ntl_gf2_connection`) is skipped.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.theory.minimal_polynomials import library_complexity
+        sage: library_complexity([0, 0, 0, 1], 2), library_complexity([1, 2, 0, 1, 2], 3)
+        (4, 2)
+    """
+    terms = np.asarray(terms, dtype=np.int64)
+    if len(terms) == 0 or not terms.any():
+        return 0
+    if q == 2 and _ntl_gf2() is not None:
+        return _ntl_gf2_first_call(terms)[1]
+    return len(library_connection(terms, q)) - 1
 
 
 def _is_prime(q):

@@ -36,8 +36,6 @@ EXAMPLES::
 from __future__ import annotations
 
 import ctypes
-import glob
-import os
 from functools import lru_cache
 
 import numba
@@ -56,16 +54,9 @@ MAX_DEGREE = 10
 @lru_cache(maxsize=1)
 def _gf2x_multiply():
     r"""``gf2x_mul(c, a, an, b, bn)`` of the ``gf2x`` library beside Sage's NTL, or ``None``."""
-    candidates = []
-    try:
-        import sage.libs.ntl.all  # noqa: F401 - loads the NTL (and its gf2x) that Sage was built with
-        import sage
+    from sage_lfsr.theory.minimal_polynomials import sage_ntl_libraries
 
-        for root in sage.__path__:
-            candidates += glob.glob(os.path.join(os.path.dirname(root), "passagemath_ntl.libs", "libgf2x*.so*"))
-    except ImportError:  # pragma: no cover - Sage without NTL
-        pass
-    for path in candidates:
+    for path in sage_ntl_libraries("libgf2x*.so*"):
         try:
             function = ctypes.CDLL(path).gf2x_mul
         except (OSError, AttributeError):  # pragma: no cover

@@ -492,19 +492,23 @@ def _field_degree(q):
     return int(sagemath.Integer(int(q)).is_prime_power(get_data=True)[1])
 
 
-def _subquadratic(kind, terms, q, signals):
-    r"""``(connection, profile or None)`` by the subquadratic path ``kind``."""
+def _subquadratic(kind, terms, q, signals, complexity_only):
+    r"""``(connection or L, profile or None)`` by the subquadratic path ``kind``."""
     if kind == "recursive":
         from sage_lfsr.theory.recursive_massey import recursive_massey
 
-        return recursive_massey(terms, q, field_tables(q), signals=signals)
-    from sage_lfsr.theory.minimal_polynomials import library_connection
+        connection, steps = recursive_massey(terms, q, field_tables(q), signals=signals)
+        return (len(connection) - 1 if complexity_only else connection), steps
+    from sage_lfsr.theory.minimal_polynomials import library_complexity, library_connection
 
-    return library_connection(terms, q), None
+    return (library_complexity(terms, q) if complexity_only else library_connection(terms, q)), None
 
 
-def _connection_and_profile(sequence, q, method="auto", profile=True):
-    r"""``(field, connection, profile or None)`` by the path ``method`` and the sizes choose."""
+def _connection_and_profile(sequence, q, method="auto", profile=True, complexity_only=False):
+    r"""
+    ``(field, connection, profile or None)`` by the path ``method`` and the sizes choose; with
+    ``complexity_only``, the linear complexity `L` (an ``int``) in place of the connection.
+    """
     field, terms = sequence_terms(sequence, q)
     q = int(field.order())
     n = len(terms)
@@ -512,19 +516,19 @@ def _connection_and_profile(sequence, q, method="auto", profile=True):
     kind = _subquadratic_kind(q, profile)
     if method == "library":
         with DeferredSignals() as signals:
-            return (field, *_subquadratic(kind, terms, q, signals))
+            return (field, *_subquadratic(kind, terms, q, signals, complexity_only))
     if q > MAX_TABLE_ORDER:
         connection, steps = _massey_elements(field, terms)
-        return field, connection, steps
+        return field, (len(connection) - 1 if complexity_only else connection), steps
     compiled = _CompiledMassey(terms, q)
     may_switch = method == "auto" and kind is not None
     with DeferredSignals() as signals:  # Ctrl-C lands between two chunks, never inside numba's callbacks
         while compiled.done < n:
             if may_switch and compiled.remaining_seconds() > _library_seconds(n, q, kind):
-                return (field, *_subquadratic(kind, terms, q, signals))
+                return (field, *_subquadratic(kind, terms, q, signals, complexity_only))
             compiled.step()
             signals.check()
-    return field, compiled.connection_terms(), compiled.profile
+    return field, (compiled.length if complexity_only else compiled.connection_terms()), compiled.profile
 
 
 def massey(sequence, q=2):
@@ -646,7 +650,7 @@ def linear_complexity(sequence, q=2, method="auto") -> int:
         sage: linear_complexity("0001"), linear_complexity("0000"), linear_complexity([])
         (4, 0, 0)
     """
-    return len(_connection_and_profile(sequence, q, method, profile=False)[1]) - 1
+    return _connection_and_profile(sequence, q, method, profile=False, complexity_only=True)[1]
 
 
 def linear_complexity_profile(sequence, q=2) -> list:

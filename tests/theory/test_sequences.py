@@ -289,13 +289,15 @@ def library_cases(q, lengths, seed):
 
 
 def assert_library_agrees_with_massey(q, cases):
-    r"""The library's connection has Massey's length, is Massey's where the shortest register is
-    unique, and generates the terms otherwise. Returns how many were unique."""
+    r"""The library's connection has Massey's length (so has its complexity alone), is Massey's where
+    the shortest register is unique, and generates the terms otherwise. Returns how many were unique."""
+    from sage_lfsr.theory.minimal_polynomials import library_complexity
+
     unique = 0
     for n, kind, terms in cases:
         _, compiled, _ = massey(terms, q)
         library = library_connection(terms, q)
-        assert len(library) == len(compiled), (n, kind)
+        assert len(library) == len(compiled) == library_complexity(terms, q) + 1, (n, kind)
         if 2 * (len(compiled) - 1) <= n:
             assert library.tolist() == compiled.tolist(), (n, kind)
             unique += 1
