@@ -406,9 +406,10 @@ def _massey_elements(field, terms):
 # ---------------------------------------------------------------- limits
 
 from sage_lfsr.common.limits import MAX_SEQUENCE_TERMS  # noqa: E402,F401 - most terms any sequence function takes
-#: Most terms the quadratic paths take: the compiled GF(2) kernel (the profile; about 7 s for
-#: 10^6 random terms), the tabulated fields without a library (about 50 s for 10^5 random terms
-#: over GF(256)) and Sage elements (fields above :data:`MAX_TABLE_ORDER`).
+#: Most terms the quadratic paths take when they run to the end: the compiled GF(2) kernel (about
+#: 3.3 s for 10^6 random terms), the tabulated fields (about 13 s for 10^5 random terms over GF(3),
+#: 27 s over GF(256)) and Sage elements (fields above :data:`MAX_TABLE_ORDER`). ``method="auto"``
+#: is not held to them where a subquadratic path serves (see :func:`_subquadratic_kind`).
 MAX_QUADRATIC_TERMS = {"binary": 4 * 10 ** 6, "tables": 2 * 10 ** 5, "elements": 2 * 10 ** 4}
 #: Most terms one FLINT call takes over GF(p), p > 2 (about 10 s: the call holds the interpreter, so
 #: Ctrl-C waits for it; NTL's GF(2) call takes the 10^7 of :data:`MAX_SEQUENCE_TERMS` in about 5 s).
