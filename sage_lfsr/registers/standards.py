@@ -145,20 +145,23 @@ STANDARDS = {
     "PRBS20": _prbs(20, 3, "5.4"),
     "PRBS23": _prbs(23, 18, "5.6", inverted=True),
     "PRBS31": _prbs(31, 28, "5.8", inverted=True),
-    "IEEE-802.11": StandardRegister("IEEE-802.11", "IEEE Std 802.11-2012, 18.3.5.5 (OFDM data scrambler, S(x) = x^7 + x^4 + 1)",
-                                    from_taps([7, 4], 7), 0x7F, output_at="feedback"),
-    "DVB": StandardRegister("DVB", "ETSI EN 300 421, 4.4.1 (randomization for energy dispersal, 1 + x^14 + x^15)",
-                            from_taps([15, 14], 15), stages_to_value([1, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0]),
-                            output_at="feedback"),
-    "PCIE": StandardRegister("PCIE", "PCI Express Base Specification 2.1 8b/10b scrambling (Appendix C: scrambled 00h) "
-                             "and USB 3.0's, clause not checked: G(X) = X^16 + X^5 + X^4 + X^3 + 1", from_taps(_mask_taps(0x0039, 16, "left"), 16,
-                                                                          form="galois", shift="left"), 0xFFFF),
-    "CRC-16-CCITT": StandardRegister("CRC-16-CCITT", "ITU-T V.41's x^16 + x^12 + x^5 + 1 with CRC RevEng's CRC-16/IBM-3740 (CCITT-FALSE) parameters",
-                                     from_taps(_mask_taps(0x1021, 16, "left"), 16, form="galois", shift="left"),
-                                     0xFFFF, crc=(0xFFFF, False, 0)),
-    "CRC-32": StandardRegister("CRC-32", "IEEE Std 802.3, 3.2.9 (FCS); CRC RevEng's CRC-32/ISO-HDLC: reflected, init and final XOR 0xFFFFFFFF",
-                               from_taps(_mask_taps(0xEDB88320, 32, "right"), 32, form="galois"), 0xFFFFFFFF,
-                               crc=(0xFFFFFFFF, True, 0xFFFFFFFF)),
+    "IEEE-802.11": StandardRegister(
+        "IEEE-802.11", "IEEE Std 802.11-2012, 18.3.5.5 (OFDM data scrambler, S(x) = x^7 + x^4 + 1)",
+        from_taps([7, 4], 7), 0x7F, output_at="feedback"),
+    "DVB": StandardRegister(
+        "DVB", "ETSI EN 300 421, 4.4.1 (randomization for energy dispersal, 1 + x^14 + x^15)",
+        from_taps([15, 14], 15), stages_to_value([1, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0]), output_at="feedback"),
+    "PCIE": StandardRegister(
+        "PCIE", "PCI Express Base Specification 2.1 8b/10b scrambling (Appendix C: scrambled 00h) and USB 3.0's, "
+        "clause not checked: G(X) = X^16 + X^5 + X^4 + X^3 + 1",
+        from_taps(_mask_taps(0x0039, 16, "left"), 16, form="galois", shift="left"), 0xFFFF),
+    "CRC-16-CCITT": StandardRegister(
+        "CRC-16-CCITT", "ITU-T V.41's x^16 + x^12 + x^5 + 1 with CRC RevEng's CRC-16/IBM-3740 (CCITT-FALSE) parameters",
+        from_taps(_mask_taps(0x1021, 16, "left"), 16, form="galois", shift="left"), 0xFFFF, crc=(0xFFFF, False, 0)),
+    "CRC-32": StandardRegister(
+        "CRC-32", "IEEE Std 802.3, 3.2.9 (FCS); CRC RevEng's CRC-32/ISO-HDLC: reflected, init and final XOR 0xFFFFFFFF",
+        from_taps(_mask_taps(0xEDB88320, 32, "right"), 32, form="galois"), 0xFFFFFFFF,
+        crc=(0xFFFFFFFF, True, 0xFFFFFFFF)),
 }
 STANDARDS["USB3"] = STANDARDS["PCIE"]
 
