@@ -19,7 +19,13 @@ second half across with two polynomial products each (`(c, e) U_1`, the coeffici
 the long products are carry-less products of Kronecker-packed polynomials by the ``gf2x``
 library that Sage's NTL ships (reached through ``ctypes``). Each step is Massey's own, so the
 connection (the register Massey chooses, even where the shortest is not unique) and the
-profile are his.
+profile are his. (Doubling Massey's algorithm this way for the profile is classical, e.g.
+Blackburn, *Fast rational interpolation, Reed-Solomon decoding, and the linear complexity
+profiles of sequences*, IEEE Trans. Inform. Theory 43, 1997.) In characteristic 2, `-d = d`.
+
+No library serves this: FLINT has no Berlekamp-Massey over `GF(p^m)` and its generic half-gcd
+over ``fq_zech`` took 6.3 s for `10^5` terms over `GF(256)`, PARI's ``halfgcd`` 4.7 s, NTL's
+``MinPolySeq`` for ``GF2EX`` is quadratic; this takes 0.8 s (``docs/benchmarks/sequences.md``).
 
 EXAMPLES::
 
