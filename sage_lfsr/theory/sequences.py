@@ -346,13 +346,14 @@ class _CompiledMassey:
 
     def remaining_seconds(self):
         r"""
-        Compiled seconds the rest would take if the complexity kept growing at its slope so far,
-        ``L / done`` (a random sequence keeps `L \approx k/2`; an LFSR's output of degree `d` has
-        a slope near 0 once `k \gg 2d`): the mean complexity over the rest is then
-        `L + (n - k) L / (2k)`.
+        Compiled seconds the rest would take. While the complexity has kept up with `k/2` (random
+        data, a nonlinear register's output, or an LFSR's output before `2d` terms) it is taken to
+        keep growing at its slope so far, a mean of `L + (n - k) L / (2k)` over the rest; once it
+        has fallen behind (an LFSR's output of degree `d` after `2d` terms) it is taken to stay.
         """
         remaining = self.n - self.done
-        mean_length = self.length + remaining * self.length / (2 * max(self.done, 1))
+        growing = 2 * self.length >= 0.9 * self.done
+        mean_length = self.length + (remaining * self.length / (2 * max(self.done, 1)) if growing else 0)
         per_term = mean_length + 1 if self.kind == "tables" else mean_length / 64 + 1
         return remaining * per_term / _COMPILED_RATE[self.kind]
 
@@ -588,8 +589,8 @@ def berlekamp_massey(sequence, q=2, method="auto"):
       over `GF(2)` a bit string (see :func:`sequence_terms`)
     - ``q`` -- the field order (default: 2)
     - ``method`` -- ``"auto"`` (default: Massey's compiled algorithm while its
-      remaining cost, ``(n - k) (L + 1)`` at the measured rates with `L` growing at its slope so far,
-      stays under the library's, the library
+      remaining cost, ``(n - k) (L + 1)`` at the measured rates with `L` growing at its slope so far
+      while it keeps up with `k/2`, stays under the library's, the library
       half-gcd of :mod:`~sage_lfsr.theory.minimal_polynomials` or, over `GF(2^m)`, `m > 1`,
       Massey's steps by divide and conquer (:mod:`~sage_lfsr.theory.recursive_massey`) after that), ``"compiled"``
       or ``"library"`` (`GF(2)`, prime fields, and `GF(p^m)` up to :data:`MAX_TABLE_ORDER`)
