@@ -1,5 +1,5 @@
 r"""
-Sequences and single states: Berlekamp-Massey at scale (issue 22's table: the library half-gcd
+Sequences and single states: Berlekamp-Massey at scale (issue 22's table: the subquadratic paths
 against the compiled O(n L) kernel, GF(2), GF(p), GF(2^8), a maximum-period NLFSR of degree 20,
 the profile), over GF(2) in detail (an LFSR's output of 10^6 terms, random sequences, against
 the galois package and Sage's own berlekamp_massey) and the per-state answers at degree 127
@@ -14,7 +14,7 @@ from common import machine_description, write_section
 from sage_lfsr.common import sagemath
 from sage_lfsr.engine.figures import best_of
 from sage_lfsr.registers.lfsr import LFSR
-from sage_lfsr.theory.sequences import linear_complexity, linear_complexity_profile, massey
+from sage_lfsr.theory.sequences import linear_complexity, linear_complexity_profile
 from sage_lfsr.theory.prediction import random_primitive_polynomial
 
 
@@ -47,70 +47,105 @@ def nlfsr_output(monomials, degree, count):
     return out, first_return
 
 
-def scale_lines(load):
+def auto_path(q, profile):
+    from sage_lfsr.theory.sequences import _subquadratic_kind
+
+    kind = _subquadratic_kind(q, profile)
+    return {"ntl": "NTL MinPolySeq", "flint": "FLINT minpoly", "pari": "PARI halfgcd",
+            "recursive": "divide and conquer", None: "compiled"}[kind]
+
+
+def scale_lines():
     lines = ["### Berlekamp-Massey at scale (issue 22)", "",
-             "`linear_complexity(terms)` with `method=\"auto\"` (the default: the compiled O(n L) kernel while its "
-             "remaining cost at the present complexity stays under the library's, the library half-gcd after that: NTL "
-             "`MinPolySeq` over GF(2), FLINT `fmpz_mod_poly_minpoly` over GF(p)) against `method=\"compiled\"`. "
-             f"One run each (the compiled ones take minutes), load average {load:.1f} at the start.", "",
-             "| measure | terms | linear complexity | auto s | compiled s | target |",
-             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+             "`linear_complexity(terms)` and `linear_complexity_profile(terms)` with `method=\"auto\"` (the default: the "
+             "compiled O(n L) kernel while its remaining cost, with the complexity growing at its slope so far, stays "
+             "under the subquadratic path's; that path after: NTL `MinPolySeq` over GF(2), FLINT `fmpz_mod_poly_minpoly` "
+             "over GF(p), and over GF(2^m) Massey's own steps by divide and conquer, `sage_lfsr.theory.recursive_massey`, "
+             "which also gives the profile) against `method=\"compiled\"` (the O(n L) kernel to the end). One run each "
+             "(the compiled ones take seconds to a minute); the load average (1 minute, 2 cores, shared with other "
+             "sessions) is taken just before each row.", "",
+             "| measure | terms | linear complexity | auto path | auto s | compiled s | target | load |",
+             "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |"]
     rng = np.random.default_rng(22)
-    linear_complexity(rng.integers(0, 2, 4000))
-    linear_complexity(rng.integers(0, 3, 4000), q=3, method="compiled")
+    for q in (2, 3, 256):  # compile and load every path outside the timings
+        linear_complexity(rng.integers(0, q, 40_000), q=q)
+        linear_complexity(rng.integers(0, q, 4000), q=q, method="compiled")
+        linear_complexity_profile(rng.integers(0, q, 4000), q=q)
     rows = []
     for seed in range(3):
         rows.append((f"random bits, GF(2) (seed {seed})", np.random.default_rng(seed).integers(0, 2, 10 ** 6), 2,
-                     seed == 0, "1 s"))
+                     seed == 0, False))
     nlfsr, first_return = nlfsr_output(NLFSR_20, 20, 2 ** 20 - 1)
     assert first_return == 2 ** 20 - 1, first_return
-    rows.append(("one period of the maximum-period NLFSR x0+x6+x7+x12+x14+x4x6 (n = 20)", nlfsr, 2, True, "1 s"))
-    for q in (3, 5, 256):  # GF(256) has no library: auto is the compiled kernel, timed once
-        rows.append((f"random terms, GF({q})", rng.integers(0, q, 10 ** 5), q, q != 256, "1 s"))
-    for label, terms, q, run_compiled, target in rows:
-        auto, complexity = best_of(1, lambda: linear_complexity(terms, q=q))
-        compiled = best_of(1, lambda: linear_complexity(terms, q=q, method="compiled"))[0] if run_compiled else None
-        lines.append(f"| {label} | {len(terms):,} | {complexity:,} | {auto:.3f} | "
-                     f"{'' if compiled is None else f'{compiled:.2f}'} | {target} |")
+    rows.append(("one period of the maximum-period NLFSR x0+x6+x7+x12+x14+x4x6 (n = 20)", nlfsr, 2, True, False))
+    for q in (3, 5, 256):
+        rows.append((f"random terms, GF({q})", rng.integers(0, q, 10 ** 5), q, True, False))
+    rows.append(("the profile, random bits, GF(2) (seed 0)", np.random.default_rng(0).integers(0, 2, 10 ** 6), 2, True, True))
+    for label, terms, q, run_compiled, profile in rows:
+        load = os.getloadavg()[0]
+        if profile:
+            auto, steps = best_of(1, lambda: linear_complexity_profile(terms, q=q))
+            complexity = steps[-1]
+            compiled = best_of(1, lambda: massey_compiled_profile(terms, q))[0] if run_compiled else None
+        else:
+            auto, complexity = best_of(1, lambda: linear_complexity(terms, q=q))
+            compiled = best_of(1, lambda: linear_complexity(terms, q=q, method="compiled"))[0] if run_compiled else None
+        target = "3 s" if profile else "1 s"
+        lines.append(f"| {label} | {len(terms):,} | {complexity:,} | {auto_path(q, profile)} | {auto:.3f} | "
+                     f"{'' if compiled is None else f'{compiled:.2f}'} | {target} | {load:.1f} |")
         print(lines[-1], flush=True)
-    terms = np.random.default_rng(0).integers(0, 2, 10 ** 6)
-    seconds, profile = best_of(1, lambda: linear_complexity_profile(terms))
-    lines.append(f"| the profile, random bits, GF(2) | {len(terms):,} | {profile[-1]:,} | | {seconds:.2f} | 3 s |")
-    print(lines[-1], flush=True)
-    lines += ["", "GF(2^8) has no subquadratic library Berlekamp-Massey here: FLINT has none for extension fields; NTL's "
-              "`MinPolySeq` for GF2EX (tried through ctypes) grew quadratically, 0.49 s for 4,000 terms and 8.4 s for "
-              "16,000 over GF(256), slower than the compiled kernel, so `auto` is the compiled kernel there. The profile needs every step of Massey's algorithm: it is always the compiled kernel.", ""]
+    lines += ["", "Over GF(2^8) no library Berlekamp-Massey served: FLINT has none for extension fields and its generic "
+              "`_gr_poly_hgcd` over `fq_zech` took 6.3 s for 10^5 terms; PARI's `halfgcd` (on x^n and the reversed "
+              "sequence, t_FFELT coefficients) took 4.7 s; NTL's `MinPolySeq` for GF2EX is Massey's quadratic "
+              "algorithm (0.49 s for 4,000 terms, 8.4 s for 16,000). So GF(2^m) runs Massey's steps by divide and "
+              "conquer: the 2x2 polynomial matrix of a block's steps, the second half's discrepancy series carried "
+              "across by carry-less products of Kronecker-packed polynomials (`gf2x`, which Sage's NTL ships), blocks "
+              "of 512 terms stepped by a compiled kernel. It is Massey's algorithm, so it gives his connection and the "
+              "profile too. PARI's half-gcd serves GF(p^m) for odd p.", ""]
     return lines
 
 
+def compiled_massey(terms, q=2):
+    r"""``massey(terms, q)`` by the compiled O(n L) kernel only (``massey`` itself may divide and conquer)."""
+    from sage_lfsr.theory.sequences import _connection_and_profile
+
+    return _connection_and_profile(terms, q, "compiled", profile=True)
+
+
+def massey_compiled_profile(terms, q):
+    return compiled_massey(terms, q)[2]
+
+
 def main():
+    lines = [f"Machine: {machine_description()}", ""] + scale_lines()
     load = os.getloadavg()[0]
-    lines = [f"Machine: {machine_description()}", ""] + scale_lines(load) + [
-             "Best of 3 runs (1 for the longest); compilation excluded. The machine was shared with other "
-             f"helpers' test runs while this was measured (load average {load:.1f} on 2 cores): absolute times "
-             "are noisy, ratios within a row less so. Sage's `berlekamp_massey` is timed only: it gives a wrong "
+    lines += [
+             "Below: best of 3 runs (1 for the longest); compilation excluded. The machine was shared with other "
+             f"sessions' runs while this was measured (load average {load:.1f} on 2 cores here; each row gives "
+             "its own): absolute times are noisy, ratios within a row less so. Sage's `berlekamp_massey` is timed only: it gives a wrong "
              "linear complexity on about a quarter of random sequences (52 of 200 in a check against the linear system).",
-             "", "### Massey's compiled kernel over GF(2) (what the profile costs)", "",
-             "| sequence | terms | linear complexity | seconds | million terms/s |",
-             "| --- | ---: | ---: | ---: | ---: |"]
+             "", "### Massey's compiled kernel over GF(2) (the O(n L) path: short sequences, low complexity)", "",
+             "| sequence | terms | linear complexity | seconds | million terms/s | load |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
     register = LFSR.from_polynomial(random_primitive_polynomial(2, 127, seed=1))
     taps = [register.degree - i for i, c in enumerate(register.key()[1]) if c]  # c_i = 1 is tap w - i
     output = np.array(LFSR.from_taps(taps, register.degree).output(1, 10 ** 6), dtype=np.uint8)
-    massey(output[:500])
+    compiled_massey(output[:500])
     rng = np.random.default_rng(1)
     cases = [("degree-127 LFSR output", output, 3)]
     cases += [("random bits", rng.integers(0, 2, n).astype(np.uint8), 3 if n <= 10 ** 5 else 1)
               for n in (10 ** 4, 10 ** 5, 3 * 10 ** 5)]
     for label, terms, repeats in cases:
-        seconds, (_, connection, _) = best_of(repeats, lambda: massey(terms))
+        load = os.getloadavg()[0]
+        seconds, (_, connection, _) = best_of(repeats, lambda: compiled_massey(terms))
         lines.append(f"| {label} | {len(terms):,} | {len(connection) - 1:,} | {seconds:.4f} | "
-                     f"{len(terms) / seconds / 1e6:.2f} |")
+                     f"{len(terms) / seconds / 1e6:.2f} | {load:.1f} |")
         print(lines[-1], flush=True)
     lines += ["", "Cost is O(n L): a random sequence has L about n/2, so time grows as n^2 "
               "(10^6 random terms: about 100 times the 10^5 figure).", "",
               "Against other implementations, same sequences (random bits):", "",
-              "| terms | sage_lfsr s | galois s | Sage berlekamp_massey s | galois / sage_lfsr | Sage / sage_lfsr |",
-              "| ---: | ---: | ---: | ---: | ---: | ---: |"]
+              "| terms | sage_lfsr s | galois s | Sage berlekamp_massey s | galois / sage_lfsr | Sage / sage_lfsr | load |",
+              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     import galois
     from sage.matrix.berlekamp_massey import berlekamp_massey as sage_berlekamp_massey
 
@@ -118,17 +153,18 @@ def main():
     galois.berlekamp_massey(GF2(rng.integers(0, 2, 20)))
     for n in (1000, 4000):
         terms = rng.integers(0, 2, n).astype(np.uint8)
+        load = os.getloadavg()[0]
         ours, _ = best_of(3, lambda: linear_complexity(terms))
         theirs, _ = best_of(1, lambda: galois.berlekamp_massey(GF2(terms)))
         field = sagemath.GF(2)
         elements = [field(int(t)) for t in terms]
         sage_seconds, _ = best_of(1, lambda: sage_berlekamp_massey(elements))
         lines.append(f"| {n:,} | {ours:.5f} | {theirs:.4f} | {sage_seconds:.3f} | {theirs / ours:,.0f}x | "
-                     f"{sage_seconds / ours:,.0f}x |")
+                     f"{sage_seconds / ours:,.0f}x | {load:.1f} |")
         print(lines[-1], flush=True)
 
     lines += ["", "### Per-state answers at degree 127 (GF(2), no enumeration)", "",
-              "| question | register | seconds |", "| --- | --- | ---: |"]
+              "| question | register | seconds | load |", "| --- | --- | ---: | ---: |"]
     reducible = LFSR.from_polynomial(random_primitive_polynomial(2, 60, seed=2) * random_primitive_polynomial(2, 64, seed=3)
                                      * sagemath.PolynomialRing(sagemath.GF(2), "x")("x^3"))
     register.cycle_length(5)
@@ -142,9 +178,10 @@ def main():
         ("short_cycle_states(10^6)", reducible, lambda r: r.short_cycle_states(10 ** 6).count),
     ]
     for label, subject, question in questions:
+        load = os.getloadavg()[0]
         seconds, answer = best_of(3, lambda: question(subject))
         name = "primitive, degree 127" if subject is register else "x^3 * (primitive 60) * (primitive 64)"
-        lines.append(f"| {label} | {name} | {seconds:.4f} |")
+        lines.append(f"| {label} | {name} | {seconds:.4f} | {load:.1f} |")
         print(lines[-1], answer if not hasattr(answer, "parent") else "", flush=True)
     write_section("sequences", "Sequences and single states (issues 13 and 22)", lines)
 

@@ -12,6 +12,20 @@ byte, the first 16 PCI Express / USB 3 scrambler bytes, the CRC check values of
 ``"123456789"``). O.150 prints no bit strings: its generators are checked by their
 polynomial, their period `2^n - 1` and the circuit.
 
+Sources. The standards' own texts could not be read offline, so every clause number and
+convention below was checked against what could be found, and says which: O.150's clause
+numbers, feedback stages and inversions (5.1 `2^9 - 1` and 5.2 `2^{11} - 1` non-inverted,
+5.3 `2^{15} - 1`, 5.6 `2^{23} - 1` and 5.8 `2^{31} - 1` inverted, 5.4 `2^{20} - 1` with stages
+3 and 20 non-inverted; 5.5 is the zero-suppressed QRSS, not offered here) agree in Xilinx's
+O.150 table (XAPP884, ``PRBS_ANY``), an O.150 generator written clause by clause and the
+comnum-mapping documentation; the 802.11 scrambler is clause 18.3.5.5 of IEEE Std
+802.11-2012 (MathWorks WLAN Toolbox documentation; clause 17 in later editions); DVB's
+randomizer is clause 4.4.1 of EN 300 421 (4.3.1 of EN 300 744, DVB-T); the PCI Express
+scrambled-zero table is in Appendix C of the Base Specification 2.1; the CRC parameters are the
+CRC RevEng catalogue's CRC-16/IBM-3740 (formerly CRC-16/CCITT-FALSE) and CRC-32/ISO-HDLC, and
+the CRC-32 is IEEE 802.3's FCS, clause 3.2.9. The published outputs in the doctests are the
+ones these secondary sources quote.
+
 Conventions: a stage-numbered circuit with stages `1..n` (stage 1 takes the feedback) is the
 right-shifting Fibonacci register whose bit `n - k` holds stage `k`; its taps are the
 exponents of the standard's polynomial (:mod:`sage_lfsr.registers.hardware`). Where the
@@ -122,28 +136,32 @@ def _mask_taps(mask, width, shift):
 
 
 STANDARDS = {
-    # ITU-T O.150 (05/96), clause 5; PRBS7 is not among its clause-5 patterns: x^7 + x^6 + 1 as test sets use it.
-    "PRBS7": StandardRegister("PRBS7", "x^7 + x^6 + 1, the 2^7 - 1 pattern of test sets", from_taps([7, 6], 7), 0x7F),
+    # ITU-T O.150, clause 5 (numbers and inversions as the module's sources tabulate them); PRBS7 is not among them.
+    "PRBS7": StandardRegister("PRBS7", "not in ITU-T O.150 (non-standard in Xilinx XAPP884's O.150 table): "
+                              "x^7 + x^6 + 1 as test sets use it", from_taps([7, 6], 7), 0x7F),
     "PRBS9": _prbs(9, 5, "5.1"),
     "PRBS11": _prbs(11, 9, "5.2"),
     "PRBS15": _prbs(15, 14, "5.3", inverted=True),
     "PRBS20": _prbs(20, 3, "5.4"),
     "PRBS23": _prbs(23, 18, "5.6", inverted=True),
     "PRBS31": _prbs(31, 28, "5.8", inverted=True),
-    "IEEE-802.11": StandardRegister("IEEE-802.11", "IEEE Std 802.11-2016, 17.3.5.5 (data scrambler, S(x) = x^7 + x^4 + 1)",
-                                    from_taps([7, 4], 7), 0x7F, output_at="feedback"),
-    "DVB": StandardRegister("DVB", "ETSI EN 300 421, 4.3 (randomization for energy dispersal, 1 + x^14 + x^15)",
-                            from_taps([15, 14], 15), stages_to_value([1, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0]),
-                            output_at="feedback"),
-    "PCIE": StandardRegister("PCIE", "PCI Express Base Specification 8b/10b scrambling and USB 3.0, 6.4.1: "
-                             "G(X) = X^16 + X^5 + X^4 + X^3 + 1", from_taps(_mask_taps(0x0039, 16, "left"), 16,
-                                                                          form="galois", shift="left"), 0xFFFF),
-    "CRC-16-CCITT": StandardRegister("CRC-16-CCITT", "ITU-T V.41: x^16 + x^12 + x^5 + 1 (CRC-16/CCITT-FALSE parameters)",
-                                     from_taps(_mask_taps(0x1021, 16, "left"), 16, form="galois", shift="left"),
-                                     0xFFFF, crc=(0xFFFF, False, 0)),
-    "CRC-32": StandardRegister("CRC-32", "IEEE Std 802.3, 3.2.9 (FCS), reflected, init and final XOR 0xFFFFFFFF",
-                               from_taps(_mask_taps(0xEDB88320, 32, "right"), 32, form="galois"), 0xFFFFFFFF,
-                               crc=(0xFFFFFFFF, True, 0xFFFFFFFF)),
+    "IEEE-802.11": StandardRegister(
+        "IEEE-802.11", "IEEE Std 802.11-2012, 18.3.5.5 (OFDM data scrambler, S(x) = x^7 + x^4 + 1)",
+        from_taps([7, 4], 7), 0x7F, output_at="feedback"),
+    "DVB": StandardRegister(
+        "DVB", "ETSI EN 300 421, 4.4.1 (randomization for energy dispersal, 1 + x^14 + x^15)",
+        from_taps([15, 14], 15), stages_to_value([1, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0]), output_at="feedback"),
+    "PCIE": StandardRegister(
+        "PCIE", "PCI Express Base Specification 2.1 8b/10b scrambling (Appendix C: scrambled 00h) and USB 3.0's, "
+        "clause not checked: G(X) = X^16 + X^5 + X^4 + X^3 + 1",
+        from_taps(_mask_taps(0x0039, 16, "left"), 16, form="galois", shift="left"), 0xFFFF),
+    "CRC-16-CCITT": StandardRegister(
+        "CRC-16-CCITT", "ITU-T V.41's x^16 + x^12 + x^5 + 1 with CRC RevEng's CRC-16/IBM-3740 (CCITT-FALSE) parameters",
+        from_taps(_mask_taps(0x1021, 16, "left"), 16, form="galois", shift="left"), 0xFFFF, crc=(0xFFFF, False, 0)),
+    "CRC-32": StandardRegister(
+        "CRC-32", "IEEE Std 802.3, 3.2.9 (FCS); CRC RevEng's CRC-32/ISO-HDLC: reflected, init and final XOR 0xFFFFFFFF",
+        from_taps(_mask_taps(0xEDB88320, 32, "right"), 32, form="galois"), 0xFFFFFFFF,
+        crc=(0xFFFFFFFF, True, 0xFFFFFFFF)),
 }
 STANDARDS["USB3"] = STANDARDS["PCIE"]
 
@@ -175,7 +193,8 @@ def standard(name) -> StandardRegister:
         PRBS23 x^23 + x^18 + 1 True True
         PRBS31 x^31 + x^28 + 1 True True
 
-    The IEEE 802.11 data scrambler from all ones gives the 127 bits printed in 17.3.5.5::
+    The IEEE 802.11 data scrambler from all ones gives the 127 bits printed in its clause
+    (18.3.5.5 of 802.11-2012)::
 
         sage: s = standard("ieee-802.11")
         sage: published = ("00001110111100101100100100000010001001100010111010110110000011001101"
@@ -185,7 +204,8 @@ def standard(name) -> StandardRegister:
         sage: s.register.verify({"seed": s.seed, "output": circuit_output([7, 4], [1] * 7, 127)}).matches
         True
 
-    The DVB randomizer, loaded with 100101010000000, starts 00000011 (EN 300 421, Figure 2)::
+    The DVB randomizer, loaded with 100101010000000, starts 00000011 (the randomizer figure of
+    EN 300 421, 4.4.1, as the module's sources quote it)::
 
         sage: s = standard("DVB")
         sage: "".join(map(str, s.sequence(8)))
@@ -195,7 +215,7 @@ def standard(name) -> StandardRegister:
         True
 
     The PCI Express / USB 3 scrambler from 0xFFFF, bits taken lowest first into bytes: the
-    first 16 bytes its specifications list::
+    first 16 bytes of the scrambled-00h table (PCI Express Base Specification 2.1, Appendix C)::
 
         sage: s = standard("USB3")
         sage: bits = s.sequence(128)
@@ -205,8 +225,8 @@ def standard(name) -> StandardRegister:
         x^16 + x^5 + x^4 + x^3 + 1
 
     The CRC generators are LFSRs whose characteristic polynomial is the generator; their
-    check values of ``"123456789"`` (and Python's ``zlib`` and ``binascii`` as a second
-    implementation)::
+    check values of ``"123456789"`` as the CRC RevEng catalogue lists them (and Python's ``zlib``
+    and ``binascii`` as a second implementation)::
 
         sage: import binascii, zlib
         sage: crc32, crc16 = standard("CRC-32"), standard("crc_16_ccitt")

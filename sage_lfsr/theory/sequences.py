@@ -19,6 +19,13 @@ Three paths, one algorithm:
   builds once per field (no Sage object in the loop);
 - larger `q`: a plain loop over Sage field elements (slow, but any field).
 
+Where the complexity keeps growing (random data, a nonlinear register's output) the `O(n L)`
+steps are quadratic, and ``method="auto"`` switches, once its estimate of the remaining
+compiled work exceeds the alternative's, to a subquadratic path: Massey's steps by divide
+and conquer over `GF(2^m)` (:mod:`~sage_lfsr.theory.recursive_massey`: the same connection and
+profile), or a library half-gcd (:mod:`~sage_lfsr.theory.minimal_polynomials`: NTL over `GF(2)`,
+FLINT over `GF(p)`, PARI over `GF(p^m)`, `p` odd) for the complexity alone.
+
 Sequences are given as field elements, integers (integer representations
 `0..q-1`, see :func:`sage_lfsr.common.sagemath.element_to_int`), a numpy integer array, or
 over `GF(2)` a bit string such as ``"0110 1001"`` (spaces and underscores are
@@ -307,7 +314,9 @@ _CHUNK_OPERATIONS = 1 << 24
 #: compiled O(n L) kernel and the library half-gcd: compiled word or table operations a second,
 #: and library seconds a term.
 _COMPILED_RATE = {"binary": 1.0e9, "tables": 1.5e8}
-_LIBRARY_SECONDS_PER_TERM = {"ntl": 6e-7, "flint": 4e-6}
+_LIBRARY_SECONDS_PER_TERM = {"ntl": 6e-7, "flint": 4e-6, "pari": 2.2e-5, "recursive": 7e-6, "recursive GF(2)": 1.3e-6}
+#: PARI's cost a term grows with the field's degree m (its polynomials are Kronecker-packed):
+#: about 2.2e-5 (m + 1) / 3 s at 10^5 terms (GF(4) 1.8e-5, GF(256) 4.7e-5 measured here).
 
 
 class _CompiledMassey:
@@ -336,9 +345,17 @@ class _CompiledMassey:
         return int(self.scalars[0])
 
     def remaining_seconds(self):
-        r"""Compiled seconds the rest would take at the present complexity (it only grows)."""
-        per_term = self.length + 1 if self.kind == "tables" else self.length / 64 + 1
-        return (self.n - self.done) * per_term / _COMPILED_RATE[self.kind]
+        r"""
+        Compiled seconds the rest would take. While the complexity has kept up with `k/2` (random
+        data, a nonlinear register's output, or an LFSR's output before `2d` terms) it is taken to
+        keep growing at its slope so far, a mean of `L + (n - k) L / (2k)` over the rest; once it
+        has fallen behind (an LFSR's output of degree `d` after `2d` terms) it is taken to stay.
+        """
+        remaining = self.n - self.done
+        growing = 2 * self.length >= 0.9 * self.done
+        mean_length = self.length + (remaining * self.length / (2 * max(self.done, 1)) if growing else 0)
+        per_term = mean_length + 1 if self.kind == "tables" else mean_length / 64 + 1
+        return remaining * per_term / _COMPILED_RATE[self.kind]
 
     def step(self):
         r"""One chunk of about :data:`_CHUNK_OPERATIONS` operations."""
@@ -390,32 +407,47 @@ def _massey_elements(field, terms):
 # ---------------------------------------------------------------- limits
 
 from sage_lfsr.common.limits import MAX_SEQUENCE_TERMS  # noqa: E402,F401 - most terms any sequence function takes
-#: Most terms the quadratic paths take: the compiled GF(2) kernel (the profile; about 7 s for
-#: 10^6 random terms), the tabulated fields without a library (about 50 s for 10^5 random terms
-#: over GF(256)) and Sage elements (fields above :data:`MAX_TABLE_ORDER`).
+#: Most terms the quadratic paths take when they run to the end: the compiled GF(2) kernel (about
+#: 3.3 s for 10^6 random terms), the tabulated fields (about 13 s for 10^5 random terms over GF(3),
+#: 27 s over GF(256)) and Sage elements (fields above :data:`MAX_TABLE_ORDER`). ``method="auto"``
+#: is not held to them where a subquadratic path serves (see :func:`_subquadratic_kind`).
 MAX_QUADRATIC_TERMS = {"binary": 4 * 10 ** 6, "tables": 2 * 10 ** 5, "elements": 2 * 10 ** 4}
 #: Most terms one FLINT call takes over GF(p), p > 2 (about 10 s: the call holds the interpreter, so
 #: Ctrl-C waits for it; NTL's GF(2) call takes the 10^7 of :data:`MAX_SEQUENCE_TERMS` in about 5 s).
 MAX_FLINT_TERMS = 2 * 10 ** 6
+#: Most terms PARI's half-gcd takes over GF(p^m), m > 1 (about 60 s over GF(256) for 10^6; Ctrl-C
+#: stops it at once).
+MAX_PARI_TERMS = 10 ** 6
+#: Most terms the divide-and-conquer Massey takes over GF(2^m), m > 1 (5 s for 4 x 10^5 random terms
+#: over GF(256), about 20 s for 10^6; its largest carry-less product, under a second, is the longest
+#: Ctrl-C waits); over GF(2) it takes the :data:`MAX_SEQUENCE_TERMS` (6.5 s for 4 x 10^6, about 25 s
+#: for 10^7).
+MAX_RECURSIVE_TERMS = 10 ** 6
 METHODS = ("auto", "compiled", "library")
 
 
 def _check_size(n, q, method, profile):
     from sage_lfsr.common.limits import TooLarge
-    from sage_lfsr.theory.minimal_polynomials import library_available
 
     if method not in METHODS:
         raise ValueError(f"method is one of {', '.join(METHODS)}, not {method!r}")
     if n > MAX_SEQUENCE_TERMS:
         raise TooLarge(f"{n} terms are too many: sequence functions take at most {MAX_SEQUENCE_TERMS}")
-    library = library_available(q) and not profile
-    if method == "library" and not library:
-        raise ValueError("no library Berlekamp-Massey serves "
-                         + ("the profile" if profile else f"GF({q}) (only prime fields)"))
-    if method == "library" or (method == "auto" and library):
-        if q != 2 and n > MAX_FLINT_TERMS:
+    kind = _subquadratic_kind(q, profile)
+    if method == "library" and kind is None:
+        raise ValueError("no subquadratic Berlekamp-Massey serves "
+                         + (f"the profile over GF({q}) (only GF(2^m))" if profile else
+                            f"GF({q}) (prime fields and GF(p^m) up to {MAX_TABLE_ORDER})"))
+    if method == "library" or (method == "auto" and kind is not None):
+        if kind == "flint" and n > MAX_FLINT_TERMS:
             raise TooLarge(f"{n} terms are too many for FLINT's Berlekamp-Massey over GF({q}): one call that "
                            f"Ctrl-C cannot stop, about 5 s a million terms; the limit is {MAX_FLINT_TERMS}")
+        if kind == "pari" and n > MAX_PARI_TERMS:
+            raise TooLarge(f"{n} terms are too many for PARI's half-gcd over GF({q}): about a minute a million "
+                           f"terms over GF(256); the limit is {MAX_PARI_TERMS}")
+        if kind == "recursive" and q != 2 and n > MAX_RECURSIVE_TERMS:
+            raise TooLarge(f"{n} terms are too many for Massey's algorithm over GF({q}): about 20 s for "
+                           f"{MAX_RECURSIVE_TERMS} by divide and conquer, the limit here")
         return
     kind = "binary" if q == 2 else "tables" if q <= MAX_TABLE_ORDER else "elements"
     if n > MAX_QUADRATIC_TERMS[kind]:
@@ -424,41 +456,81 @@ def _check_size(n, q, method, profile):
                        f"and is limited to {MAX_QUADRATIC_TERMS[kind]} terms here")
 
 
-def _library_seconds(n, q):
-    return n * _LIBRARY_SECONDS_PER_TERM["ntl" if q == 2 else "flint"]
+@lru_cache(maxsize=128)
+def _subquadratic_kind(q, profile=False):
+    r"""
+    The subquadratic path for `GF(q)`: Massey's algorithm by divide and conquer
+    (``"recursive"``, :mod:`~sage_lfsr.theory.recursive_massey`) over `GF(2^m)`, `m > 1`, and for
+    the profile over `GF(2)`; otherwise a library half-gcd (:mod:`~sage_lfsr.theory.minimal_polynomials`):
+    ``"ntl"`` over `GF(2)`, ``"flint"`` over odd prime fields, ``"pari"`` over the other `GF(p^m)`;
+    ``None`` where none serves (the profile needs every step: only the divide and conquer gives it).
+    """
+    from sage_lfsr.common import sagemath
+    from sage_lfsr.theory.minimal_polynomials import library_available
+    from sage_lfsr.theory.recursive_massey import available
+
+    if available(q) and q <= MAX_TABLE_ORDER and (profile or q != 2):
+        return "recursive"
+    if profile or not library_available(q):
+        return None
+    if q == 2:
+        return "ntl"
+    return "flint" if sagemath.Integer(int(q)).is_prime() else "pari"
 
 
-def _connection_and_profile(sequence, q, method="auto", profile=True):
-    r"""``(field, connection, profile or None)`` by the path ``method`` and the sizes choose."""
+def _library_seconds(n, q, kind):
+    if kind == "recursive":
+        return n * _LIBRARY_SECONDS_PER_TERM["recursive GF(2)" if q == 2 else "recursive"]
+    per_term = _LIBRARY_SECONDS_PER_TERM[kind]
+    if kind == "pari":
+        per_term *= (_field_degree(q) + 1) / 3
+    return n * per_term
+
+
+def _field_degree(q):
+    r"""The degree `m` of `GF(q)`, `q = p^m`."""
+    from sage_lfsr.common import sagemath
+
+    return int(sagemath.Integer(int(q)).is_prime_power(get_data=True)[1])
+
+
+def _subquadratic(kind, terms, q, signals, complexity_only):
+    r"""``(connection or L, profile or None)`` by the subquadratic path ``kind``."""
+    if kind == "recursive":
+        from sage_lfsr.theory.recursive_massey import recursive_massey
+
+        connection, steps = recursive_massey(terms, q, field_tables(q), signals=signals)
+        return (len(connection) - 1 if complexity_only else connection), steps
+    from sage_lfsr.theory.minimal_polynomials import library_complexity, library_connection
+
+    return (library_complexity(terms, q) if complexity_only else library_connection(terms, q)), None
+
+
+def _connection_and_profile(sequence, q, method="auto", profile=True, complexity_only=False):
+    r"""
+    ``(field, connection, profile or None)`` by the path ``method`` and the sizes choose; with
+    ``complexity_only``, the linear complexity `L` (an ``int``) in place of the connection.
+    """
     field, terms = sequence_terms(sequence, q)
     q = int(field.order())
     n = len(terms)
     _check_size(n, q, method, profile)
+    kind = _subquadratic_kind(q, profile)
     if method == "library":
-        from sage_lfsr.theory.minimal_polynomials import library_connection
-
-        return field, library_connection(terms, q), None
+        with DeferredSignals() as signals:
+            return (field, *_subquadratic(kind, terms, q, signals, complexity_only))
     if q > MAX_TABLE_ORDER:
         connection, steps = _massey_elements(field, terms)
-        return field, connection, steps
+        return field, (len(connection) - 1 if complexity_only else connection), steps
     compiled = _CompiledMassey(terms, q)
-    may_switch = method == "auto" and not profile and (_library_available_cached(q))
+    may_switch = method == "auto" and kind is not None
     with DeferredSignals() as signals:  # Ctrl-C lands between two chunks, never inside numba's callbacks
         while compiled.done < n:
-            if may_switch and compiled.remaining_seconds() > _library_seconds(n, q):
-                from sage_lfsr.theory.minimal_polynomials import library_connection
-
-                return field, library_connection(terms, q), None
+            if may_switch and compiled.remaining_seconds() > _library_seconds(n, q, kind):
+                return (field, *_subquadratic(kind, terms, q, signals, complexity_only))
             compiled.step()
             signals.check()
-    return field, compiled.connection_terms(), compiled.profile
-
-
-@lru_cache(maxsize=64)
-def _library_available_cached(q):
-    from sage_lfsr.theory.minimal_polynomials import library_available
-
-    return library_available(q)
+    return field, (compiled.length if complexity_only else compiled.connection_terms()), compiled.profile
 
 
 def massey(sequence, q=2):
@@ -469,8 +541,10 @@ def massey(sequence, q=2):
     with `\sum_{i=0}^{L} C_i s_{k-i} = 0` for `L \le k < n` (`L` the linear
     complexity, ``len(connection) - 1``); ``profile[k]`` is the complexity of
     `s_0, \ldots, s_k`. Both are numpy ``int64`` arrays. The profile needs every
-    step, so this is always the compiled `O(n L)` algorithm (run in chunks: Ctrl-C
-    stops it); :func:`berlekamp_massey` and :func:`linear_complexity` use a
+    step: this is the compiled `O(n L)` algorithm (run in chunks: Ctrl-C stops it)
+    or, over `GF(2^m)` once that is cheaper, the same steps by divide and conquer
+    (:mod:`~sage_lfsr.theory.recursive_massey`, `O(M(n) \log n)`, the same answer);
+    :func:`berlekamp_massey` and :func:`linear_complexity` also use a library
     half-gcd where it is faster.
 
     EXAMPLES::
@@ -486,12 +560,12 @@ def massey(sequence, q=2):
         Traceback (most recent call last):
         ...
         TooLarge: 20000000 terms are too many: sequence functions take at most 10000000
-        sage: massey([1, 2] * (10 ** 5 + 1), q=4)
+        sage: massey([1, 2] * (10 ** 5 + 1), q=3)
         Traceback (most recent call last):
         ...
         TooLarge: 200002 terms are too many for the profile: it takes O(n L) steps, up to n^2/4, and is limited to 200000 terms here
     """
-    return _connection_and_profile(sequence, q, "compiled", profile=True)
+    return _connection_and_profile(sequence, q, "auto", profile=True)
 
 
 def berlekamp_massey(sequence, q=2, method="auto"):
@@ -515,9 +589,11 @@ def berlekamp_massey(sequence, q=2, method="auto"):
       over `GF(2)` a bit string (see :func:`sequence_terms`)
     - ``q`` -- the field order (default: 2)
     - ``method`` -- ``"auto"`` (default: Massey's compiled algorithm while its
-      remaining cost, ``(n - k) (L + 1)`` at the measured rates, stays under the library's, the library
-      half-gcd of :mod:`~sage_lfsr.theory.minimal_polynomials` after that), ``"compiled"``
-      or ``"library"`` (prime fields only)
+      remaining cost, ``(n - k) (L + 1)`` at the measured rates with `L` growing at its slope so far
+      while it keeps up with `k/2`, stays under the library's, the library
+      half-gcd of :mod:`~sage_lfsr.theory.minimal_polynomials` or, over `GF(2^m)`, `m > 1`,
+      Massey's steps by divide and conquer (:mod:`~sage_lfsr.theory.recursive_massey`) after that), ``"compiled"``
+      or ``"library"`` (`GF(2)`, prime fields, and `GF(p^m)` up to :data:`MAX_TABLE_ORDER`)
 
     OUTPUT: an :class:`~sage_lfsr.registers.lfsr.LFSR`
 
@@ -576,7 +652,7 @@ def linear_complexity(sequence, q=2, method="auto") -> int:
         sage: linear_complexity("0001"), linear_complexity("0000"), linear_complexity([])
         (4, 0, 0)
     """
-    return len(_connection_and_profile(sequence, q, method, profile=False)[1]) - 1
+    return _connection_and_profile(sequence, q, method, profile=False, complexity_only=True)[1]
 
 
 def linear_complexity_profile(sequence, q=2) -> list:

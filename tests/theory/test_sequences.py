@@ -269,47 +269,141 @@ def test_a_million_binary_terms_take_well_under_a_second():
 # ---------------------------------------------------------------- the library half-gcd against Massey
 
 def connection_generates(connection, terms, q):
-    r"""Does `\sum_i C_i s_{k-i} = 0` hold for `L <= k < n` (integers mod a prime ``q``)?"""
-    length = len(connection) - 1
-    return all(sum(int(connection[i]) * int(terms[k - i]) for i in range(length + 1)) % q == 0
-               for k in range(length, len(terms)))
+    r"""Does `\sum_i C_i s_{k-i} = 0` hold for `L <= k < n` (Sage's arithmetic, through the tables)?"""
+    add, mul, _, _ = field_tables(q)
+    length, n = len(connection) - 1, len(terms)
+    terms = np.asarray(terms, dtype=np.int64)
+    total = np.zeros(max(n - length, 0), dtype=np.int64)
+    for i in range(length + 1):  # every k at once: total_k += C_i s_{k-i}
+        total = add[total, mul[int(connection[i]), terms[length - i:n - i]]]
+    return not total.any()
+
+
+def library_cases(q, lengths, seed):
+    r"""Random, late-starting and LFSR sequences of every length in ``lengths``."""
+    rng = np.random.default_rng(seed)
+    for n in lengths:
+        yield n, "random", rng.integers(0, q, n)
+        yield n, "late start", np.concatenate([np.zeros(n // 2, dtype=np.int64), rng.integers(0, q, n - n // 2)])
+        yield n, "lfsr", np.array(lfsr_terms(random.Random(n), q, n, 1 + n % 9), dtype=np.int64)
+
+
+def assert_library_agrees_with_massey(q, cases):
+    r"""The library's connection has Massey's length (so has its complexity alone), is Massey's where
+    the shortest register is unique, and generates the terms otherwise. Returns how many were unique."""
+    from sage_lfsr.theory.minimal_polynomials import library_complexity
+
+    unique = 0
+    for n, kind, terms in cases:
+        _, compiled, _ = massey(terms, q)
+        library = library_connection(terms, q)
+        assert len(library) == len(compiled) == library_complexity(terms, q) + 1, (n, kind)
+        if 2 * (len(compiled) - 1) <= n:
+            assert library.tolist() == compiled.tolist(), (n, kind)
+            unique += 1
+        else:
+            assert library[0] == 1 and connection_generates(library, terms, q), (n, kind)
+    return unique
 
 
 @pytest.mark.parametrize("q", (2, 3))
 def test_library_and_compiled_agree_on_every_length_to_300(q):
-    rng = np.random.default_rng(6000 + q)
-    unique = 0
-    for n in range(1, 301):
-        for kind in ("random", "late start", "lfsr"):
-            if kind == "random":
-                terms = rng.integers(0, q, n)
-            elif kind == "late start":
-                terms = np.concatenate([np.zeros(n // 2, dtype=np.int64), rng.integers(0, q, n - n // 2)])
-            else:
-                terms = np.array(lfsr_terms(random.Random(n), q, n, 1 + n % 9), dtype=np.int64)
-            _, compiled, _ = massey(terms, q)
-            library = sage_massey_library(terms, q)
-            assert len(library) == len(compiled), (n, kind)
-            if 2 * (len(compiled) - 1) <= n:  # the shortest register is unique: the same register
-                assert library.tolist() == compiled.tolist(), (n, kind)
-                unique += 1
-            else:  # several registers of that length: the library's generates the sequence too
-                assert library[0] == 1 and connection_generates(library, terms, q), (n, kind)
-            assert berlekamp_massey(terms, q, method="library").degree == berlekamp_massey(terms, q, method="compiled").degree
-    assert unique > 300
+    cases = list(library_cases(q, range(1, 301), 6000 + q))
+    assert assert_library_agrees_with_massey(q, cases) > 300
+    for n, kind, terms in cases[::7]:
+        assert berlekamp_massey(terms, q, method="library").degree == berlekamp_massey(terms, q, method="compiled").degree
 
 
-def sage_massey_library(terms, q):
-    from sage_lfsr.theory.minimal_polynomials import library_connection
+@pytest.mark.parametrize("q", (4, 256))
+def test_pari_half_gcd_agrees_with_massey_on_every_length_to_300(q):
+    r"""GF(p^m): PARI's half-gcd against the compiled kernel (GF(4) every length, GF(256) interleaved)."""
+    lengths = range(1, 301) if q == 4 else range(1, 301, 3)
+    assert assert_library_agrees_with_massey(q, library_cases(q, lengths, 6100 + q)) > len(lengths)
 
-    return library_connection(terms, q)
+
+@pytest.mark.parametrize("q, n, degree", [(8, 3000, None), (256, 1500, 400), (9, 2000, None), (16, 2400, 1100)])
+def test_pari_half_gcd_agrees_with_massey_on_longer_sequences(q, n, degree):
+    rng = np.random.default_rng(6200 + q)
+    terms = rng.integers(0, q, n) if degree is None else \
+        np.array(lfsr_terms(random.Random(q), q, n, degree), dtype=np.int64)
+    unique = assert_library_agrees_with_massey(q, [(n, "long", terms)])
+    if degree is not None:  # 2 x its degree or more of an LFSR's output: one shortest register
+        assert unique == 1
 
 
-def test_gf4_has_no_library_and_auto_is_massey():
+def library_connection(terms, q):
+    from sage_lfsr.theory.minimal_polynomials import library_connection as connection
+
+    return connection(terms, q)
+
+
+def test_fields_beyond_the_tables_have_no_library_and_auto_is_massey():
     terms = [2, 3, 1, 0, 2, 2, 1]
-    with pytest.raises(ValueError, match=r"only prime fields"):
-        berlekamp_massey(terms, q=4, method="library")
+    with pytest.raises(ValueError, match=r"prime fields and GF\(p\^m\) up to 1024"):
+        berlekamp_massey(terms, q=2 ** 11, method="library")
     assert linear_complexity(terms, q=4) == linear_complexity(terms, q=4, method="compiled") == massey(terms, 4)[1].size - 1
+
+
+def counting_calls(monkeypatch, module, name):
+    calls = []
+    original = getattr(module, name)
+    monkeypatch.setattr(module, name, lambda *args, **options: calls.append(args[1]) or original(*args, **options))
+    return calls
+
+
+def test_auto_switches_to_pari_on_a_long_random_sequence_over_gf9(monkeypatch):
+    from sage_lfsr.theory import minimal_polynomials
+
+    calls = counting_calls(monkeypatch, minimal_polynomials, "_pari_connection")
+    terms = np.random.default_rng(8).integers(0, 9, 20_000)
+    auto = berlekamp_massey(terms, q=9)
+    assert calls == [9]  # after the first compiled chunk: the complexity grows as k/2
+    assert auto.degree in range(9_990, 10_011)
+
+
+# ---------------------------------------------------------------- Massey's steps by divide and conquer
+
+def recursive(terms, q, leaf_terms=None):
+    from sage_lfsr.theory.recursive_massey import recursive_massey
+
+    return recursive_massey(np.asarray(terms, dtype=np.int64), q, field_tables(q), leaf_terms=leaf_terms)
+
+
+@pytest.mark.parametrize("q, step", [(2, 2), (4, 3), (256, 5)])
+def test_divide_and_conquer_is_massey_on_every_length_to_300(q, step):
+    r"""Blocks of 5 terms, so every length splits several times (lengths interleaved): the same connection (Massey's
+    choice, even where the shortest register is not unique) and the same profile."""
+    for n, kind, terms in library_cases(q, range(1, 301, step), 6300 + q):
+        _, connection, profile = massey(terms, q)
+        divided_connection, divided_profile = recursive(terms, q, leaf_terms=5)
+        assert divided_connection.tolist() == connection.tolist(), (n, kind)
+        assert divided_profile.tolist() == profile.tolist(), (n, kind)
+
+
+@pytest.mark.parametrize("q, n, degree", [(2, 30_000, None), (2, 8_000, 3_000), (256, 3_000, None), (1024, 1_200, 400)])
+def test_divide_and_conquer_is_massey_on_longer_sequences(q, n, degree):
+    rng = np.random.default_rng(6400 + q)
+    if degree is None:
+        terms = rng.integers(0, q, n)
+    elif q == 2:
+        terms = binary_output([1] + rng.integers(0, 2, degree - 1).tolist(), rng.integers(0, 2, degree), n).astype(np.int64)
+    else:
+        terms = np.array(lfsr_terms(random.Random(q), q, n, degree), dtype=np.int64)
+    _, connection, profile = massey(terms, q)
+    divided_connection, divided_profile = recursive(terms, q)
+    assert divided_connection.tolist() == connection.tolist()
+    assert (divided_profile == profile).all()
+
+
+def test_auto_switches_to_divide_and_conquer_over_gf256(monkeypatch):
+    from sage_lfsr.theory import recursive_massey
+
+    calls = counting_calls(monkeypatch, recursive_massey, "recursive_massey")
+    terms = np.random.default_rng(9).integers(0, 256, 20_000)
+    field, connection, profile = massey(terms, 256)
+    assert calls == [256]
+    assert len(connection) - 1 == profile[-1] == 10_000 and connection_generates(connection, terms, 256)
+    assert linear_complexity(terms, q=256) == 10_000 and calls == [256, 256]
 
 
 def test_auto_switches_to_the_library_on_a_long_random_sequence():
@@ -327,7 +421,11 @@ def test_sizes_are_refused_before_work():
 
     started = time.perf_counter()
     with pytest.raises(TooLarge, match="too many for Massey's algorithm over GF\\(4\\)"):
-        linear_complexity(np.ones(300_000, dtype=np.int64), q=4)
+        linear_complexity(np.ones(300_000, dtype=np.int64), q=4, method="compiled")
+    with pytest.raises(TooLarge, match="too many for PARI's half-gcd over GF\\(9\\)"):
+        linear_complexity(np.ones(10 ** 6 + 1, dtype=np.int64), q=9)
+    with pytest.raises(TooLarge, match="too many for Massey's algorithm over GF\\(4\\): about 20 s"):
+        linear_complexity(np.ones(10 ** 6 + 1, dtype=np.int64), q=4)
     with pytest.raises(TooLarge, match="sequence functions take at most"):
         linear_complexity(np.ones(10 ** 7 + 1, dtype=np.uint8))
     with pytest.raises(TooLarge, match="FLINT's Berlekamp-Massey over GF\\(3\\)"):
@@ -347,7 +445,7 @@ def test_ctrl_c_stops_a_long_compiled_run_within_a_second():
               "linear_complexity(np.ones(50, dtype=np.int64), q=4)\n"
               "print('ready', flush=True)\n"
               "try:\n"
-              "    linear_complexity(np.random.default_rng(1).integers(0, 4, 200_000), q=4)\n"
+              "    linear_complexity(np.random.default_rng(1).integers(0, 4, 200_000), q=4, method='compiled')\n"
               "except KeyboardInterrupt:\n"
               "    print('interrupted', flush=True); sys.exit(130)\n")
     process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
