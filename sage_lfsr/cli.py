@@ -834,6 +834,11 @@ def _first_line(error):
 
 
 def _stopped(stop, arguments):
+    if "distributed" in sys.modules:  # the run is over: a Dask cluster's late shutdown records must not follow the line
+        import logging
+
+        for name in ("distributed", "tornado", "asyncio"):
+            logging.getLogger(name).setLevel(logging.CRITICAL + 1)
     resume = getattr(arguments, "checkpoint", None)
     hint = f": rerun with --checkpoint {resume} to resume" if resume else ""
     what = "interrupted" if isinstance(stop, KeyboardInterrupt) else str(stop)
