@@ -859,6 +859,21 @@ def _signal_behind(error):
     return None
 
 
+#: The warning filter the resource tracker process starts with (it takes the -W options of its parent).
+_TRACKER_QUIET = "ignore::UserWarning:multiprocessing.resource_tracker"
+
+
+def _quiet_resource_tracker():
+    r"""
+    A worker process killed while it starts (Ctrl-C as Dask starts its workers)
+    may leave a semaphore that multiprocessing's resource tracker removes when this
+    process ends, warning in three lines after the run's last line: the tracker
+    removes it all the same, so its warning is filtered (before it is started).
+    """
+    if _TRACKER_QUIET not in sys.warnoptions:
+        sys.warnoptions.append(_TRACKER_QUIET)
+
+
 def main(argv=None) -> int:
     r"""
     Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code.
@@ -867,6 +882,7 @@ def main(argv=None) -> int:
 
     arguments = None
     previous = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGHUP)}
+    _quiet_resource_tracker()
     try:
         arguments = build_parser().parse_args(argv)
         _handle_termination()
