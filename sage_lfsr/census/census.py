@@ -230,9 +230,9 @@ def compile_kernels(job):
     for task in first_of_kind.values():
         _, q, degree = task.signature
         if job.mode == "map":
-            map_params(task.params, 0, q ** degree)
+            map_params(task.packed(), 0, q ** degree)
         else:
-            period_params(task.params, 0, q ** degree, 0)
+            period_params(task.packed(), 0, q ** degree, 0)
 
 
 def _check_work(specs, mode):

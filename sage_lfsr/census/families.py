@@ -189,13 +189,22 @@ class FeedbackFunctions:
         return hashlib.sha256(repr(self).encode()).hexdigest()
 
     def tasks(self, batch_size, theory) -> tuple:
+        r"""Tasks of ``batch_size`` registers, each packed where it runs (:meth:`~sage_lfsr.census.job.CensusTask.packed`)."""
+        import functools
+
         from sage_lfsr.census.job import CensusTask
-        from sage_lfsr.census.kernels import pack_tables
 
         signature = ("truth", 2, self.degree)
         return tuple(CensusTask(k, lo, min(lo + batch_size, len(self)), signature,
-                                pack_tables(self.degree, self.tables(lo, min(lo + batch_size, len(self)))))
+                                functools.partial(_packed_feedback_functions, self.degree, lo,
+                                                  min(lo + batch_size, len(self))))
                      for k, lo in enumerate(range(0, len(self), batch_size)))
+
+
+def _packed_feedback_functions(degree, lo, hi):
+    from sage_lfsr.census.kernels import pack_tables
+
+    return pack_tables(degree, FeedbackFunctions(degree).tables(lo, hi))
 
 
 def template(text, degree, distinct=True):

@@ -53,6 +53,14 @@ class CensusTask:
     def size(self) -> int:
         return self.hi - self.lo
 
+    def packed(self):
+        r"""
+        The kernel's arrays: ``params``, or what it makes when it is a callable (a
+        family known by index packs its task where the task runs, so the packing of
+        a census divides among the workers too).
+        """
+        return self.params() if callable(self.params) else self.params
+
 
 @dataclass
 class CensusTaskResult:
@@ -141,7 +149,7 @@ def _predict(task):
 
 def _map(task, check_theory):
     _, q, degree = task.signature
-    cycle_pairs, cycle_offsets, depth_pairs, depth_offsets, steps = map_params(task.params, task.size, q ** degree)
+    cycle_pairs, cycle_offsets, depth_pairs, depth_offsets, steps = map_params(task.packed(), task.size, q ** degree)
     arrays = {"cycle_pairs": cycle_pairs, "cycle_offsets": cycle_offsets, "depth_pairs": depth_pairs,
               "depth_offsets": depth_offsets}
     verdicts = np.full(task.size, NOT_APPLICABLE, dtype=np.int64)
@@ -184,7 +192,7 @@ def execute_task(task: CensusTask, mode: str, start_state: int, check_theory: bo
         arrays, steps = _map(task, check_theory)
     elif mode == "period":
         _, q, degree = task.signature
-        periods, steps = period_params(task.params, task.size, q ** degree, start_state)
+        periods, steps = period_params(task.packed(), task.size, q ** degree, start_state)
         arrays = {"periods": periods}
     elif mode == "predict":
         arrays, steps = _predict(task)
