@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export MPLBACKEND=Agg
-.venv/bin/sage -t --environment=sage.all__sagemath_modules sage_lfsr/
+.venv/bin/sage -t -p 2 --environment=sage.all__sagemath_modules sage_lfsr/  # two doctest processes: the 2 cores CI has
 .venv/bin/python -m pytest tests -q -p no:cacheprovider --timeout=600 --durations=15  # slowest tests listed last
