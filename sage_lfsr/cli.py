@@ -863,15 +863,18 @@ def _signal_behind(error):
 _TRACKER_QUIET = "ignore::UserWarning:multiprocessing.resource_tracker"
 
 
-def _quiet_resource_tracker():
+def _quiet_helper_processes():
     r"""
-    A worker process killed while it starts (Ctrl-C as Dask starts its workers)
-    may leave a semaphore that multiprocessing's resource tracker removes when this
-    process ends, warning in three lines after the run's last line: the tracker
-    removes it all the same, so its warning is filtered (before it is started).
+    Keep the run's last line last. A worker process killed while it starts (Ctrl-C
+    as Dask starts its workers) may leave a semaphore that multiprocessing's resource
+    tracker removes when this process ends, warning in three lines: the tracker
+    removes it all the same, so its warning is filtered (set before it starts).
     """
     if _TRACKER_QUIET not in sys.warnoptions:
         sys.warnoptions.append(_TRACKER_QUIET)
+    # Dask worker processes log at INFO to the same standard error, even after this process has said its
+    # last line (a worker told to close as the run is interrupted): the command line shows their warnings only.
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
 
 
 def main(argv=None) -> int:
@@ -882,7 +885,7 @@ def main(argv=None) -> int:
 
     arguments = None
     previous = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGHUP)}
-    _quiet_resource_tracker()
+    _quiet_helper_processes()
     try:
         arguments = build_parser().parse_args(argv)
         _handle_termination()

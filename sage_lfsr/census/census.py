@@ -25,7 +25,7 @@ from dataclasses import replace
 
 from sage_lfsr.census import threads
 from sage_lfsr.census.collection import collect
-from sage_lfsr.census.job import AGREES, MODES, NOT_APPLICABLE, CensusJob, make_tasks
+from sage_lfsr.census.job import AGREES, MODES, NOT_APPLICABLE, CensusJob, make_tasks, task_columns
 from sage_lfsr.census.registers import as_spec
 from sage_lfsr.common.errors import IncompleteResult
 from sage_lfsr.common.limits import (MAX_CENSUS_REGISTERS, MAX_PERIOD_STEPS, check_census_size, check_state_space,
@@ -459,42 +459,17 @@ def _per_register(arrays, name):
 
 def _columns(mode, task, specs, result) -> dict:
     r"""
-    A task's columns with numpy, and its check: every register's cycle states
-    plus transient states make its `q^d` states (pairs are sorted by value, and
-    each register has at least one cycle).
+    A task's columns (computed where the task ran, or here for a result restored
+    from a checkpoint: :func:`~sage_lfsr.census.job.task_columns`), refused unless
+    every register's cycle states plus transient states make its `q^d` states.
     """
-    import numpy as np
-
-    _, q, degree = task.signature
-    state_count = q ** degree
-    arrays = result.arrays
-    size = task.size
-    if mode == "period":
-        periods = arrays["periods"].astype(np.int64)
-        periods = np.where(periods > 0, periods, -1)
-        return {"period": periods, "longest_cycle": periods, "max_period": periods >= state_count - 1,
-                "full_cycle": periods == state_count}
-    cycles, cycle_offsets = arrays["cycle_pairs"].reshape(-1, 2), arrays["cycle_offsets"]
-    depths, depth_offsets = arrays["depth_pairs"].reshape(-1, 2), arrays["depth_offsets"]
-    if size and ((np.diff(cycle_offsets) < 1).any() or (np.diff(depth_offsets) < 1).any()):
-        raise IncompleteResult(f"a register of task {task.task_id} has no cycle in its result")
-    longest = cycles[cycle_offsets[1:] - 1, 0] if size else np.zeros(0, np.int64)
-    cycle_count = np.add.reduceat(cycles[:, 1], cycle_offsets[:-1]) if size else np.zeros(0, np.int64)
-    cycle_states = np.add.reduceat(cycles[:, 0] * cycles[:, 1], cycle_offsets[:-1]) if size else cycle_count
-    first_depth = depths[depth_offsets[:-1]] if size else np.zeros((0, 2), np.int64)
-    on_cycles = np.where(first_depth[:, 0] == 0, first_depth[:, 1], 0)
-    all_states = np.add.reduceat(depths[:, 1], depth_offsets[:-1]) if size else cycle_count
-    wrong = np.flatnonzero((on_cycles != cycle_states) | (all_states != state_count))
-    if len(wrong):
-        k = int(wrong[0])
-        raise IncompleteResult(f"register {task.lo + k} ({specs.texts(task.lo + k, task.lo + k + 1)[0]}): "
-                               f"{cycle_states[k]} cycle states and {all_states[k] - on_cycles[k]} transient "
-                               f"states, not the {state_count} states")
-    columns = {"longest_cycle": longest, "max_period": longest >= state_count - 1, "full_cycle": longest == state_count,
-               "cycle_count": cycle_count, "transient_states": state_count - on_cycles,
-               "irreducible": arrays["irreducible"]}
-    if mode == "map":
-        columns["matches_theory"] = arrays["theory"]
+    columns, problem = result.columns if result.columns is not None else task_columns(mode, task, result)
+    if problem is not None:
+        k, cycle_states, transient, state_count = problem
+        where = f"register {task.lo + k} ({specs.texts(task.lo + k, task.lo + k + 1)[0]})" if k >= 0 else \
+            f"a register of task {task.task_id}"
+        raise IncompleteResult(f"{where}: {cycle_states} cycle states and {transient} transient states, "
+                               f"not the {state_count} states")
     return columns
 
 

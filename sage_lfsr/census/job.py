@@ -77,6 +77,8 @@ class CensusTaskResult:
     end: float
     arrays: dict = field(default_factory=dict)
     stolen_from: int | None = None
+    #: ``(columns, problem)`` of :func:`task_columns`, computed where the task ran (not checkpointed).
+    columns: tuple | None = field(default=None, compare=False, repr=False)
 
 
 def signature(spec) -> tuple:
@@ -198,8 +200,51 @@ def execute_task(task: CensusTask, mode: str, start_state: int, check_theory: bo
         arrays, steps = _predict(task)
     else:
         raise ValueError(f"unknown census mode {mode!r}: choose one of {', '.join(MODES)}")
-    return CensusTaskResult(task.task_id, worker, int(steps), started - clock_zero, time.perf_counter() - clock_zero,
-                            arrays)
+    result = CensusTaskResult(task.task_id, worker, int(steps), started - clock_zero, time.perf_counter() - clock_zero,
+                              arrays)
+    result.columns = task_columns(mode, task, result)
+    return result
+
+
+def task_columns(mode, task, result) -> tuple:
+    r"""
+    ``(columns, problem)``: a task's per-register columns with numpy (what
+    :meth:`~sage_lfsr.census.census.CensusResult.column` reads), and ``None`` or
+    the first register whose cycle states plus transient states do not make its
+    `q^d` states, as ``(offset, cycle states, transient states, q^d)`` (offset
+    ``-1``: a register with no cycle at all). Pairs are sorted by value.
+    """
+    _, q, degree = task.signature
+    state_count = q ** degree
+    arrays = result.arrays
+    size = task.size
+    if mode == "period":
+        periods = arrays["periods"].astype(np.int64)
+        periods = np.where(periods > 0, periods, -1)
+        return {"period": periods, "longest_cycle": periods, "max_period": periods >= state_count - 1,
+                "full_cycle": periods == state_count}, None
+    cycles, cycle_offsets = arrays["cycle_pairs"].reshape(-1, 2), arrays["cycle_offsets"]
+    depths, depth_offsets = arrays["depth_pairs"].reshape(-1, 2), arrays["depth_offsets"]
+    if size and ((np.diff(cycle_offsets) < 1).any() or (np.diff(depth_offsets) < 1).any()):
+        return {}, (-1, 0, 0, state_count)
+    empty = np.zeros(0, np.int64)
+    longest = cycles[cycle_offsets[1:] - 1, 0] if size else empty
+    cycle_count = np.add.reduceat(cycles[:, 1], cycle_offsets[:-1]) if size else empty
+    cycle_states = np.add.reduceat(cycles[:, 0] * cycles[:, 1], cycle_offsets[:-1]) if size else empty
+    first_depth = depths[depth_offsets[:-1]] if size else np.zeros((0, 2), np.int64)
+    on_cycles = np.where(first_depth[:, 0] == 0, first_depth[:, 1], 0)
+    all_states = np.add.reduceat(depths[:, 1], depth_offsets[:-1]) if size else empty
+    wrong = np.flatnonzero((on_cycles != cycle_states) | (all_states != state_count))
+    problem = None
+    if len(wrong):
+        k = int(wrong[0])
+        problem = (k, int(cycle_states[k]), int(all_states[k] - on_cycles[k]), state_count)
+    columns = {"longest_cycle": longest, "max_period": longest >= state_count - 1, "full_cycle": longest == state_count,
+               "cycle_count": cycle_count, "transient_states": state_count - on_cycles,
+               "irreducible": arrays["irreducible"]}
+    if mode == "map":
+        columns["matches_theory"] = arrays["theory"]
+    return columns, problem
 
 
 class CensusKernel:

@@ -137,18 +137,18 @@ def test_a_family_known_by_index_equals_its_list_of_specs(rng):
 
 
 def test_a_result_whose_states_do_not_add_up_is_refused(monkeypatch):
-    from sage_lfsr.census import threads
+    from sage_lfsr.census import job
     from sage_lfsr.common.errors import IncompleteResult
 
-    original = threads.run
+    original = job.map_params
 
-    def losing_a_state(job, options):
-        record = original(job, options)
-        record.results[0].arrays["depth_pairs"][0, 1] -= 1
-        return record
+    def losing_a_state(params, count, state_count):
+        cycle_pairs, cycle_offsets, depth_pairs, depth_offsets, steps = original(params, count, state_count)
+        depth_pairs[0, 1] -= 1
+        return cycle_pairs, cycle_offsets, depth_pairs, depth_offsets, steps
 
-    monkeypatch.setattr(threads, "run", losing_a_state)
-    with pytest.raises(IncompleteResult, match="not the 8 states"):
+    monkeypatch.setattr(job, "map_params", losing_a_state)
+    with pytest.raises(IncompleteResult, match=r"register 0 \(fsr d=3 tt=0xaa\): .* not the 8 states"):
         census(families.feedback_functions(3), schedule="threads", workers=2)
 
 
