@@ -128,7 +128,10 @@ def census(registers, mode="map", schedule=None, workers=None, checkpoint=None, 
     """
     called = time.perf_counter()  # what the user waits for: generating, checking, planning and the run
     _check_arguments(mode, workers, start, batch_size)
-    schedule_object = None if schedule in (None, "threads") else get_schedule(schedule)
+    if schedule not in (None, "threads"):
+        get_schedule(schedule)  # an unknown name is refused before any work
+    if schedule is None and pool is not None:
+        schedule = "queue"  # a pool's workers are processes
     if workers is not None and schedule != "sequential":
         check_workers(workers, _default_workers())
     specs = collect(registers)
@@ -140,8 +143,6 @@ def census(registers, mode="map", schedule=None, workers=None, checkpoint=None, 
         raise ValueError(f"mode 'predict' is for linear and affine registers; {specs.first_nonlinear().text!r} "
                          "is nonlinear")
     if pool is not None:
-        if schedule is None:
-            schedule, schedule_object = "queue", get_schedule("queue")
         workers = workers or pool.workers
         pool.check(schedule, 1 if schedule == "sequential" else workers)
     workers = 1 if schedule == "sequential" else int(workers or _default_workers())
@@ -160,7 +161,7 @@ def census(registers, mode="map", schedule=None, workers=None, checkpoint=None, 
     if schedule is None:
         schedule = "queue" if not threads.runs_on_threads(CensusJob(tasks, mode)) else (
             "threads" if workers > 1 else "sequential")
-        schedule_object = None if schedule == "threads" else get_schedule(schedule)
+    schedule_object = None if schedule == "threads" else get_schedule(schedule)
     job = CensusJob(tasks, mode, int(start), bool(check_theory),
                     {"batch_size": batch_size, "schedule": schedule, "workers": workers,
                      "registers_digest": specs.digest()})
@@ -278,11 +279,12 @@ class CensusResult:
     transient).
 
     The result keeps the tasks' arrays: the checks (every register's states
-    conserved), :meth:`summary` and :meth:`columns_of` work on them with numpy,
+    conserved), :meth:`summary` and :meth:`column` work on them with numpy,
     and ``rows`` are built the first time they are read.
     """
 
-    def __init__(self, mode, rows=None, run_seconds=0.0, steps=0, choices=None, wall_seconds=0.0, parts=None):
+    def __init__(self, mode, rows=None, run_seconds=0.0, steps=0, choices=None, wall_seconds=0.0, parts=None,
+                 registers=None):
         self.mode = mode
         self._rows = rows
         #: Seconds of the run under the schedule (the rate's denominator).
@@ -291,7 +293,8 @@ class CensusResult:
         self.choices = dict(choices or {})
         #: Seconds of the whole ``census()`` call: what the user waited (families generated, plan, run).
         self.wall_seconds = wall_seconds
-        self._parts = parts or []  # (task, registers, result, columns) in input order
+        self._parts = parts or []  # (task, result, columns) in input order
+        self._registers = registers
 
     @classmethod
     def assemble(cls, job, specs, results, run_seconds) -> "CensusResult":
@@ -301,16 +304,16 @@ class CensusResult:
         missing = [task.task_id for task in job.tasks if task.task_id not in by_task]
         if missing:
             raise IncompleteResult(f"{len(missing)} census tasks returned no result (task ids {missing[:10]})")
-        parts = [(task, specs, by_task[task.task_id], _columns(job.mode, task, specs, by_task[task.task_id]))
+        parts = [(task, by_task[task.task_id], _columns(job.mode, task, specs, by_task[task.task_id]))
                  for task in job.tasks]
         return cls(job.mode, None, run_seconds, sum(result.steps for result in by_task.values()), dict(job.choices),
-                   run_seconds, parts)
+                   run_seconds, parts, specs)
 
     @property
     def rows(self) -> list:
         if self._rows is None:
-            self._rows = [row for task, specs, result, columns in self._parts
-                          for row in _rows(self.mode, task, specs, result, columns)]
+            self._rows = [row for task, result, columns in self._parts
+                          for row in _rows(self.mode, task, self._registers, result, columns)]
         return self._rows
 
     def column(self, name):

@@ -234,7 +234,7 @@ def _walk_lanes(lo, hi, drain, k1, k2, k3, degree, radices, universes, offsets, 
                 linear[lane] = np.uint64(mask)
                 for t in range(NONLINEAR):
                     nonlinear[t, lane] = np.uint64(candidate[k1 + t])
-                state[lane] = np.uint64((1 >> 1) | (feedback(1, candidate, terms) << (degree - 1)))
+                state[lane] = np.uint64(feedback(1, candidate, terms) << (degree - 1))  # one step from state 1
                 walked[lane] = 1
                 owner[lane] = index
                 active += 1
@@ -354,9 +354,10 @@ class LaneWalker:
     def _run(self, lo, hi, drain):
         room = hi - lo + LANES
         out = np.empty(room, dtype=np.int64), np.empty(room, dtype=np.int64), np.empty(room, dtype=np.int64)
-        count = self.kernel(np.int64(lo), np.int64(hi), drain, *self.form._kernel_args()[:3], np.int64(self.form.degree),
-                            *self.form._kernel_args()[3:], *self.windows, *self.options, self.state, self.walked,
-                            self.owner, self.linear, self.nonlinear, *out)
+        k1, k2, k3, *tables = self.form._kernel_args()
+        count = self.kernel(np.int64(lo), np.int64(hi), drain, k1, k2, k3, np.int64(self.form.degree), *tables,
+                            *self.windows, *self.options, self.state, self.walked, self.owner, self.linear,
+                            self.nonlinear, *out)
         return tuple(a[:count] for a in out)
 
 

@@ -71,13 +71,13 @@ def _form(name, degree):
 
 
 def run_task(form_name, degree, lo, hi, reduce=True, screen=True) -> TaskResult:
-    r"""Walk candidates ``lo..hi-1`` of the form (what a worker runs; arguments are plain data)."""
-    clock = time.perf_counter()
-    form = _form(form_name, degree)
-    periods, steps = walk(form, lo, hi, reduce=reduce, screen=screen)
-    full = (1 << degree) - 1
-    return TaskResult(lo, hi, int((periods >= -1).sum()), int((periods == SHORT_CYCLE).sum()), int(steps),
-                      (np.flatnonzero(periods == full) + lo).tolist(), time.perf_counter() - clock)
+    r"""Walk candidates ``lo..hi-1`` of the form alone, to the end (what a worker runs; arguments are plain data)."""
+    if lo == hi:
+        return TaskResult(lo, hi, 0, 0, 0, [])
+    ledger, done, pending = RangeLedger([(lo, hi)], degree), [], iter([(lo, hi)])
+    walk_ranges(_form(form_name, degree), lambda: next(pending, None),
+                lambda *settled: done.extend(ledger.settle(*settled)), reduce, screen)
+    return done[0]
 
 
 def estimated_steps_per_candidate(degree) -> float:
