@@ -28,10 +28,9 @@ from sage_lfsr.census.collection import collect
 from sage_lfsr.census.job import AGREES, MODES, NOT_APPLICABLE, CensusJob, make_tasks, task_columns
 from sage_lfsr.census.registers import as_spec
 from sage_lfsr.common.errors import IncompleteResult
-from sage_lfsr.common.limits import (MAX_CENSUS_REGISTERS, MAX_PERIOD_STEPS, check_census_size, check_state_space,
-                                     check_workers, format_count)
+from sage_lfsr.common.limits import MAX_PERIOD_STEPS, check_state_space, check_workers, format_count, shorten
 from sage_lfsr.engine.schedules import get_schedule
-from sage_lfsr.engine.schedules.base import RunOptions, RunRecord
+from sage_lfsr.engine.schedules.base import RunOptions, RunRecord, available_schedules
 
 #: Successor steps a task should hold (a few milliseconds of compiled work at least).
 TASK_STEPS = 1 << 22
@@ -128,8 +127,9 @@ def census(registers, mode="map", schedule=None, workers=None, checkpoint=None, 
     """
     called = time.perf_counter()  # what the user waits for: generating, checking, planning and the run
     _check_arguments(mode, workers, start, batch_size)
-    if schedule not in (None, "threads"):
-        get_schedule(schedule)  # an unknown name is refused before any work
+    if schedule not in (None, "threads") and schedule not in available_schedules():
+        raise ValueError(f"unknown census schedule {shorten(repr(schedule), 60)}: choose one of "
+                         f"{', '.join(sorted(available_schedules() + ['threads']))}")
     if schedule is None and pool is not None:
         schedule = "queue"  # a pool's workers are processes
     if workers is not None and schedule != "sequential":
@@ -365,8 +365,6 @@ class CensusResult:
             sage: s["wall_seconds"] >= s["run_seconds"]
             True
         """
-        import numpy as np
-
         column = self.column
         summary = {
             "mode": self.mode,
