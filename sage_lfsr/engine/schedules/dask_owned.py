@@ -67,6 +67,8 @@ OWNER_CHECK_SECONDS = 1.0
 SEND_TIMEOUT_SECONDS = 30.0
 SEND_GIVE_UP_SECONDS = 300.0
 HANDLER = "sage_lfsr_owned_marks"
+#: Seconds to fetch a finished group's result (small: a result lost with its worker is run again elsewhere).
+RESULT_SECONDS = 5.0
 
 
 # ---------------------------------------------------------------------------- in the worker
@@ -91,6 +93,12 @@ def _owned_array(run_id, owner, size, dtype):
                      np.full(-size, np.iinfo(dtype).max, dtype=dtype))
             dask_common.RUN_STATE[key] = (None, array, _OwnedArray())
         return dask_common.RUN_STATE[key][1]
+
+
+def owned_arrays_held(dask_worker=None):
+    r"""How many owners' arrays (of any run) this process holds: 0 once every run has ended."""
+    with dask_common.RUN_STATE_LOCK:
+        return sum(1 for key in dask_common.RUN_STATE if len(key) == 3 and key[1] == "owned")
 
 
 #: ``run id -> addresses`` the caller declared lost: marks for them are dropped.
@@ -150,7 +158,7 @@ def _walker(job_key, job, block, owners, me):
 _WALKERS = {}
 
 
-async def _send(worker, run_id, client_id, taken, routes, me, size):
+async def _send(worker, run_id, client_id, taken, routes, me, size, sent):
     r"""Send each owner's marks ``taken`` to the workers of ``routes[owner]`` (its own and its replica's)."""
     sends = []
     for owner, marks in taken.items():
@@ -161,6 +169,9 @@ async def _send(worker, run_id, client_id, taken, routes, me, size):
                     apply_local_marks(_owned_array(run_id, owner, size, np.uint8), marks)
             else:
                 sends.append(_send_one(worker, run_id, client_id, address, owner, size, marks))
+                sent[0] += len(marks)
+                sent[1] += marks.nbytes
+                sent[2] += 1
     if sends:
         await asyncio.gather(*sends)
 
@@ -169,25 +180,27 @@ async def _send_one(worker, run_id, client_id, address, owner, size, marks):
     from distributed.protocol import to_serialize
 
     began = time.monotonic()
-    while True:
-        if address in _LOST.get(run_id, ()):
+    while address not in _LOST.get(run_id, ()):
+        sending = asyncio.ensure_future(worker.rpc(address).sage_lfsr_owned_marks(
+            run_id=run_id, client_id=client_id, owner=owner, size=size, marks=to_serialize(marks)))
+        waited = time.monotonic()
+        while not sending.done():  # a worker declared lost meanwhile ends the wait at once
+            await asyncio.wait({sending}, timeout=0.25)
+            if address in _LOST.get(run_id, ()) or time.monotonic() - waited > SEND_TIMEOUT_SECONDS:
+                sending.cancel()
+                break
+        if sending.done() and not sending.cancelled() and sending.exception() is None:
             return
-        try:
-            await asyncio.wait_for(worker.rpc(address).sage_lfsr_owned_marks(
-                run_id=run_id, client_id=client_id, owner=owner, size=size, marks=to_serialize(marks)), SEND_TIMEOUT_SECONDS)
-            return
-        except Exception as error:
-            if address in _LOST.get(run_id, ()):
-                return
-            if time.monotonic() - began > SEND_GIVE_UP_SECONDS:
-                raise RuntimeError(f"marks for owner {owner} could not reach {address}: {error}") from error
-            await asyncio.sleep(0.5)
+        if time.monotonic() - began > SEND_GIVE_UP_SECONDS:
+            raise RuntimeError(f"marks for owner {owner} could not reach {address}")
+        await asyncio.sleep(0.25)
 
 
 async def owned_group(run_id, client_id, job_key, job, owner, owners, block, routes, phase, tasks, dbits, wall_zero):
     r"""
     Run ``tasks`` (of one phase, all in blocks of ``owner``) as that owner:
-    ``(worker name, [(task id, cycles, segments, depth counts, steps, states, start, end)])``,
+    ``(worker name, [(task id, cycles, segments, depth counts, steps, states, start, end)],
+    bytes of this run's arrays in this process)``,
     or ``None`` when the run has ended. ``phase`` is ``"segments"``, ``"fine"``
     (segments from unmarked starts of ``dbits``), ``"sweep"`` or ``"trees"``.
     """
@@ -204,7 +217,7 @@ async def owned_group(run_id, client_id, job_key, job, owner, owners, block, rou
     array = _owned_array(run_id, owner, -size if singular else size, job.register.depth_dtype if singular else np.uint8)
     if array is None:
         return None
-    name, found = str(worker.name), []
+    name, found, sent = str(worker.name), [], [0, 0, 0]  # marks, bytes and messages sent to other workers
     clock_zero = time.perf_counter() - (time.time() - wall_zero)
     for task in tasks:
         await asyncio.sleep(0)  # the marks that arrived meanwhile are applied; the scheduler is answered
@@ -225,7 +238,7 @@ async def owned_group(run_id, client_id, job_key, job, owner, owners, block, rou
                     steps += walked
                     pieces.append(part)
                     if status == 0 or (status == 2 and walker.counts.max() >= walker.buffers.shape[1] // 4):
-                        await _send(worker, run_id, client_id, walker.take_buffers(), routes, owner, size)
+                        await _send(worker, run_id, client_id, walker.take_buffers(), routes, owner, size, sent)
                     elif status == 2:
                         await asyncio.sleep(0)
                 cycles = np.concatenate(pieces).reshape(-1, 2)
@@ -237,15 +250,17 @@ async def owned_group(run_id, client_id, job_key, job, owner, owners, block, rou
                     steps += walked
                     pieces.append(part)
                     if not done:
-                        await _send(worker, run_id, client_id, walker.take_buffers(), routes, owner, size)
+                        await _send(worker, run_id, client_id, walker.take_buffers(), routes, owner, size, sent)
                 segments = np.concatenate(pieces).reshape(-1, 4)
                 states = int(segments[:, 2].sum())
         except Exception as error:
             raise dask_common.TaskFailed(task.task_id, f"{type(error).__name__}: {error}") from error
         found.append((task.task_id, cycles, segments, depth_counts, steps, states, start - clock_zero,
                       time.perf_counter() - clock_zero))
-    await _send(worker, run_id, client_id, walker.take_buffers(), routes, owner, size)
-    return name, found
+    await _send(worker, run_id, client_id, walker.take_buffers(), routes, owner, size, sent)
+    with dask_common.RUN_STATE_LOCK:
+        held = sum(entry[1].nbytes for key, entry in dask_common.RUN_STATE.items() if key[0] == run_id)
+    return name, found, held, sent
 
 
 class _Range:
@@ -315,7 +330,8 @@ class OwnedRun:
         addresses = [by_name[name] for name, _ in sorted(indices.items(), key=lambda item: item[1]) if name in by_name]
         self.owners = configured("owned-owners", len(addresses))
         self.hosts, self.replica_hosts = owner_hosts(addresses, self.owners, configured("owned-replicas", 1))
-        self.lost, self.scheduler_tasks, self.failovers = set(), 0, []
+        self.lost, self.scheduler_tasks, self.failovers, self.held = set(), 0, [], 0
+        self.sent = [0, 0, 0]
         self.owners_checked = time.monotonic()
 
     def routes(self):
@@ -370,6 +386,8 @@ class OwnedRun:
                            time.perf_counter() - clock_zero)
         record.measured.update(dask_groups=self.progress.groups, owned_owners=self.owners, owned_block=self.block,
                                owned_fine_bits=fine, owned_scheduler_tasks=self.scheduler_tasks,
+                               owned_worker_bytes=self.held, owned_marks_sent=self.sent[0],
+                               owned_marks_bytes=self.sent[1], owned_messages=self.sent[2],
                                owned_replicas=sum(host is not None for host in self.replica_hosts),
                                owned_seconds=time.perf_counter() - started,
                                owned_failovers=list(self.failovers), owned_marks_via_caller_bytes=0)
@@ -389,8 +407,10 @@ class OwnedRun:
         pending = {self._submit(phase, owner, group, dbits): (owner, group) for owner, group in groups}
         result_phase = {"fine": "sweep"}.get(phase, phase)
         try:
-            for (name, found), (owner, group) in self._wait(pending, phase, dbits):
+            for (name, found, held, sent), (owner, group) in self._wait(pending, phase, dbits):
                 self.progress.groups += 1
+                self.sent = [total + part for total, part in zip(self.sent, sent)]
+                self.held = max(self.held, held)
                 for task_id, cycles, segments, depth_counts, steps, states, start, end in found:
                     result = TaskResult(task_id, -1, result_phase,
                                         dask_common.NO_CYCLES if cycles is None else cycles,
@@ -427,6 +447,8 @@ class OwnedRun:
                 self._check_hosts(pending, phase, dbits)
                 continue
             for future in finished:
+                if future not in pending:  # moved with its owner by a fail-over a moment ago
+                    continue
                 owner, group = tag = pending.pop(future)
                 error = future.exception() if future.status == "error" else None
                 if isinstance(error, dask_common.TaskFailed):
@@ -435,7 +457,7 @@ class OwnedRun:
                 outcome = None
                 if error is None:
                     try:
-                        outcome = future.result(timeout=dask_common.RESULT_TIMEOUT_SECONDS)
+                        outcome = future.result(timeout=RESULT_SECONDS)
                     except Exception as lost:
                         error = lost
                 future.release()
