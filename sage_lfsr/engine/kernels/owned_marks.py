@@ -109,9 +109,12 @@ def owned_segments_walk(step, params, lo, hi, dbits, block, workers, me, block_s
                         buffers, counts, resume, segments):
     r"""
     Segments ``(start, end, length, smallest)`` from the distinguished starts in
-    ``[lo, hi)`` (owned by ``me``; with ``fine`` only the unmarked ones), on from
-    ``resume`` (``[next start, in a walk, start, state, length, smallest]``):
-    ``(steps, done)``; not done: a buffer is full (the place is in ``resume``).
+    ``[lo, hi)`` (owned by ``me``; with ``fine`` only the unmarked ones, whose
+    starts are not marked), on from ``resume`` (``[next start, in a walk, start,
+    state, length, smallest]``): ``(steps, done)``; not done: a buffer is full
+    (the place is in ``resume``). Every state walked, this owner's too, goes to
+    its owner's buffer (no branch on the owner at each step; this owner's row is
+    applied here and copied to its replica).
     """
     steps, capacity = 0, buffers.shape[1]
     limit = distinguished_limit(dbits)
@@ -130,23 +133,22 @@ def owned_segments_walk(step, params, lo, hi, dbits, block, workers, me, block_s
             start = state = smallest = candidate
             length, active = 0, 1
             candidate += 1
-        while True:
+            if fine:  # its start unmarked: a walk run again after a lost worker finds it again
+                state = step(state, params)
+                length = 1
+        while not (length > 0 and hashed_below(state, limit)):
+            if length > 0:
+                smallest = min(smallest, state)
             owner, index = place(state, block, workers, block_shift, worker_shift)
-            if owner == me:
-                if length > 0 or not fine:  # a coarse start is marked: the fine starts on its cycle are covered
-                    mark(bitmap, index)
-            else:
-                if counts[owner] == capacity:
-                    resume[0], resume[1], resume[2], resume[3], resume[4], resume[5] = (
-                        candidate, 1, start, state, length, smallest)
-                    return steps, False
-                buffers[owner, counts[owner]] = index
-                counts[owner] += 1
+            count = counts[owner]
+            if count == capacity:
+                resume[0], resume[1], resume[2], resume[3], resume[4], resume[5] = (
+                    candidate, 1, start, state, length, smallest)
+                return steps, False
+            buffers[owner, count] = index
+            counts[owner] = count + 1
             state = step(state, params)
             length += 1
-            if hashed_below(state, limit):
-                break
-            smallest = min(smallest, state)
         steps += length
         segments.append((start, state, length, smallest))
         active = 0
@@ -458,6 +460,23 @@ class OwnedWalker:
             apply_marks(bitmap, local_indices)
 
 
+def marks_to_send(marks, size):
+    r"""
+    ``marks`` (local indices, int64) as uint32 where the owner's ``size`` bits
+    allow: what travels. (Grouping them by region of the owner's bitmap before
+    they are applied was measured slower here: at 2^19 marks a flush over a
+    2^29-bit bitmap, nearly every mark still touches a cache line of its own.)
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr.engine.kernels.owned_marks import marks_to_send
+        sage: marks_to_send(np.array([5, 2**20]), 2**21).dtype, marks_to_send(np.array([5]), 2**33).dtype
+        (dtype('uint32'), dtype('int64'))
+    """
+    return marks.astype(np.uint32) if size <= 1 << 32 else np.asarray(marks, dtype=np.int64)
+
+
 def apply_local_marks(bitmap, local_indices):
     r"""
     Mark ``local_indices`` in ``bitmap`` (compiled once, for marks that arrive from other owners).
@@ -475,4 +494,5 @@ def apply_local_marks(bitmap, local_indices):
         from sage_lfsr.engine.kernels import fast
 
         _APPLY.append(cached_njit(rebind(apply_marks, "owned_apply_marks", mark=fast.traversal_mark), nogil=True))
-    _APPLY[0](bitmap, np.asarray(local_indices, dtype=np.int64))
+    indices = np.asarray(local_indices)
+    _APPLY[0](bitmap, indices if indices.dtype in (np.uint32, np.int64) else indices.astype(np.int64))

@@ -45,7 +45,7 @@ import numpy as np
 
 from sage_lfsr.common.errors import MappingCancelled, WorkerError
 from sage_lfsr.engine.job import TaskResult, count_depths
-from sage_lfsr.engine.kernels.owned_marks import OwnedWalker, apply_local_marks, local_bits, place, shifts
+from sage_lfsr.engine.kernels.owned_marks import OwnedWalker, apply_local_marks, local_bits, marks_to_send, place, shifts
 from sage_lfsr.engine.schedules import dask_common
 from sage_lfsr.engine.schedules.base import RunRecord
 
@@ -56,7 +56,7 @@ FINE_SEGMENTS_LOG = 12
 #: Marks a buffer holds per owner (int64 while walking, sent as uint32): bounded memory per worker.
 BUFFER_MARKS = 1 << 20
 #: States a sweep call walks or scans before it yields (the worker applies the marks that arrived).
-SWEEP_BUDGET = 1 << 21
+SWEEP_BUDGET = 1 << 16
 #: Groups a phase's tasks of one owner are cut into (a lost worker's unfinished group is walked again).
 GROUPS_PER_OWNER = 8
 #: Seconds between two checks that the owners' workers are still in the cluster.
@@ -107,11 +107,17 @@ _LOST = {}
 
 async def receive_marks(run_id=None, client_id=None, owner=None, size=None, marks=None):
     r"""The Dask handler :data:`HANDLER`: OR ``marks`` (local indices) into this worker's array of ``owner``."""
+    began = time.perf_counter()
     _RUN_CLIENTS[run_id] = client_id
     bitmap = _owned_array(run_id, owner, size, np.uint8)
     if bitmap is not None:
         apply_local_marks(bitmap, marks)
+    _RECEIVED[run_id] = _RECEIVED.get(run_id, 0.0) + time.perf_counter() - began
     return len(marks)
+
+
+#: ``run id -> seconds`` this process spent applying marks that arrived.
+_RECEIVED = {}
 
 
 def install_handler(dask_worker=None):
@@ -160,13 +166,12 @@ _WALKERS = {}
 
 async def _send(worker, run_id, client_id, taken, routes, me, size, sent):
     r"""Send each owner's marks ``taken`` to the workers of ``routes[owner]`` (its own and its replica's)."""
-    sends = []
+    began, sends = time.perf_counter(), []
     for owner, marks in taken.items():
-        marks = marks.astype(np.uint32) if size <= 1 << 32 else marks
+        marks = marks_to_send(marks, size)
         for address in routes[owner]:
-            if address == worker.address:
-                if owner != me:  # its replica, or another owner, held by this worker
-                    apply_local_marks(_owned_array(run_id, owner, size, np.uint8), marks)
+            if address == worker.address:  # this owner's own marks, another owner's or a replica held here
+                apply_local_marks(_owned_array(run_id, owner, size, np.uint8), marks)
             else:
                 sends.append(_send_one(worker, run_id, client_id, address, owner, size, marks))
                 sent[0] += len(marks)
@@ -174,6 +179,7 @@ async def _send(worker, run_id, client_id, taken, routes, me, size, sent):
                 sent[2] += 1
     if sends:
         await asyncio.gather(*sends)
+    sent[3] += time.perf_counter() - began
 
 
 async def _send_one(worker, run_id, client_id, address, owner, size, marks):
@@ -217,50 +223,97 @@ async def owned_group(run_id, client_id, job_key, job, owner, owners, block, rou
     array = _owned_array(run_id, owner, -size if singular else size, job.register.depth_dtype if singular else np.uint8)
     if array is None:
         return None
-    name, found, sent = str(worker.name), [], [0, 0, 0]  # marks, bytes and messages sent to other workers
+    # marks, bytes and messages sent to other workers; seconds sending (and applying here)
+    name, found, sent = str(worker.name), [], [0, 0, 0, 0.0]
     clock_zero = time.perf_counter() - (time.time() - wall_zero)
-    for task in tasks:
-        await asyncio.sleep(0)  # the marks that arrived meanwhile are applied; the scheduler is answered
-        if run_id in dask_common.ENDED_RUNS:
-            return None
-        start = time.perf_counter()
-        cycles = segments = depth_counts = None
-        try:
-            if singular:
-                cycles, steps = walker.trees(task.lo, task.hi, array)
-                first = place(task.lo, block, owners, *shifts(block, owners))[1]
-                depth_counts = count_depths(array[first:first + task.size], _Range(task))
-                states = task.size
-            elif phase == "sweep":
-                steps, pieces, resume, status = 0, [], [task.lo, 0, 0, 0, 0], 0
-                while status != 1:
-                    part, walked, status = walker.sweep(task.lo, task.hi, array, dbits, resume, SWEEP_BUDGET)
-                    steps += walked
-                    pieces.append(part)
-                    if status == 0 or (status == 2 and walker.counts.max() >= walker.buffers.shape[1] // 4):
-                        await _send(worker, run_id, client_id, walker.take_buffers(), routes, owner, size, sent)
-                    elif status == 2:
-                        await asyncio.sleep(0)
-                cycles = np.concatenate(pieces).reshape(-1, 2)
-                states = int(cycles[:, 1].sum())
-            else:
-                steps, pieces, resume, done = 0, [], [task.lo, 0, 0, 0, 0, 0], False
-                while not done:
-                    part, walked, done = walker.segments(task.lo, task.hi, dbits, array, phase == "fine", resume)
-                    steps += walked
-                    pieces.append(part)
-                    if not done:
-                        await _send(worker, run_id, client_id, walker.take_buffers(), routes, owner, size, sent)
-                segments = np.concatenate(pieces).reshape(-1, 4)
-                states = int(segments[:, 2].sum())
-        except Exception as error:
-            raise dask_common.TaskFailed(task.task_id, f"{type(error).__name__}: {error}") from error
-        found.append((task.task_id, cycles, segments, depth_counts, steps, states, start - clock_zero,
-                      time.perf_counter() - clock_zero))
-    await _send(worker, run_id, client_id, walker.take_buffers(), routes, owner, size, sent)
+    sender = _Sender(worker, run_id, client_id, routes, owner, size, sent)
+    walk = _in_thread if walker.compiled else _here
+    try:
+        for task in tasks:
+            await asyncio.sleep(0)  # the scheduler is answered between tasks
+            if run_id in dask_common.ENDED_RUNS:
+                return None
+            start = time.perf_counter()
+            cycles = segments = depth_counts = None
+            try:
+                if singular:
+                    cycles, steps = await walk(walker.trees, task.lo, task.hi, array)
+                    first = place(task.lo, block, owners, *shifts(block, owners))[1]
+                    depth_counts = count_depths(array[first:first + task.size], _Range(task))
+                    states = task.size
+                elif phase == "sweep":
+                    steps, pieces, resume, status = 0, [], [task.lo, 0, 0, 0, 0], 0
+                    while status != 1:
+                        part, walked, status = await walk(walker.sweep, task.lo, task.hi, array, dbits, resume,
+                                                          SWEEP_BUDGET)
+                        steps += walked
+                        pieces.append(part)
+                        if status != 1 and walker.counts.any():  # marks reach the others while they sweep
+                            await sender.send(walker.take_buffers())
+                    cycles = np.concatenate(pieces).reshape(-1, 2)
+                    states = int(cycles[:, 1].sum())
+                else:
+                    steps, pieces, resume, done = 0, [], [task.lo, 0, 0, 0, 0, 0], False
+                    while not done:
+                        part, walked, done = await walk(walker.segments, task.lo, task.hi, dbits, array,
+                                                        phase == "fine", resume)
+                        steps += walked
+                        pieces.append(part)
+                        if not done:
+                            await sender.send(walker.take_buffers())
+                    segments = np.concatenate(pieces).reshape(-1, 4)
+                    states = int(segments[:, 2].sum())
+            except Exception as error:
+                raise dask_common.TaskFailed(task.task_id, f"{type(error).__name__}: {error}") from error
+            found.append((task.task_id, cycles, segments, depth_counts, steps, states, start - clock_zero,
+                          time.perf_counter() - clock_zero))
+        await sender.send(walker.take_buffers())
+    finally:
+        await sender.drain()
     with dask_common.RUN_STATE_LOCK:
         held = sum(entry[1].nbytes for key, entry in dask_common.RUN_STATE.items() if key[0] == run_id)
     return name, found, held, sent
+
+
+#: Sends of marks a group keeps under way while it walks on (bounded memory: this many buffers' copies).
+SENDS_IN_FLIGHT = 4
+_EXECUTOR = []
+
+
+async def _in_thread(call, *arguments):
+    r"""``call(*arguments)`` (compiled, without the GIL) on this process's walking thread: the event loop meanwhile sends and receives marks."""
+    import concurrent.futures
+
+    if not _EXECUTOR:
+        _EXECUTOR.append(concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="sage_lfsr-owned"))
+    return await asyncio.get_running_loop().run_in_executor(_EXECUTOR[0], call, *arguments)
+
+
+async def _here(call, *arguments):
+    r"""``call(*arguments)`` on the event loop's thread (the ``sage`` kernel: PARI runs on the main thread only)."""
+    return call(*arguments)
+
+
+class _Sender:
+    r"""Sends of one group's buffers, at most :data:`SENDS_IN_FLIGHT` under way while the walk goes on."""
+
+    def __init__(self, worker, run_id, client_id, routes, owner, size, sent):
+        self.arguments = (worker, run_id, client_id)
+        self.routes, self.owner, self.size, self.sent = routes, owner, size, sent
+        self.flying = []
+
+    async def send(self, taken):
+        if not taken:
+            return
+        while len(self.flying) >= SENDS_IN_FLIGHT:
+            await self.flying.pop(0)
+        self.flying.append(asyncio.ensure_future(_send(*self.arguments, taken, self.routes, self.owner, self.size,
+                                                       self.sent)))
+
+    async def drain(self):
+        flying, self.flying = self.flying, []
+        for send in flying:
+            await send
 
 
 class _Range:
@@ -331,7 +384,7 @@ class OwnedRun:
         self.owners = configured("owned-owners", len(addresses))
         self.hosts, self.replica_hosts = owner_hosts(addresses, self.owners, configured("owned-replicas", 1))
         self.lost, self.scheduler_tasks, self.failovers, self.held = set(), 0, [], 0
-        self.sent = [0, 0, 0]
+        self.sent = [0, 0, 0, 0.0]
         self.owners_checked = time.monotonic()
 
     def routes(self):
@@ -387,7 +440,7 @@ class OwnedRun:
         record.measured.update(dask_groups=self.progress.groups, owned_owners=self.owners, owned_block=self.block,
                                owned_fine_bits=fine, owned_scheduler_tasks=self.scheduler_tasks,
                                owned_worker_bytes=self.held, owned_marks_sent=self.sent[0],
-                               owned_marks_bytes=self.sent[1], owned_messages=self.sent[2],
+                               owned_marks_bytes=self.sent[1], owned_messages=self.sent[2], owned_send_seconds=self.sent[3],
                                owned_replicas=sum(host is not None for host in self.replica_hosts),
                                owned_seconds=time.perf_counter() - started,
                                owned_failovers=list(self.failovers), owned_marks_via_caller_bytes=0)
