@@ -224,10 +224,17 @@ async def owned_group(run_id, client_id, job_key, job, owner, owners, block, rou
     if array is None:
         return None
     # marks, bytes and messages sent to other workers; seconds sending (and applying here)
-    name, found, sent = str(worker.name), [], [0, 0, 0, 0.0]
+    name, found, sent = str(worker.name), [], [0, 0, 0, 0.0, 0.0, 0.0]
     clock_zero = time.perf_counter() - (time.time() - wall_zero)
     sender = _Sender(worker, run_id, client_id, routes, owner, size, sent)
-    walk = _in_thread if walker.compiled else _here
+    walk_here = _in_thread if walker.compiled else _here
+
+    async def walk(call, *arguments):
+        began = time.perf_counter()
+        outcome = await walk_here(call, *arguments)
+        sent[4] += time.perf_counter() - began
+        return outcome
+
     try:
         for task in tasks:
             await asyncio.sleep(0)  # the scheduler is answered between tasks
@@ -305,15 +312,19 @@ class _Sender:
     async def send(self, taken):
         if not taken:
             return
+        began = time.perf_counter()
         while len(self.flying) >= SENDS_IN_FLIGHT:
             await self.flying.pop(0)
+        self.sent[5] += time.perf_counter() - began
         self.flying.append(asyncio.ensure_future(_send(*self.arguments, taken, self.routes, self.owner, self.size,
                                                        self.sent)))
 
     async def drain(self):
+        began = time.perf_counter()
         flying, self.flying = self.flying, []
         for send in flying:
             await send
+        self.sent[5] += time.perf_counter() - began
 
 
 class _Range:
@@ -384,7 +395,7 @@ class OwnedRun:
         self.owners = configured("owned-owners", len(addresses))
         self.hosts, self.replica_hosts = owner_hosts(addresses, self.owners, configured("owned-replicas", 1))
         self.lost, self.scheduler_tasks, self.failovers, self.held = set(), 0, [], 0
-        self.sent = [0, 0, 0, 0.0]
+        self.sent = [0, 0, 0, 0.0, 0.0, 0.0]
         self.owners_checked = time.monotonic()
 
     def routes(self):
@@ -440,7 +451,7 @@ class OwnedRun:
         record.measured.update(dask_groups=self.progress.groups, owned_owners=self.owners, owned_block=self.block,
                                owned_fine_bits=fine, owned_scheduler_tasks=self.scheduler_tasks,
                                owned_worker_bytes=self.held, owned_marks_sent=self.sent[0],
-                               owned_marks_bytes=self.sent[1], owned_messages=self.sent[2], owned_send_seconds=self.sent[3],
+                               owned_marks_bytes=self.sent[1], owned_messages=self.sent[2], owned_send_seconds=self.sent[3], owned_walk_seconds=self.sent[4], owned_wait_seconds=self.sent[5],
                                owned_replicas=sum(host is not None for host in self.replica_hosts),
                                owned_seconds=time.perf_counter() - started,
                                owned_failovers=list(self.failovers), owned_marks_via_caller_bytes=0)
