@@ -106,7 +106,7 @@ def place(state, block, workers, block_shift, worker_shift):
 
 
 def owned_segments_walk(step, params, lo, hi, dbits, block, workers, me, block_shift, worker_shift, bitmap, fine,
-                        buffers, counts, resume, segments):
+                        route, buffers, counts, resume, segments):
     r"""
     Segments ``(start, end, length, smallest)`` from the distinguished starts in
     ``[lo, hi)`` (owned by ``me``; with ``fine`` only the unmarked ones, whose
@@ -114,7 +114,9 @@ def owned_segments_walk(step, params, lo, hi, dbits, block, workers, me, block_s
     state, length, smallest]``): ``(steps, done)``; not done: a buffer is full
     (the place is in ``resume``). Every state walked, this owner's too, goes to
     its owner's buffer (no branch on the owner at each step; this owner's row is
-    applied here and copied to its replica).
+    applied here and copied to its replica); without ``route`` nothing is written
+    (a first pass that only measures the segments: when they cover every state,
+    no mark is needed at all).
     """
     steps, capacity = 0, buffers.shape[1]
     limit = distinguished_limit(dbits)
@@ -139,14 +141,15 @@ def owned_segments_walk(step, params, lo, hi, dbits, block, workers, me, block_s
         while not (length > 0 and hashed_below(state, limit)):
             if length > 0:
                 smallest = min(smallest, state)
-            owner, index = place(state, block, workers, block_shift, worker_shift)
-            count = counts[owner]
-            if count == capacity:
-                resume[0], resume[1], resume[2], resume[3], resume[4], resume[5] = (
-                    candidate, 1, start, state, length, smallest)
-                return steps, False
-            buffers[owner, count] = index
-            counts[owner] = count + 1
+            if route:
+                owner, index = place(state, block, workers, block_shift, worker_shift)
+                count = counts[owner]
+                if count == capacity:
+                    resume[0], resume[1], resume[2], resume[3], resume[4], resume[5] = (
+                        candidate, 1, start, state, length, smallest)
+                    return steps, False
+                buffers[owner, count] = index
+                counts[owner] = count + 1
             state = step(state, params)
             length += 1
         steps += length
@@ -308,11 +311,11 @@ mark = traversal.mark
 walk = step = PAIR = QUADRUPLE = to_array = None
 
 
-def _segments_template(params, lo, hi, dbits, block, workers, me, block_shift, worker_shift, bitmap, fine, buffers,
-                       counts, resume):
+def _segments_template(params, lo, hi, dbits, block, workers, me, block_shift, worker_shift, bitmap, fine, route,
+                       buffers, counts, resume):
     segments = List.empty_list(QUADRUPLE)
     steps, done = walk(step, params, lo, hi, dbits, block, workers, me, block_shift, worker_shift, bitmap, fine,
-                       buffers, counts, resume, segments)
+                       route, buffers, counts, resume, segments)
     return steps, done, to_array(segments, 4)
 
 
@@ -412,17 +415,17 @@ class OwnedWalker:
         self.counts[:] = 0
         return taken
 
-    def segments(self, lo, hi, dbits, bitmap, fine, resume):
+    def segments(self, lo, hi, dbits, bitmap, fine, resume, route=True):
         r"""``(segments, steps, done)``: :func:`owned_segments_walk` on from ``resume`` (a list of 6, updated)."""
         state = np.asarray(resume, dtype=np.int64)
         if self.compiled:
             steps, done, segments = self.functions["segments"](
-                self.params, int(lo), int(hi), int(dbits), *self._placing(), bitmap, bool(fine), self.buffers,
-                self.counts, state)
+                self.params, int(lo), int(hi), int(dbits), *self._placing(), bitmap, bool(fine), bool(route),
+                self.buffers, self.counts, state)
         else:
             rows = []
             steps, done = owned_segments_walk(self.step, None, int(lo), int(hi), int(dbits), *self._placing(), bitmap,
-                                              bool(fine), self.buffers, self.counts, state, rows)
+                                              bool(fine), bool(route), self.buffers, self.counts, state, rows)
             segments = np.array(rows, dtype=np.int64).reshape(-1, 4)
         resume[:] = state.tolist()
         return segments, int(steps), bool(done)

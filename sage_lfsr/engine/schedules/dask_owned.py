@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import pickle
+import sys
 import time
 
 import numpy as np
@@ -56,7 +57,7 @@ FINE_SEGMENTS_LOG = 12
 #: Marks a buffer holds per owner (int64 while walking, sent as uint32): bounded memory per worker.
 BUFFER_MARKS = 1 << 20
 #: States a sweep call walks or scans before it yields (the worker applies the marks that arrived).
-SWEEP_BUDGET = 1 << 16
+SWEEP_BUDGET = 1 << 18
 #: Groups a phase's tasks of one owner are cut into (a lost worker's unfinished group is walked again).
 GROUPS_PER_OWNER = 8
 #: Seconds between two checks that the owners' workers are still in the cluster.
@@ -126,7 +127,14 @@ def install_handler(dask_worker=None):
 
     worker = dask_worker or distributed.get_worker()
     worker.handlers.setdefault(HANDLER, receive_marks)
+    # The walking thread takes the GIL back between its compiled calls; with the default 5 ms
+    # switch interval it waits that long whenever the event loop is busy receiving marks.
+    sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_SECONDS))
     return True
+
+
+#: The GIL switch interval of a worker that runs owned walks (see :func:`install_handler`).
+SWITCH_INTERVAL_SECONDS = 0.0005
 
 
 def declare_lost(run_id, address, dask_worker=None):
@@ -207,8 +215,9 @@ async def owned_group(run_id, client_id, job_key, job, owner, owners, block, rou
     Run ``tasks`` (of one phase, all in blocks of ``owner``) as that owner:
     ``(worker name, [(task id, cycles, segments, depth counts, steps, states, start, end)],
     bytes of this run's arrays in this process)``,
-    or ``None`` when the run has ended. ``phase`` is ``"segments"``, ``"fine"``
-    (segments from unmarked starts of ``dbits``), ``"sweep"`` or ``"trees"``.
+    or ``None`` when the run has ended. ``phase`` is ``"measure"`` (the segments,
+    no marks), ``"segments"`` (with their marks), ``"fine"`` (segments from
+    unmarked starts of ``dbits``), ``"sweep"`` or ``"trees"``.
     """
     import distributed
 
@@ -223,107 +232,118 @@ async def owned_group(run_id, client_id, job_key, job, owner, owners, block, rou
     array = _owned_array(run_id, owner, -size if singular else size, job.register.depth_dtype if singular else np.uint8)
     if array is None:
         return None
-    # marks, bytes and messages sent to other workers; seconds sending (and applying here)
-    name, found, sent = str(worker.name), [], [0, 0, 0, 0.0, 0.0, 0.0]
+    # marks, bytes and messages sent to other workers; seconds sending; seconds walking; seconds waiting for sends
+    name, sent = str(worker.name), [0, 0, 0, 0.0, 0.0, 0.0]
     clock_zero = time.perf_counter() - (time.time() - wall_zero)
-    sender = _Sender(worker, run_id, client_id, routes, owner, size, sent)
-    walk_here = _in_thread if walker.compiled else _here
-
-    async def walk(call, *arguments):
-        began = time.perf_counter()
-        outcome = await walk_here(call, *arguments)
-        sent[4] += time.perf_counter() - began
-        return outcome
-
+    loop = asyncio.get_running_loop()
+    sender = _Sender(loop, worker, run_id, client_id, routes, owner, size, sent, threaded=walker.compiled)
+    arguments = (run_id, walker, array, phase, tasks, dbits, block, owners, singular, sender, clock_zero)
     try:
-        for task in tasks:
-            await asyncio.sleep(0)  # the scheduler is answered between tasks
-            if run_id in dask_common.ENDED_RUNS:
-                return None
-            start = time.perf_counter()
-            cycles = segments = depth_counts = None
-            try:
-                if singular:
-                    cycles, steps = await walk(walker.trees, task.lo, task.hi, array)
-                    first = place(task.lo, block, owners, *shifts(block, owners))[1]
-                    depth_counts = count_depths(array[first:first + task.size], _Range(task))
-                    states = task.size
-                elif phase == "sweep":
-                    steps, pieces, resume, status = 0, [], [task.lo, 0, 0, 0, 0], 0
-                    while status != 1:
-                        part, walked, status = await walk(walker.sweep, task.lo, task.hi, array, dbits, resume,
-                                                          SWEEP_BUDGET)
-                        steps += walked
-                        pieces.append(part)
-                        if status != 1 and walker.counts.any():  # marks reach the others while they sweep
-                            await sender.send(walker.take_buffers())
-                    cycles = np.concatenate(pieces).reshape(-1, 2)
-                    states = int(cycles[:, 1].sum())
-                else:
-                    steps, pieces, resume, done = 0, [], [task.lo, 0, 0, 0, 0, 0], False
-                    while not done:
-                        part, walked, done = await walk(walker.segments, task.lo, task.hi, dbits, array,
-                                                        phase == "fine", resume)
-                        steps += walked
-                        pieces.append(part)
-                        if not done:
-                            await sender.send(walker.take_buffers())
-                    segments = np.concatenate(pieces).reshape(-1, 4)
-                    states = int(segments[:, 2].sum())
-            except Exception as error:
-                raise dask_common.TaskFailed(task.task_id, f"{type(error).__name__}: {error}") from error
-            found.append((task.task_id, cycles, segments, depth_counts, steps, states, start - clock_zero,
-                          time.perf_counter() - clock_zero))
-        await sender.send(walker.take_buffers())
+        if walker.compiled:  # on a thread of its own, without the GIL: the event loop sends and receives meanwhile
+            found = await loop.run_in_executor(_executor(), _walk_group, *arguments)
+        else:  # the sage kernel: PARI runs on the main thread only
+            found = _walk_group(*arguments)
     finally:
         await sender.drain()
+    if found is None:
+        return None
     with dask_common.RUN_STATE_LOCK:
         held = sum(entry[1].nbytes for key, entry in dask_common.RUN_STATE.items() if key[0] == run_id)
     return name, found, held, sent
 
 
+def _walk_group(run_id, walker, array, phase, tasks, dbits, block, owners, singular, sender, clock_zero):
+    r"""The walks of :func:`owned_group`; full buffers go to ``sender`` (which does not wait for their delivery)."""
+    found, sent = [], sender.sent
+    for task in tasks:
+        if run_id in dask_common.ENDED_RUNS:
+            return None
+        start = time.perf_counter()
+        cycles = segments = depth_counts = None
+        try:
+            if singular:
+                cycles, steps = walker.trees(task.lo, task.hi, array)
+                first = place(task.lo, block, owners, *shifts(block, owners))[1]
+                depth_counts = count_depths(array[first:first + task.size], _Range(task))
+                states = task.size
+            elif phase == "sweep":
+                steps, pieces, resume, status = 0, [], [task.lo, 0, 0, 0, 0], 0
+                while status != 1:
+                    part, walked, status = walker.sweep(task.lo, task.hi, array, dbits, resume, SWEEP_BUDGET)
+                    steps += walked
+                    pieces.append(part)
+                    if status != 1 and walker.counts.any():  # marks reach the others while they sweep
+                        sender.send(walker.take_buffers())
+                cycles = np.concatenate(pieces).reshape(-1, 2)
+                states = int(cycles[:, 1].sum())
+            else:
+                steps, pieces, resume, done = 0, [], [task.lo, 0, 0, 0, 0, 0], False
+                while not done:
+                    part, walked, done = walker.segments(task.lo, task.hi, dbits, array, phase == "fine", resume,
+                                                         phase != "measure")
+                    steps += walked
+                    pieces.append(part)
+                    if not done:
+                        sender.send(walker.take_buffers())
+                segments = np.concatenate(pieces).reshape(-1, 4)
+                states = int(segments[:, 2].sum())
+        except Exception as error:
+            raise dask_common.TaskFailed(task.task_id, f"{type(error).__name__}: {error}") from error
+        end = time.perf_counter()
+        sent[4] += end - start
+        found.append((task.task_id, cycles, segments, depth_counts, steps, states, start - clock_zero,
+                      end - clock_zero))
+    sender.send(walker.take_buffers())
+    return found
+
+
 #: Sends of marks a group keeps under way while it walks on (bounded memory: this many buffers' copies).
-SENDS_IN_FLIGHT = 4
+SENDS_IN_FLIGHT = 16
 _EXECUTOR = []
 
 
-async def _in_thread(call, *arguments):
-    r"""``call(*arguments)`` (compiled, without the GIL) on this process's walking thread: the event loop meanwhile sends and receives marks."""
+def _executor():
     import concurrent.futures
 
     if not _EXECUTOR:
         _EXECUTOR.append(concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="sage_lfsr-owned"))
-    return await asyncio.get_running_loop().run_in_executor(_EXECUTOR[0], call, *arguments)
-
-
-async def _here(call, *arguments):
-    r"""``call(*arguments)`` on the event loop's thread (the ``sage`` kernel: PARI runs on the main thread only)."""
-    return call(*arguments)
+    return _EXECUTOR[0]
 
 
 class _Sender:
-    r"""Sends of one group's buffers, at most :data:`SENDS_IN_FLIGHT` under way while the walk goes on."""
+    r"""
+    Sends of one group's buffers on the event loop, at most :data:`SENDS_IN_FLIGHT`
+    under way: a walk on its own thread hands them over and walks on (it waits
+    only when that many are still under way); one on the loop's thread does not wait.
+    """
 
-    def __init__(self, worker, run_id, client_id, routes, owner, size, sent):
-        self.arguments = (worker, run_id, client_id)
+    def __init__(self, loop, worker, run_id, client_id, routes, owner, size, sent, threaded):
+        import threading
+
+        self.loop, self.arguments = loop, (worker, run_id, client_id)
         self.routes, self.owner, self.size, self.sent = routes, owner, size, sent
-        self.flying = []
+        self.threaded, self.flying, self.slots = threaded, [], threading.Semaphore(SENDS_IN_FLIGHT)
 
-    async def send(self, taken):
+    def send(self, taken):
         if not taken:
             return
+        coroutine = _send(*self.arguments, taken, self.routes, self.owner, self.size, self.sent)
+        if not self.threaded:
+            self.flying.append(asyncio.ensure_future(coroutine))
+            return
         began = time.perf_counter()
-        while len(self.flying) >= SENDS_IN_FLIGHT:
-            await self.flying.pop(0)
+        self.slots.acquire()
         self.sent[5] += time.perf_counter() - began
-        self.flying.append(asyncio.ensure_future(_send(*self.arguments, taken, self.routes, self.owner, self.size,
-                                                       self.sent)))
+        future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+        future.add_done_callback(lambda _: self.slots.release())
+        self.flying.append(future)
 
     async def drain(self):
+        r"""Wait for every send (on the loop); raise the first that failed."""
         began = time.perf_counter()
         flying, self.flying = self.flying, []
         for send in flying:
-            await send
+            await (asyncio.wrap_future(send) if not isinstance(send, asyncio.Future) else send)
         self.sent[5] += time.perf_counter() - began
 
 
@@ -420,12 +440,17 @@ class OwnedRun:
         if by_phase["trees"]:
             for result in self._phase("trees", by_phase["trees"], 0):
                 self.progress.add(result)
+        marked = 0  # states walked again to mark them
         if by_phase["segments"]:
-            for result in self._phase("segments", by_phase["segments"], job.dbits):
+            # First the segments alone: when they cover every state (primitive registers) no mark is needed.
+            for result in self._phase("measure", by_phase["segments"], job.dbits):
                 covered += result.states_owned
                 self.progress.add(result)
         if by_phase["sweep"]:
             uncovered = job.state_count - covered if by_phase["segments"] else job.state_count
+            if uncovered and by_phase["segments"]:  # walked again, their marks to their owners
+                marked = sum(result.states_traced for result in self._phase("segments", by_phase["segments"],
+                                                                            job.dbits))
             dbits, fine_segments = job.dbits, {}
             if uncovered and by_phase["segments"]:
                 fine = fine_bits(uncovered, job.dbits)
@@ -449,7 +474,7 @@ class OwnedRun:
         record = RunRecord(self.progress.collected, {index: 0.0 for index in range(len(set(self.hosts)))}, None,
                            time.perf_counter() - clock_zero)
         record.measured.update(dask_groups=self.progress.groups, owned_owners=self.owners, owned_block=self.block,
-                               owned_fine_bits=fine, owned_scheduler_tasks=self.scheduler_tasks,
+                               owned_fine_bits=fine, owned_marking_steps=marked, owned_scheduler_tasks=self.scheduler_tasks,
                                owned_worker_bytes=self.held, owned_marks_sent=self.sent[0],
                                owned_marks_bytes=self.sent[1], owned_messages=self.sent[2], owned_send_seconds=self.sent[3], owned_walk_seconds=self.sent[4], owned_wait_seconds=self.sent[5],
                                owned_replicas=sum(host is not None for host in self.replica_hosts),
@@ -469,7 +494,7 @@ class OwnedRun:
             size = max(1, -(-len(mine) // GROUPS_PER_OWNER))
             groups += [(owner, tuple(mine[position:position + size])) for position in range(0, len(mine), size)]
         pending = {self._submit(phase, owner, group, dbits): (owner, group) for owner, group in groups}
-        result_phase = {"fine": "sweep"}.get(phase, phase)
+        result_phase = {"fine": "sweep", "measure": "segments"}.get(phase, phase)
         try:
             for (name, found, held, sent), (owner, group) in self._wait(pending, phase, dbits):
                 self.progress.groups += 1
