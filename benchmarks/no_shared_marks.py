@@ -176,9 +176,53 @@ def large(arguments):
     (SECTIONS / f"{name}.md").write_text(f"## Owned mode at 2^{degree} (issue 28)\n\n" + "\n".join(lines) + "\n")
 
 
+def fitted_model(rows, cores=2):
+    r"""
+    Least squares over the measured rows (docs/dask.md gives the model):
+    marks/state = m_kind (W - 1) / W per register kind; owned seconds =
+    (a q^d + b marks) / min(W, cores) + c tasks (W processes share ``cores``).
+    """
+    import numpy as np
+
+    kinds = sorted({row["kind"] for row in rows})
+    marks = {}
+    for kind in kinds:
+        mine = [row for row in rows if row["kind"] == kind]
+        x = np.array([(row["workers"] - 1) / row["workers"] for row in mine])
+        y = np.array([row["marks"] for row in mine])
+        marks[kind] = float(x @ y / (x @ x)) if x @ x else 0.0
+    design = np.array([[2.0 ** row["degree"] / min(row["workers"], cores),
+                        row["marks"] * 2.0 ** row["degree"] / min(row["workers"], cores), row["tasks"]] for row in rows])
+    seconds = np.array([row["seconds"] for row in rows])
+    weights = 1.0 / seconds  # relative errors
+    coefficients, *_ = np.linalg.lstsq(design * weights[:, None], seconds * weights, rcond=None)
+    coefficients = np.maximum(coefficients, 0.0)
+    return marks, coefficients, design @ coefficients
+
+
+def model(arguments):
+    rows = json.loads((SECTIONS / "dask-owned-scale.json").read_text())
+    marks, (a, b, c), predicted = fitted_model(rows)
+    lines = ["Fitted to the rows of the scale table (`python benchmarks/no_shared_marks.py model`): "
+             f"marks/state = m (W - 1) / W with m = " + ", ".join(f"{m:.2f} ({kind})" for kind, m in marks.items())
+             + f"; seconds = ({a * 1e9:.1f} ns x q^d + {b * 1e9:.1f} ns x marks) / min(W, 2 cores) + "
+             f"{c * 1e3:.0f} ms x Dask tasks.", "",
+             "| register | states | W | marks/state measured | model | seconds measured | model | off by |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for row, seconds in zip(rows, predicted):
+        modelled = marks[row["kind"]] * (row["workers"] - 1) / row["workers"]
+        off = max(abs(modelled - row["marks"]) / max(row["marks"], 1e-9) if row["marks"] else 0.0,
+                  abs(seconds - row["seconds"]) / row["seconds"])
+        lines.append(f"| {row['kind']} | 2^{row['degree']} | {row['workers']} | {row['marks']:.2f} | {modelled:.2f} | "
+                     f"{row['seconds']:.2f} | {seconds:.2f} | {100 * off:.0f} % |")
+    (SECTIONS / "dask-owned-model.md").write_text("## Owned mode: the model against the measurements (issue 28)\n\n"
+                                                  + "\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["scale", "large"])
+    parser.add_argument("what", choices=["scale", "large", "model"])
     parser.add_argument("--sizes", default="24,26")
     parser.add_argument("--workers", default="2,8,16")
     parser.add_argument("--memory", default="1GB")
@@ -187,7 +231,7 @@ def main():
     parser.add_argument("--replicas", type=int, default=1)
     parser.add_argument("--kill", action="store_true")
     arguments = parser.parse_args()
-    scale(arguments) if arguments.what == "scale" else large(arguments)
+    {"scale": scale, "large": large, "model": model}[arguments.what](arguments)
 
 
 if __name__ == "__main__":
