@@ -59,7 +59,7 @@ BUFFER_MARKS = 1 << 20
 #: States a sweep call walks or scans before it yields (the worker applies the marks that arrived).
 SWEEP_BUDGET = 1 << 18
 #: Groups a phase's tasks of one owner are cut into (a lost worker's unfinished group is walked again).
-GROUPS_PER_OWNER = 8
+GROUPS_PER_OWNER = 16
 #: Seconds between two checks that the owners' workers are still in the cluster.
 OWNER_CHECK_SECONDS = 1.0
 #: Seconds one send of marks may take before it is tried again; a send to a worker the
@@ -229,7 +229,11 @@ async def owned_group(run_id, client_id, job_key, job, owner, owners, block, rou
     walker = _walker(job_key, job, block, owners, owner)
     size = local_bits(job.state_count, block, owners)
     singular = phase == "trees"
-    array = _owned_array(run_id, owner, -size if singular else size, job.register.depth_dtype if singular else np.uint8)
+    if phase == "measure":  # no marks yet: an owner whose segments cover every state never allocates its bitmap
+        array = None if run_id in dask_common.ENDED_RUNS else np.zeros(1, dtype=np.uint8)
+    else:
+        array = _owned_array(run_id, owner, -size if singular else size,
+                             job.register.depth_dtype if singular else np.uint8)
     if array is None:
         return None
     # marks, bytes and messages sent to other workers; seconds sending; seconds walking; seconds waiting for sends
@@ -276,6 +280,8 @@ def _walk_group(run_id, walker, array, phase, tasks, dbits, block, owners, singu
                         sender.send(walker.take_buffers())
                 cycles = np.concatenate(pieces).reshape(-1, 2)
                 states = int(cycles[:, 1].sum())
+                if len(cycles) and int(cycles.max()) < 1 << 32:  # x^d + 1 has q^d / d cycles: half the bytes
+                    cycles = cycles.astype(np.uint32)
             else:
                 steps, pieces, resume, done = 0, [], [task.lo, 0, 0, 0, 0, 0], False
                 while not done:
