@@ -109,7 +109,8 @@ def scale(arguments):
                                bytes=choices["owned_marks_bytes"] / states, messages=choices["owned_messages"],
                                tasks=choices["owned_scheduler_tasks"], held=choices["owned_worker_bytes"] / 2 ** 20,
                                redundant=100.0 * (result.states_traced - states) / states, seconds=seconds,
-                               sequential=sequential, load=load(), phases=_phases(choices, workers))
+                               sequential=sequential, load=load(), phases=_phases(choices, workers),
+                               marking=choices["owned_marking_steps"] > 0)
                     rows.append(row)
                     lines.append(f"| {kind} | 2^{degree} | {workers} | {row['marks']:.2f} | {row['bytes']:.2f} | "
                                  f"{row['messages']} | {row['phases']} | {row['tasks']} | {row['held']:.1f} | "
@@ -122,10 +123,8 @@ def scale(arguments):
 
 
 def _phases(choices, workers):
-    r"""Barriers of a run: segments, the fine pass, the sweep (tasks: GROUPS_PER_OWNER groups per owner and phase)."""
-    from sage_lfsr.engine.schedules.dask_owned import GROUPS_PER_OWNER
-
-    return round(choices["owned_scheduler_tasks"] / (GROUPS_PER_OWNER * choices["owned_owners"]))
+    r"""Barriers of a run: the segments measured, marked, the fine pass, the sweep."""
+    return choices["owned_phases"]
 
 
 LARGE = {
@@ -176,21 +175,33 @@ def large(arguments):
     (SECTIONS / f"{name}.md").write_text(f"## Owned mode at 2^{degree} (issue 28)\n\n" + "\n".join(lines) + "\n")
 
 
+def marks_basis(row):
+    r"""
+    Marks sent per walked state, by where they come from: marked segments send each
+    state's mark to its owner and to the owner's replica, each elsewhere with
+    probability (W - 1) / W: 2 (W - 1) / W; the sweep sends a walked state's mark
+    when another owner holds it, to that owner (elsewhere) and its replica
+    (elsewhere unless on the walker): (2W - 3) / W. Rows whose marks are 1.0 a
+    state at W = 2 are marking rows, others sweep rows.
+    """
+    workers = row["workers"]
+    return 2 * (workers - 1) / workers if row["marking"] else (2 * workers - 3) / workers
+
+
 def fitted_model(rows, cores=2):
     r"""
-    Least squares over the measured rows (docs/dask.md gives the model):
-    marks/state = m_kind (W - 1) / W per register kind; owned seconds =
-    (a q^d + b marks) / min(W, cores) + c tasks (W processes share ``cores``).
+    Least squares over the measured rows (docs/dask.md gives the model): marks/state
+    = m x :func:`marks_basis` (m per register kind and size: 1 + the redundant walks);
+    owned seconds = (a q^d + b marks) / min(W, cores) + c tasks (W processes share ``cores``).
     """
     import numpy as np
 
-    kinds = sorted({row["kind"] for row in rows})
     marks = {}
-    for kind in kinds:
-        mine = [row for row in rows if row["kind"] == kind]
-        x = np.array([(row["workers"] - 1) / row["workers"] for row in mine])
+    for key in sorted({(row["kind"], row["degree"]) for row in rows}):
+        mine = [row for row in rows if (row["kind"], row["degree"]) == key]
+        x = np.array([marks_basis(row) for row in mine])
         y = np.array([row["marks"] for row in mine])
-        marks[kind] = float(x @ y / (x @ x)) if x @ x else 0.0
+        marks[key] = float(x @ y / (x @ x)) if x @ x and y.any() else 0.0
     design = np.array([[2.0 ** row["degree"] / min(row["workers"], cores),
                         row["marks"] * 2.0 ** row["degree"] / min(row["workers"], cores), row["tasks"]] for row in rows])
     seconds = np.array([row["seconds"] for row in rows])
@@ -202,19 +213,23 @@ def fitted_model(rows, cores=2):
 
 def model(arguments):
     rows = json.loads((SECTIONS / "dask-owned-scale.json").read_text())
+    for row in rows:
+        row.setdefault("marking", any(other["workers"] == 2 and abs(other["marks"] - 1.0) < 0.01
+                                      for other in rows if (other["kind"], other["degree"]) == (row["kind"], row["degree"])))
     marks, (a, b, c), predicted = fitted_model(rows)
     lines = ["Fitted to the rows of the scale table (`python benchmarks/no_shared_marks.py model`): "
-             f"marks/state = m (W - 1) / W with m = " + ", ".join(f"{m:.2f} ({kind})" for kind, m in marks.items())
-             + f"; seconds = ({a * 1e9:.1f} ns x q^d + {b * 1e9:.1f} ns x marks) / min(W, 2 cores) + "
+             "marks/state = m x 2 (W - 1) / W where the segments are marked, m x (2W - 3) / W in the sweep, m per "
+             "register and size (" + ", ".join(f"{kind} 2^{degree}: {m:.2f}" for (kind, degree), m in marks.items())
+             + f"); seconds = ({a * 1e9:.1f} ns x q^d + {b * 1e9:.1f} ns x marks) / min(W, 2 cores) + "
              f"{c * 1e3:.0f} ms x Dask tasks.", "",
-             "| register | states | W | marks/state measured | model | seconds measured | model | off by |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "| register | states | W | marks/state measured | model | off by | seconds measured | model | off by |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for row, seconds in zip(rows, predicted):
-        modelled = marks[row["kind"]] * (row["workers"] - 1) / row["workers"]
-        off = max(abs(modelled - row["marks"]) / max(row["marks"], 1e-9) if row["marks"] else 0.0,
-                  abs(seconds - row["seconds"]) / row["seconds"])
+        modelled = marks[(row["kind"], row["degree"])] * marks_basis(row) if row["marks"] else 0.0
+        marks_off = abs(modelled - row["marks"]) / row["marks"] if row["marks"] else 0.0
         lines.append(f"| {row['kind']} | 2^{row['degree']} | {row['workers']} | {row['marks']:.2f} | {modelled:.2f} | "
-                     f"{row['seconds']:.2f} | {seconds:.2f} | {100 * off:.0f} % |")
+                     f"{100 * marks_off:.0f} % | {row['seconds']:.2f} | {seconds:.2f} | "
+                     f"{100 * abs(seconds - row['seconds']) / row['seconds']:.0f} % |")
     (SECTIONS / "dask-owned-model.md").write_text("## Owned mode: the model against the measurements (issue 28)\n\n"
                                                   + "\n".join(lines) + "\n")
     print("\n".join(lines))

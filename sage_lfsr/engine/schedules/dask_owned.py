@@ -421,7 +421,7 @@ class OwnedRun:
         self.owners = configured("owned-owners", len(addresses))
         self.hosts, self.replica_hosts = owner_hosts(addresses, self.owners, configured("owned-replicas", 1))
         self.lost, self.scheduler_tasks, self.failovers, self.held = set(), 0, [], 0
-        self.sent = [0, 0, 0, 0.0, 0.0, 0.0]
+        self.sent, self.phases = [0, 0, 0, 0.0, 0.0, 0.0], 0
         self.owners_checked = time.monotonic()
 
     def routes(self):
@@ -480,7 +480,7 @@ class OwnedRun:
         record = RunRecord(self.progress.collected, {index: 0.0 for index in range(len(set(self.hosts)))}, None,
                            time.perf_counter() - clock_zero)
         record.measured.update(dask_groups=self.progress.groups, owned_owners=self.owners, owned_block=self.block,
-                               owned_fine_bits=fine, owned_marking_steps=marked, owned_scheduler_tasks=self.scheduler_tasks,
+                               owned_fine_bits=fine, owned_marking_steps=marked, owned_scheduler_tasks=self.scheduler_tasks, owned_phases=self.phases,
                                owned_worker_bytes=self.held, owned_marks_sent=self.sent[0],
                                owned_marks_bytes=self.sent[1], owned_messages=self.sent[2], owned_send_seconds=self.sent[3], owned_walk_seconds=self.sent[4], owned_wait_seconds=self.sent[5],
                                owned_replicas=sum(host is not None for host in self.replica_hosts),
@@ -492,6 +492,7 @@ class OwnedRun:
 
     def _phase(self, phase, tasks, dbits):
         r"""Run ``tasks`` as ``phase`` on their owners; yield their :class:`TaskResult`\ s as groups finish."""
+        self.phases += 1
         by_owner = {}
         for task in tasks:
             by_owner.setdefault((task.lo // self.block) % self.owners, []).append(task)
