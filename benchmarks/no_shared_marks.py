@@ -192,7 +192,8 @@ def fitted_model(rows, cores=2):
     r"""
     Least squares over the measured rows (docs/dask.md gives the model): marks/state
     = m x :func:`marks_basis` (m per register kind and size: 1 + the redundant walks);
-    owned seconds = (a q^d + b marks) / min(W, cores) + c tasks (W processes share ``cores``).
+    owned seconds = a (states walked) / min(W, cores) + b marks W / (2 min(W, cores)) (a mark
+    costs more the more processes share the cores) + c messages + d.
     """
     import numpy as np
 
@@ -202,8 +203,9 @@ def fitted_model(rows, cores=2):
         x = np.array([marks_basis(row) for row in mine])
         y = np.array([row["marks"] for row in mine])
         marks[key] = float(x @ y / (x @ x)) if x @ x and y.any() else 0.0
-    design = np.array([[2.0 ** row["degree"] / min(row["workers"], cores),
-                        row["marks"] * 2.0 ** row["degree"] / min(row["workers"], cores), row["tasks"]] for row in rows])
+    design = np.array([[2.0 ** row["degree"] * (1 + row["redundant"] / 100) / min(row["workers"], cores),
+                        row["marks"] * 2.0 ** row["degree"] * row["workers"] / (2 * min(row["workers"], cores)),
+                        row["messages"], 1.0] for row in rows])
     seconds = np.array([row["seconds"] for row in rows])
     weights = 1.0 / seconds  # relative errors
     coefficients, *_ = np.linalg.lstsq(design * weights[:, None], seconds * weights, rcond=None)
@@ -216,12 +218,12 @@ def model(arguments):
     for row in rows:
         row.setdefault("marking", any(other["workers"] == 2 and abs(other["marks"] - 1.0) < 0.01
                                       for other in rows if (other["kind"], other["degree"]) == (row["kind"], row["degree"])))
-    marks, (a, b, c), predicted = fitted_model(rows)
+    marks, (a, b, c, d), predicted = fitted_model(rows)
     lines = ["Fitted to the rows of the scale table (`python benchmarks/no_shared_marks.py model`): "
              "marks/state = m x 2 (W - 1) / W where the segments are marked, m x (2W - 3) / W in the sweep, m per "
              "register and size (" + ", ".join(f"{kind} 2^{degree}: {m:.2f}" for (kind, degree), m in marks.items())
-             + f"); seconds = ({a * 1e9:.1f} ns x q^d + {b * 1e9:.1f} ns x marks) / min(W, 2 cores) + "
-             f"{c * 1e3:.0f} ms x Dask tasks.", "",
+             + f"); seconds = {a * 1e9:.1f} ns x states walked / min(W, 2 cores) + {b * 1e9:.1f} ns x marks x "
+             f"W / (2 min(W, 2 cores)) + {c * 1e3:.2f} ms x messages + {d:.2f} s.", "",
              "| register | states | W | marks/state measured | model | off by | seconds measured | model | off by |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for row, seconds in zip(rows, predicted):
