@@ -41,6 +41,7 @@ EXAMPLES::
 """
 from __future__ import annotations
 
+import itertools
 import math
 from functools import lru_cache
 
@@ -124,23 +125,36 @@ def sequence_terms(sequence, q=2):
     q = int(field.order())
     if hasattr(sequence, "__len__") and len(sequence) > MAX_SEQUENCE_TERMS:
         raise TooLarge(f"{len(sequence)} terms are too many: sequence functions take at most {MAX_SEQUENCE_TERMS}")
+    if isinstance(sequence, (bytes, bytearray, memoryview)):
+        raise TypeError("a sequence is a list of terms or a bit string, not bytes: read a file of bits with "
+                        "sage_lfsr.theory.complexity.read_bits")
     if isinstance(sequence, str):
         if q != 2:
             raise TypeError(f"a bit string is a sequence over GF(2), not GF({q}): give a list of integers")
         return field, _bit_string_terms(sequence)
-    if isinstance(sequence, np.ndarray):
+    if isinstance(sequence, np.ndarray) and sequence.dtype != object:
         if sequence.dtype.kind not in "iub" or sequence.ndim != 1:
             raise TypeError(f"a sequence array must be one-dimensional with integer entries, not {sequence.dtype}")
         terms = sequence.astype(np.int64)
     else:
         try:
-            items = list(sequence)
+            # a generator or an endless iterator is read only up to the limit
+            items = list(itertools.islice(iter(sequence), MAX_SEQUENCE_TERMS + 1))
         except TypeError:
             raise TypeError(f"a sequence is a list of terms or a bit string, not {type(sequence).__name__}") from None
+        if len(items) > MAX_SEQUENCE_TERMS:
+            raise TooLarge(f"more than {MAX_SEQUENCE_TERMS} terms are too many: sequence functions take at most "
+                           f"{MAX_SEQUENCE_TERMS} (an iterator is read no further)")
         values = []
         for position, item in enumerate(items):
+            if isinstance(item, bool):
+                raise TypeError(f"term {position} = {item!r} is neither an integer nor an element of GF({q})")
             if isinstance(item, (int, np.integer)) or type(item).__name__ == "Integer":
-                values.append(int(item))
+                value = int(item)
+                if not 0 <= value < q:  # checked here: a huge integer fits no int64
+                    raise ValueError(f"term {position} = {value} is outside GF({q}): "
+                                     f"integers stand for field elements 0..{q - 1}")
+                values.append(value)
             elif hasattr(item, "parent"):
                 parent = item.parent()
                 if not getattr(parent, "is_field", lambda: False)() or parent.order() != q:
@@ -148,12 +162,20 @@ def sequence_terms(sequence, q=2):
                 values.append(sagemath.element_to_int(item))
             else:
                 raise TypeError(f"term {position} = {item!r} is neither an integer nor an element of GF({q})")
-        terms = np.array(values, dtype=np.int64)
+        terms = np.array(values, dtype=_term_dtype(q))
     bad = np.flatnonzero((terms < 0) | (terms >= q))
     if len(bad):
         raise ValueError(f"term {bad[0]} = {terms[bad[0]]} is outside GF({q}): "
                          f"integers stand for field elements 0..{q - 1}")
     return field, terms
+
+
+#: Fields whose integer representations reach past int64 hold their terms in object arrays.
+_INT64_FIELD_ORDER = 1 << 62
+
+
+def _term_dtype(q):
+    return np.int64 if q < _INT64_FIELD_ORDER else object
 
 
 def _field_name(parent):
@@ -401,7 +423,8 @@ def _massey_elements(field, terms):
         shift += 1
         profile.append(length)
     connection = (connection + [zero] * (length + 1))[:length + 1]
-    return np.array([sagemath.element_to_int(c) for c in connection], dtype=np.int64), np.array(profile, dtype=np.int64)
+    return (np.array([sagemath.element_to_int(c) for c in connection], dtype=_term_dtype(int(field.order()))),
+            np.array(profile, dtype=np.int64))
 
 
 # ---------------------------------------------------------------- limits
@@ -627,12 +650,10 @@ def berlekamp_massey(sequence, q=2, method="auto"):
     length = len(connection) - 1
     if length == 0:
         return LFSR([0], q=q)
-    neg = field_tables(q)[2] if q <= MAX_TABLE_ORDER else None
-    coefficients = []
-    for j in range(length):  # x_{n+L} = -sum_i C_i x_{n+L-i}, so c_j = -C_{L-j}
-        value = int(connection[length - j])
-        coefficients.append(int(neg[value]) if neg is not None else _negated(field, value))
-    return LFSR(coefficients, q=q)
+    top_first = connection[length:0:-1]  # x_{n+L} = -sum_i C_i x_{n+L-i}, so c_j = -C_{L-j}
+    if q <= MAX_TABLE_ORDER:
+        return LFSR.from_integers(field_tables(q)[2][top_first.astype(np.int64)], q=q)
+    return LFSR.from_integers([_negated(field, int(value)) for value in top_first], q=q)
 
 
 def _negated(field, value):
