@@ -524,9 +524,13 @@ def _subquadratic(kind, terms, q, signals, complexity_only):
 
         connection, steps = recursive_massey(terms, q, field_tables(q), signals=signals)
         return (len(connection) - 1 if complexity_only else connection), steps
+    from sage_lfsr.theory.library_calls import interruptible
     from sage_lfsr.theory.minimal_polynomials import library_complexity, library_connection
 
-    return (library_complexity(terms, q) if complexity_only else library_connection(terms, q)), None
+    # a library call holds the interpreter: a long one runs in a child that Ctrl-C stops at once
+    call = library_complexity if complexity_only else library_connection
+    return interruptible(call, terms, q, expected_seconds=_library_seconds(len(terms), q, kind),
+                         signals=signals, pari=kind == "pari"), None
 
 
 def _connection_and_profile(sequence, q, method="auto", profile=True, complexity_only=False):
@@ -545,9 +549,9 @@ def _connection_and_profile(sequence, q, method="auto", profile=True, complexity
     if q > MAX_TABLE_ORDER:
         connection, steps = _massey_elements(field, terms)
         return field, (len(connection) - 1 if complexity_only else connection), steps
-    compiled = _CompiledMassey(terms, q)
     may_switch = method == "auto" and kind is not None
     with DeferredSignals() as signals:  # Ctrl-C lands between two chunks, never inside numba's callbacks
+        compiled = _CompiledMassey(terms, q)  # (nor inside numba's compiler, whose state it would break)
         while compiled.done < n:
             if may_switch and compiled.remaining_seconds() > _library_seconds(n, q, kind):
                 return (field, *_subquadratic(kind, terms, q, signals, complexity_only))
