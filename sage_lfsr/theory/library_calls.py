@@ -27,6 +27,7 @@ import os
 import pickle
 import select
 import signal
+import threading
 
 #: Calls expected to take longer than this run in a child process (a fork costs 10-50 ms).
 CHILD_ABOVE_SECONDS = 0.5
@@ -52,7 +53,10 @@ def interruptible(function, *arguments, expected_seconds=0.0, signals=None, pari
 
     OUTPUT: the call's result; its error is raised here
     """
-    if expected_seconds <= CHILD_ABOVE_SECONDS or not hasattr(os, "fork"):
+    # only the main thread gets signals, and PARI's state in a child forked from another thread
+    # crashes (see sage_lfsr.theory.prediction._factor_in_child): elsewhere the call runs in place
+    if (expected_seconds <= CHILD_ABOVE_SECONDS or not hasattr(os, "fork")
+            or threading.current_thread() is not threading.main_thread()):
         return function(*arguments)
     read_end, write_end = os.pipe()
     child = os.fork()

@@ -438,9 +438,10 @@ MAX_QUADRATIC_TERMS = {"binary": 4 * 10 ** 6, "tables": 2 * 10 ** 5, "elements":
 #: Most terms one FLINT call takes over GF(p), p > 2 (about 10 s: the call holds the interpreter, so
 #: Ctrl-C waits for it; NTL's GF(2) call takes the 10^7 of :data:`MAX_SEQUENCE_TERMS` in about 5 s).
 MAX_FLINT_TERMS = 2 * 10 ** 6
-#: Most terms PARI's half-gcd takes over GF(p^m), m > 1 (about 60 s over GF(256) for 10^6; Ctrl-C
-#: stops it at once).
-MAX_PARI_TERMS = 10 ** 6
+#: Most terms PARI's half-gcd takes over GF(p^m), p odd, m > 1 (50 s and 1.2 GB for 5 x 10^5 terms over
+#: GF(27) at load 6; 10^6 overflowed PARI's default 1 GB stack; the call runs in a child process that
+#: Ctrl-C stops at once, with a stack of up to 4 GB).
+MAX_PARI_TERMS = 5 * 10 ** 5
 #: Most terms the divide-and-conquer Massey takes over GF(2^m), m > 1 (5 s for 4 x 10^5 random terms
 #: over GF(256), about 20 s for 10^6; its largest carry-less product, under a second, is the longest
 #: Ctrl-C waits); over GF(2) it takes the :data:`MAX_SEQUENCE_TERMS` (6.5 s for 4 x 10^6, about 25 s
@@ -466,8 +467,8 @@ def _check_size(n, q, method, profile):
             raise TooLarge(f"{n} terms are too many for FLINT's Berlekamp-Massey over GF({q}): one call that "
                            f"Ctrl-C cannot stop, about 5 s a million terms; the limit is {MAX_FLINT_TERMS}")
         if kind == "pari" and n > MAX_PARI_TERMS:
-            raise TooLarge(f"{n} terms are too many for PARI's half-gcd over GF({q}): about a minute a million "
-                           f"terms over GF(256); the limit is {MAX_PARI_TERMS}")
+            raise TooLarge(f"{n} terms are too many for PARI's half-gcd over GF({q}): about a minute and 1.2 GB for "
+                           f"half a million terms; the limit is {MAX_PARI_TERMS}")
         if kind == "recursive" and q != 2 and n > MAX_RECURSIVE_TERMS:
             raise TooLarge(f"{n} terms are too many for Massey's algorithm over GF({q}): about 20 s for "
                            f"{MAX_RECURSIVE_TERMS} by divide and conquer, the limit here")
