@@ -25,10 +25,10 @@ EXAMPLES::
 
     sage: from sage_lfsr.theory.order_complexity import maximum_order_complexity, shortest_fsr
     sage: maximum_order_complexity("0001011100")
-    4
+    3
     sage: r = shortest_fsr("0001011100"); r
-    FSR of degree 4 over GF(2) with feedback x0 + x1 + x1*x3
-    sage: "".join(str(t) for t in r.sequence([0, 0, 0, 1], 10))
+    FSR of degree 3 over GF(2) with feedback x0 + x2 + x1*x2 + 1
+    sage: "".join(str(t) for t in r.sequence([0, 0, 0], 10))
     '0001011100'
 """
 from __future__ import annotations
@@ -180,12 +180,13 @@ def maximum_order_complexity_profile(sequence, q=2) -> list:
 
         sage: from sage_lfsr.theory.order_complexity import maximum_order_complexity_profile
         sage: maximum_order_complexity_profile("0001011100")
-        [0, 0, 0, 3, 3, 3, 3, 3, 3, 4]
+        [0, 0, 0, 3, 3, 3, 3, 3, 3, 3]
         sage: maximum_order_complexity_profile([0, 1, 2, 0, 1, 1], q=3)
         [0, 1, 1, 1, 1, 3]
 
     TESTS::
 
+        sage: from sage_lfsr.theory.order_complexity import MAX_ORDER_COMPLEXITY_TERMS
         sage: maximum_order_complexity_profile([0] * (MAX_ORDER_COMPLEXITY_TERMS + 1))
         Traceback (most recent call last):
         ...
@@ -410,8 +411,9 @@ def shortest_fsr(sequence, q=2):
         sage: terms = secret.sequence([1, 0, 1, 1], 40)
         sage: shortest_fsr(terms)
         FSR of degree 4 over GF(2) with feedback x0 + x1*x2
-        sage: shortest_fsr([1, 2, 0, 1, 1, 2, 0], q=3).sequence([1, 2, 0], 7)
-        [1, 2, 0, 1, 1, 2, 0]
+        sage: terms = [1, 2, 0, 1, 1, 2, 0, 2]
+        sage: r = shortest_fsr(terms, q=3); r.degree, r.sequence(terms[:r.degree], 8) == terms
+        (4, True)
         sage: shortest_fsr("1111")
         FSR of degree 1 over GF(2) with feedback 1
 

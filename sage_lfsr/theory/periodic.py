@@ -27,9 +27,9 @@ EXAMPLES::
     sage: from sage_lfsr.theory.periodic import (games_chan, periodic_linear_complexity,
     ....:     k_error_linear_complexity, k_error_linear_complexity_profile)
     sage: games_chan("00010111"), periodic_linear_complexity("0010111"), periodic_linear_complexity([1, 2, 0], q=3)
-    (8, 3, 2)
-    sage: k_error_linear_complexity("00010111", 1), k_error_linear_complexity_profile("00010111")
-    (1, [8, 1, 1, 1, 0])
+    (7, 3, 2)
+    sage: k_error_linear_complexity("00010111", 2), k_error_linear_complexity_profile("00010111")
+    (2, [7, 7, 2, 2, 0])
 """
 from __future__ import annotations
 
@@ -128,7 +128,7 @@ def periodic_linear_complexity(period, q=2) -> int:
         sage: periodic_linear_complexity(m)
         5
         sage: periodic_linear_complexity([1, 0, 0, 1, 0, 1], q=2), periodic_linear_complexity([1, 1, 1], q=3)
-        (4, 1)
+        (6, 1)
     """
     field, terms = _period_terms(period, q, "the periodic linear complexity")
     q = int(field.order())
@@ -345,7 +345,7 @@ def k_error_linear_complexity(period, k, q=2) -> int:
         sage: k_error_linear_complexity("0" * 100, 10)
         Traceback (most recent call last):
         ...
-        TooLarge: 19415908147725 error patterns of weight at most 10 in a period of 100 over GF(2) are too many for the exhaustive k-error search (only binary periods 2^n have Stamp-Martin): the limit is 100000
+        TooLarge: 19415908147836 error patterns of weight at most 10 in a period of 100 over GF(2) are too many for the exhaustive k-error search (only binary periods 2^n have Stamp-Martin): the limit is 100000
     """
     field, terms = _period_terms(period, q, "the k-error linear complexity")
     q, k = int(field.order()), _check_k(k)
@@ -368,9 +368,9 @@ def k_error_linear_complexity_profile(period, q=2, max_k=None) -> list:
 
         sage: from sage_lfsr.theory.periodic import k_error_linear_complexity_profile
         sage: k_error_linear_complexity_profile("0110100110010110")
-        [16, 15, 4, 4, 4, 4, 4, 4, 0]
+        [9, 9, 9, 9, 9, 9, 9, 9, 0]
         sage: k_error_linear_complexity_profile([1, 1, 0], max_k=2)
-        [3, 1, 0]
+        [2, 1, 0]
 
     TESTS::
 

@@ -31,6 +31,13 @@ Sequences are given as field elements, integers (integer representations
 over `GF(2)` a bit string such as ``"0110 1001"`` (spaces and underscores are
 ignored).
 
+The other measures of a sequence's complexity are reached from this module too (it is
+``sage_lfsr.sequences``): :func:`maximum_order_complexity`, its profile and :func:`shortest_fsr`
+(the shortest register of any kind, :mod:`~sage_lfsr.theory.order_complexity`);
+:func:`periodic_linear_complexity`, :func:`games_chan` and the `k`-error linear complexity with its
+profile (:mod:`~sage_lfsr.theory.periodic`); the linear complexity test of NIST SP 800-22
+(:func:`sp800_22_linear_complexity_test`, :mod:`~sage_lfsr.theory.nist`).
+
 EXAMPLES::
 
     sage: from sage_lfsr.theory.sequences import berlekamp_massey, linear_complexity_profile
@@ -696,3 +703,13 @@ def linear_complexity_profile(sequence, q=2) -> list:
         [0, 0, 0, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4]
     """
     return massey(sequence, q)[2].tolist()
+
+
+# ---------------------------------------------------------------- the other complexities
+# Reached from here too (``sage_lfsr.sequences`` is this module): the shortest register of any kind,
+# periodic sequences and errors, and NIST's test.
+from sage_lfsr.theory.order_complexity import (maximum_order_complexity, maximum_order_complexity_profile,  # noqa: E402,F401
+                                              shortest_fsr)
+from sage_lfsr.theory.periodic import (games_chan, k_error_linear_complexity,  # noqa: E402,F401
+                                       k_error_linear_complexity_profile, periodic_linear_complexity)
+from sage_lfsr.theory.nist import sp800_22_linear_complexity_test  # noqa: E402,F401
