@@ -133,8 +133,8 @@ def sequence_terms(sequence, q=2):
     if hasattr(sequence, "__len__") and len(sequence) > MAX_SEQUENCE_TERMS:
         raise TooLarge(f"{len(sequence)} terms are too many: sequence functions take at most {MAX_SEQUENCE_TERMS}")
     if isinstance(sequence, (bytes, bytearray, memoryview)):
-        raise TypeError("a sequence is a list of terms or a bit string, not bytes: read a file of bits with "
-                        "sage_lfsr.theory.complexity.read_bits")
+        raise TypeError("a sequence is a list of terms or a bit string, not bytes: unpack them first "
+                        "(numpy.unpackbits, or sage_lfsr.cli_complexity.read_bits for a file)")
     if isinstance(sequence, str):
         if q != 2:
             raise TypeError(f"a bit string is a sequence over GF(2), not GF({q}): give a list of integers")
@@ -706,10 +706,25 @@ def linear_complexity_profile(sequence, q=2) -> list:
 
 
 # ---------------------------------------------------------------- the other complexities
-# Reached from here too (``sage_lfsr.sequences`` is this module): the shortest register of any kind,
-# periodic sequences and errors, and NIST's test.
-from sage_lfsr.theory.order_complexity import (maximum_order_complexity, maximum_order_complexity_profile,  # noqa: E402,F401
-                                              shortest_fsr)
-from sage_lfsr.theory.periodic import (games_chan, k_error_linear_complexity,  # noqa: E402,F401
-                                       k_error_linear_complexity_profile, periodic_linear_complexity)
-from sage_lfsr.theory.nist import sp800_22_linear_complexity_test  # noqa: E402,F401
+# Reached from here too (``sage_lfsr.sequences`` is this module), loaded on first use: those modules
+# build on this one, so importing them here at load time would be a circle.
+_ELSEWHERE = {
+    "maximum_order_complexity": "order_complexity", "maximum_order_complexity_profile": "order_complexity",
+    "shortest_fsr": "order_complexity", "games_chan": "periodic", "periodic_linear_complexity": "periodic",
+    "k_error_linear_complexity": "periodic", "k_error_linear_complexity_profile": "periodic",
+    "sp800_22_linear_complexity_test": "nist",
+}
+
+
+def __getattr__(name):
+    r"""The complexities of :mod:`~sage_lfsr.theory.order_complexity`, :mod:`~sage_lfsr.theory.periodic`
+    and :mod:`~sage_lfsr.theory.nist`, by their names here."""
+    if name not in _ELSEWHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"sage_lfsr.theory.{_ELSEWHERE[name]}"), name)
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_ELSEWHERE))
