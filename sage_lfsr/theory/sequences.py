@@ -408,6 +408,25 @@ class _CompiledMassey:
         return bits[:length + 1].astype(np.int64)
 
 
+def compiled_complexity(terms, q=2) -> int:
+    r"""
+    The linear complexity of a short sequence of integer representations by the compiled kernel
+    alone, without the input checks (for callers that run it on many blocks of checked terms:
+    NIST's test, the exhaustive `k`-error search).
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr.theory.sequences import compiled_complexity
+        sage: compiled_complexity(np.array([0, 0, 0, 1])), compiled_complexity(np.array([1, 2, 0, 1, 2]), 3)
+        (4, 2)
+    """
+    massey = _CompiledMassey(np.ascontiguousarray(terms, dtype=np.int64), q)
+    while massey.done < massey.n:
+        massey.step()
+    return massey.length
+
+
 def _massey_elements(field, terms):
     r"""The same algorithm on Sage elements, for fields too large to tabulate."""
     from sage_lfsr.common import sagemath
