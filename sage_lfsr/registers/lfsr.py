@@ -309,7 +309,7 @@ class LFSR(KeyedRegister):
             sage: from sage_lfsr import LFSR
             sage: LFSR.from_integers(np.array([1, 1, 0, 0])) == LFSR([1, 1, 0, 0])
             True
-            sage: LFSR.from_integers([1, 2], q=9).coefficients()
+            sage: LFSR.from_integers([1, 3], q=9).coefficients()
             (1, z)
 
         TESTS::
