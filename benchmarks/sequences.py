@@ -126,6 +126,7 @@ def complexity_lines():
     rng = np.random.default_rng(30)
     bits = rng.integers(0, 2, 10 ** 6)
     as_list = bits.tolist()
+    over_half = np.random.default_rng(0).integers(0, 2, 10 ** 6)
     nlfsr, first_return = nlfsr_output(NLFSR_20, 20, 10 ** 5)
     period = rng.integers(0, 2, 1 << 20).astype(np.uint8)
     period3 = rng.integers(0, 3, 10 ** 6)
@@ -140,6 +141,8 @@ def complexity_lines():
         ("`berlekamp_massey`", "10^6 random bits, numpy", lambda: berlekamp_massey(bits),
          lambda r: f"degree {r.degree:,}", "1 s", 3),
         ("`berlekamp_massey`", "10^6 random bits, list", lambda: berlekamp_massey(as_list),
+         lambda r: f"degree {r.degree:,}", "1 s", 3),
+        ("`berlekamp_massey`", "10^6 random bits (seed 0: 2L > n, two NTL calls)", lambda: berlekamp_massey(over_half),
          lambda r: f"degree {r.degree:,}", "1 s", 3),
         ("maximum order complexity profile", "10^6 random bits", lambda: maximum_order_complexity_profile(bits),
          lambda r: f"{r[-1]}", "1 s", 3),

@@ -34,7 +34,6 @@ EXAMPLES::
 from __future__ import annotations
 
 import itertools
-import math
 
 import numba
 import numpy as np
