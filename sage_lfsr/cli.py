@@ -282,6 +282,7 @@ def build_parser():
     graph.set_defaults(run=command_graph)
     add_census_command(commands)
     add_debruijn_command(commands)
+    __import__("sage_lfsr.cli_complexity", fromlist=["add_complexity_command"]).add_complexity_command(commands)
     return parser
 
 
