@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sage_lfsr.common.files import check_regular, short_path
-from sage_lfsr.common.limits import MAX_TASKS, check_search_size, check_workers, shorten
+from sage_lfsr.common.limits import MAX_TASKS, check_search_size, check_sequence_length, check_workers, shorten
 from sage_lfsr.census.forms import Form
 from sage_lfsr.census.published import published_count
 from sage_lfsr.census.lockstep import SHORT_CYCLE, SHORT_PERIOD, LaneWalker, walk
@@ -414,6 +414,8 @@ class SearchResult:
         published notation and as term lists, whether it is its own reciprocal, and
         (with ``linear_complexity``) the linear complexity of one period of its output.
         """
+        if linear_complexity:
+            check_output_period(self.form.degree)
         rows = []
         for index in self.maximum:
             row = {"index": index, "feedback": self.form.text(index), "terms": self.form.terms(index),
@@ -446,11 +448,69 @@ def output_period(masks, degree) -> list:
     return output_bits(np.array(masks, dtype=np.int64), np.int64(degree)).tolist()
 
 
+def check_output_period(degree):
+    r"""
+    Refuse, before any work, a degree whose one period of output (`2^n - 1` terms)
+    is longer than the linear complexity takes
+    (:data:`~sage_lfsr.common.limits.MAX_SEQUENCE_TERMS`): from `n = 24`.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.census.search import check_output_period
+        sage: check_output_period(23)
+        sage: check_output_period(24)
+        Traceback (most recent call last):
+        ...
+        TooLarge: one period of a degree-24 register's output of 16777215 terms is too long: the limit is 10000000 (10^7)
+    """
+    check_sequence_length((1 << int(degree)) - 1, f"one period of a degree-{degree} register's output")
+
+
 def output_linear_complexity(masks, degree) -> int:
     r"""The linear complexity of one period of the output, through :func:`sage_lfsr.sequences.linear_complexity` (defined in :mod:`sage_lfsr.theory.sequences`)."""
     from sage_lfsr.theory.sequences import linear_complexity
 
     return int(linear_complexity(output_period(masks, degree)))
+
+
+def check_search(form, workers=1, schedule=None, task_candidates=None, scheduler_address=None) -> tuple:
+    r"""
+    Refuse, before any work, a search :func:`search` would not run: more than
+    :data:`~sage_lfsr.common.limits.MAX_SEARCH_CANDIDATES` candidates, more workers
+    than the limit of every surface (:func:`~sage_lfsr.common.limits.check_workers`,
+    threads and processes alike), an unknown schedule, a task size that is not a
+    positive integer. ``(workers, schedule)`` as the search takes them.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.census.forms import Form
+        sage: from sage_lfsr.census.search import check_search
+        sage: check_search(Form("3,1", 8), 2)
+        (2, 'threads')
+        sage: check_search(Form("3,1", 8), 10**5)
+        Traceback (most recent call last):
+        ...
+        ValueError: workers = 100000 is more than this machine runs usefully: at most ...
+        sage: check_search(Form("3,1", 8), task_candidates=-5)
+        Traceback (most recent call last):
+        ...
+        ValueError: task_candidates must be a positive integer, not -5
+    """
+    if not isinstance(workers, numbers.Integral) or isinstance(workers, bool) or workers < 1:
+        raise ValueError(f"workers must be a positive integer, not {shorten(repr(workers), 60)}")
+    workers = int(workers)
+    schedule = schedule or ("threads" if workers > 1 else "sequential")
+    if schedule not in SCHEDULES:
+        raise ValueError(f"unknown search schedule {shorten(repr(schedule), 60)}: choose {', '.join(SCHEDULES)}")
+    if task_candidates is not None and (not isinstance(task_candidates, numbers.Integral)
+                                        or isinstance(task_candidates, bool) or task_candidates < 1):
+        raise ValueError(f"task_candidates must be a positive integer, not {shorten(repr(task_candidates), 60)}")
+    check_search_size(form.size, f"the form {form.name} at degree {form.degree}")
+    if schedule != "sequential" and not (schedule == "dask" and scheduler_address is not None):
+        from sage_lfsr.engine.planning import default_workers
+
+        check_workers(workers, default_workers())  # the limit of map and census
+    return workers, schedule
 
 
 def search(form, degree, workers=1, checkpoint=None, progress=None, reduce=True, screen=True,
@@ -480,20 +540,7 @@ def search(form, degree, workers=1, checkpoint=None, progress=None, reduce=True,
         (True, True)
     """
     form = form if isinstance(form, Form) else Form(form, degree)
-    if not isinstance(workers, numbers.Integral) or isinstance(workers, bool) or workers < 1:
-        raise ValueError(f"workers must be a positive integer, not {workers!r}")
-    workers = int(workers)
-    schedule = schedule or ("threads" if workers > 1 else "sequential")
-    if schedule not in SCHEDULES:
-        raise ValueError(f"unknown search schedule {shorten(repr(schedule), 60)}: choose {', '.join(SCHEDULES)}")
-    if task_candidates is not None and (not isinstance(task_candidates, numbers.Integral)
-                                        or isinstance(task_candidates, bool) or task_candidates < 1):
-        raise ValueError(f"task_candidates must be a positive integer, not {shorten(repr(task_candidates), 60)}")
-    check_search_size(form.size, f"the form {form.name} at degree {form.degree}")
-    if schedule != "sequential" and not (schedule == "dask" and scheduler_address is not None):
-        from sage_lfsr.engine.planning import default_workers
-
-        check_workers(workers, default_workers())  # the limit of map and census: threads and processes alike
+    workers, schedule = check_search(form, workers, schedule, task_candidates, scheduler_address)
     header = {"search": form.name, "degree": form.degree, "reduce": bool(reduce), "screen": bool(screen),
               "short_period": SHORT_PERIOD}
     with contextlib.ExitStack() as closing:

@@ -118,6 +118,27 @@ def short_path(path, limit=200):
     return shorten(os.fspath(path), limit)
 
 
+def same_file(first, second) -> bool:
+    r"""
+    Whether two paths name one file: the same file once links are followed, or
+    the same place when neither exists yet.
+
+    EXAMPLES::
+
+        sage: import os, tempfile
+        sage: from sage_lfsr.common.files import same_file
+        sage: directory = tempfile.mkdtemp()
+        sage: same_file(os.path.join(directory, "a"), os.path.join(directory, ".", "a"))
+        True
+        sage: same_file(os.path.join(directory, "a"), os.path.join(directory, "b"))
+        False
+    """
+    try:
+        return os.path.samefile(first, second)
+    except OSError:
+        return os.path.realpath(first) == os.path.realpath(second)
+
+
 def check_writable(path, what="output file"):
     r"""
     Raise :class:`ValueError` (one line) unless ``path`` can be written: its

@@ -267,10 +267,10 @@ def check_search_size(candidates: int, what: str = "the search"):
 
         sage: from sage_lfsr.common.limits import check_search_size
         sage: check_search_size(10**9)
-        sage: check_search_size(2959710185047373920, "the form 2,0,7 at degree 20")
+        sage: check_search_size(2959078140442360332, "the form 2,0,7 at degree 20")
         Traceback (most recent call last):
         ...
-        TooLarge: the form 2,0,7 at degree 20 has 2959710185047373920 candidates, above the 1099511627776 (2^40) a search walks; ...
+        TooLarge: the form 2,0,7 at degree 20 has 2959078140442360332 candidates, above the 1099511627776 (2^40) a search walks; ...
     """
     if int(candidates) > MAX_SEARCH_CANDIDATES:
         raise TooLarge(f"{what} has {format_count(candidates)} candidates, above the {MAX_SEARCH_CANDIDATES} (2^40) "
