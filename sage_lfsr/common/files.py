@@ -188,8 +188,10 @@ def check_writable(path, what="output file"):
 def write_atomically(path, data, sync=False):
     r"""
     Write ``data`` (``str`` as UTF-8, or ``bytes``) to ``path`` through a temporary
-    file in the same directory and :func:`os.replace`; on any error the temporary
-    file is removed and ``path`` is untouched. ``sync``: ``fsync`` the file and its
+    file in the same directory (``.NAME.sage-lfsr-PID-XXXX.tmp``) and :func:`os.replace`; on
+    any error the temporary file is removed and ``path`` is untouched; one left by a
+    process killed mid-write is removed by the next write to ``path``
+    (:func:`remove_stale_temporaries`). ``sync``: ``fsync`` the file and its
     directory (durable across a power cut). A symbolic link's target is replaced
     (the link kept); a character device or a FIFO is written through.
 
@@ -227,7 +229,9 @@ def write_atomically(path, data, sync=False):
         return
     path = os.path.realpath(path)
     directory = os.path.dirname(path)
-    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    remove_stale_temporaries(path)
+    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=_temporary_prefix(path) + f"{os.getpid()}-",
+                                             suffix=".tmp")
     try:
         with os.fdopen(descriptor, "wb") as stream:
             stream.write(payload)
@@ -244,6 +248,55 @@ def write_atomically(path, data, sync=False):
         raise
     if sync:
         sync_directory(directory)
+
+
+def _temporary_prefix(path) -> str:
+    return f".{os.path.basename(path)}.sage-lfsr-"
+
+
+def remove_stale_temporaries(path) -> list:
+    r"""
+    Remove the temporary files :func:`write_atomically` left beside ``path`` when
+    killed mid-write (``.NAME.sage-lfsr-PID-XXXX.tmp`` whose process ``PID`` is
+    gone); the names removed.
+
+    EXAMPLES::
+
+        sage: import os, tempfile
+        sage: from sage_lfsr.common.files import remove_stale_temporaries
+        sage: directory = tempfile.mkdtemp(); path = os.path.join(directory, "map.json")
+        sage: for pid in (os.getpid(), 2**22 + 1):  # this process's and one no process has
+        ....:     open(os.path.join(directory, f".map.json.sage-lfsr-{pid}-x1y2.tmp"), "w").close()
+        sage: [name.split("-")[2] for name in remove_stale_temporaries(path)], len(os.listdir(directory))
+        (['4194305'], 1)
+    """
+    directory, prefix = os.path.dirname(os.path.abspath(path)), _temporary_prefix(path)
+    pattern = re.compile(re.escape(prefix) + r"(\d+)-\w+\.tmp")
+    removed = []
+    try:
+        names = [name for name in os.listdir(directory) if name.startswith(prefix)]
+    except OSError:
+        return removed
+    for name in names:
+        match = pattern.fullmatch(name)
+        if match is None or _process_exists(int(match[1])):
+            continue
+        try:
+            os.unlink(os.path.join(directory, name))
+            removed.append(name)
+        except OSError:
+            pass
+    return removed
+
+
+def _process_exists(pid) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
 
 
 def write_through(path, payload):

@@ -48,6 +48,10 @@ Reading checks everything it can, and drops nothing silently:
   :class:`CheckpointCorrupted`; a header for another job with
   :class:`CheckpointMismatch`.
 
+While a run uses the file (from :meth:`Checkpoint.restore` to :meth:`Checkpoint.close`)
+it is locked (``flock``): a second run on the same file is refused in one line, so
+two runs never append the same tasks side by side.
+
 Result frames hold numbers only (no pickles), so reading a checkpoint runs no
 code from the file. **A checkpoint is trusted input**: the CRCs guard against
 accidents (torn writes, bit rot, a file of another run), not against forgery.
@@ -70,6 +74,7 @@ removed when every task is recorded.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import math
 import os
@@ -285,6 +290,7 @@ class Checkpoint:
         self.dropped = []
         self._header_crc = None
         self._synced_at, self._unsynced = -math.inf, False
+        self._held = None  # the open file holding the lock while a run uses the checkpoint
 
     def __repr__(self):
         return f"Checkpoint({self.path!r})"
@@ -411,7 +417,9 @@ class Checkpoint:
         wanted = self.header_for(job)
         if not self.exists():
             self._create(wanted)
+            self._lock()
             return []
+        self._lock()
         header, results, good_length = self.read()
         self._check_same_job(header, wanted)
         for line in self.dropped:
@@ -473,6 +481,37 @@ class Checkpoint:
             if not self._unsynced:
                 os.fsync(stream.fileno())
                 self._synced_at = now
+
+    def _lock(self):
+        r"""
+        Hold the file locked (``flock``) until :meth:`close`: a second run on it, in
+        another process or this one, is refused in one line instead of writing beside this one.
+        """
+        if self._held is not None:
+            return
+        stream = open(self.path, "rb")  # noqa: SIM115 -- held until close()
+        try:
+            fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            replaced = os.stat(self.path).st_ino != os.fstat(stream.fileno()).st_ino
+        except BlockingIOError:
+            replaced = True
+        except BaseException:
+            stream.close()
+            raise
+        if replaced:  # locked, or created anew under our feet by another run
+            stream.close()
+            raise CheckpointError(f"checkpoint {self.path} is in use by another run (it is locked): wait for it "
+                                  "to end, or use another file")
+        self._held = stream
+
+    def close(self):
+        r"""When the run ends, however: the records ``fsync``-ed (:meth:`sync`) and the file's lock released."""
+        try:
+            self.sync()
+        finally:
+            if self._held is not None:
+                self._held.close()
+                self._held = None
 
     def sync(self):
         r"""``fsync`` the records appended since the last ``fsync`` (at the end of a run)."""
