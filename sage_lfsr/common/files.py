@@ -270,16 +270,29 @@ def remove_stale_temporaries(path) -> list:
         sage: [name.split("-")[2] for name in remove_stale_temporaries(path)], len(os.listdir(directory))
         (['4194305'], 1)
     """
-    directory, prefix = os.path.dirname(os.path.abspath(path)), _temporary_prefix(path)
+    prefix = _temporary_prefix(path)
     pattern = re.compile(re.escape(prefix) + r"(\d+)-\w+\.tmp")
+
+    def owner(name):
+        match = pattern.fullmatch(name)
+        return int(match[1]) if match else None
+
+    return remove_files_of_dead_processes(os.path.dirname(os.path.abspath(path)), owner)
+
+
+def remove_files_of_dead_processes(directory, owner) -> list:
+    r"""
+    Remove the files of ``directory`` whose name ``owner(name)`` maps to the id of a
+    process that has ended (``None``: not a file of this kind); the names removed.
+    """
     removed = []
     try:
-        names = [name for name in os.listdir(directory) if name.startswith(prefix)]
+        names = os.listdir(directory)
     except OSError:
         return removed
     for name in names:
-        match = pattern.fullmatch(name)
-        if match is None or _process_exists(int(match[1])):
+        pid = owner(name)
+        if pid is None or pid_alive(pid):
             continue
         try:
             os.unlink(os.path.join(directory, name))
@@ -289,12 +302,13 @@ def remove_stale_temporaries(path) -> list:
     return removed
 
 
-def _process_exists(pid) -> bool:
+def pid_alive(pid: int) -> bool:
+    r"""Whether a process ``pid`` exists (a zombie counts as alive; so does one we may not signal)."""
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):
         return False
-    except (PermissionError, OverflowError):
+    except PermissionError:
         return True
     return True
 
