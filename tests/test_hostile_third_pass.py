@@ -155,6 +155,30 @@ def test_a_second_map_on_a_checkpoint_in_use_is_refused_in_one_line(tmp_path, ca
     assert run_main(capsys, *arguments)[0] == 0
 
 
+def test_a_lock_ends_with_its_run_not_with_the_workers_it_forked(tmp_path):
+    from sage_lfsr.common.files import open_locked, release
+
+    path = tmp_path / "ck"
+    held = open_locked(path, "a+b")
+    started, ready = os.pipe()
+    child = os.fork()  # a worker (a pool kept across runs) started while the run holds its checkpoint
+    if child == 0:
+        os.write(ready, b"1")
+        time.sleep(5)
+        os._exit(0)
+    try:
+        assert os.read(started, 1) == b"1"
+        release(held)
+        again = open_locked(path)
+        assert again is not None  # the next run on the file is not refused while the worker lives
+        release(again)
+    finally:
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+        os.close(started)
+        os.close(ready)
+
+
 # ---------------------------------------------------------------- item 2: size before work, bounded memory
 
 def test_ranges_are_generated_lazily_and_their_count_is_capped():

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import fcntl
 import functools
 import io
 import json
@@ -35,7 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sage_lfsr.common.files import check_regular, short_path
+from sage_lfsr.common.files import check_regular, open_locked, release, short_path
 from sage_lfsr.common.limits import MAX_TASKS, check_search_size, check_sequence_length, check_workers, shorten
 from sage_lfsr.census.forms import Form
 from sage_lfsr.census.published import published_count
@@ -253,16 +252,14 @@ class SearchCheckpoint:
         self.path, self.header, self.size = os.fspath(path), header, int(size)
         self.done, self.notes = [], []
         check_regular(self.path)
-        self._stream = open(self.path, "a+b")  # noqa: SIM115 -- held (and locked) until close()
+        self._stream = open_locked(self.path, "a+b")
+        if self._stream is None:
+            raise ValueError(f"the checkpoint {short_path(self.path)} is in use by another search (it is locked): "
+                             "wait for it to end, or use another file")
         try:
-            try:
-                fcntl.flock(self._stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise ValueError(f"the checkpoint {short_path(self.path)} is in use by another search (it is locked): "
-                                 "wait for it to end, or use another file") from None
             self._read()
         except BaseException:
-            self._stream.close()
+            self.close()
             raise
 
     def __enter__(self):
@@ -274,7 +271,7 @@ class SearchCheckpoint:
 
     def close(self):
         r"""Release the file (and its lock)."""
-        self._stream.close()
+        release(self._stream)
 
     def _read(self):
         stream = self._stream

@@ -113,6 +113,61 @@ def check_regular(path, what="checkpoint file"):
         raise ValueError(f"cannot use {short_path(path)} as the {what}: it is {kind}, not a regular file")
 
 
+#: Files this process holds locked (:func:`open_locked`); a forked child closes its copies.
+_LOCKED = set()
+
+
+def open_locked(path, mode="rb"):
+    r"""
+    ``path`` opened and locked (``flock``, exclusive, not waited for): the open file,
+    or ``None`` when another open file holds the lock (another run, in this process
+    or another). :func:`release` unlocks it. A process forked meanwhile (a worker)
+    closes its copy at once, so the lock ends with :func:`release`, not with the
+    last worker.
+
+    EXAMPLES::
+
+        sage: import os, tempfile
+        sage: from sage_lfsr.common.files import open_locked, release
+        sage: path = os.path.join(tempfile.mkdtemp(), "checkpoint")
+        sage: first = open_locked(path, "a+b")
+        sage: open_locked(path) is None
+        True
+        sage: release(first); second = open_locked(path); second is not None
+        True
+        sage: release(second)
+    """
+    stream = open(path, mode)  # noqa: SIM115 -- held until release()
+    try:
+        fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        stream.close()
+        return None
+    except BaseException:
+        stream.close()
+        raise
+    _LOCKED.add(stream)
+    return stream
+
+
+def release(stream):
+    r"""Close a file of :func:`open_locked`, ending its lock."""
+    _LOCKED.discard(stream)
+    stream.close()
+
+
+def _close_locked_in_child():
+    for stream in list(_LOCKED):
+        try:
+            stream.close()  # written through at once by its owner: nothing buffered to write twice
+        except OSError:
+            pass
+    _LOCKED.clear()
+
+
+os.register_at_fork(after_in_child=_close_locked_in_child)
+
+
 def short_path(path, limit=200):
     r"""``path`` as text, cut in the middle beyond ``limit`` characters (for one-line messages)."""
     return shorten(os.fspath(path), limit)

@@ -74,7 +74,6 @@ removed when every task is recorded.
 """
 from __future__ import annotations
 
-import fcntl
 import json
 import math
 import os
@@ -85,7 +84,7 @@ import zlib
 
 import numpy as np
 
-from sage_lfsr.common.files import check_regular, write_atomically
+from sage_lfsr.common.files import check_regular, open_locked, release, write_atomically
 from sage_lfsr.engine.job import TaskResult
 from sage_lfsr.engine.snapshots import remove_snapshot, snapshot_path
 
@@ -489,17 +488,11 @@ class Checkpoint:
         """
         if self._held is not None:
             return
-        stream = open(self.path, "rb")  # noqa: SIM115 -- held until close()
-        try:
-            fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            replaced = os.stat(self.path).st_ino != os.fstat(stream.fileno()).st_ino
-        except BlockingIOError:
-            replaced = True
-        except BaseException:
-            stream.close()
-            raise
-        if replaced:  # locked, or created anew under our feet by another run
-            stream.close()
+        stream = open_locked(self.path)
+        if stream is not None and os.stat(self.path).st_ino != os.fstat(stream.fileno()).st_ino:
+            release(stream)  # created anew under our feet by another run
+            stream = None
+        if stream is None:
             raise CheckpointError(f"checkpoint {self.path} is in use by another run (it is locked): wait for it "
                                   "to end, or use another file")
         self._held = stream
@@ -510,7 +503,7 @@ class Checkpoint:
             self.sync()
         finally:
             if self._held is not None:
-                self._held.close()
+                release(self._held)
                 self._held = None
 
     def sync(self):
