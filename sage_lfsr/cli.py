@@ -346,13 +346,16 @@ def build_fsr(arguments):
 
 def _check_paths(arguments):
     r"""Before any work: the files the command will write can be written."""
-    from sage_lfsr.common.files import check_regular, check_writable
+    from sage_lfsr.common.files import check_regular, check_writable, same_file, short_path
 
     if getattr(arguments, "output", None) is not None:
         check_writable(arguments.output)
     if getattr(arguments, "checkpoint", None) is not None:
         check_regular(arguments.checkpoint)
         check_writable(arguments.checkpoint, "checkpoint file")
+        if getattr(arguments, "output", None) is not None and same_file(arguments.output, arguments.checkpoint):
+            refuse(f"--output and --checkpoint name the same file {short_path(arguments.output)}: the result would "
+                   "replace the checkpoint; give two files")
 
 
 def _write(text, path):
@@ -670,6 +673,8 @@ def command_census(arguments):
     _check_paths(arguments)
     if arguments.form is not None:
         return command_form_search(arguments)
+    if arguments.linear_complexity:
+        refuse("--linear-complexity goes with --form (a search's registers): leave it out")
     registers = census_registers(arguments)
     if not hasattr(registers, "tasks"):  # a family that is a generator; one known by index stays as it is
         registers = list(registers)
@@ -794,7 +799,8 @@ def command_debruijn(arguments):
 def command_form_search(arguments):
     r"""``census --form``: the maximum-period registers of a form, a summary line on standard error."""
     from sage_lfsr.census.forms import Form
-    from sage_lfsr.census.search import search
+    from sage_lfsr.census.search import check_output_period, check_search, estimated_steps_per_candidate, search
+    from sage_lfsr.engine.checkpoint import CheckpointWarning
 
     if arguments.mode != "period":
         raise ValueError("--form searches walk periods: give --mode period")
@@ -802,12 +808,23 @@ def command_form_search(arguments):
         raise ValueError("--form needs --degree")
     if arguments.schedule not in (None, "sequential", "threads", "processes", "dask"):
         raise ValueError("--form runs on --schedule threads (default), processes, sequential or dask")
+    _refuse_options_of_families(arguments)
     form = Form(arguments.form, arguments.degree)
+    if arguments.linear_complexity:
+        check_output_period(form.degree)
     workers = arguments.workers or (1 if arguments.schedule == "sequential" else _default_census_workers())
-    schedule = arguments.schedule
-    with ProgressBar(arguments.quiet, unit="candidates", total=form.size) as progress:
+    workers, schedule = check_search(form, workers, arguments.schedule, scheduler_address=arguments.scheduler_address)
+    if not arguments.quiet:
+        print(f"{PROG}: form {form.name} degree {form.degree}: {len(form)} candidates ({form.size} before the "
+              f"reciprocal reduction), about {estimated_steps_per_candidate(form.degree) * len(form):.2g} steps",
+              file=sys.stderr, flush=True)
+    with ProgressBar(arguments.quiet, unit="candidates", total=form.size) as progress, \
+            warnings.catch_warnings(record=True) as notes:
+        warnings.simplefilter("always", CheckpointWarning)
         result = search(form, arguments.degree, workers=workers, checkpoint=arguments.checkpoint, progress=progress,
                         schedule=schedule, scheduler_address=arguments.scheduler_address)
+    for note in notes:  # a dropped checkpoint record: one line each
+        print(f"{PROG}: note: {_first_line(note.message)}", file=sys.stderr)
     summary = result.summary()
     print(f"{PROG}: form {summary['form']} degree {summary['degree']}: {summary['candidates']} candidates "
           f"({summary['indices']} before the reciprocal reduction), {summary['walked']} walked, "
@@ -819,6 +836,30 @@ def command_form_search(arguments):
                 else result.to_json(arguments.linear_complexity, indent=1) + "\n")
     _write(document, arguments.output)
     return 0
+
+
+#: Census options that choose or shape a family (argparse dest, option, default): a --form search has its own.
+_FAMILY_OPTIONS = (("q", "--q", 2), ("start", "--start", 1), ("batch_size", "--batch-size", None),
+                   ("singular", "--singular", False), ("no_theory", "--no-theory", False),
+                   ("template", "--template", None), ("template_text", "TEMPLATE", None))
+
+
+def _refuse_options_of_families(arguments):
+    r"""
+    Refuse, in one line, census options a ``--form`` search does not take (they would be ignored).
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.cli import main
+        sage: main(["census", "--form", "3,1", "--degree", "6", "--mode", "period", "--q", "3", "--quiet"])
+        sage-lfsr: error: --q does not apply to a --form search (binary registers walked from state 1, in tasks it sizes itself): leave it out
+        2
+    """
+    given = [option for dest, option, default in _FAMILY_OPTIONS if getattr(arguments, dest, default) != default]
+    if given:
+        refuse(f"{', '.join(given)} {'does' if len(given) == 1 else 'do'} not apply to a --form search (binary "
+               "registers walked from state 1, in tasks it sizes itself): leave "
+               f"{'it' if len(given) == 1 else 'them'} out")
 
 
 def _default_census_workers():
