@@ -73,39 +73,54 @@ bit = cached_njit(_bit, inline="always")
 def _is_necklace(word, length):
     r"""
     Whether the string `t_1 \cdots t_L` (`t_i` in bit `i - 1` of ``word``, `L \le 64`) is a
-    necklace (least among its rotations): it is a prenecklace whose longest
-    Lyndon prefix has a length `p` dividing `L` (Cattell, Ruskey, Sawada,
-    Serra, Miers, "Fast algorithms to generate necklaces, unlabeled necklaces
-    and irreducible polynomials over GF(2)", J. Algorithms 37 (2000), Thm 2.1).
-    Their scan compares `t_i` with `t_{i-p}`; here a word operation finds the next
-    `i` where they differ (the lowest set bit of ``word ^ (word << p)`` at or
-    above `i`), so a scan costs a step per change of `p`, not per bit.
+    necklace (no larger than any of its rotations), in a few word operations
+    for most strings.
+
+    Let `z \ge 1` be the length of its leading run of 0s. A necklace that holds a 1
+    ends with 1 (else the rotation moving that last 0 to the front would be
+    smaller), and no run of 0s is longer than `z` (the rotation starting there
+    would begin with `0^{z+1}`, below `0^z 1`). A rotation that starts with fewer
+    than `z` zeros, or with a 1, is larger than `t` (it has a 1 where `t` still has
+    a 0). So a string passing those two tests is a necklace exactly when it is no
+    larger than its rotations that start at another run of exactly `z` zeros, few
+    for most strings: each is compared with `t` in one step, at the lowest bit where
+    they differ.
 
     EXAMPLES::
 
         sage: import numpy as np
         sage: from sage_lfsr.debruijn.successors import necklace
         sage: word = lambda text: np.uint64(int(text[::-1], 2))  # t_1 in bit 0
-        sage: [bool(necklace(word(t), len(t))) for t in ("0011", "0101", "0110", "1111", "0010111")]
-        [True, True, False, True, True]
+        sage: [bool(necklace(word(t), len(t))) for t in ("0011", "0101", "0110", "1111", "0010111", "0000")]
+        [True, True, False, True, True, True]
+        sage: [bool(necklace(word(t), len(t))) for t in ("0010011", "0010010", "0100101", "01011")]
+        [True, False, False, True]
     """
     one = np.uint64(1)
     full = ~np.uint64(0) if length == 64 else (one << np.uint64(length)) - one
+    word &= full
     if word & one:  # starts with 1: a necklace only as 1^L
-        return word & full == full
-    p = 1
-    i = 1  # t_{i+1}, in bit i, is compared with t_{i+1-p}
-    while i < length:
-        differ = ((word ^ (word << np.uint64(p))) & full) >> np.uint64(i)
-        if differ == 0:
-            break
-        i += int(trailing_zeros(differ))  # the lowest such bit
-        if bit(word, i) == 0:  # t_i < t_{i-p}: a rotation is smaller
+        return word == full
+    if word == 0:
+        return True
+    if (word >> np.uint64(length - 1)) == 0:  # holds a 1 and ends with 0
+        return False
+    zeros = int(trailing_zeros(word))
+    free = ~word & full
+    starts = free  # bit i: t_{i+1} .. t_{i+zeros} are all 0
+    for shift in range(1, zeros):
+        starts &= free >> np.uint64(shift)
+    if starts & (free >> np.uint64(zeros)):  # a run of zeros + 1 zeros
+        return False
+    starts &= starts - one  # the leading run left out
+    while starts:
+        shift = trailing_zeros(starts)
+        starts &= starts - one
+        rotated = ((word >> shift) | (word << (np.uint64(length) - shift))) & full
+        differ = word ^ rotated
+        if differ and word & (differ & (~differ + one)):  # t has the 1 where they first differ
             return False
-        # p = i + 1; each 1 right after is then compared with t_1 = 0 and moves p on: skip the run
-        i += 1 + int(trailing_zeros(~(word >> np.uint64(i + 1)))) if i + 1 < length else 1
-        p = min(i, length)
-    return length % p == 0
+    return True
 
 
 necklace = cached_njit(_is_necklace, inline="always")
