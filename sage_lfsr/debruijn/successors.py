@@ -181,25 +181,23 @@ def _ccr_feedback(state, order):
     test is made on `1 a_2 \cdots a_n`.
     """
     one = np.uint64(1)
+    if order <= 32:  # W is one word: the test of the PCR rule
+        if state & np.uint64(2):  # m = 0: W holds a 1 and ends with 0, no necklace
+            return (state & one) ^ one
+        alpha = state | one
+        zeros = int(trailing_zeros((alpha >> one) | (one << np.uint64(order - 1))))
+        # W = S rotated to start at position n + zeros + 1 of S = alpha + complement(alpha)
+        mask = (one << np.uint64(order)) - one
+        whole = alpha | (((~alpha) & mask) << np.uint64(order))
+        shift = np.uint64(zeros + 1)
+        full = (one << np.uint64(2 * order)) - one if order < 32 else ~np.uint64(0)
+        word = ~((whole >> shift) | (whole << (np.uint64(2 * order) - shift))) & full
+        return (state & one) ^ one ^ np.uint64(necklace(word, 2 * order))
     alpha = state | one
     above = alpha >> one
-    zeros = order - 1 if above == 0 else int(popcount((above & (~above + one)) - one))  # trailing zeros
-    # W = S rotated to start at position n + zeros + 1 of S = alpha + complement(alpha)
+    zeros = order - 1 if above == 0 else int(trailing_zeros(above))
     length = 2 * order
     start = order + zeros + 1
-    if order <= 32:  # W is one word: the test of the PCR rule
-        span = np.uint64(length)
-        whole = alpha | (((~alpha) & ((one << np.uint64(order)) - one)) << np.uint64(order))
-        if start >= length:
-            start -= length
-        word = whole >> np.uint64(start)
-        if start:
-            word |= whole << (span - np.uint64(start))
-        if length < 64:
-            word &= (one << span) - one
-        if not necklace(word, length):
-            return (state & one) ^ one
-        return state & one
     p = 1
     for i in range(1, length):
         current = symbol(alpha, start + i, order)
