@@ -211,27 +211,24 @@ def _ccr_feedback(state, order):
     return state & one
 
 
-def _bit_length(value):
+@intrinsic
+def bit_length(typingctx, value):
     r"""
-    The number of bits of ``value`` up to its highest 1 (0 for 0).
+    The number of bits of a ``uint64`` up to its highest 1 (0 for 0), one machine instruction.
 
     EXAMPLES::
 
-        sage: import numpy as np
+        sage: import numba, numpy as np
         sage: from sage_lfsr.debruijn.successors import bit_length
-        sage: [bit_length(np.uint64(v)) for v in (0, 1, 6, 2**63)]
+        sage: length = numba.njit(lambda value: bit_length(value))
+        sage: [length(np.uint64(v)) for v in (0, 1, 6, 2**63)]
         [0, 1, 3, 64]
     """
-    value |= value >> np.uint64(1)
-    value |= value >> np.uint64(2)
-    value |= value >> np.uint64(4)
-    value |= value >> np.uint64(8)
-    value |= value >> np.uint64(16)
-    value |= value >> np.uint64(32)
-    return int(popcount(value))
+    def codegen(context, builder, signature, args):
+        leading = builder.ctlz(args[0], ir.Constant(ir.IntType(1), 0))
+        return builder.sub(ir.Constant(ir.IntType(64), 64), leading)
+    return numba_types.uint64(numba_types.uint64), codegen
 
-
-bit_length = cached_njit(_bit_length, inline="always")
 
 
 def _is_necklace_after_zero(rest, length):
@@ -308,7 +305,7 @@ def _summing_feedback(state, order, constant):
     value = (popcount(state) + np.uint64(constant)) & one
     if star == 0:  # 0^n, on the CSR's root
         return value
-    length = bit_length(star)  # j: a^* = u 0^k with u = a*_1 .. a*_j
+    length = int(bit_length(star))  # j: a^* = u 0^k with u = a*_1 .. a*_j
     zeros = order - length
     if order < 64:  # 0^k 1 u in one word
         word = (star << np.uint64(zeros + 1)) | (one << np.uint64(zeros))
