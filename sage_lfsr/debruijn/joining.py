@@ -18,8 +18,15 @@ import operator
 import numpy as np
 
 from sage_lfsr.common.compiled import cached_njit
+from sage_lfsr.common.limits import TooLarge
 from sage_lfsr.debruijn.adjacency import pairs_of
-from sage_lfsr.debruijn.cycles import cycle_labels
+from sage_lfsr.debruijn.cycles import MAX_LABELLED_STATES, cycle_labels
+from sage_lfsr.registers.coercion import describe
+from sage_lfsr.registers.feedback import MAX_TABULATED_STATES
+
+#: Largest state space joined into one register: the joined feedback is a truth table
+#: (:data:`~sage_lfsr.registers.feedback.MAX_TABULATED_STATES`), below the cycles' own limit.
+MAX_JOINED_STATES = min(MAX_TABULATED_STATES, MAX_LABELLED_STATES)
 
 
 def _wilson(offsets, ends, edges, vertex_count, root, leave_out, seed):
@@ -122,6 +129,27 @@ def _tree_rows(pairs, tree, leave_out):
     return np.array(states, dtype=np.int64).reshape(-1, 2)
 
 
+def check_join_size(register):
+    r"""
+    Refuse, before any work, a register too large for :func:`join_cycles`: more than
+    :data:`MAX_JOINED_STATES` (`2^{22}`) states, the truth table's limit.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr import LFSR
+        sage: from sage_lfsr.debruijn.joining import check_join_size
+        sage: check_join_size(LFSR.from_polynomial("x^22 + 1"))
+        sage: check_join_size(LFSR.from_polynomial("x^23 + 1"))
+        Traceback (most recent call last):
+        ...
+        sage_lfsr.common.limits.TooLarge: a joined register is a truth table of up to 4194304 (2^22) states; the register has 8388608 (its cycles are counted up to 2^24)
+    """
+    count = int(describe(register).state_count)
+    if count > MAX_JOINED_STATES:
+        raise TooLarge(f"a joined register is a truth table of up to {MAX_JOINED_STATES} (2^22) states; the "
+                       f"register has {count} (its cycles are counted up to 2^24)")
+
+
 def join_cycles(register, tree=None, seed=0, zero_apart=False, cycle_map=None, **map_options):
     r"""
     A shift register whose state graph is one cycle through every state (or,
@@ -171,6 +199,7 @@ def join_cycles(register, tree=None, seed=0, zero_apart=False, cycle_map=None, *
     if not isinstance(register, FSR) and getattr(register, "form", None) != "fibonacci":
         raise TypeError(f"cycle joining builds a shift register from an FSR or a Fibonacci LFSR, not "
                         f"{type(register).__name__}{' in Galois form' if getattr(register, 'form', None) else ''}")
+    check_join_size(register)
     labels = cycle_labels(register, cycle_map, **map_options)
     leave_out = -1
     if zero_apart:

@@ -23,6 +23,8 @@ This module needs numpy and numba only (no engine, no Sage).
 """
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 from llvmlite import ir
 from numba.core import types as numba_types
@@ -358,12 +360,21 @@ RULES = {"pcr": (specialize(_stream_template, "stream_pcr", feedback=pcr_feedbac
                  "complemented summing register (weight, then necklace order of the words a + 1 + parity)")}
 
 
+def _integer(value, what):
+    r"""``value`` as an ``int`` if it is an integer (Python, numpy or Sage; not a bool), else a one-line :class:`TypeError`."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{what} must be an integer, not {value!r}")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{what} must be an integer, not {value!r}") from None
+
+
 def _check_order(order, limit, what):
-    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) and type(order).__name__ != "Integer":
-        raise TypeError(f"the order must be an integer, not {order!r}")
-    if not 1 <= int(order) <= limit:
+    order = _integer(order, "the order")
+    if not 1 <= order <= limit:
         raise ValueError(f"{what} orders 1 to {limit}, not {order}")
-    return int(order)
+    return order
 
 
 def de_bruijn_bits(rule, order, count, state=0):
@@ -402,16 +413,25 @@ def de_bruijn_bits(rule, order, count, state=0):
         Traceback (most recent call last):
         ...
         ValueError: the successor rules stream orders 1 to 64, not 0
+        sage: de_bruijn_bits("pcr", 8, 8, state="7")
+        Traceback (most recent call last):
+        ...
+        TypeError: the state must be an integer, not '7'
+        sage: de_bruijn_bits("pcr", 8, float(2.5))
+        Traceback (most recent call last):
+        ...
+        TypeError: the number of bits must be an integer, not 2.5
     """
-    if rule not in RULES:
+    if not isinstance(rule, str) or rule not in RULES:
         raise ValueError(f"unknown rule {rule!r}: choose one of {', '.join(RULES)}")
     order = _check_order(order, MAX_RULE_ORDER, "the successor rules stream")
-    if not 0 <= int(state) < 1 << order:
+    state, count = _integer(state, "the state"), _integer(count, "the number of bits")
+    if not 0 <= state < 1 << order:
         raise ValueError(f"a state of order {order} is an integer 0..2^{order} - 1, not {state}")
-    if not 0 <= int(count) <= MAX_STREAM_BITS:
+    if not 0 <= count <= MAX_STREAM_BITS:
         raise ValueError(f"the number of bits is 0 to {MAX_STREAM_BITS} (2^32) a call, not {count}")
-    out = np.empty(int(count), dtype=np.uint8)
-    state = np.uint64(int(state))
+    out = np.empty(count, dtype=np.uint8)
+    state = np.uint64(state)
     for first in range(0, len(out), CHUNK):  # Ctrl-C is seen between chunks
         state = RULES[rule][0](state, order, out[first:first + CHUNK])
     return out, int(state)
@@ -509,6 +529,49 @@ def _mark_sorted_windows(bits, order, seen, first, stop, window, low_bits, count
 mark_sorted_windows = cached_njit(_mark_sorted_windows, nogil=True)
 
 
+def _bits_of(sequence, length):
+    r"""
+    ``sequence`` as a 1-d ``uint8`` array of 0s and 1s, or ``None`` if it is not
+    ``length`` terms long (checked before anything is converted). Refused: bytes
+    (ASCII digits or byte values? say which: ``text.decode()`` or
+    ``np.frombuffer``), iterators (their length is unknown until read whole), and
+    any term that is not 0 or 1 (``0.3``, ``nan``, ``"1"`` in a list), rather
+    than cast.
+    """
+    if isinstance(sequence, (bytes, bytearray, memoryview)):
+        raise TypeError("is_de_bruijn takes bits as an array, a list or a '0101' string, not bytes: decode ASCII "
+                        "digits (data.decode()) or read byte values with numpy.frombuffer(data, dtype=numpy.uint8)")
+    if not hasattr(sequence, "__len__") or not hasattr(sequence, "__getitem__") or isinstance(sequence, dict):
+        why = "its terms have no order" if hasattr(sequence, "__len__") else \
+            "its length is known only once it is read whole (list() it)"
+        raise TypeError(f"is_de_bruijn takes bits as an array, a list or a '0101' string, not "
+                        f"{type(sequence).__name__}: {why}")
+    if len(sequence) != length:
+        return None
+    if isinstance(sequence, str):
+        if not sequence.isascii():
+            raise ValueError("a binary sequence holds 0s and 1s only")
+        return np.frombuffer(sequence.encode("ascii"), dtype=np.uint8) - np.uint8(48)  # others caught later
+    bits = np.asarray(sequence)
+    if bits.ndim != 1:
+        return None
+    if bits.dtype.kind in "ui":
+        if bits.dtype != np.uint8 and (bits.min() < 0 or bits.max() > 1):  # before a cast could wrap 256 to 0
+            raise ValueError("a binary sequence holds 0s and 1s only")
+        return bits.astype(np.uint8, copy=False)
+    if bits.dtype.kind == "b":
+        return bits.view(np.uint8)
+    if bits.dtype.kind not in "fO":
+        raise ValueError("a binary sequence holds 0s and 1s only, not "
+                         + ("strings (a '0101' string is read whole)" if bits.dtype.kind in "US" else
+                            f"{bits.dtype} terms"))
+    ones = np.asarray(bits == 1, dtype=bool)  # float and object terms compared, never cast: 0.3 is not 0
+    wrong = np.flatnonzero(~(ones | np.asarray(bits == 0, dtype=bool)))
+    if len(wrong):
+        raise ValueError(f"a binary sequence holds 0s and 1s only, not {bits[wrong[0]].item()!r} (term {wrong[0]})")
+    return ones.view(np.uint8)
+
+
 def is_de_bruijn(sequence, order) -> bool:
     r"""
     Whether ``sequence`` (bits: a numpy array, a list or a ``"0101..."`` string)
@@ -547,17 +610,21 @@ def is_de_bruijn(sequence, order) -> bool:
         Traceback (most recent call last):
         ...
         ValueError: a binary sequence holds 0s and 1s only
+        sage: is_de_bruijn([0, 0, 0, 1, 0.0, 1, 1, 1.0], 3)
+        True
+        sage: is_de_bruijn([0, 0, 0, 1, 0, 1, 1, 0.3], 3)
+        Traceback (most recent call last):
+        ...
+        ValueError: a binary sequence holds 0s and 1s only, not 0.3 (term 7)
+        sage: is_de_bruijn((int(c) for c in "00010111"), 3)
+        Traceback (most recent call last):
+        ...
+        TypeError: is_de_bruijn takes bits as an array, a list or a '0101' string, not generator: its length is known only once it is read whole (list() it)
     """
     order = _check_order(order, MAX_CHECK_ORDER, "is_de_bruijn checks")
-    if isinstance(sequence, str):
-        bits = np.frombuffer(sequence.encode("ascii"), dtype=np.uint8) - np.uint8(48)
-    else:
-        bits = np.asarray(sequence)
-    if bits.ndim != 1 or len(bits) != 1 << order:
+    bits = _bits_of(sequence, 1 << order)
+    if bits is None:
         return False
-    if bits.dtype != np.uint8 and (bits.min() < 0 or bits.max() > 1):  # before a cast could wrap 256 to 0
-        raise ValueError("a binary sequence holds 0s and 1s only")
-    bits = bits.astype(np.uint8, copy=False)
     seen = np.zeros(max(1, (1 << order) >> 6), dtype=np.uint64)
     window, read = np.uint64(0), 0
     for index in range(order - 1):
