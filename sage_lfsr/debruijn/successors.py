@@ -305,6 +305,9 @@ def _summing_feedback(state, order, constant):
     rest = state >> one
     star = (rest << one) | ((popcount(rest) & one) ^ one ^ np.uint64(constant))  # p = 1 on a^*
     value = (popcount(state) + np.uint64(constant)) & one
+    if (star >> np.uint64(order - 1)) & one:  # k = 0: 1 u is a necklace only as 1^{n+1}
+        full = ~np.uint64(0) if order == 64 else (one << np.uint64(order)) - one
+        return value ^ one if star == full else value
     if star == 0:  # 0^n, on the CSR's root
         return value
     length = int(bit_length(star))  # j: a^* = u 0^k with u = a*_1 .. a*_j
@@ -312,8 +315,6 @@ def _summing_feedback(state, order, constant):
     if order < 64:  # 0^k 1 u in one word
         word = (star << np.uint64(zeros + 1)) | (one << np.uint64(zeros))
         representative = necklace(word, order + 1)
-    elif zeros == 0:  # 1 u: a necklace only as 1^{65}
-        representative = star == ~np.uint64(0)
     else:  # 0 . 0^{k-1} 1 u: the first 0 kept apart
         representative = necklace_after_zero((star << np.uint64(zeros)) | (one << np.uint64(zeros - 1)), order + 1)
     return value ^ one if representative else value
