@@ -23,22 +23,14 @@ def load():
     return "load {:.1f}, {:.1f}, {:.1f}".format(*os.getloadavg())
 
 
-def best(function, repeats):
+def best(function, repeats, clock=time.perf_counter):
+    r"""The least time over the repeats, and the result; ``clock=time.process_time``: the process's own CPU time,
+    which the machine's other load does not take."""
     times, result = [], None
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = clock()
         result = function()
-        times.append(time.perf_counter() - start)
-    return min(times), result
-
-
-def best_cpu(function, repeats):
-    r"""The least CPU time of the process over the repeats: what the machine's other load does not take."""
-    times, result = [], None
-    for _ in range(repeats):
-        start = time.process_time()
-        result = function()
-        times.append(time.process_time() - start)
+        times.append(clock() - start)
     return min(times), result
 
 
@@ -78,7 +70,7 @@ def main():
     for rule in RULES:  # pcr first: the reference the others are held to, in the same run
         for state, where in ((0, "the zero state"), (start, f"state {start}")):
             seconds, _ = best(lambda: de_bruijn_bits(rule, 32, bits, state), arguments.repeats)
-            cpu, _ = best_cpu(lambda: de_bruijn_bits(rule, 32, bits, state), arguments.repeats)
+            cpu, _ = best(lambda: de_bruijn_bits(rule, 32, bits, state), arguments.repeats, time.process_time)
             rows.append((f"successor rule {rule}, order 32, {bits} bits from {where}, one core",
                          f"{bits / seconds / 1e6:.1f} M bits/s ({bits / cpu / 1e6:.1f} M a CPU second)",
                          ">= 20 M bits/s" if rule == "pcr" else ">= 120 M bits/s (issue 32)", load()))

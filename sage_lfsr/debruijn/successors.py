@@ -1,7 +1,9 @@
 r"""
 Successor rules: de Bruijn sequences of order `n \le 64` streamed bit by bit in
-`O(n)` time and space a bit (compiled), without enumerating or storing states;
-and :func:`is_de_bruijn`, the compiled check (orders up to 32).
+`O(n)` time a bit at worst and a few word operations for most states (compiled;
+:func:`_is_necklace` settles most necklace tests by their runs of zeros), without
+enumerating or storing states; and :func:`is_de_bruijn`, the compiled check
+(orders up to 32).
 
 A state `a_1 a_2 \cdots a_n` is an integer with `a_1` in bit 0 (the package's
 `x_0`); the next state is `a_2 \cdots a_n f(a)` and the stream is the bits `f`.
@@ -180,7 +182,8 @@ def _ccr_feedback(state, order):
     representative exactly when that rotation is the necklace (its first half
     `\bar\beta 1 0^m` then has its last 1 at `j = |\beta| + 1`). A state and its
     conjugate share `a_2 \cdots a_n`, and representatives start with 1, so the
-    test is made on `1 a_2 \cdots a_n`.
+    test is made on `1 a_2 \cdots a_n`. When `a_2 = 1` (`m = 0`), `W` holds a 1 and
+    ends with 0, so it is no necklace: half the states are settled by that bit.
     """
     one = np.uint64(1)
     if order <= 32:  # W is one word: the test of the PCR rule
