@@ -365,7 +365,7 @@ RULES = {"pcr": (specialize(_stream_template, "stream_pcr", feedback=pcr_feedbac
 
 
 def _integer(value, what):
-    r"""``value`` as an ``int`` if it is an integer (Python, numpy or Sage; not a bool), else a one-line :class:`TypeError`."""
+    r"""``value`` as an ``int`` if it is an integer (Python, numpy or Sage; not a bool), else a :class:`TypeError`."""
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{what} must be an integer, not {value!r}")
     try:

@@ -403,7 +403,8 @@ def test_de_bruijn_arguments_of_the_wrong_type_are_refused_not_cast():
     for keywords in ({"state": "7"}, {"state": 1.9}, {"count": 2.5}, {"order": 8.0}, {"state": True}):
         arguments = {"rule": "pcr", "order": 8, "count": 8, **keywords}
         assert "must be an integer" in one_line_error(lambda: de_bruijn_bits(**arguments), TypeError)
-    assert de_bruijn_bits("pcr", 8, np.int64(8), state=np.uint8(7))[0].tolist() == de_bruijn_bits("pcr", 8, 8, 7)[0].tolist()
+    numpy_typed = de_bruijn_bits("pcr", 8, np.int64(8), state=np.uint8(7))[0]
+    assert numpy_typed.tolist() == de_bruijn_bits("pcr", 8, 8, 7)[0].tolist()
 
 
 def run_cli(capsys, *arguments):
@@ -458,5 +459,6 @@ def test_the_debruijn_stream_is_written_in_bounded_chunks(capsys, monkeypatch, t
     monkeypatch.setattr(sys.stdout, "write", lambda text: writes.append(len(text)) or write(text))
     code, out, _ = run_cli(capsys, "--rule", "ccr", "--order", "24", "--bits", str(count))
     assert code == 0 and out == expected and max(writes) <= 1000
-    code, _, _ = run_cli(capsys, "--rule", "ccr", "--order", "24", "--bits", str(count), "--output", str(tmp_path / "s"))
-    assert code == 0 and (tmp_path / "s").read_text() == expected
+    path = tmp_path / "s"
+    code, _, _ = run_cli(capsys, "--rule", "ccr", "--order", "24", "--bits", str(count), "--output", str(path))
+    assert code == 0 and path.read_text() == expected
