@@ -306,8 +306,9 @@ def _summing_feedback(state, order, constant):
     """
     one = np.uint64(1)
     rest = state >> one
-    star = (rest << one) | ((popcount(rest) & one) ^ one ^ np.uint64(constant))  # p = 1 on a^*
-    value = (popcount(state) + np.uint64(constant)) & one
+    parity = (popcount(rest) & one) ^ np.uint64(constant)  # of c + a_2 + ... + a_n
+    star = (rest << one) | (parity ^ one)  # p = 1 on a^*
+    value = parity ^ (state & one)
     if (star >> np.uint64(order - 1)) & one:  # k = 0: 1 u is a necklace only as 1^{n+1}
         full = ~np.uint64(0) if order == 64 else (one << np.uint64(order)) - one
         return value ^ one if star == full else value
