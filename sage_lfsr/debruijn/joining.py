@@ -21,6 +21,7 @@ from sage_lfsr.common.compiled import cached_njit
 from sage_lfsr.common.limits import TooLarge
 from sage_lfsr.debruijn.adjacency import pairs_of
 from sage_lfsr.debruijn.cycles import MAX_LABELLED_STATES, cycle_labels
+from sage_lfsr.debruijn.successors import integer_argument
 from sage_lfsr.registers.coercion import describe
 from sage_lfsr.registers.feedback import MAX_TABULATED_STATES
 
@@ -70,6 +71,7 @@ def random_spanning_tree(pairs, seed=0, leave_out=-1) -> np.ndarray:
         sage: len(random_spanning_tree(pairs, seed=1)), pairs.labels.cycle_count
         (5, 6)
     """
+    seed = integer_argument(seed, "the seed")
     cycles = pairs.cycles
     keep = np.flatnonzero((cycles[:, 0] != leave_out) & (cycles[:, 1] != leave_out))
     count = pairs.labels.cycle_count
@@ -86,7 +88,7 @@ def random_spanning_tree(pairs, seed=0, leave_out=-1) -> np.ndarray:
                          f"{pairs.labels.smallest[isolated[0]]} meets no other): no joining exists")
     root = vertices[0]
     chosen = wilson(offsets, heads[order].astype(np.int64), rows[order].astype(np.int64), count, root,
-                    leave_out, int(seed) % (1 << 32))
+                    leave_out, seed % (1 << 32))
     picked = np.delete(chosen, [root] + ([leave_out] if leave_out >= 0 else []))
     if (picked < 0).any():
         raise ValueError("the adjacency graph is not connected: no joining exists")
@@ -200,6 +202,8 @@ def join_cycles(register, tree=None, seed=0, zero_apart=False, cycle_map=None, *
         raise TypeError(f"cycle joining builds a shift register from an FSR or a Fibonacci LFSR, not "
                         f"{type(register).__name__}{' in Galois form' if getattr(register, 'form', None) else ''}")
     check_join_size(register)
+    if tree is None:
+        integer_argument(seed, "the seed")
     labels = cycle_labels(register, cycle_map, **map_options)
     leave_out = -1
     if zero_apart:

@@ -365,8 +365,22 @@ RULES = {"pcr": (specialize(_stream_template, "stream_pcr", feedback=pcr_feedbac
                  "complemented summing register (weight, then necklace order of the words a + 1 + parity)")}
 
 
-def _integer(value, what):
-    r"""``value`` as an ``int`` if it is an integer (Python, numpy or Sage; not a bool), else a :class:`TypeError`."""
+def integer_argument(value, what):
+    r"""
+    ``value`` as an ``int`` if it is an integer (Python, numpy or Sage; not a
+    bool), else a :class:`TypeError` naming ``what``: never cast (``"7"``, ``1.9``).
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr.debruijn.successors import integer_argument
+        sage: integer_argument(np.uint8(7), "the state"), integer_argument(7, "the state")
+        (7, 7)
+        sage: integer_argument(float(1.9), "the state")
+        Traceback (most recent call last):
+        ...
+        TypeError: the state must be an integer, not 1.9
+    """
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{what} must be an integer, not {value!r}")
     try:
@@ -376,7 +390,7 @@ def _integer(value, what):
 
 
 def _check_order(order, limit, what):
-    order = _integer(order, "the order")
+    order = integer_argument(order, "the order")
     if not 1 <= order <= limit:
         raise ValueError(f"{what} orders 1 to {limit}, not {order}")
     return order
@@ -430,7 +444,7 @@ def de_bruijn_bits(rule, order, count, state=0):
     if not isinstance(rule, str) or rule not in RULES:
         raise ValueError(f"unknown rule {rule!r}: choose one of {', '.join(RULES)}")
     order = _check_order(order, MAX_RULE_ORDER, "the successor rules stream")
-    state, count = _integer(state, "the state"), _integer(count, "the number of bits")
+    state, count = integer_argument(state, "the state"), integer_argument(count, "the number of bits")
     if not 0 <= state < 1 << order:
         raise ValueError(f"a state of order {order} is an integer 0..2^{order} - 1, not {state}")
     if not 0 <= count <= MAX_STREAM_BITS:

@@ -403,6 +403,9 @@ def test_de_bruijn_arguments_of_the_wrong_type_are_refused_not_cast():
     for keywords in ({"state": "7"}, {"state": 1.9}, {"count": 2.5}, {"order": 8.0}, {"state": True}):
         arguments = {"rule": "pcr", "order": 8, "count": 8, **keywords}
         assert "must be an integer" in one_line_error(lambda: de_bruijn_bits(**arguments), TypeError)
+    for seed in ("7", 1.9):
+        assert "must be an integer" in one_line_error(lambda: join_cycles(LFSR.from_polynomial("x^3 + 1"), seed=seed),
+                                                      TypeError)
     numpy_typed = de_bruijn_bits("pcr", 8, np.int64(8), state=np.uint8(7))[0]
     assert numpy_typed.tolist() == de_bruijn_bits("pcr", 8, 8, 7)[0].tolist()
 
