@@ -191,7 +191,7 @@ def _ccr_feedback(state, order):
             return (state & one) ^ one
         alpha = state | one
         zeros = int(trailing_zeros((alpha >> one) | (one << np.uint64(order - 1))))
-        # W = S rotated to start at position n + zeros + 1 of S = alpha + complement(alpha)
+        # W = S = alpha + complement(alpha) rotated by n + zeros + 1: S rotated by zeros + 1, complemented
         mask = (one << np.uint64(order)) - one
         whole = alpha | (((~alpha) & mask) << np.uint64(order))
         shift = np.uint64(zeros + 1)
@@ -593,7 +593,9 @@ def _bits_of(sequence, length):
 
 def is_de_bruijn(sequence, order) -> bool:
     r"""
-    Whether ``sequence`` (bits: a numpy array, a list or a ``"0101..."`` string)
+    Whether ``sequence`` (bits: a numpy array, a list or tuple of integers, bools
+    or floats equal to 0 or 1, or a ``"0101..."`` string; bytes, iterators and
+    any other term, ``0.3`` or ``nan``, are refused, not cast)
     is a binary de Bruijn sequence of ``order`` `\le 32`: `2^n` bits in which,
     read cyclically, every `n`-bit string occurs once. The `2^n` windows are
     all distinct exactly when they cover every string: a compiled pass sets each
