@@ -606,6 +606,8 @@ def add_census_command(commands):
                                             "otherwise), sequential, static, steal, hybrid, dask; "
                                             "--form: threads (default), processes, sequential, dask")
     census.add_argument("--workers", type=positive_int, help="worker processes (default: every core)")
+    census.add_argument("--device", choices=("cpu", "cuda"),
+                        help="--form: walk on the CPU (default) or on an NVIDIA GPU (one walker; pip extra gpu)")
     census.add_argument("--batch-size", type=positive_int, help="registers per task (default: sized automatically)")
     census.add_argument("--no-theory", action="store_true", help="--mode map: skip the theory check of LFSRs")
     census.add_argument("--scheduler-address", metavar="ADDRESS", help="Dask scheduler for --schedule dask")
@@ -669,6 +671,8 @@ def command_census(arguments):
     _check_paths(arguments)
     if arguments.form is not None:
         return command_form_search(arguments)
+    if arguments.device is not None:
+        raise ValueError("--device applies to --form searches")
     registers = census_registers(arguments)
     if not hasattr(registers, "tasks"):  # a family that is a generator; one known by index stays as it is
         registers = list(registers)
@@ -802,11 +806,13 @@ def command_form_search(arguments):
     if arguments.schedule not in (None, "sequential", "threads", "processes", "dask"):
         raise ValueError("--form runs on --schedule threads (default), processes, sequential or dask")
     form = Form(arguments.form, arguments.degree)
-    workers = arguments.workers or (1 if arguments.schedule == "sequential" else _default_census_workers())
+    device = arguments.device or "cpu"
+    workers = arguments.workers or (1 if arguments.schedule == "sequential" or device == "cuda"
+                                    else _default_census_workers())
     schedule = arguments.schedule
     with ProgressBar(arguments.quiet, unit="candidates", total=form.size) as progress:
         result = search(form, arguments.degree, workers=workers, checkpoint=arguments.checkpoint, progress=progress,
-                        schedule=schedule, scheduler_address=arguments.scheduler_address)
+                        schedule=schedule, scheduler_address=arguments.scheduler_address, device=device)
     summary = result.summary()
     print(f"{PROG}: form {summary['form']} degree {summary['degree']}: {summary['candidates']} candidates "
           f"({summary['indices']} before the reciprocal reduction), {summary['walked']} walked, "
