@@ -115,16 +115,19 @@ def _prepare(lo, hi, k1, k2, k3, degree, radices, universes, offsets, binomials,
 prepare = cached_njit(_prepare)
 
 
+#: Steps between two checks of a lane (within a block, a lane at its start stays there).
+BLOCK_STEPS = 16
 #: Placeholders for the names each kernel is compiled with (rebound by :func:`walk_kernel`).
 cuda, TERMS, KIND, ONE = None, 1, np.uint32, np.uint32(1)
 
 
 def _walk_kernel(state, walked, linear, nonlinear, steps, top, limit):
     r"""
-    Each thread steps its lane from ``state`` at most ``steps`` times, stopping at
-    the start state 1 (or at ``limit`` steps in all), and adds the steps to ``walked``.
-    A step: `f = \mathrm{parity}(s \& L) \oplus \bigoplus_t [s \& Q_t = Q_t]`,
-    `s' = (s \gg 1) | (f \ll (n-1))`.
+    Each thread steps its lane from ``state`` about ``steps`` times (whole blocks of
+    :data:`BLOCK_STEPS`, no branch within a block), stopping at the start state 1
+    (or past ``limit`` steps in all), and adds the steps to ``walked``. A step:
+    `f = \mathrm{parity}(s \& L) \oplus \bigoplus_t [s \& Q_t = Q_t]`,
+    `s' = (s \gg 1) | f 2^{n-1}`, kept only while `s \neq 1`.
     """
     lane = cuda.grid(1)
     if lane >= state.shape[0]:
@@ -133,19 +136,18 @@ def _walk_kernel(state, walked, linear, nonlinear, steps, top, limit):
     if s == ONE:  # idle, or done
         return
     mask = linear[lane]
-    shift = KIND(top)
-    room = min(steps, limit - walked[lane])
-    moved = 0
-    while moved < room:
-        bit = KIND(cuda.popc(KIND(s & mask)) & 1)
-        for t in range(TERMS):
-            m = nonlinear[t, lane]
-            if KIND(s & m) == m:
-                bit ^= ONE
-        s = KIND(KIND(s >> ONE) | KIND(bit << shift))
-        moved += 1
-        if s == ONE:
-            break
+    top_bit = KIND(ONE << KIND(top))
+    room = np.uint32(min(steps, limit - walked[lane]))  # below 2^31: LAUNCH_STEPS
+    moved = np.uint32(0)
+    while moved < room and s != ONE:
+        for _ in range(BLOCK_STEPS):
+            bit = (cuda.popc(KIND(s & mask)) & 1) != 0
+            for t in range(TERMS):
+                m = nonlinear[t, lane]
+                bit ^= KIND(s & m) == m
+            moving = s != ONE
+            moved = np.uint32(moved + np.uint32(moving))
+            s = KIND(KIND(s >> ONE) | (top_bit if bit else KIND(0))) if moving else s
     state[lane] = s
     walked[lane] += moved
 

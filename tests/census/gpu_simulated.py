@@ -13,7 +13,7 @@ from sage_lfsr.census.gpu import GpuWalker
 from sage_lfsr.census.search import search
 
 #: Every published form at a degree the simulator walks in a second or so (n <= 12).
-DEGREES = {"3,1": 12, "9,1": 12, "7,1": 9, "5,1": 9, "2,2": 9, "4,2": 7, "6,2": 7, "3,0,1": 9, "5,0,1": 8,
+DEGREES = {"3,1": 11, "9,1": 10, "7,1": 9, "5,1": 9, "2,2": 9, "4,2": 7, "6,2": 7, "3,0,1": 9, "5,0,1": 8,
            "7,0,1": 8}
 
 
