@@ -5,11 +5,17 @@ candidate of the index range.
 
 Each lane holds one candidate's monomial masks and its state; a step computes,
 for every lane, `f = \bigoplus_t [s \mathbin{\&} m_t = m_t]` and shifts it in at
-the top (`x_0` is the oldest bit). The lanes are stepped :data:`CHUNK` steps at a
-time with no branch (a lane back at its start state stays there, and its step
-count stops), so the compiler vectorises the lane loop; between chunks the
-finished lanes are read and refilled. Every candidate walks from the state
-`x_0 = 1` (index 1) until it returns; the steps reported are the steps walked.
+the top (`x_0` is the oldest bit). A lane is as narrow as the degree allows
+(:func:`lane_type`: 16 bits up to `n = 16`, 32 up to 32, else 64), so a 512-bit
+vector holds 32, 16 or 8 of them, and :data:`VECTORS` vectors are stepped
+together :data:`CHUNK` steps at a time in registers, with no branch
+(:func:`vector_steps`: the step written as LLVM vector operations, as
+hand-written SIMD code would be; a lane back at its start state stays there).
+Between chunks the finished lanes are read and refilled. Every candidate walks
+from the state `x_0 = 1` (index 1) until it returns; the steps reported are the
+steps walked. A compiled call does at most :data:`CALL_BUDGET` units of work,
+then returns to Python (which calls again), so a walk at any degree answers
+signals within a fraction of a second.
 
 Before a walk, one filter (:func:`has_short_cycle`), proved necessary:
 
@@ -50,7 +56,7 @@ LANE_WIDTHS = ((16, np.uint16), (32, np.uint32), (64, np.uint64))
 VECTORS = 8
 #: Bits of one vector register (AVX-512; on narrower machines LLVM splits each vector).
 VECTOR_BITS = 512
-#: Lanes walked together with 64-bit states (the width of :data:`LANES` is used in texts and benchmarks).
+#: Lanes walked together with 64-bit states (with 32- and 16-bit states: two and four times as many).
 LANES = VECTORS * VECTOR_BITS // 64
 #: Steps per lane between two refills.
 CHUNK = 64
