@@ -610,6 +610,8 @@ def add_census_command(commands):
                                             "otherwise), sequential, static, steal, hybrid, dask; "
                                             "--form: threads (default), processes, sequential, dask")
     census.add_argument("--workers", type=positive_int, help="worker processes (default: every core)")
+    census.add_argument("--device", choices=("cpu", "cuda"),
+                        help="--form: walk on the CPU (default) or on an NVIDIA GPU (one walker; pip extra gpu)")
     census.add_argument("--batch-size", type=positive_int, help="registers per task (default: sized automatically)")
     census.add_argument("--no-theory", action="store_true", help="--mode map: skip the theory check of LFSRs")
     census.add_argument("--scheduler-address", metavar="ADDRESS", help="Dask scheduler for --schedule dask")
@@ -675,6 +677,8 @@ def command_census(arguments):
         return command_form_search(arguments)
     if arguments.linear_complexity:
         refuse("--linear-complexity goes with --form (a search's registers): leave it out")
+    if arguments.device is not None:
+        refuse("--device goes with --form (a search's registers): leave it out")
     registers = census_registers(arguments)
     if not hasattr(registers, "tasks"):  # a family that is a generator; one known by index stays as it is
         registers = list(registers)
@@ -891,7 +895,9 @@ def command_form_search(arguments):
     form = Form(arguments.form, arguments.degree)
     if arguments.linear_complexity:
         check_output_period(form.degree)
-    workers = arguments.workers or (1 if arguments.schedule == "sequential" else _default_census_workers())
+    device = arguments.device or "cpu"
+    workers = arguments.workers or (1 if arguments.schedule == "sequential" or device == "cuda"
+                                    else _default_census_workers())
     workers, schedule = check_search(form, workers, arguments.schedule, scheduler_address=arguments.scheduler_address)
     if not arguments.quiet:
         print(f"{PROG}: form {form.name} degree {form.degree}: {len(form)} candidates ({form.size} before the "
@@ -901,7 +907,7 @@ def command_form_search(arguments):
             warnings.catch_warnings(record=True) as notes:
         warnings.simplefilter("always", CheckpointWarning)
         result = search(form, arguments.degree, workers=workers, checkpoint=arguments.checkpoint, progress=progress,
-                        schedule=schedule, scheduler_address=arguments.scheduler_address)
+                        schedule=schedule, scheduler_address=arguments.scheduler_address, device=device)
     for note in notes:  # a dropped checkpoint record: one line each
         print(f"{PROG}: note: {_first_line(note.message)}", file=sys.stderr)
     summary = result.summary()

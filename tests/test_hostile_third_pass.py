@@ -193,8 +193,9 @@ def test_ranges_are_generated_lazily_and_their_count_is_capped():
 
 def test_the_walkers_hold_only_the_ranges_under_way(monkeypatch):
     from sage_lfsr.census import search as module
-    from sage_lfsr.census.lockstep import LANES
+    from sage_lfsr.census.lockstep import LaneWalker
 
+    lanes = LaneWalker(Form("3,1", 12), True, True).lanes  # the lane width follows the degree
     held, add = [], module.RangeLedger.add
 
     def watched(ledger, lo, hi):
@@ -203,7 +204,7 @@ def test_the_walkers_hold_only_the_ranges_under_way(monkeypatch):
 
     monkeypatch.setattr(module.RangeLedger, "add", watched)
     result = search("3,1", 12, workers=2, task_candidates=1)  # 3025 ranges of one candidate
-    assert len(held) == Form("3,1", 12).size and max(held) <= 2 * (LANES + 1)
+    assert len(held) == Form("3,1", 12).size and max(held) <= 2 * (lanes + 1)
     assert result.maximum == search("3,1", 12, task_candidates=500).maximum
 
 

@@ -38,7 +38,7 @@ from sage_lfsr.common.files import check_regular, open_locked, release, short_pa
 from sage_lfsr.common.limits import MAX_TASKS, check_search_size, check_sequence_length, check_workers, shorten
 from sage_lfsr.census.forms import Form
 from sage_lfsr.census.published import published_count
-from sage_lfsr.census.lockstep import SHORT_CYCLE, SHORT_PERIOD, LaneWalker, walk
+from sage_lfsr.census.lockstep import SHORT_CYCLE, SHORT_PERIOD, LaneWalker, warm_up
 from sage_lfsr.engine.checkpoint import CheckpointCorrupted, CheckpointWarning
 
 #: Estimated steps a task holds at most: under a second of one core.
@@ -81,6 +81,11 @@ def run_task(form_name, degree, lo, hi, reduce=True, screen=True) -> TaskResult:
     walk_ranges(_form(form_name, degree), lambda: next(pending, None),
                 lambda *settled: done.extend(ledger.settle(*settled)), reduce, screen)
     return done[0]
+
+
+def warm_up_task(form_name, degree, reduce=True, screen=True):
+    r"""The walk of the form compiled (or loaded) in a worker, walking no candidate (:func:`~sage_lfsr.census.lockstep.warm_up`)."""
+    warm_up(_form(form_name, degree), reduce, screen)
 
 
 def estimated_steps_per_candidate(degree) -> float:
@@ -196,14 +201,16 @@ class RangeLedger:
         return done
 
 
-def walk_ranges(form, next_range, emit, reduce=True, screen=True, stop=None):
+def walk_ranges(form, next_range, emit, reduce=True, screen=True, stop=None, walker_class=None):
     r"""
     One worker's loop: ranges from ``next_range()`` (``None`` when there are no
     more) fed into one :class:`~sage_lfsr.census.lockstep.LaneWalker`, then the
     lanes drained; ``emit(indices, periods, steps, seconds)`` after each call.
-    ``stop`` (a :class:`threading.Event`) ends the loop between two ranges.
+    ``stop`` (a :class:`threading.Event`) ends the loop between two ranges, and a
+    walk within a few hundredths of a second. ``walker_class`` walks in place of
+    :class:`~sage_lfsr.census.lockstep.LaneWalker` (the GPU's, :mod:`~sage_lfsr.census.gpu`).
     """
-    walker = LaneWalker(form, reduce, screen)
+    walker = (walker_class or LaneWalker)(form, reduce, screen, stop=stop)
     while stop is None or not stop.is_set():
         taken = next_range()
         clock = time.perf_counter()
@@ -511,7 +518,7 @@ def check_search(form, workers=1, schedule=None, task_candidates=None, scheduler
 
 
 def search(form, degree, workers=1, checkpoint=None, progress=None, reduce=True, screen=True,
-           task_candidates=None, schedule=None, scheduler_address=None) -> SearchResult:
+           task_candidates=None, schedule=None, scheduler_address=None, device="cpu") -> SearchResult:
     r"""
     Every candidate of ``form`` (``"3,1"``, ...) at ``degree`` walked from state 1;
     the maximum-period ones kept.
@@ -527,6 +534,8 @@ def search(form, degree, workers=1, checkpoint=None, progress=None, reduce=True,
     - ``reduce`` -- one candidate per reciprocal pair (default)
     - ``screen`` -- skip the candidates with a short cycle (:mod:`~sage_lfsr.census.lockstep`)
     - ``scheduler_address`` -- a running Dask scheduler (else a LocalCluster of ``workers``)
+    - ``device`` -- ``"cpu"`` (default) or ``"cuda"``: the walks on an NVIDIA GPU
+      (:mod:`~sage_lfsr.census.gpu`), one walker, same tasks and checkpoint
 
     EXAMPLES::
 
@@ -538,6 +547,7 @@ def search(form, degree, workers=1, checkpoint=None, progress=None, reduce=True,
     """
     form = form if isinstance(form, Form) else Form(form, degree)
     workers, schedule = check_search(form, workers, schedule, task_candidates, scheduler_address)
+    walker_class = _device_walker(device, workers, schedule)
     header = {"search": form.name, "degree": form.degree, "reduce": bool(reduce), "screen": bool(screen),
               "short_period": SHORT_PERIOD}
     with contextlib.ExitStack() as closing:
@@ -547,10 +557,11 @@ def search(form, degree, workers=1, checkpoint=None, progress=None, reduce=True,
             for note in saved.notes:
                 warnings.warn(note, CheckpointWarning, stacklevel=2)
         return _search(form, workers, saved, progress, bool(reduce), bool(screen), task_candidates, schedule,
-                       scheduler_address)
+                       scheduler_address, walker_class)
 
 
-def _search(form, workers, saved, progress, reduce, screen, task_candidates, schedule, scheduler_address):
+def _search(form, workers, saved, progress, reduce, screen, task_candidates, schedule, scheduler_address,
+            walker_class=None):
     isolated = schedule in ("processes", "dask")  # tasks walk on their own: no lanes carried between them
     ranges = task_ranges(form.size, form.degree, workers, task_candidates,
                          ISOLATED_TASK_CANDIDATES if isolated else 1)
@@ -570,24 +581,39 @@ def _search(form, workers, saved, progress, reduce, screen, task_candidates, sch
 
     arguments = ((form.name, form.degree, lo, hi, reduce, screen) for lo, hi in todo)
     if schedule in ("sequential", "threads"):
-        _run_in_this_process(form, todo, 1 if schedule == "sequential" else workers, reduce, screen, finished)
+        _run_in_this_process(form, todo, 1 if schedule == "sequential" else workers, reduce, screen, finished,
+                             walker_class)
     elif schedule == "processes":
-        walk(form, 0, min(1, form.size))  # compiled (or loaded) once here, before the workers fork
+        warm_up(form, reduce, screen)  # compiled (or loaded) once here, before the workers fork
         _run_processes(arguments, workers, finished)
     else:
         from sage_lfsr.census.search_dask import run_on_dask
 
         run_on_dask(run_task, arguments, workers, scheduler_address, finished,
-                    prepare=(run_task, (form.name, form.degree, 0, min(1, form.size))))
+                    prepare=(warm_up_task, (form.name, form.degree, bool(reduce), bool(screen))))
     result.seconds = time.perf_counter() - clock
     return result
+
+
+def _device_walker(device, workers, schedule):
+    r"""The walker class of ``device`` (``None``: the CPU's), refused in one line where it cannot run."""
+    if device == "cpu":
+        return None
+    if device != "cuda":
+        raise ValueError(f"unknown search device {shorten(repr(device), 60)}: choose cpu or cuda")
+    if workers != 1 or schedule != "sequential":
+        raise ValueError("device cuda walks on one GPU from this process: give workers=1 (schedule sequential)")
+    from sage_lfsr.census.gpu import GpuWalker, cuda_target
+
+    cuda_target()  # no GPU: one line now, before any work
+    return GpuWalker
 
 
 def _star_run_task(args):
     return run_task(*args)
 
 
-def _run_in_this_process(form, ranges, workers, reduce, screen, finished):
+def _run_in_this_process(form, ranges, workers, reduce, screen, finished, walker_class=None):
     r"""
     The ranges on ``workers`` threads (the compiled walk releases the GIL,
     :func:`~sage_lfsr.common.threads.threaded`), each with persistent lanes
@@ -616,9 +642,9 @@ def _run_in_this_process(form, ranges, workers, reduce, screen, finished):
             for task in ledger.settle(*settled):
                 finished(task)
 
-        walk_ranges(form, next_range, emit, reduce, screen)
+        walk_ranges(form, next_range, emit, reduce, screen, walker_class=walker_class)
         return
-    walk(form, 0, min(1, form.size))  # compiled (or loaded) once, not by each thread
+    warm_up(form, reduce, screen)  # compiled (or loaded) once, not by each thread
 
     def loop(worker, put, stop):
         def emit(*settled):
