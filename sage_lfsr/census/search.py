@@ -357,12 +357,16 @@ def remaining(ranges, done):
         sage: list(remaining([(0, 10), (10, 20)], [TaskResult(5, 12, 0, 0, 0, [])]))
         [(0, 5), (12, 20)]
     """
-    covered = sorted((r.lo, r.hi) for r in done)
+    return _uncovered(ranges, sorted((r.lo, r.hi) for r in done))  # ``done`` read now, not as ranges are taken
+
+
+def _uncovered(ranges, covered):
     first = 0  # covered[:first] ends before the ranges still to come (they arrive in order)
     for lo, hi in ranges:
         while first < len(covered) and covered[first][1] <= lo:
             first += 1
-        for a, b in covered[first:]:
+        for k in range(first, len(covered)):
+            a, b = covered[k]
             if a >= hi:
                 break
             if a > lo:
