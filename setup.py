@@ -19,7 +19,7 @@ setup(
         "notebook": ["jupyterlab", "ipykernel", "nbclient"],
         "dask": ["dask[distributed]"],
         "graph": ["networkx"],
-        "test": ["pytest", "pytest-timeout", "hypothesis", "psutil", "nbclient", "ipykernel", "playwright",
+        "test": ["pytest", "pytest-timeout", "pytest-xdist", "hypothesis", "psutil", "nbclient", "ipykernel", "playwright",
                  "galois", "networkx"],
     },
     entry_points={"console_scripts": ["sage-lfsr=sage_lfsr.__main__:main"]},
