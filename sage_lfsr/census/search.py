@@ -295,7 +295,7 @@ class SearchCheckpoint:
         if found != self.header:
             raise ValueError(f"the checkpoint {short_path(self.path)} is not one of this search "
                              f"(its first line is not {shorten(json.dumps(self.header), 200)})")
-        good, number, kept = len(first), 1, {}
+        good, number, found = len(first), 1, []
         for line in stream:
             number += 1
             if not line.endswith(b"\n"):
@@ -303,18 +303,18 @@ class SearchCheckpoint:
                                   "(dropped; its task runs again)")
                 break
             good += len(line)
-            task = self._task(line, number)
-            overlapping = [(lo, hi) for lo, hi in kept if lo < task.hi and task.lo < hi]
-            if overlapping:
-                lo, hi = overlapping[0]
-                verb = "repeats" if (lo, hi) == (task.lo, task.hi) else "overlaps"
-                self.notes.append(f"the checkpoint {short_path(self.path)}: line {number} {verb} the candidates "
-                                  f"{lo}..{hi - 1} of line {kept[lo, hi]}: dropped")
-                continue
-            kept[task.lo, task.hi] = number
-            self.done.append(task)
+            found.append((self._task(line, number), number))
         if good < stream.tell():
             stream.truncate(good)  # appended records start on a line of their own
+        last = None  # the record kept last, by first candidate: the kept ones do not overlap
+        for task, number in sorted(found, key=lambda entry: (entry[0].lo, entry[1])):
+            if last is not None and task.lo < last[0].hi:
+                verb = "repeats" if (task.lo, task.hi) == (last[0].lo, last[0].hi) else "overlaps"
+                self.notes.append(f"the checkpoint {short_path(self.path)}: line {number} {verb} the candidates "
+                                  f"{last[0].lo}..{last[0].hi - 1} of line {last[1]}: dropped")
+                continue
+            last = task, number
+            self.done.append(task)
 
     def _task(self, line, number) -> TaskResult:
         r"""The record on ``line``, checked against the search; refused (one line) when it cannot be one."""
@@ -364,12 +364,16 @@ def remaining(ranges, done):
         sage: list(remaining([(0, 10), (10, 20)], [TaskResult(5, 12, 0, 0, 0, [])]))
         [(0, 5), (12, 20)]
     """
-    covered = sorted((r.lo, r.hi) for r in done)
+    return _uncovered(ranges, sorted((r.lo, r.hi) for r in done))  # ``done`` read now, not as ranges are taken
+
+
+def _uncovered(ranges, covered):
     first = 0  # covered[:first] ends before the ranges still to come (they arrive in order)
     for lo, hi in ranges:
         while first < len(covered) and covered[first][1] <= lo:
             first += 1
-        for a, b in covered[first:]:
+        for k in range(first, len(covered)):
+            a, b = covered[k]
             if a >= hi:
                 break
             if a > lo:
