@@ -396,3 +396,22 @@ def test_a_signal_after_the_output_is_written_says_the_output_is_complete(tmp_pa
     assert (done.returncode, done.stderr.splitlines()) == (
         143, ["sage-lfsr: SIGTERM after the run ended: its output is complete"])
     assert json.loads(output.read_text())["cycle_counts"] == {"1": 1, "15": 1}
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("schedule, signum, code, line", [
+    ("threads", signal.SIGINT, 130, "sage-lfsr: interrupted"),
+    ("sequential", signal.SIGTERM, 143, "sage-lfsr: terminated by SIGTERM"),
+])
+def test_a_search_at_degree_40_answers_a_signal_within_two_seconds(schedule, signum, code, line):
+    process = subprocess.Popen([sys.executable, "-m", "sage_lfsr", *FORM[:3], "--degree", "40", "--mode", "period",
+                                "--schedule", schedule, "--workers", "2" if schedule == "threads" else "1"],
+                               env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    size = process.stderr.readline()  # stated before the walk starts
+    assert "degree 40" in size, size
+    time.sleep(1.5)  # inside the walk: candidate 0 alone is hours at this degree
+    sent = time.monotonic()
+    process.send_signal(signum)
+    out, err = process.communicate(timeout=30)
+    assert time.monotonic() - sent < 2
+    assert (process.returncode, out, err.splitlines()[-1:]) == (code, "", [line])
