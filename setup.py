@@ -19,6 +19,8 @@ setup(
         "notebook": ["jupyterlab", "ipykernel", "nbclient"],
         "dask": ["dask[distributed]"],
         "graph": ["networkx"],
+        # the manual (bash scripts/docs.sh): Sphinx, MyST pages and notebooks, MathJax served from the package
+        "docs": ["sphinx>=8,<10", "myst-nb>=1.1,<2", "jupyter-server-mathjax", "nbclient", "ipykernel"],
         "test": ["pytest", "pytest-timeout", "hypothesis", "psutil", "nbclient", "ipykernel", "playwright",
                  "galois", "networkx"],
     },
