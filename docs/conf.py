@@ -9,10 +9,14 @@ pictures of their state they carry (``text/html``), nothing is fetched.
 """
 import re
 import sys
+import warnings
 from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
+
+# autodoc reads every attribute of ipywidgets' classes, some of which warn that they are deprecated
+warnings.filterwarnings("ignore", r"Widget\.\w+ is deprecated", DeprecationWarning)
 
 project = "sage_lfsr"
 author = "the sage_lfsr authors"
@@ -86,7 +90,7 @@ def sage_docstring_to_rst(lines):
             if line.strip() and len(line) - len(line.lstrip()) >= len(indent) and not SAGE_HEADING.match(line):
                 paragraph = (indent, f"{text} {line.strip()}")
                 continue
-            out += [indent + text, ""]
+            out += [indent + text] + ([""] if line.strip() else [])
             paragraph = None
         found = SAGE_HEADING.match(line)
         if not found:

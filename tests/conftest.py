@@ -1,9 +1,14 @@
 import os
 import random
+import shutil
+import tempfile
 
 import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# Hypothesis keeps its example database in a directory of this run, not .hypothesis/ in the checkout.
+HYPOTHESIS_DIRECTORY = tempfile.mkdtemp(prefix="sage_lfsr_hypothesis_")
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", HYPOTHESIS_DIRECTORY)
 
 from sage_lfsr.registers.lfsr import LFSR  # noqa: E402
 
@@ -45,6 +50,7 @@ def pytest_sessionfinish(session, exitstatus):
     r"""The suite writes only in temporary directories: fail the run if /dev/null is no longer a device."""
     import stat
 
+    shutil.rmtree(HYPOTHESIS_DIRECTORY, ignore_errors=True)
     if not stat.S_ISCHR(os.stat(os.devnull).st_mode):
         session.exitstatus = 1
         print(f"\nerror: {os.devnull} is no longer a character device: a test wrote over it "

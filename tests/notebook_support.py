@@ -46,3 +46,29 @@ def free_port() -> int:
 def jupyter_executable() -> str | None:
     candidate = Path(sys.executable).parent / "jupyter"
     return str(candidate) if candidate.exists() else shutil.which("jupyter")
+
+
+def manual_builder():
+    r"""``docs/build.py`` (the manual's builder) as a module: its ``execute`` and ``build``."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("sage_lfsr_manual_build", REPOSITORY / "docs" / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_EXECUTED = {}
+
+
+def executed_notebook(name):
+    r"""
+    ``notebooks/name`` executed headless (nbclient, the ``sage_lfsr`` kernel), once per test
+    session: the notebook tests and the manual's build share it. A copy each call.
+    """
+    import copy
+
+    require_kernel()
+    if name not in _EXECUTED:
+        _EXECUTED[name] = manual_builder().execute(name)
+    return copy.deepcopy(_EXECUTED[name])

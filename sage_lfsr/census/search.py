@@ -315,7 +315,7 @@ def output_linear_complexity(masks, degree) -> int:
 
 
 def search(form, degree, workers=1, checkpoint=None, progress=None, reduce=True, screen=True,
-           task_candidates=None, schedule=None, scheduler_address=None) -> SearchResult:
+           task_candidates=None, schedule=None, scheduler_address=None, observe=None) -> SearchResult:
     r"""
     Every candidate of ``form`` (``"3,1"``, ...) at ``degree`` walked from state 1;
     the maximum-period ones kept.
@@ -331,6 +331,9 @@ def search(form, degree, workers=1, checkpoint=None, progress=None, reduce=True,
     - ``reduce`` -- one candidate per reciprocal pair (default)
     - ``screen`` -- skip the candidates with a short cycle (:mod:`~sage_lfsr.census.lockstep`)
     - ``scheduler_address`` -- a running Dask scheduler (else a LocalCluster of ``workers``)
+    - ``observe`` -- ``observe(indices, periods)`` with every candidate settled (the
+      lockstep codes for those not walked), in the caller's process: schedules
+      ``"sequential"`` and ``"threads"`` only (what a census of a form reads)
 
     EXAMPLES::
 
@@ -368,9 +371,11 @@ def search(form, degree, workers=1, checkpoint=None, progress=None, reduce=True,
             progress(done, form.size)
 
     arguments = [(form.name, form.degree, lo, hi, bool(reduce), bool(screen)) for lo, hi in todo]
+    if observe is not None and schedule not in ("sequential", "threads"):
+        raise ValueError(f"observe= reads the walks in this process: schedule 'sequential' or 'threads', not {schedule!r}")
     if schedule in ("sequential", "threads"):
         _run_in_this_process(form, todo, 1 if schedule == "sequential" else workers, bool(reduce), bool(screen),
-                             finished)
+                             finished, observe)
     elif schedule == "processes":
         walk(form, 0, min(1, form.size))  # compiled (or loaded) once here, before the workers fork
         _run_processes(arguments, workers, finished)
@@ -387,7 +392,7 @@ def _star_run_task(args):
     return run_task(*args)
 
 
-def _run_in_this_process(form, ranges, workers, reduce, screen, finished):
+def _run_in_this_process(form, ranges, workers, reduce, screen, finished, observe=None):
     r"""
     The ranges on ``workers`` threads (the compiled walk releases the GIL,
     :func:`~sage_lfsr.common.threads.threaded`), each with persistent lanes
@@ -409,6 +414,8 @@ def _run_in_this_process(form, ranges, workers, reduce, screen, finished):
 
     if workers == 1:  # sequential: no thread at all
         def emit(*settled):
+            if observe is not None:
+                observe(*settled[:2])
             for task in ledger.settle(*settled):
                 finished(task)
 
@@ -419,6 +426,8 @@ def _run_in_this_process(form, ranges, workers, reduce, screen, finished):
     def loop(worker, put, stop):
         def emit(*settled):
             with tallying:
+                if observe is not None:
+                    observe(*settled[:2])
                 done = ledger.settle(*settled)
             for task in done:
                 put(task)
