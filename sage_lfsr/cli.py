@@ -552,7 +552,7 @@ def slow_parallel_note(rows, state_count):
         sage: slow_parallel_note(rows[:1] + [dict(rows[1], speedup=1.6)], 1 << 28) is None
         True
     """
-    parallel = [row for row in rows if row["schedule"] != "sequential"]
+    parallel = [row for row in rows if row["schedule"] != "sequential" and row["workers"] > 1]
     if not parallel or any(row["speedup"] >= 1 for row in parallel):
         return None
     sequential = next((row for row in rows if row["schedule"] == "sequential"), None)

@@ -86,7 +86,8 @@ def test_manual_renders_in_chromium(served, tmp_path):
         try:
             page = browser.new_page(viewport={"width": 1300, "height": 1000})
             outside = []
-            page.on("request", lambda request: None if request.url.startswith(served) else outside.append(request.url))
+            page.on("request", lambda request: None if request.url.startswith((served, "about:", "data:"))
+                    else outside.append(request.url))
 
             page.goto(f"{served}/api/census.html")
             census = page.locator('[id="sage_lfsr.census.census.census"]')
