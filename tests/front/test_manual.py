@@ -119,3 +119,23 @@ def test_manual_renders_in_chromium(served, tmp_path):
             assert outside == []
         finally:
             browser.close()
+
+
+def test_setup_installs_nothing_on_the_system_unless_asked():
+    r"""``scripts/setup.sh`` builds the Python environment only; chromium comes from ``.ci/browser.sh``, on request."""
+    root = manual_builder().REPOSITORY
+    setup = (root / "scripts" / "setup.sh").read_text().splitlines()
+    commands = [line.split("#")[0] for line in setup if not line.lstrip().startswith("#")]
+    assert not [line for line in commands if "apt-get" in line or "sudo" in line]
+    assert [line for line in commands if ".ci/browser.sh" in line] == [
+        'if [ "${1:-}" = "--browser" ]; then bash .ci/browser.sh; fi']
+    assert "apt-get" not in (root / ".ci" / "jupyter.sh").read_text()
+    test = (root / "scripts" / "test.sh").read_text()
+    assert "bash .ci/browser.sh" in test and "git status --porcelain --ignored" in test
+
+
+def test_hypothesis_keeps_its_database_out_of_the_checkout():
+    from hypothesis.configuration import storage_directory
+
+    root = manual_builder().REPOSITORY
+    assert root not in storage_directory("examples", intent_to_write=False).path.resolve().parents
