@@ -112,6 +112,16 @@ def _process_docstring(app, what, name, obj, options, lines):
     sage_docstring_to_rst(lines)
 
 
+def _class_signature(app, what, name, obj, options, signature, return_annotation):
+    r"""A widget's signature from its ``__init__`` (traitlets' ``__new__(*args, **kwargs)`` hides it)."""
+    import inspect
+
+    if what == "class" and signature == "(*args, **kwargs)" and "__init__" in vars(obj):
+        parameters = list(inspect.signature(obj.__init__).parameters.values())[1:]
+        return str(inspect.Signature(parameters)), return_annotation
+    return None
+
+
 def _sage_lexer():
     r"""A Pygments lexer for Sage sessions: ``sage:`` and ``....:`` prompts, Python code, output."""
     from pygments.lexer import DelegatingLexer, RegexLexer, bygroups, default
@@ -166,6 +176,7 @@ def _copy_mathjax(app, exception):
 
 def setup(app):
     app.connect("autodoc-process-docstring", _process_docstring)
+    app.connect("autodoc-process-signature", _class_signature)
     app.connect("build-finished", _copy_mathjax)
     app.add_lexer("sage", _sage_lexer())
     return {"parallel_read_safe": True}
