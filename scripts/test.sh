@@ -10,7 +10,7 @@ checkout_state() {    # tracked changes, untracked and ignored files; Python's o
 }
 before=$(checkout_state)
 .venv/bin/sage -t -p 2 --environment=sage.all__sagemath_modules sage_lfsr/  # two doctest processes: the 2 cores CI has
-.venv/bin/python -m pytest tests -q -p no:cacheprovider --timeout=600 --durations=15  # slowest tests listed last
+.venv/bin/python -m pytest tests -q -p no:cacheprovider --timeout=600 --durations=15 -n 2 --dist loadfile  # two processes, a file each; slowest listed last
 after=$(checkout_state)
 if [ "$before" != "$after" ]; then
     echo "error: the test run changed the checkout (it must write only in temporary directories):"

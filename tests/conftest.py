@@ -46,6 +46,19 @@ def schedule_register(label):
     raise KeyError(label)
 
 
+@pytest.fixture(scope="session")
+def executed(tmp_path_factory):
+    r"""
+    ``executed(name)``: ``notebooks/name`` executed once per test run (the notebook tests and the
+    manual share it), kept in a directory that every pytest-xdist worker of the run sees.
+    """
+    from notebook_support import executed_notebook
+
+    base = tmp_path_factory.getbasetemp()
+    directory = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "executed-notebooks"
+    return lambda name: executed_notebook(name, directory)
+
+
 def pytest_sessionfinish(session, exitstatus):
     r"""The suite writes only in temporary directories: fail the run if /dev/null is no longer a device."""
     import stat

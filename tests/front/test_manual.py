@@ -12,20 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from notebook_support import (CHROMIUM, CHROMIUM_ARGS, NOTEBOOK_NAMES, executed_notebook, manual_builder,
-                              require_kernel)
+from notebook_support import CHROMIUM, CHROMIUM_ARGS, NOTEBOOK_NAMES, manual_builder, require_kernel
 
 
 @pytest.fixture(scope="module")
-def manual(tmp_path_factory):
+def manual(tmp_path_factory, executed):
     r"""The manual built into a temporary directory: the path of its ``html`` folder."""
     pytest.importorskip("sphinx")
     pytest.importorskip("myst_nb")
     pytest.importorskip("jupyter_server_mathjax")
     require_kernel()
-    builder = manual_builder()
-    executed = {name: executed_notebook(name) for name in NOTEBOOK_NAMES}
-    return builder.build(tmp_path_factory.mktemp("manual"), executed, quiet=True)
+    notebooks = {name: executed(name) for name in NOTEBOOK_NAMES}
+    return manual_builder().build(tmp_path_factory.mktemp("manual"), notebooks, quiet=True)
 
 
 @pytest.mark.timeout(600)

@@ -6,11 +6,7 @@ import json
 
 import pytest
 
-from notebook_support import NOTEBOOK_NAMES, NOTEBOOKS, executed_notebook, require_kernel
-
-
-def execute(name):
-    return executed_notebook(name)
+from notebook_support import NOTEBOOK_NAMES, NOTEBOOKS, require_kernel
 
 
 def outputs(notebook):
@@ -26,9 +22,9 @@ def test_notebook_has_the_package_kernelspec(name):
 
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("name", NOTEBOOK_NAMES)
-def test_notebook_executes_headless(name):
+def test_notebook_executes_headless(name, executed):
     require_kernel()
-    notebook = execute(name)
+    notebook = executed(name)
     results = outputs(notebook)
     assert not [output for output in results if output.output_type == "error"]
     assert not [output for output in results if output.get("name") == "stderr" and "Traceback" in output.text]
@@ -68,8 +64,8 @@ def test_notebook_executes_headless(name):
 
 
 @pytest.mark.timeout(300)
-def test_explorer_notebook_maps_the_register_it_shows():
+def test_explorer_notebook_maps_the_register_it_shows(executed):
     require_kernel()
-    notebook = execute("explore_cycles.ipynb")
+    notebook = executed("explore_cycles.ipynb")
     text = [output["data"]["text/plain"] for output in outputs(notebook) if "text/plain" in output.get("data", {})]
     assert any("CycleMap of 256 states over GF(2)" in value for value in text)
