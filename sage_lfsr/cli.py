@@ -68,6 +68,8 @@ import time
 import traceback
 import warnings
 
+from sage_lfsr.cli_arguments import UsageError, positive_int, positive_int_list, refuse  # noqa: F401 (their home for the subcommands)
+from sage_lfsr.cli_complexity import add_complexity_command
 from sage_lfsr.common.limits import TooLarge
 from sage_lfsr.common.progress import ProgressBar
 
@@ -78,28 +80,6 @@ BENCH_SCHEDULES = ("sequential", "static", "queue", "steal", "hybrid")
 BENCH_COLUMNS = ("schedule", "workers", "wall_seconds", "run_seconds", "speedup", "imbalance_percent",
                  "redundant_states", "redundant_percent", "states_traced", "tasks", "batch_size",
                  "matches_sequential")
-
-
-class UsageError(ValueError):
-    r"""A bad argument: reported in one line, exit code 2."""
-
-
-def refuse(message):
-    r"""
-    Refuse bad input before any work: the one path of the command line's own
-    refusals, which :func:`main` reports as one line ``sage-lfsr: error: ...``
-    and exit code 2 (as it reports the library's ``ValueError``). Raised inside
-    an ``except`` block too, the message stands alone (no chained traceback).
-
-    EXAMPLES::
-
-        sage: from sage_lfsr.cli import refuse
-        sage: refuse("--anf needs --degree")
-        Traceback (most recent call last):
-        ...
-        UsageError: --anf needs --degree
-    """
-    raise UsageError(message) from None
 
 
 class Terminated(BaseException):
@@ -139,39 +119,6 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 # ---------------------------------------------------------------- arguments
-
-def positive_int(text):
-    r"""
-    An integer ``>= 1`` from the command line.
-
-    EXAMPLES::
-
-        sage: from sage_lfsr.cli import positive_int
-        sage: positive_int("4")
-        4
-        sage: positive_int("0")
-        Traceback (most recent call last):
-        ...
-        ArgumentTypeError: must be a positive integer, not '0'
-    """
-    value = int(text) if re.fullmatch(r"\s*\+?[0-9]+\s*", text) else 0  # ASCII digits, as the field parser reads
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, not {text!r}")
-    return value
-
-
-def positive_int_list(text):
-    r"""
-    A comma-separated list of positive integers.
-
-    EXAMPLES::
-
-        sage: from sage_lfsr.cli import positive_int_list
-        sage: positive_int_list("1,2, 4")
-        [1, 2, 4]
-    """
-    return [positive_int(item.strip()) for item in text.split(",") if item.strip()]
-
 
 def parse_coefficients(text):
     r"""
@@ -283,7 +230,7 @@ def build_parser():
     graph.set_defaults(run=command_graph)
     add_census_command(commands)
     add_debruijn_command(commands)
-    __import__("sage_lfsr.cli_complexity", fromlist=["add_complexity_command"]).add_complexity_command(commands)
+    add_complexity_command(commands)
     return parser
 
 

@@ -43,7 +43,7 @@ _TEXT_BYTES = b"01 \t\r\n_"
 
 def add_complexity_command(commands):
     r"""The ``complexity`` subcommand's arguments (:func:`command_complexity` runs it)."""
-    from sage_lfsr.cli import positive_int
+    from sage_lfsr.cli_arguments import positive_int
 
     complexity = commands.add_parser("complexity", help="the linear, maximum order or k-error complexity of a file "
                                                         "of bits, or NIST's linear complexity test")
@@ -148,7 +148,7 @@ def command_complexity(arguments):
         sage-lfsr: error: --block is for --measure nist
         2
     """
-    from sage_lfsr.cli import refuse
+    from sage_lfsr.cli_arguments import refuse
 
     if arguments.k is not None and arguments.measure != "k-error":
         refuse("--k is for --measure k-error")

@@ -275,6 +275,9 @@ class LFSR(KeyedRegister):
         if polynomial.degree() < 1:
             raise ValueError("the characteristic polynomial must have degree at least 1")
         polynomial = polynomial.monic()
+        if field.order() == _prime_of(field.order()) and form == "fibonacci" and isinstance(constant, int) \
+                and constant == 0:  # integers in one pass: fast at large degree
+            return cls.from_integers([int(c) for c in (-polynomial).list()[:-1]], q=int(field.order()))
         coefficients = [-c for c in polynomial.list()[:-1]]
         if field.order() == _prime_of(field.order()):
             return cls(coefficients, q=field.order(), constant=constant, form=form)
@@ -309,7 +312,7 @@ class LFSR(KeyedRegister):
             sage: from sage_lfsr import LFSR
             sage: LFSR.from_integers(np.array([1, 1, 0, 0])) == LFSR([1, 1, 0, 0])
             True
-            sage: LFSR.from_integers([1, 2], q=9).coefficients()
+            sage: LFSR.from_integers([1, 3], q=9).coefficients()
             (1, z)
 
         TESTS::

@@ -7,9 +7,10 @@ A compiled library call holds the interpreter until it returns: Python's own sig
 runs only after it (NTL's ``MinPolySeq`` on `10^7` bits takes about 5 s, FLINT's
 ``minpoly`` over `GF(3)` about 10 s for `2 \times 10^6` terms, PARI's half-gcd over `GF(9)` a
 minute for `10^6`). A forked child costs a few tens of milliseconds, so only calls expected to
-take longer than :data:`CHILD_ABOVE_SECONDS` go there; shorter ones run in place. The child
-also gets PARI a stack of up to :data:`PARI_STACK_MAX_BYTES` (the default maximum, 1 GB,
-overflows at `10^6` terms over `GF(9)`), without changing the caller's PARI.
+take longer than :data:`CHILD_ABOVE_SECONDS` go there; shorter ones run in place. The child dies
+with the caller (even a caller killed by SIGKILL) and may grow PARI's stack to
+:data:`PARI_STACK_MAX_BYTES` (the default maximum, 1 GB, overflows at `10^6` terms over `GF(9)`),
+without changing the caller's PARI.
 
 EXAMPLES::
 
@@ -23,10 +24,12 @@ EXAMPLES::
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import pickle
 import select
 import signal
+import sys
 import threading
 
 #: Calls expected to take longer than this run in a child process (a fork costs 10-50 ms).
@@ -59,8 +62,10 @@ def interruptible(function, *arguments, expected_seconds=0.0, signals=None, pari
             or threading.current_thread() is not threading.main_thread()):
         return function(*arguments)
     read_end, write_end = os.pipe()
+    parent = os.getpid()
     child = os.fork()
     if child == 0:  # pragma: no cover - runs in the child, which never returns
+        _die_with(parent)
         _run_child(read_end, write_end, function, arguments, pari)
     os.close(write_end)
     finished = False
@@ -102,6 +107,17 @@ def _kill(child):
     except ProcessLookupError:  # pragma: no cover - it ended meanwhile
         pass
     os.waitpid(child, 0)
+
+
+def _die_with(parent):  # pragma: no cover - the child
+    # the kernel kills the child when the caller dies, even by SIGKILL (Linux: PR_SET_PDEATHSIG = 1)
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _run_child(read_end, write_end, function, arguments, pari):  # pragma: no cover - the child

@@ -122,16 +122,13 @@ def chi_square_p_value(counts) -> tuple:
 def block_complexities(bits, block_bits):
     r"""The linear complexity of each whole block of ``block_bits`` bits (numpy ``int64``)."""
     from sage_lfsr.common.compiled import DeferredSignals
-    from sage_lfsr.theory.sequences import _CompiledMassey
+    from sage_lfsr.theory.sequences import compiled_complexity
 
     blocks = len(bits) // block_bits
     complexities = np.zeros(blocks, dtype=np.int64)
     with DeferredSignals() as signals:
         for i in range(blocks):
-            massey = _CompiledMassey(bits[i * block_bits:(i + 1) * block_bits], 2)
-            while massey.done < massey.n:
-                massey.step()
-            complexities[i] = massey.length
+            complexities[i] = compiled_complexity(bits[i * block_bits:(i + 1) * block_bits], 2)
             signals.check()
     return complexities
 

@@ -34,11 +34,11 @@ EXAMPLES::
 from __future__ import annotations
 
 import itertools
-import math
 
 import numba
 import numpy as np
 
+from sage_lfsr.common.compiled import popcount
 from sage_lfsr.common.limits import TooLarge
 
 #: Most terms the suffix automaton takes (about 60 bytes a term).
@@ -253,30 +253,59 @@ def _monomial_counts(order, q):
 
 
 @numba.njit(cache=True, nogil=True)
-def _eliminate_gf2(windows, successors, variables):  # pragma: no cover - compiled
-    # Rows: one per window, bit j = monomial j at the window (an AND of its variables, -1 pads),
-    # the last bit the successor. Online elimination: a row reduced to the successor alone means
-    # no feedback of these monomials exists (returns an empty array); else a solution.
-    rows, columns = windows.shape[0], variables.shape[0]
+def _monomial_row_gf2(window_masks, r, successor, monomial_masks, row):  # pragma: no cover - compiled
+    # bit j of row: monomial j at window r (its variables' bits all set); the last bit the successor
+    columns, parts = monomial_masks.shape[0], monomial_masks.shape[1]
+    row[:] = 0
+    for j in range(columns):
+        value = True
+        for w in range(parts):
+            if window_masks[r, w] & monomial_masks[j, w] != monomial_masks[j, w]:
+                value = False
+                break
+        if value:
+            row[j >> 6] |= np.uint64(1) << np.uint64(j & 63)
+    if successor:
+        row[columns >> 6] |= np.uint64(1) << np.uint64(columns & 63)
+
+
+@numba.njit(cache=True, nogil=True)
+def _back_substitute_gf2(basis, pivot_row, columns, solution):  # pragma: no cover - compiled
+    # by decreasing pivot column, so every later column is known (free columns 0); solution is bit-packed
+    solution[:] = 0
+    for j in range(columns - 1, -1, -1):
+        b = pivot_row[j]
+        if b < 0:
+            continue
+        value = (basis[b, columns >> 6] >> np.uint64(columns & 63)) & np.uint64(1)
+        parity = np.uint64(0)
+        for w in range(basis.shape[1]):
+            parity ^= popcount(basis[b, w] & solution[w])
+        if (value ^ parity) & np.uint64(1):
+            solution[j >> 6] |= np.uint64(1) << np.uint64(j & 63)
+
+
+@numba.njit(cache=True, nogil=True)
+def _eliminate_gf2(window_masks, successors, monomial_masks):  # pragma: no cover - compiled
+    # Online elimination of one row per window: a row reduced to the successor alone means no feedback
+    # of these monomials exists (an empty array comes back); else a solution. Once the basis has full
+    # rank the solution is unique, and the remaining rows are only checked against it.
+    rows, columns = window_masks.shape[0], monomial_masks.shape[0]
     words = (columns + 1 + 63) // 64
     basis = np.zeros((columns, words), dtype=np.uint64)
     pivot_row = np.full(columns, -1, dtype=np.int64)
+    solution = np.zeros(words, dtype=np.uint64)
     count = 0
     row = np.zeros(words, dtype=np.uint64)
     for r in range(rows):
-        row[:] = 0
-        for j in range(columns):
-            value = 1
-            for v in variables[j]:
-                if v < 0:
-                    break
-                if windows[r, v] == 0:
-                    value = 0
-                    break
-            if value:
-                row[j >> 6] |= np.uint64(1) << np.uint64(j & 63)
-        if successors[r]:
-            row[columns >> 6] |= np.uint64(1) << np.uint64(columns & 63)
+        _monomial_row_gf2(window_masks, r, successors[r], monomial_masks, row)
+        if count == columns:
+            parity = np.uint64(successors[r])
+            for w in range(words):
+                parity ^= popcount(row[w] & solution[w])
+            if parity & np.uint64(1):
+                return np.zeros(0, dtype=np.int64)
+            continue
         placed = False
         for j in range(columns):
             if (row[j >> 6] >> np.uint64(j & 63)) & np.uint64(1):
@@ -292,17 +321,13 @@ def _eliminate_gf2(windows, successors, variables):  # pragma: no cover - compil
                     break
         if not placed and (row[columns >> 6] >> np.uint64(columns & 63)) & np.uint64(1):
             return np.zeros(0, dtype=np.int64)
-    solution = np.zeros(columns, dtype=np.int64)
-    for j in range(columns - 1, -1, -1):  # by decreasing pivot column: later columns are known
-        b = pivot_row[j]
-        if b < 0:
-            continue
-        value = (basis[b, columns >> 6] >> np.uint64(columns & 63)) & np.uint64(1)
-        for k in range(j + 1, columns):
-            if solution[k] and (basis[b, k >> 6] >> np.uint64(k & 63)) & np.uint64(1):
-                value ^= np.uint64(1)
-        solution[j] = value
-    return solution
+        if count == columns:
+            _back_substitute_gf2(basis, pivot_row, columns, solution)
+    _back_substitute_gf2(basis, pivot_row, columns, solution)
+    out = np.zeros(columns, dtype=np.int64)
+    for j in range(columns):
+        out[j] = (solution[j >> 6] >> np.uint64(j & 63)) & np.uint64(1)
+    return out
 
 
 @numba.njit(cache=True, nogil=True)
@@ -353,11 +378,20 @@ def _eliminate_tables(windows, successors, variables, exponents, add, mul, neg, 
     return solution
 
 
+def _bit_masks(rows):
+    r"""Each row of bits (0/1) as little-endian 64-bit words."""
+    packed = np.packbits(rows.astype(np.uint8), axis=1, bitorder="little")
+    words = np.zeros((len(rows), (packed.shape[1] + 7) // 8 * 8), dtype=np.uint8)
+    words[:, :packed.shape[1]] = packed
+    return np.ascontiguousarray(words).view(np.uint64)
+
+
 def _lowest_degree_feedback(windows, successors, order, q):
     r"""``(monomials, coefficients)`` of the feedback of the lowest degree, or ``None`` past the budget."""
     from sage_lfsr.theory.sequences import field_tables
 
     rows = len(windows)
+    window_masks = _bit_masks(windows) if q == 2 else None
     columns = 0
     for degree, count in enumerate(_monomial_counts(order, q)):
         columns += count
@@ -365,15 +399,18 @@ def _lowest_degree_feedback(windows, successors, order, q):
         if columns > MAX_FEEDBACK_MONOMIALS or rows * min(columns, rows) * words > MAX_ELIMINATION_OPERATIONS:
             return None
         monomials = [m for d in range(degree + 1) for m in _monomials(order, q, d)]
-        width = max(1, max(len(m) for m in monomials))
-        variables = np.full((len(monomials), width), -1, dtype=np.int64)
-        exponents = np.zeros((len(monomials), width), dtype=np.int64)
-        for j, monomial in enumerate(monomials):
-            for i, (v, e) in enumerate(monomial):
-                variables[j, i], exponents[j, i] = v, e
         if q == 2:
-            solution = _eliminate_gf2(windows, successors, variables)
+            variables = np.zeros((len(monomials), order), dtype=np.uint8)
+            for j, monomial in enumerate(monomials):
+                variables[j, [v for v, _ in monomial]] = 1
+            solution = _eliminate_gf2(window_masks, successors, _bit_masks(variables))
         else:
+            width = max(1, max(len(m) for m in monomials))
+            variables = np.full((len(monomials), width), -1, dtype=np.int64)
+            exponents = np.zeros((len(monomials), width), dtype=np.int64)
+            for j, monomial in enumerate(monomials):
+                for i, (v, e) in enumerate(monomial):
+                    variables[j, i], exponents[j, i] = v, e
             add, mul, neg, inv = field_tables(q)
             power = np.ones((q, q), dtype=np.int64)
             for e in range(1, q):

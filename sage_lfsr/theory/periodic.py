@@ -289,7 +289,7 @@ def _check_exhaustive(n, q, k):
 def _exhaustive_profile(terms, q, k):
     r"""The least periodic complexity over error patterns of each weight ``0..k`` (a running minimum)."""
     from sage_lfsr.common.compiled import DeferredSignals
-    from sage_lfsr.theory.sequences import _CompiledMassey, field_tables
+    from sage_lfsr.theory.sequences import compiled_complexity, field_tables
 
     n = len(terms)
     add = field_tables(q)[0] if q > 2 else None
@@ -302,19 +302,11 @@ def _exhaustive_profile(terms, q, k):
                     changed = terms.copy()
                     for position, value in zip(positions, values):
                         changed[position] = changed[position] ^ 1 if q == 2 else add[changed[position], value]
-                    complexity = _periodic_complexity_small(changed, q, _CompiledMassey)
+                    complexity = compiled_complexity(np.concatenate([changed, changed]), q)  # two periods
                     least = complexity if least is None else min(least, complexity)
                 signals.check()
             best.append(least)
     return best + [best[-1]] * (k + 1 - len(best))
-
-
-def _periodic_complexity_small(terms, q, compiled_massey):
-    twice = np.concatenate([terms, terms])
-    massey = compiled_massey(twice, q)
-    while massey.done < massey.n:
-        massey.step()
-    return massey.length
 
 
 def k_error_linear_complexity(period, k, q=2) -> int:

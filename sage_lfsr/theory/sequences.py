@@ -125,7 +125,6 @@ def sequence_terms(sequence, q=2):
         ...
         TypeError: a sequence is a list of terms or a bit string, not Integer
     """
-    from sage_lfsr.common import sagemath
     from sage_lfsr.common.limits import TooLarge
 
     field = _field_of_order(q)
@@ -152,24 +151,9 @@ def sequence_terms(sequence, q=2):
         if len(items) > MAX_SEQUENCE_TERMS:
             raise TooLarge(f"more than {MAX_SEQUENCE_TERMS} terms are too many: sequence functions take at most "
                            f"{MAX_SEQUENCE_TERMS} (an iterator is read no further)")
-        values = []
-        for position, item in enumerate(items):
-            if isinstance(item, bool):
-                raise TypeError(f"term {position} = {item!r} is neither an integer nor an element of GF({q})")
-            if isinstance(item, (int, np.integer)) or type(item).__name__ == "Integer":
-                value = int(item)
-                if not 0 <= value < q:  # checked here: a huge integer fits no int64
-                    raise ValueError(f"term {position} = {value} is outside GF({q}): "
-                                     f"integers stand for field elements 0..{q - 1}")
-                values.append(value)
-            elif hasattr(item, "parent"):
-                parent = item.parent()
-                if not getattr(parent, "is_field", lambda: False)() or parent.order() != q:
-                    raise ValueError(f"term {position} = {item} lies in {_field_name(parent)}, not GF({q})")
-                values.append(sagemath.element_to_int(item))
-            else:
-                raise TypeError(f"term {position} = {item!r} is neither an integer nor an element of GF({q})")
-        terms = np.array(values, dtype=_term_dtype(q))
+        terms = _plain_integers(items, q)
+        if terms is None:
+            terms = np.array(_checked_values(items, q), dtype=_term_dtype(q))
     bad = np.flatnonzero((terms < 0) | (terms >= q))
     if len(bad):
         raise ValueError(f"term {bad[0]} = {terms[bad[0]]} is outside GF({q}): "
@@ -179,6 +163,40 @@ def sequence_terms(sequence, q=2):
 
 #: Fields whose integer representations reach past int64 hold their terms in object arrays.
 _INT64_FIELD_ORDER = 1 << 62
+
+
+def _checked_values(items, q):
+    r"""The integer representations of ``items`` (integers or field elements), each checked."""
+    from sage_lfsr.common import sagemath
+
+    values = []
+    for position, item in enumerate(items):
+        if isinstance(item, bool):
+            raise TypeError(f"term {position} = {item!r} is neither an integer nor an element of GF({q})")
+        if isinstance(item, (int, np.integer)) or type(item).__name__ == "Integer":
+            value = int(item)
+            if not 0 <= value < q:  # checked here: a huge integer fits no int64
+                raise ValueError(f"term {position} = {value} is outside GF({q}): "
+                                 f"integers stand for field elements 0..{q - 1}")
+            values.append(value)
+        elif hasattr(item, "parent"):
+            parent = item.parent()
+            if not getattr(parent, "is_field", lambda: False)() or parent.order() != q:
+                raise ValueError(f"term {position} = {item} lies in {_field_name(parent)}, not GF({q})")
+            values.append(sagemath.element_to_int(item))
+        else:
+            raise TypeError(f"term {position} = {item!r} is neither an integer nor an element of GF({q})")
+    return values
+
+
+def _plain_integers(items, q):
+    r"""A list of Python ``int`` (the common case) as an array in one pass, or ``None`` (checked one by one)."""
+    if not all(type(item) is int for item in items):
+        return None
+    try:
+        return np.array(items, dtype=_term_dtype(q))
+    except OverflowError:  # beyond int64: the terms are refused one by one, with their positions
+        return None
 
 
 def _term_dtype(q):
@@ -406,6 +424,25 @@ class _CompiledMassey:
             return self.connection[:length + 1].copy()
         bits = np.unpackbits(self.connection.view(np.uint8), bitorder="little")
         return bits[:length + 1].astype(np.int64)
+
+
+def compiled_complexity(terms, q=2) -> int:
+    r"""
+    The linear complexity of a short sequence of integer representations by the compiled kernel
+    alone, without the input checks (for callers that run it on many blocks of checked terms:
+    NIST's test, the exhaustive `k`-error search).
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr.theory.sequences import compiled_complexity
+        sage: compiled_complexity(np.array([0, 0, 0, 1])), compiled_complexity(np.array([1, 2, 0, 1, 2]), 3)
+        (4, 2)
+    """
+    massey = _CompiledMassey(np.ascontiguousarray(terms, dtype=np.int64), q)
+    while massey.done < massey.n:
+        massey.step()
+    return massey.length
 
 
 def _massey_elements(field, terms):

@@ -277,6 +277,13 @@ def test_iterators_are_read_only_up_to_the_limit_and_huge_terms_refused():
         linear_complexity(b"\x01\x00")
 
 
+def test_pari_takes_what_its_stack_holds():
+    from sage_lfsr.theory.sequences import MAX_PARI_TERMS
+
+    with pytest.raises(TooLarge, match=f"the limit is {MAX_PARI_TERMS}"):
+        linear_complexity(np.ones(MAX_PARI_TERMS + 1, dtype=np.int64), q=27)
+
+
 def test_a_field_past_int64():
     from sage_lfsr.theory.sequences import berlekamp_massey
 
