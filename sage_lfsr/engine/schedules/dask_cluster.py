@@ -427,14 +427,33 @@ class _ClusterClient:
         return self.client
 
     def __exit__(self, exc_type, *exc_info):
-        interrupted = exc_type is not None and issubclass(exc_type, (KeyboardInterrupt, MappingCancelled))
+        # Ctrl-C, SIGTERM (the command line's Terminated), a cancel
+        interrupted = exc_type is not None and (issubclass(exc_type, MappingCancelled)
+                                                or not issubclass(exc_type, Exception))
         if interrupted:  # the client's pending coroutine, cut off by Ctrl-C, is collected later
             warnings.filterwarnings("ignore", message="coroutine .* was never awaited", category=RuntimeWarning)
         with _quiet_dask_logs() if interrupted else contextlib.nullcontext():
             if self.client is not None:
                 self.client.close()
             if self.cluster is not None:
+                if interrupted:
+                    _stop_workers_now(self.cluster)
                 self.cluster.close()
+
+
+def _stop_workers_now(cluster):
+    r"""
+    End a LocalCluster's worker processes at once (SIGKILL), their nannies told not to
+    restart them: a worker inside a kernel answers its nanny's request to close only
+    when the kernel returns, and the nanny waits 4 s before it kills the worker itself.
+    """
+    from distributed.core import Status
+
+    for nanny in list(getattr(cluster, "workers", {}).values()):
+        with contextlib.suppress(Exception):
+            pid = nanny.process.process.pid
+            nanny.status = Status.closing_gracefully  # its worker's exit closes it, no restart
+            os.kill(pid, signal.SIGKILL)
 
 
 def _close_half_started(before):
@@ -548,15 +567,21 @@ class DaskSchedule(Schedule):
             layout = shared_layout(job.state_count, max(indices.values()) + 1)
             memory = StateMemory(job.state_count, False, layout, max(indices.values()) + 1)
             how = f"{how} ({layout})"
+        ended = False
         try:
             record = self._run_tasks(client, run_id, job, options, indices, memory, mode == "owned")
             record.measured["dask_memory"] = how
             if memory is not None:
                 record.measured["visited_layout"] = memory.layout
+            ended = True
             return record
         finally:
-            with contextlib.suppress(Exception):  # a worker gone at the end keeps nothing; workers close first
-                client.run(release_run, run_id)
+            # a worker gone at the end keeps nothing; workers close first. After Ctrl-C or a failure a
+            # LocalCluster's workers are not asked (they close next): each would answer only once its task's
+            # kernel returns (10-20 s after Ctrl-C)
+            if ended or options.scheduler_address is not None:
+                with contextlib.suppress(Exception):
+                    client.run(release_run, run_id)
             if memory is not None:
                 memory.release()
 
