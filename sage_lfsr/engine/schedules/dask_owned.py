@@ -242,13 +242,17 @@ async def owned_group(run_id, client_id, job_key, job, owner, owners, block, rou
     loop = asyncio.get_running_loop()
     sender = _Sender(loop, worker, run_id, client_id, routes, owner, size, sent, threaded=walker.compiled)
     arguments = (run_id, walker, array, phase, tasks, dbits, block, owners, singular, sender, clock_zero)
-    try:
-        if walker.compiled:  # on a thread of its own, without the GIL: the event loop sends and receives meanwhile
-            found = await loop.run_in_executor(_executor(), _walk_group, *arguments)
-        else:  # the sage kernel: PARI runs on the main thread only
-            found = _walk_group(*arguments)
-    finally:
-        await sender.drain()
+    # Dask runs coroutine tasks side by side on the event loop, not one a thread slot: the groups
+    # of this process take turns, in the order they came (so each owner sweeps its states in
+    # increasing order, and the marks of the others arrive before it gets there).
+    async with _turns():
+        try:
+            if walker.compiled:  # on a thread of its own, without the GIL: the event loop sends and receives
+                found = await loop.run_in_executor(_executor(), _walk_group, *arguments)
+            else:  # the sage kernel: PARI runs on the main thread only
+                found = _walk_group(*arguments)
+        finally:
+            await sender.drain()
     if found is None:
         return None
     with dask_common.RUN_STATE_LOCK:
@@ -306,6 +310,16 @@ def _walk_group(run_id, walker, array, phase, tasks, dbits, block, owners, singu
 #: Sends of marks a group keeps under way while it walks on (bounded memory: this many buffers' copies).
 SENDS_IN_FLIGHT = 16
 _EXECUTOR = []
+
+
+_TURNS = []
+
+
+def _turns():
+    r"""The lock the owned groups of this process take turns with (FIFO)."""
+    if not _TURNS:
+        _TURNS.append(asyncio.Lock())
+    return _TURNS[0]
 
 
 def _executor():
@@ -525,7 +539,7 @@ class OwnedRun:
         return self.client.submit(
             owned_group, self.run_id, self.client.id, self.job_key, self.job_argument, owner, self.owners, self.block,
             self.routes(), phase, group, dbits, self.wall_zero, pure=False, workers=[self.hosts[owner]],
-            allow_other_workers=False,
+            allow_other_workers=False, priority=-group[0].lo,  # an owner's groups in increasing order of states
             key=f"sage_lfsr-{self.run_id}-{phase}-{owner}-{group[0].task_id}-{len(self.failovers)}")
 
     def _wait(self, pending, phase, dbits):
