@@ -175,59 +175,61 @@ def large(arguments):
     (SECTIONS / f"{name}.md").write_text(f"## Owned mode at 2^{degree} (issue 28)\n\n" + "\n".join(lines) + "\n")
 
 
-def marks_basis(row):
+def redundancy_slopes(rows):
+    r"""``(kind, degree) -> rho``: the sweep's redundant walks fitted as ``rho (W - 1)`` of q^d (rows without marked segments)."""
+    slopes = {}
+    for key in sorted({(row["kind"], row["degree"]) for row in rows}):
+        mine = [row for row in rows if (row["kind"], row["degree"]) == key and not row["marking"] and row["marks"]]
+        x = sum((row["workers"] - 1) ** 2 for row in mine)
+        slopes[key] = sum(row["redundant"] / 100 * (row["workers"] - 1) for row in mine) / x if x else 0.0
+    return slopes
+
+
+def modelled_marks(row, slopes):
     r"""
-    Marks sent per walked state, by where they come from: marked segments send each
-    state's mark to its owner and to the owner's replica, each elsewhere with
-    probability (W - 1) / W: 2 (W - 1) / W; the sweep sends a walked state's mark
-    when another owner holds it, to that owner (elsewhere) and its replica
-    (elsewhere unless on the walker): (2W - 3) / W. Rows whose marks are 1.0 a
-    state at W = 2 are marking rows, others sweep rows.
+    Marks sent per state: marked segments send each covered state's mark to its
+    owner and to the owner's replica, each on another worker with probability
+    (W - 1) / W: 2 (W - 1) / W; the sweep sends a walked state's mark when another
+    owner holds it, to that owner and its replica (on the walker with probability
+    1 / (W - 1)): (2W - 3) / W a walked state, and walks (1 + rho (W - 1)) q^d.
     """
     workers = row["workers"]
-    return 2 * (workers - 1) / workers if row["marking"] else (2 * workers - 3) / workers
+    if not row["marks"]:
+        return 0.0
+    if row["marking"]:
+        return 2 * (workers - 1) / workers
+    return (2 * workers - 3) / workers * (1 + slopes[(row["kind"], row["degree"])] * (workers - 1))
 
 
 def fitted_model(rows, cores=2):
     r"""
-    Least squares over the measured rows (docs/dask.md gives the model): marks/state
-    = m x :func:`marks_basis` (m per register kind and size: 1 + the redundant walks);
-    owned seconds = a (states walked) / min(W, cores) + b marks W / (2 min(W, cores)) (a mark
-    costs more the more processes share the cores) + c messages + d.
+    Least squares over the measured rows (docs/dask.md gives the model): owned seconds =
+    a marks / min(W, cores) + b Dask tasks + c messages + d (W processes share ``cores``).
     """
     import numpy as np
 
-    marks = {}
-    for key in sorted({(row["kind"], row["degree"]) for row in rows}):
-        mine = [row for row in rows if (row["kind"], row["degree"]) == key]
-        x = np.array([marks_basis(row) for row in mine])
-        y = np.array([row["marks"] for row in mine])
-        marks[key] = float(x @ y / (x @ x)) if x @ x and y.any() else 0.0
-    design = np.array([[2.0 ** row["degree"] * (1 + row["redundant"] / 100) / min(row["workers"], cores),
-                        row["marks"] * 2.0 ** row["degree"] * row["workers"] / (2 * min(row["workers"], cores)),
+    design = np.array([[row["marks"] * 2.0 ** row["degree"] / min(row["workers"], cores), row["tasks"],
                         row["messages"], 1.0] for row in rows])
     seconds = np.array([row["seconds"] for row in rows])
     weights = 1.0 / seconds  # relative errors
     coefficients, *_ = np.linalg.lstsq(design * weights[:, None], seconds * weights, rcond=None)
-    coefficients = np.maximum(coefficients, 0.0)
-    return marks, coefficients, design @ coefficients
+    return np.maximum(coefficients, 0.0), design @ np.maximum(coefficients, 0.0)
 
 
 def model(arguments):
     rows = json.loads((SECTIONS / "dask-owned-scale.json").read_text())
-    for row in rows:
-        row.setdefault("marking", any(other["workers"] == 2 and abs(other["marks"] - 1.0) < 0.01
-                                      for other in rows if (other["kind"], other["degree"]) == (row["kind"], row["degree"])))
-    marks, (a, b, c, d), predicted = fitted_model(rows)
+    slopes = redundancy_slopes(rows)
+    (a, b, c, d), predicted = fitted_model(rows)
     lines = ["Fitted to the rows of the scale table (`python benchmarks/no_shared_marks.py model`): "
-             "marks/state = m x 2 (W - 1) / W where the segments are marked, m x (2W - 3) / W in the sweep, m per "
-             "register and size (" + ", ".join(f"{kind} 2^{degree}: {m:.2f}" for (kind, degree), m in marks.items())
-             + f"); seconds = {a * 1e9:.1f} ns x states walked / min(W, 2 cores) + {b * 1e9:.1f} ns x marks x "
-             f"W / (2 min(W, 2 cores)) + {c * 1e3:.2f} ms x messages + {d:.2f} s.", "",
+             "marks/state = 2 (W - 1) / W where the segments are marked, (2W - 3) / W x (1 + rho (W - 1)) in a "
+             "sweep, rho fitted per register and size (" + ", ".join(
+                 f"{kind} 2^{degree}: {rho:.3f}" for (kind, degree), rho in slopes.items() if rho)
+             + f"); seconds = {a * 1e9:.1f} ns x marks / min(W, 2 cores) + {b * 1e3:.1f} ms x Dask tasks + "
+             f"{c * 1e3:.2f} ms x messages + {d:.2f} s.", "",
              "| register | states | W | marks/state measured | model | off by | seconds measured | model | off by |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for row, seconds in zip(rows, predicted):
-        modelled = marks[(row["kind"], row["degree"])] * marks_basis(row) if row["marks"] else 0.0
+        modelled = modelled_marks(row, slopes)
         marks_off = abs(modelled - row["marks"]) / row["marks"] if row["marks"] else 0.0
         lines.append(f"| {row['kind']} | 2^{row['degree']} | {row['workers']} | {row['marks']:.2f} | {modelled:.2f} | "
                      f"{100 * marks_off:.0f} % | {row['seconds']:.2f} | {seconds:.2f} | "
