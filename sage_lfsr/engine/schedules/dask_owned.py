@@ -8,15 +8,18 @@ the depths) of its own blocks of states only
 
     caller                                   Dask workers (owners 0..W-1, W >= 1 a worker process)
     ------                                   --------------------------------------------------
-    per phase, each owner's tasks in a few   owned_group (pinned to the owner's worker): walks from
-    groups, pinned to its worker       --->  its own states; own marks set at once, the others'
-                                             written to a fixed-size buffer per owner and sent,
-                                             when one fills, straight to that owner's worker (and
-                                             to its replica's): a Dask handler ORs them in there
+    per phase, each owner's tasks in 16      owned_group (pinned to the owner's worker, one group
+    groups, pinned to its worker, in   --->  at a time, its walks on a thread of their own): each
+    increasing order of states               mark written to a fixed-size buffer per owner; a full
+                                             one is handed to the event loop, which sends it
+                                             straight to that owner's worker (and its replica's):
+                                             a Dask handler ORs the marks in there
     results only (segments, cycles)   <---   (nothing of the marks passes the scheduler or caller)
 
-Phases: segments from the coarse distinguished starts of each owner's blocks
-(each segment walked once); when they leave states, a pass of finer
+Phases: segments from the coarse distinguished starts of each owner's blocks,
+walked once without marks (when they cover every state, as for primitive
+registers, that is the whole map and no mark moves); when they leave states,
+walked again with their marks, then a pass of finer
 distinguished starts left unmarked (the long cycles without a coarse one),
 then one sweep: each owner walks from its unmarked states and gives up at a
 smaller or distinguished state, so a cycle is recorded by the owner of its
@@ -108,17 +111,11 @@ _LOST = {}
 
 async def receive_marks(run_id=None, client_id=None, owner=None, size=None, marks=None):
     r"""The Dask handler :data:`HANDLER`: OR ``marks`` (local indices) into this worker's array of ``owner``."""
-    began = time.perf_counter()
     _RUN_CLIENTS[run_id] = client_id
     bitmap = _owned_array(run_id, owner, size, np.uint8)
     if bitmap is not None:
         apply_local_marks(bitmap, marks)
-    _RECEIVED[run_id] = _RECEIVED.get(run_id, 0.0) + time.perf_counter() - began
     return len(marks)
-
-
-#: ``run id -> seconds`` this process spent applying marks that arrived.
-_RECEIVED = {}
 
 
 def install_handler(dask_worker=None):
@@ -434,7 +431,7 @@ class OwnedRun:
         addresses = [by_name[name] for name, _ in sorted(indices.items(), key=lambda item: item[1]) if name in by_name]
         self.owners = configured("owned-owners", len(addresses))
         self.hosts, self.replica_hosts = owner_hosts(addresses, self.owners, configured("owned-replicas", 1))
-        self.lost, self.scheduler_tasks, self.failovers, self.held = set(), 0, [], 0
+        self.scheduler_tasks, self.failovers, self.held = 0, [], 0
         self.sent, self.phases = [0, 0, 0, 0.0, 0.0, 0.0], 0
         self.owners_checked = time.monotonic()
 
