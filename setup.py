@@ -20,7 +20,7 @@ setup(
         "dask": ["dask[distributed]"],
         "graph": ["networkx"],
         "gpu": ["numba-cuda[cu12]"],  # search(..., device="cuda") on an NVIDIA GPU (numba's CUDA target)
-        "test": ["pytest", "pytest-timeout", "hypothesis", "psutil", "nbclient", "ipykernel", "playwright",
+        "test": ["pytest", "pytest-timeout", "pytest-xdist", "hypothesis", "psutil", "nbclient", "ipykernel", "playwright",
                  "galois", "networkx"],
     },
     entry_points={"console_scripts": ["sage-lfsr=sage_lfsr.__main__:main"]},

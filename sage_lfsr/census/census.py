@@ -193,6 +193,8 @@ def census(registers, mode="map", schedule=None, workers=None, checkpoint=None, 
     finally:
         if bar is not None:
             bar.bar.close()
+        if checkpoint is not None:
+            checkpoint.close()  # unlocked for the next run
     run_seconds = time.perf_counter() - started
     result = CensusResult.assemble(planned, specs, restored + list(record.results), run_seconds)
     result.wall_seconds = time.perf_counter() - called

@@ -10,16 +10,18 @@ the tasks a lost worker held, up to ``allowed_failures`` times), and a result
 is taken once per range, so nothing is lost and nothing counted twice.
 
 Without ``scheduler_address`` a ``LocalCluster`` of ``workers`` single-threaded
-processes stands in for machines.
+processes stands in for machines, started and closed as the map's
+(:mod:`~sage_lfsr.engine.schedules.dask_cluster`: its workers ignore a terminal's
+Ctrl-C, which the caller handles). Tasks are submitted as results come, a few per
+worker ahead, so the futures held stay few at any size.
 """
 from __future__ import annotations
 
-#: Seconds to wait for a scheduler to answer.
-CONNECT_SECONDS = 10
+#: Tasks submitted a worker at most, ahead of their results (so a search of any size holds few futures).
+IN_FLIGHT_PER_WORKER = 4
 
 
-def run_on_dask(run_task, arguments, workers, scheduler_address, finished, cluster_options=None, on_result=None,
-                prepare=None):
+def run_on_dask(run_task, arguments, workers, scheduler_address, finished, on_result=None, prepare=None):
     r"""
     Run ``run_task`` (:func:`~sage_lfsr.census.search.run_task`) on each of ``arguments``; call
     ``finished(result)`` once per range as results arrive (then ``on_result(client)``,
@@ -29,28 +31,29 @@ def run_on_dask(run_task, arguments, workers, scheduler_address, finished, clust
     """
     import distributed
 
-    cluster = None
-    if scheduler_address is None:
-        cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, **(cluster_options or {}))
-        client = distributed.Client(cluster)
-    else:
-        client = distributed.Client(scheduler_address, timeout=CONNECT_SECONDS)
-    try:
+    from sage_lfsr.engine.schedules.dask_cluster import _ClusterClient
+
+    arguments = iter(arguments)
+    with _ClusterClient(scheduler_address, workers) as client:  # the map's: bounded connect, quiet Ctrl-C
         if prepare is not None:
             client.run(prepare[0], *prepare[1])
-        futures = [client.submit(run_task, *args, key=f"search-{args[0]}-{args[1]}-{args[2]}-{args[3]}", pure=False,
-                                 retries=2) for args in arguments]
+        pending = distributed.as_completed()
+
+        def submit_next():  # a few tasks a worker in flight: the ranges are generated as results come
+            args = next(arguments, None)
+            if args is not None:
+                pending.add(client.submit(run_task, *args, key=f"search-{args[0]}-{args[1]}-{args[2]}-{args[3]}",
+                                          pure=False, retries=2))
+
+        for _ in range(IN_FLIGHT_PER_WORKER * max(workers, len(client.scheduler_info()["workers"]))):
+            submit_next()
         seen = set()
-        for future in distributed.as_completed(futures):
+        for future in pending:
             task = future.result()
+            submit_next()
             if (task.lo, task.hi) in seen:
                 continue
             seen.add((task.lo, task.hi))
             finished(task)
             if on_result is not None:
                 on_result(client)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()

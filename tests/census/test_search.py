@@ -146,7 +146,7 @@ def test_dask_census_with_a_worker_killed_equals_the_uninterrupted_one():
     from sage_lfsr.census.search_dask import run_on_dask
 
     degree, form = 14, "3,1"
-    ranges = task_ranges(Form(form, degree).size, degree, 2, task_candidates=150)
+    ranges = list(task_ranges(Form(form, degree).size, degree, 2, task_candidates=150))
     arguments = [(form, degree, lo, hi, True, True) for lo, hi in ranges]
     expected = sorted(i for args in arguments for i in run_task(*args).maximum)
     results, killed = [], []
