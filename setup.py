@@ -20,6 +20,8 @@ setup(
         "dask": ["dask[distributed]"],
         "graph": ["networkx"],
         "gpu": ["numba-cuda[cu12]"],  # search(..., device="cuda") on an NVIDIA GPU (numba's CUDA target)
+        # the manual (bash scripts/docs.sh): Sphinx, MyST pages and notebooks, MathJax served from the package
+        "docs": ["sphinx>=8,<10", "myst-nb>=1.1,<2", "jupyter-server-mathjax", "nbclient", "ipykernel"],
         "test": ["pytest", "pytest-timeout", "pytest-xdist", "hypothesis", "psutil", "nbclient", "ipykernel", "playwright",
                  "galois", "networkx"],
     },

@@ -211,8 +211,9 @@ def build_parser():
 
     bench = commands.add_parser("bench", help="compare schedules on one register: a CSV and PNG plots")
     _add_register_arguments(bench)
-    bench.add_argument("--schedules", default=",".join(BENCH_SCHEDULES),
-                       help=f"comma-separated (default: {','.join(BENCH_SCHEDULES)}); sequential always runs")
+    bench.add_argument("--schedules", "--schedule", dest="schedules", default=",".join(BENCH_SCHEDULES),
+                       help=f"comma-separated (default: {','.join(BENCH_SCHEDULES)}); sequential always runs "
+                            "(--schedule, as in map, is the same option)")
     bench.add_argument("--workers", type=positive_int_list, default=[1, 2], metavar="W1,W2,...",
                        help="worker counts (default: 1,2)")
     _add_run_arguments(bench)
@@ -427,10 +428,13 @@ def command_bench(arguments):
             elapsed, result = best_of(arguments.repeat, once)
             reference = reference or (elapsed, result)
             rows.append(bench_row(elapsed, result, reference))
-    pictures = write_bench(rows, arguments.output)
+    note = slow_parallel_note(rows, register.state_count)
+    pictures = write_bench(rows, arguments.output, note)
     if not arguments.quiet:
         print(f"{PROG}: wrote {os.path.abspath(arguments.output)} ({len(rows)} runs) and the plots "
               f"{', '.join(os.path.abspath(path) for path in pictures)}", file=sys.stderr)
+        if note:
+            print(f"{PROG}: note: {note}", file=sys.stderr)
     mismatched = [f"{row['schedule']}/{row['workers']}" for row in rows if not row["matches_sequential"]]
     if mismatched:
         raise RuntimeError(f"these runs disagree with the sequential map: {', '.join(mismatched)}")
@@ -478,8 +482,46 @@ def bench_row(elapsed, result, reference) -> dict:
     return row
 
 
-def write_bench(rows, csv_path):
-    r"""Write ``rows`` to ``csv_path`` and the speedup and imbalance plots beside it; return the plot paths."""
+#: From about this many states a parallel map pays for starting its workers (README, Performance).
+PARALLEL_PAYS_FROM = 1 << 26
+
+
+def slow_parallel_note(rows, state_count):
+    r"""
+    Why every parallel run of a bench is slower than the sequential one, when it is
+    (``None`` otherwise): the register is too small to pay for starting workers.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.cli import slow_parallel_note
+        sage: rows = [{"schedule": "sequential", "workers": 1, "speedup": 1.0, "wall_seconds": 0.002},
+        ....:         {"schedule": "queue", "workers": 2, "speedup": 0.1, "wall_seconds": 0.02}]
+        sage: note = slow_parallel_note(rows, 4096)
+        sage: note.startswith("every parallel run is slower than the sequential one (speedup below 1): "
+        ....:                 "4096 states take 0.002 s on one core, less than starting workers costs")
+        True
+        sage: slow_parallel_note(rows[:1] + [dict(rows[1], speedup=1.6)], 1 << 28) is None
+        True
+    """
+    parallel = [row for row in rows if row["schedule"] != "sequential" and row["workers"] > 1]
+    if not parallel or any(row["speedup"] >= 1 for row in parallel):
+        return None
+    sequential = next((row for row in rows if row["schedule"] == "sequential"), None)
+    took = f" take {float(sequential['wall_seconds']):.3g} s on one core," if sequential else ""
+    size = f"2^{state_count.bit_length() - 1}" if state_count & (state_count - 1) == 0 and state_count > 4096 \
+        else str(state_count)
+    small = (f"{size} states{took} less than starting workers costs" if state_count < PARALLEL_PAYS_FROM
+             else f"{size} states")
+    return (f"every parallel run is slower than the sequential one (speedup below 1): {small}; parallel maps pay "
+            f"from about 2^{PARALLEL_PAYS_FROM.bit_length() - 1} states (sage_lfsr.crossover measures it on this "
+            "machine)")
+
+
+def write_bench(rows, csv_path, note=None):
+    r"""
+    Write ``rows`` to ``csv_path`` and the speedup and imbalance plots beside it; return the plot paths.
+    ``note`` (:func:`slow_parallel_note`) is written under the speedup plot.
+    """
     os.makedirs(os.path.dirname(os.path.abspath(csv_path)), exist_ok=True)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=BENCH_COLUMNS, lineterminator="\n", extrasaction="ignore")
@@ -491,7 +533,13 @@ def write_bench(rows, csv_path):
     for column, label, suffix in (("speedup", "speedup over sequential", "speedup"),
                                   ("imbalance_percent", "load imbalance lambda (%)", "imbalance")):
         path = f"{stem}_{suffix}.png"
-        bench_figure(rows, column, label).savefig(path, dpi=100)
+        figure = bench_figure(rows, column, label)
+        if column == "speedup" and note:
+            import textwrap
+
+            figure.suptitle("\n".join(textwrap.wrap(note, 90)), fontsize=7)
+            figure.axes[0].axhline(1, color="grey", linewidth=0.8, linestyle="--")
+        figure.savefig(path, dpi=100)
         paths.append(path)
     return paths
 
@@ -540,9 +588,10 @@ def add_census_command(commands):
     source.add_argument("--from", dest="from_file", metavar="FILE",
                         help='registers, one a line: "lfsr q=3 c=1,0,2", "fsr d=4 f=x0+x1*x2", "matrix d=2 rows=01,11", '
                              '"fsr q=3 d=2 f=x0+2*x1^2" ("#" comments)')
-    source.add_argument("--form", metavar="K1,K2[,K3]",
-                        help='a maximum-period search over a published form: "3,1" is x0 + xa + xb + xc*xd, '
-                             '"2,2", "5,1", "3,0,1" (--mode period, --degree; sage_lfsr.census.forms)')
+    source.add_argument("--nlfsr-form", "--form", dest="form", metavar="K1,K2[,K3]",
+                        help='a maximum-period search over a published NLFSR form: "3,1" is x0 + xa + xb + xc*xd, '
+                             '"2,2", "5,1", "3,0,1" (with --degree; a period walk, so --mode period is implied; '
+                             'sage_lfsr.census.forms). Not the Fibonacci/Galois --form of map; --form still works here')
     census.add_argument("--linear-complexity", action="store_true",
                         help="--form: add the linear complexity of one period of each register's output")
     census.add_argument("template_text", nargs="?", metavar="TEMPLATE",
@@ -551,7 +600,7 @@ def add_census_command(commands):
     census.add_argument("--degree", type=positive_int, help="the degree of the family's registers")
     census.add_argument("--q", type=positive_int, default=2, help="the field order of --family lfsrs and primitive")
     census.add_argument("--singular", action="store_true", help="--family lfsrs: also registers with c_0 = 0")
-    census.add_argument("--mode", choices=MODES, default="map", help="map (default), period or predict")
+    census.add_argument("--mode", choices=MODES, help="map (default), period or predict (--nlfsr-form: period)")
     census.add_argument("--start", type=int, default=1, help="the start state index of --mode period (default: 1)")
     census.add_argument("--schedule", help="threads (default where no register needs Sage), queue (default "
                                             "otherwise), sequential, static, steal, hybrid, dask; "
@@ -622,6 +671,7 @@ def command_census(arguments):
     _check_paths(arguments)
     if arguments.form is not None:
         return command_form_search(arguments)
+    arguments.mode = arguments.mode or "map"
     if arguments.linear_complexity:
         refuse("--linear-complexity goes with --form (a search's registers): leave it out")
     if arguments.device is not None:
@@ -832,10 +882,11 @@ def command_form_search(arguments):
     from sage_lfsr.census.search import check_output_period, check_search, estimated_steps_per_candidate, search
     from sage_lfsr.engine.checkpoint import CheckpointWarning
 
-    if arguments.mode != "period":
-        raise ValueError("--form searches walk periods: give --mode period")
+    if arguments.mode not in (None, "period"):
+        raise ValueError(f"--nlfsr-form searches walk periods: --mode {arguments.mode} does not apply (leave --mode "
+                         "out, or give --mode period)")
     if arguments.degree is None:
-        raise ValueError("--form needs --degree")
+        raise ValueError("--nlfsr-form needs --degree")
     if arguments.schedule not in (None, "sequential", "threads", "processes", "dask"):
         raise ValueError("--form runs on --schedule threads (default), processes, sequential or dask")
     _refuse_options_of_families(arguments)
@@ -951,6 +1002,21 @@ def _quiet_helper_processes():
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
 
 
+def _reader_gone() -> int:
+    r"""
+    Standard output's reader has gone (``sage-lfsr ... | head -1``): no message (nobody
+    reads one), the rest of the output dropped, and exit 141 (128 + SIGPIPE), as a shell
+    tool stopped by the closed pipe.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the flush at exit does not fail again
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # a stdout without a descriptor (tests)
+        pass
+    return 128 + signal.SIGPIPE
+
+
 def main(argv=None) -> int:
     r"""
     Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code.
@@ -968,6 +1034,8 @@ def main(argv=None) -> int:
         return exit_request.code if isinstance(exit_request.code, int) else 0
     except (KeyboardInterrupt, Terminated) as stop:
         return _stopped(stop, arguments)
+    except BrokenPipeError:
+        return _reader_gone()
     except Exception as error:
         if _signal_behind(error) is not None:
             return _stopped(_signal_behind(error), arguments)

@@ -522,7 +522,7 @@ def check_search(form, workers=1, schedule=None, task_candidates=None, scheduler
 
 
 def search(form, degree, workers=1, checkpoint=None, progress=None, reduce=True, screen=True,
-           task_candidates=None, schedule=None, scheduler_address=None, device="cpu") -> SearchResult:
+           task_candidates=None, schedule=None, scheduler_address=None, device="cpu", observe=None) -> SearchResult:
     r"""
     Every candidate of ``form`` (``"3,1"``, ...) at ``degree`` walked from state 1;
     the maximum-period ones kept.
@@ -540,6 +540,9 @@ def search(form, degree, workers=1, checkpoint=None, progress=None, reduce=True,
     - ``scheduler_address`` -- a running Dask scheduler (else a LocalCluster of ``workers``)
     - ``device`` -- ``"cpu"`` (default) or ``"cuda"``: the walks on an NVIDIA GPU
       (:mod:`~sage_lfsr.census.gpu`), one walker, same tasks and checkpoint
+    - ``observe`` -- ``observe(indices, periods)`` with every candidate settled (the
+      lockstep codes for those not walked), in the caller's process: schedules
+      ``"sequential"`` and ``"threads"`` only (what a census of a form reads)
 
     EXAMPLES::
 
@@ -552,6 +555,8 @@ def search(form, degree, workers=1, checkpoint=None, progress=None, reduce=True,
     form = form if isinstance(form, Form) else Form(form, degree)
     workers, schedule = check_search(form, workers, schedule, task_candidates, scheduler_address)
     walker_class = _device_walker(device, workers, schedule)
+    if observe is not None and schedule not in ("sequential", "threads"):
+        raise ValueError(f"observe= reads the walks in this process: schedule 'sequential' or 'threads', not {schedule!r}")
     header = {"search": form.name, "degree": form.degree, "reduce": bool(reduce), "screen": bool(screen),
               "short_period": SHORT_PERIOD}
     with contextlib.ExitStack() as closing:
@@ -561,11 +566,11 @@ def search(form, degree, workers=1, checkpoint=None, progress=None, reduce=True,
             for note in saved.notes:
                 warnings.warn(note, CheckpointWarning, stacklevel=2)
         return _search(form, workers, saved, progress, bool(reduce), bool(screen), task_candidates, schedule,
-                       scheduler_address, walker_class)
+                       scheduler_address, walker_class, observe)
 
 
 def _search(form, workers, saved, progress, reduce, screen, task_candidates, schedule, scheduler_address,
-            walker_class=None):
+            walker_class=None, observe=None):
     isolated = schedule in ("processes", "dask")  # tasks walk on their own: no lanes carried between them
     ranges = task_ranges(form.size, form.degree, workers, task_candidates,
                          ISOLATED_TASK_CANDIDATES if isolated else 1)
@@ -586,7 +591,7 @@ def _search(form, workers, saved, progress, reduce, screen, task_candidates, sch
     arguments = ((form.name, form.degree, lo, hi, reduce, screen) for lo, hi in todo)
     if schedule in ("sequential", "threads"):
         _run_in_this_process(form, todo, 1 if schedule == "sequential" else workers, reduce, screen, finished,
-                             walker_class)
+                             walker_class, observe)
     elif schedule == "processes":
         warm_up(form, reduce, screen)  # compiled (or loaded) once here, before the workers fork
         _run_processes(arguments, workers, finished)
@@ -617,7 +622,7 @@ def _star_run_task(args):
     return run_task(*args)
 
 
-def _run_in_this_process(form, ranges, workers, reduce, screen, finished, walker_class=None):
+def _run_in_this_process(form, ranges, workers, reduce, screen, finished, walker_class=None, observe=None):
     r"""
     The ranges on ``workers`` threads (the compiled walk releases the GIL,
     :func:`~sage_lfsr.common.threads.threaded`), each with persistent lanes
@@ -643,6 +648,8 @@ def _run_in_this_process(form, ranges, workers, reduce, screen, finished, walker
 
     if workers == 1:  # sequential: no thread at all
         def emit(*settled):
+            if observe is not None:
+                observe(*settled[:2])
             for task in ledger.settle(*settled):
                 finished(task)
 
@@ -653,6 +660,8 @@ def _run_in_this_process(form, ranges, workers, reduce, screen, finished, walker
     def loop(worker, put, stop):
         def emit(*settled):
             with tallying:
+                if observe is not None:
+                    observe(*settled[:2])
                 done = ledger.settle(*settled)
             for task in done:
                 put(task)

@@ -419,8 +419,12 @@ class Checkpoint:
             self._lock()
             return []
         self._lock()
-        header, results, good_length = self.read()
-        self._check_same_job(header, wanted)
+        try:
+            header, results, good_length = self.read()
+            self._check_same_job(header, wanted)
+        except BaseException:  # refused: the file stays free for the run that fits it
+            self.close()
+            raise
         for line in self.dropped:
             warnings.warn(line, CheckpointWarning, stacklevel=3)
         if good_length < os.path.getsize(self.path):
