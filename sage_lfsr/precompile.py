@@ -61,7 +61,8 @@ def precompile() -> dict:
     from sage_lfsr.census.lockstep import walk
 
     for name in SEARCH_FORMS:
-        walk(Form(name, 6), 0, 1)
+        for width in (16, 32, 64):  # the lanes of n <= 16, n <= 32 and above (sage_lfsr.census.lockstep.lane_type)
+            walk(Form(name, 6), 0, 1, width=width)
         results[f"search {name}"] = "compiled"
     return results
 
