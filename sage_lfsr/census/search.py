@@ -350,7 +350,7 @@ def search(form, degree, workers=1, checkpoint=None, progress=None, reduce=True,
     header = {"search": form.name, "degree": form.degree, "reduce": bool(reduce), "screen": bool(screen),
               "short_period": SHORT_PERIOD}
     saved = SearchCheckpoint(checkpoint, header) if checkpoint is not None else None
-    isolated = schedule in ("processes", "dask")  # tasks walk on their own: no lanes carried between them
+    isolated = schedule == "processes"  # tasks walk on their own (Dask tasks hand their unfinished walks on)
     ranges = task_ranges(form.size, form.degree, workers, task_candidates,
                          ISOLATED_TASK_CANDIDATES if isolated else 1)
     result = SearchResult(form, bool(reduce), bool(screen), list(saved.done) if saved else [])
@@ -375,10 +375,9 @@ def search(form, degree, workers=1, checkpoint=None, progress=None, reduce=True,
         walk(form, 0, min(1, form.size))  # compiled (or loaded) once here, before the workers fork
         _run_processes(arguments, workers, finished)
     else:
-        from sage_lfsr.census.search_dask import run_on_dask
+        from sage_lfsr.census.search_dask import search_with_handoff
 
-        run_on_dask(run_task, arguments, workers, scheduler_address, finished,
-                    prepare=(run_task, (form.name, form.degree, 0, min(1, form.size))))
+        search_with_handoff(form, todo, workers, scheduler_address, finished, bool(reduce), bool(screen))
     result.seconds = time.perf_counter() - clock
     return result
 

@@ -2,30 +2,53 @@ r"""
 A search's tasks on a Dask cluster whose workers share no memory.
 
 Each task is an index range, sent as plain data (the form's name, degree and
-range) and run by :func:`~sage_lfsr.census.search.run_task` on whichever worker
-the scheduler picks; results stream back as they finish (``as_completed``) and
-are checkpointed one by one by :func:`~sage_lfsr.census.search.search`. A task
-whose worker dies is run again by the scheduler on another worker (Dask reruns
-the tasks a lost worker held, up to ``allowed_failures`` times), and a result
-is taken once per range, so nothing is lost and nothing counted twice.
+range) and walked in the lanes of a
+:class:`~sage_lfsr.census.lockstep.LaneWalker` on whichever worker the scheduler
+picks. A task does not walk its range to the end alone: once its last candidate
+is in a lane it returns the candidates settled so far and its *unfinished walks*
+(index, state, steps so far, masks), and those are handed on to the next task
+submitted, which continues them in its own lanes beside its range
+(:func:`search_with_handoff`). Only when the ranges are used up are the walks
+left drained, shared among the workers then idle. So a task's last long walks
+never leave lanes idle, and the workers finish together.
+
+The caller tallies the settled candidates per range
+(:class:`~sage_lfsr.census.search.RangeLedger`): a range's result (and its
+checkpoint line) comes out only once all its candidates are settled, whichever
+tasks settled them. A task's walks in hand are part of its arguments, so a task
+whose worker dies is run again by the scheduler on another worker from the same
+data (Dask reruns the tasks a lost worker held), and nothing is lost; the walks
+in hand when the caller itself is killed are simply walked again by the rerun,
+their ranges not being checkpointed.
 
 Without ``scheduler_address`` a ``LocalCluster`` of ``workers`` single-threaded
 processes stands in for machines.
 """
 from __future__ import annotations
 
+import collections
+import contextlib
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
 #: Seconds to wait for a scheduler to answer.
 CONNECT_SECONDS = 10
+#: Tasks kept submitted per worker thread: one running and one waiting, so a worker
+#: never waits for the caller's round trip between two tasks.
+TASKS_IN_FLIGHT = 2
+#: Extra tries Dask gives a task that raised (a lost worker is the scheduler's
+#: ``allowed-failures``).
+TASK_RETRIES = 2
 
 
-def run_on_dask(run_task, arguments, workers, scheduler_address, finished, cluster_options=None, on_result=None,
-                prepare=None):
+@contextlib.contextmanager
+def dask_client(workers, scheduler_address, cluster_options=None):
     r"""
-    Run ``run_task`` (:func:`~sage_lfsr.census.search.run_task`) on each of ``arguments``; call
-    ``finished(result)`` once per range as results arrive (then ``on_result(client)``,
-    which tests use to kill a worker mid-run). ``prepare`` (a ``(function, args)`` pair)
-    runs once on every worker first, all at once: loading the compiled kernel there
-    rather than inside the first task each worker gets.
+    A ``distributed.Client`` of the scheduler at ``scheduler_address`` (an address
+    or a ``.json`` scheduler file), or of a ``LocalCluster`` of ``workers``
+    single-threaded processes started here and closed on exit.
     """
     import distributed
 
@@ -34,13 +57,35 @@ def run_on_dask(run_task, arguments, workers, scheduler_address, finished, clust
         cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                            dashboard_address=None, **(cluster_options or {}))
         client = distributed.Client(cluster)
+    elif str(scheduler_address).endswith(".json"):
+        client = distributed.Client(scheduler_file=str(scheduler_address), timeout=CONNECT_SECONDS)
     else:
         client = distributed.Client(scheduler_address, timeout=CONNECT_SECONDS)
     try:
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def run_on_dask(run_task, arguments, workers, scheduler_address, finished, cluster_options=None, on_result=None,
+                prepare=None):
+    r"""
+    Run ``run_task`` (:func:`~sage_lfsr.census.search.run_task`) on each of ``arguments``
+    (each range walked to its end by one task, no walks handed on); call
+    ``finished(result)`` once per range as results arrive (then ``on_result(client)``,
+    which tests use to kill a worker mid-run). ``prepare`` (a ``(function, args)`` pair)
+    runs once on every worker first, all at once: loading the compiled kernel there
+    rather than inside the first task each worker gets.
+    """
+    import distributed
+
+    with dask_client(workers, scheduler_address, cluster_options) as client:
         if prepare is not None:
             client.run(prepare[0], *prepare[1])
         futures = [client.submit(run_task, *args, key=f"search-{args[0]}-{args[1]}-{args[2]}-{args[3]}", pure=False,
-                                 retries=2) for args in arguments]
+                                 retries=TASK_RETRIES) for args in arguments]
         seen = set()
         for future in distributed.as_completed(futures):
             task = future.result()
@@ -50,7 +95,135 @@ def run_on_dask(run_task, arguments, workers, scheduler_address, finished, clust
             finished(task)
             if on_result is not None:
                 on_result(client)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+
+
+@dataclass
+class HandoffResult:
+    r"""
+    What one task returns: the candidates it settled (``indices, periods, steps``
+    arrays, of its range or of walks handed to it), the seconds it walked, and
+    its unfinished walks (:meth:`~sage_lfsr.census.lockstep.LaneWalker.take_unfinished`).
+    """
+
+    settled: tuple
+    unfinished: tuple
+    seconds: float
+
+
+def walks_count(walks) -> int:
+    r"""How many walks a ``(indices, states, steps, linear, nonlinear)`` tuple holds (``None``: none)."""
+    return 0 if walks is None else len(walks[0])
+
+
+def join_walks(parts):
+    r"""Several walk tuples (:meth:`~sage_lfsr.census.lockstep.LaneWalker.take_unfinished`) as one, or ``None``."""
+    parts = [part for part in parts if walks_count(part)]
+    if not parts:
+        return None
+    return tuple(np.concatenate([part[k] for part in parts], axis=-1) for k in range(5))
+
+
+def split_walks(walks, pieces) -> list:
+    r"""
+    ``walks`` dealt round-robin into at most ``pieces`` nonempty walk tuples.
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr.census.search_dask import split_walks
+        sage: walks = (np.arange(5), np.ones(5), np.zeros(5), np.zeros(5), np.zeros((1, 5)))
+        sage: [part[0].tolist() for part in split_walks(walks, 2)]
+        [[0, 2, 4], [1, 3]]
+    """
+    count = walks_count(walks)
+    return [tuple(a[..., k::step] for a in walks) for step in [max(1, min(pieces, count))] for k in range(step)
+            if k < count]
+
+
+def handoff_task(form_name, degree, lo, hi, walks=None, reduce=True, screen=True, drain=False) -> HandoffResult:
+    r"""
+    What a worker runs: the ``walks`` handed to it continued and candidates
+    ``lo..hi-1`` fed into one walker's lanes; with ``drain`` every lane walked to its
+    end, else the walks still unfinished once the range is in the lanes returned.
+    Arguments and result are plain data (numbers and numpy arrays).
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.census.search_dask import handoff_task, walks_count
+        sage: first = handoff_task("3,1", 9, 0, 40)
+        sage: walks_count(first.unfinished) > 0
+        True
+        sage: last = handoff_task("3,1", 9, 40, 64, first.unfinished, drain=True)
+        sage: walks_count(last.unfinished)
+        0
+        sage: sorted(first.settled[0].tolist() + last.settled[0].tolist()) == list(range(64))
+        True
+    """
+    from sage_lfsr.census.lockstep import LaneWalker
+    from sage_lfsr.census.search import _form
+
+    walker = LaneWalker(_form(form_name, degree), reduce, screen)
+    clock = time.perf_counter()
+    parts = [walker.resume(walks)] if walks_count(walks) else []
+    parts.append(walker.feed(lo, hi))
+    if drain:
+        parts.append(walker.drain())
+    settled = tuple(np.concatenate(part) for part in zip(*parts))
+    return HandoffResult(settled, walker.take_unfinished(), time.perf_counter() - clock)
+
+
+def search_with_handoff(form, ranges, workers, scheduler_address, finished, reduce=True, screen=True,
+                        cluster_options=None, on_result=None) -> dict:
+    r"""
+    The index ``ranges`` of ``form`` searched on Dask with unfinished walks handed
+    on (:func:`handoff_task`): :data:`TASKS_IN_FLIGHT` tasks a worker thread kept
+    submitted, each new one carrying the walks of the task just finished; once the
+    ranges are used up, the walks left are drained in pieces, one a worker then
+    idle. ``finished(task_result)`` is called once per range, in the caller, when
+    its last candidate is settled (then ``on_result(client)``, which tests use to
+    kill a worker mid-run). Returns counts: ``tasks``, ``drains`` and ``handed_on``
+    (walks continued by another task than the one that began them).
+    """
+    import distributed
+
+    from sage_lfsr.census.search import RangeLedger, run_task
+
+    ledger = RangeLedger(ranges, form.degree)
+    pending = collections.deque(ranges)
+    counts = {"tasks": 0, "drains": 0, "handed_on": 0}
+    with dask_client(workers, scheduler_address, cluster_options) as client:
+        threads = sum(w["nthreads"] for w in client.scheduler_info()["workers"].values()) or workers
+        client.run(run_task, form.name, form.degree, 0, min(1, form.size))  # loads the compiled walk on every worker
+        running = distributed.as_completed()
+
+        def submit(lo, hi, walks, drain):
+            counts["tasks"] += 1
+            counts["drains"] += drain
+            counts["handed_on"] += walks_count(walks)
+            running.add(client.submit(handoff_task, form.name, form.degree, lo, hi, walks, reduce, screen, drain,
+                                      key=f"search-{form.name}-{form.degree}-{lo}-{hi}-{counts['tasks']}",
+                                      pure=False, retries=TASK_RETRIES))
+
+        for _ in range(min(len(pending), TASKS_IN_FLIGHT * threads)):
+            submit(*pending.popleft(), None, False)
+        pool = []
+        for future in running:
+            out = future.result()
+            for task in ledger.settle(*out.settled, out.seconds):
+                finished(task)
+            if walks_count(out.unfinished):
+                pool.append(out.unfinished)
+            if pending:
+                submit(*pending.popleft(), join_walks(pool), False)
+                pool = []
+            elif pool:
+                idle = max(1, threads - running.count())
+                for piece in split_walks(join_walks(pool), idle):
+                    submit(0, 0, piece, True)
+                pool = []
+            if on_result is not None:
+                on_result(client)
+    left = [r for r, count in zip(ledger.ranges, ledger.left) if count]
+    if left:  # a walk lost on the way: never passed off as complete
+        raise RuntimeError(f"the Dask search ended with {len(left)} ranges unsettled, the first {left[0]}")
+    return counts
