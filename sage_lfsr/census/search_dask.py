@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import math
 import time
 from dataclasses import dataclass
 
@@ -38,6 +39,8 @@ CONNECT_SECONDS = 10
 #: Tasks kept submitted per worker thread: one running and one waiting, so a worker
 #: never waits for the caller's round trip between two tasks.
 TASKS_IN_FLIGHT = 2
+#: Estimated steps of the shortest task (:func:`task_pieces`): a few tens of milliseconds.
+LEAST_PIECE_STEPS = 1 << 27
 #: Extra tries Dask gives a task that raised (a lost worker is the scheduler's
 #: ``allowed-failures``).
 TASK_RETRIES = 2
@@ -140,6 +143,34 @@ def split_walks(walks, pieces) -> list:
             if k < count]
 
 
+def task_pieces(ranges, degree, threads) -> list:
+    r"""
+    The ``ranges`` cut into the index ranges of tasks, guided: a piece is at most
+    a ``1/(4 threads)`` share of the candidates left (and never crosses a range),
+    at least about :data:`LEAST_PIECE_STEPS` estimated steps, so the last tasks are
+    short and the workers finish together. (A piece costs only a round trip: its
+    unfinished walks go on to the next task.)
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.census.search_dask import task_pieces
+        sage: [hi - lo for lo, hi in task_pieces([(0, 600), (600, 1200)], 24, 2)]
+        [150, 132, 115, 101, 88, 14, 75, 66, 64, 64, 64, 64, 64, 64, 64, 11]
+    """
+    from sage_lfsr.census.search import estimated_steps_per_candidate
+
+    smallest = max(1, int(LEAST_PIECE_STEPS / estimated_steps_per_candidate(degree)))
+    left = sum(hi - lo for lo, hi in ranges)
+    pieces = []
+    for lo, hi in ranges:
+        while lo < hi:
+            count = min(hi - lo, max(smallest, math.ceil(left / (4 * threads))))
+            pieces.append((lo, lo + count))
+            lo += count
+            left -= count
+    return pieces
+
+
 def handoff_task(form_name, degree, lo, hi, walks=None, reduce=True, screen=True, drain=False) -> HandoffResult:
     r"""
     What a worker runs: the ``walks`` handed to it continued and candidates
@@ -189,10 +220,10 @@ def search_with_handoff(form, ranges, workers, scheduler_address, finished, redu
     from sage_lfsr.census.search import RangeLedger, run_task
 
     ledger = RangeLedger(ranges, form.degree)
-    pending = collections.deque(ranges)
     counts = {"tasks": 0, "drains": 0, "handed_on": 0}
     with dask_client(workers, scheduler_address, cluster_options) as client:
         threads = sum(w["nthreads"] for w in client.scheduler_info()["workers"].values()) or workers
+        pending = collections.deque(task_pieces(ranges, form.degree, threads))
         client.run(run_task, form.name, form.degree, 0, min(1, form.size))  # loads the compiled walk on every worker
         running = distributed.as_completed()
 
