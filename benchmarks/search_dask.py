@@ -88,7 +88,7 @@ def alone_run(form, scheduler_file):
                  for lo, hi in task_ranges(form.size, form.degree, WORKERS, least=ISOLATED_TASK_CANDIDATES)]
     run_on_dask(run_task, arguments, WORKERS, scheduler_file, results.append,
                 prepare=(run_task, (form.name, form.degree, 0, 1)))
-    return results, {"tasks": len(arguments)}
+    return results, {"tasks": len(arguments), "busy_seconds": sum(t.seconds for t in results)}
 
 
 def totals(tasks):
@@ -104,14 +104,16 @@ def main():
              "walked (reduced, screened). Dask: `dask scheduler --scheduler-file F` and `dask worker --scheduler-file F "
              f"--nworkers {WORKERS} --nthreads 1` started as separate processes before the timings (the scheduler, the "
              "workers and this caller share the machine's cores), the search connected through the scheduler file. "
+             "Busy: the tasks' walking time over 2 x the wall time. "
              "The load average (1 min, at the start and the end of each row) is beside each figure: the machine is "
              "shared with other work, so only ratios from one run are compared.", "",
-             "| n | schedule | seconds | over one core | tasks | walks handed on | drain tasks | load |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| n | schedule | seconds | over one core | busy | steps/s per busy core | tasks | walks handed on | drain tasks | load |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     folder = tempfile.mkdtemp(prefix="search-dask-")
     scheduler_file, processes = start_cluster(folder)
     try:
-        search("3,1", 12, workers=WORKERS, schedule="dask", scheduler_address=scheduler_file)  # untimed: workers load the kernel
+        search("3,1", 12)  # untimed: this process and the workers load the compiled walk
+        search("3,1", 12, workers=WORKERS, schedule="dask", scheduler_address=scheduler_file)
         summary = []
         for degree in arguments.degrees:
             form = Form("3,1", degree)
@@ -121,7 +123,8 @@ def main():
                 one = search(form, degree)
                 one_seconds = time.perf_counter() - clock
                 expected = totals(one.tasks)
-                lines.append(f"| {degree} | one core (sequential) | {one_seconds:.2f} | 1.00x | {len(one.tasks)} | - | - | "
+                lines.append(f"| {degree} | one core (sequential) | {one_seconds:.2f} | 1.00x | - | "
+                             f"{expected[1] / one_seconds / 1e9:.2f} G | {len(one.tasks)} | - | - | "
                              f"{before}-{load()} |")
                 print(lines[-1], flush=True)
                 ratios = []
@@ -132,7 +135,10 @@ def main():
                     seconds = time.perf_counter() - clock
                     assert totals(tasks) == expected, f"{name}: not the registers or steps of the one-core search"
                     ratios.append(f"{name} {one_seconds / seconds:.2f}x")
-                    lines.append(f"| {degree} | {name} | {seconds:.2f} | {one_seconds / seconds:.2f}x | {counts['tasks']} | "
+                    busy = counts["busy_seconds"] / (WORKERS * seconds)
+                    lines.append(f"| {degree} | {name} | {seconds:.2f} | {one_seconds / seconds:.2f}x | {busy:.0%} | "
+                                 f"{expected[1] / counts['busy_seconds'] / 1e9:.2f} G | "
+                                 f"{counts['tasks']} | "
                                  f"{counts.get('handed_on', '-')} | {counts.get('drains', '-')} | {before}-{load()} |")
                     print(lines[-1], flush=True)
                 summary.append(f"- n = {degree}, run {attempt + 1}: " + ", ".join(ratios) + f" ({len(expected[0])} "

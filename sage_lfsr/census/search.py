@@ -330,7 +330,9 @@ def search(form, degree, workers=1, checkpoint=None, progress=None, reduce=True,
     - ``progress`` -- ``progress(candidates_done, candidates_total)`` after each task
     - ``reduce`` -- one candidate per reciprocal pair (default)
     - ``screen`` -- skip the candidates with a short cycle (:mod:`~sage_lfsr.census.lockstep`)
-    - ``scheduler_address`` -- a running Dask scheduler (else a LocalCluster of ``workers``)
+    - ``scheduler_address`` -- a running Dask scheduler, its address or its scheduler file (``.json``)
+      (else a LocalCluster of ``workers``); its tasks hand their unfinished walks on
+      (:func:`~sage_lfsr.census.search_dask.search_with_handoff`)
 
     EXAMPLES::
 

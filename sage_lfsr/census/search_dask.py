@@ -212,15 +212,16 @@ def search_with_handoff(form, ranges, workers, scheduler_address, finished, redu
     ranges are used up, the walks left are drained in pieces, one a worker then
     idle. ``finished(task_result)`` is called once per range, in the caller, when
     its last candidate is settled (then ``on_result(client)``, which tests use to
-    kill a worker mid-run). Returns counts: ``tasks``, ``drains`` and ``handed_on``
-    (walks continued by another task than the one that began them).
+    kill a worker mid-run). Returns counts: ``tasks``, ``drains``, ``handed_on``
+    (walks continued by another task than the one that began them) and
+    ``busy_seconds`` (the tasks' walking time, summed).
     """
     import distributed
 
     from sage_lfsr.census.search import RangeLedger, run_task
 
     ledger = RangeLedger(ranges, form.degree)
-    counts = {"tasks": 0, "drains": 0, "handed_on": 0}
+    counts = {"tasks": 0, "drains": 0, "handed_on": 0, "busy_seconds": 0.0}
     with dask_client(workers, scheduler_address, cluster_options) as client:
         threads = sum(w["nthreads"] for w in client.scheduler_info()["workers"].values()) or workers
         pending = collections.deque(task_pieces(ranges, form.degree, threads))
@@ -240,6 +241,7 @@ def search_with_handoff(form, ranges, workers, scheduler_address, finished, redu
         pool = []
         for future in running:
             out = future.result()
+            counts["busy_seconds"] += out.seconds
             for task in ledger.settle(*out.settled, out.seconds):
                 finished(task)
             if walks_count(out.unfinished):
