@@ -222,6 +222,8 @@ def search_with_handoff(form, ranges, workers, scheduler_address, finished, redu
 
     ledger = RangeLedger(ranges, form.degree)
     counts = {"tasks": 0, "drains": 0, "handed_on": 0, "busy_seconds": 0.0}
+    if not ranges:
+        return counts
     with dask_client(workers, scheduler_address, cluster_options) as client:
         threads = sum(w["nthreads"] for w in client.scheduler_info()["workers"].values()) or workers
         pending = collections.deque(task_pieces(ranges, form.degree, threads))
