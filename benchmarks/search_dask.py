@@ -31,7 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import SECTIONS, machine_description  # noqa: E402
 
 from sage_lfsr.census.forms import Form  # noqa: E402
-from sage_lfsr.census.search import (ISOLATED_TASK_CANDIDATES, run_task, search,  # noqa: E402
+from sage_lfsr.census.search import (ISOLATED_TASK_CANDIDATES, RangeLedger, run_task, search,  # noqa: E402
                                      task_ranges)
 from sage_lfsr.census.search_dask import run_on_dask, search_with_handoff  # noqa: E402
 
@@ -76,8 +76,8 @@ def stop_cluster(processes):
 def handoff_run(form, scheduler_file):
     r"""What ``search(..., schedule="dask")`` runs, with the handoff counts: ``(tasks, counts)``."""
     results = []
-    counts = search_with_handoff(form, task_ranges(form.size, form.degree, WORKERS), WORKERS, scheduler_file,
-                                 results.append)
+    ledger = RangeLedger(task_ranges(form.size, form.degree, WORKERS), form.degree)
+    counts = search_with_handoff(form, ledger, WORKERS, scheduler_file, results.append)
     return results, counts
 
 

@@ -379,7 +379,8 @@ def search(form, degree, workers=1, checkpoint=None, progress=None, reduce=True,
     else:
         from sage_lfsr.census.search_dask import search_with_handoff
 
-        search_with_handoff(form, todo, workers, scheduler_address, finished, bool(reduce), bool(screen))
+        search_with_handoff(form, RangeLedger(todo, form.degree), workers, scheduler_address, finished, bool(reduce),
+                            bool(screen))
     result.seconds = time.perf_counter() - clock
     return result
 

@@ -28,19 +28,21 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import math
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
+from sage_lfsr.census.forms import Form
+from sage_lfsr.census.lockstep import LANES, LaneWalker
+
 #: Seconds to wait for a scheduler to answer.
 CONNECT_SECONDS = 10
 #: Tasks kept submitted per worker thread: one running and one waiting, so a worker
 #: never waits for the caller's round trip between two tasks.
 TASKS_IN_FLIGHT = 2
-#: Estimated steps of the shortest task (:func:`task_pieces`): a few tens of milliseconds.
-LEAST_PIECE_STEPS = 1 << 27
 #: Extra tries Dask gives a task that raised (a lost worker is the scheduler's
 #: ``allowed-failures``).
 TASK_RETRIES = 2
@@ -143,23 +145,21 @@ def split_walks(walks, pieces) -> list:
             if k < count]
 
 
-def task_pieces(ranges, degree, threads) -> list:
+def task_pieces(ranges, threads) -> list:
     r"""
     The ``ranges`` cut into the index ranges of tasks, guided: a piece is at most
     a ``1/(4 threads)`` share of the candidates left (and never crosses a range),
-    at least about :data:`LEAST_PIECE_STEPS` estimated steps, so the last tasks are
-    short and the workers finish together. (A piece costs only a round trip: its
-    unfinished walks go on to the next task.)
+    at least a sixteenth of the largest range (and the lanes' count), so the last
+    tasks are short and the workers finish together. (A piece costs only a round
+    trip: its unfinished walks go on to the next task.)
 
     EXAMPLES::
 
         sage: from sage_lfsr.census.search_dask import task_pieces
-        sage: [hi - lo for lo, hi in task_pieces([(0, 600), (600, 1200)], 24, 2)]
-        [150, 132, 115, 101, 88, 14, 75, 66, 64, 64, 64, 64, 64, 64, 64, 11]
+        sage: [hi - lo for lo, hi in task_pieces([(0, 1000), (1000, 2000)], 2)]
+        [250, 219, 192, 168, 147, 24, 125, 110, 96, 84, 74, 64, 62, 62, 62, 62, 62, 62, 62, 13]
     """
-    from sage_lfsr.census.search import estimated_steps_per_candidate
-
-    smallest = max(1, int(LEAST_PIECE_STEPS / estimated_steps_per_candidate(degree)))
+    smallest = max(LANES, max(hi - lo for lo, hi in ranges) // 16)
     left = sum(hi - lo for lo, hi in ranges)
     pieces = []
     for lo, hi in ranges:
@@ -169,6 +169,9 @@ def task_pieces(ranges, degree, threads) -> list:
             lo += count
             left -= count
     return pieces
+
+
+_form = functools.lru_cache(maxsize=4)(Form)  # a worker rebuilds a form's tables once, not per task
 
 
 def handoff_task(form_name, degree, lo, hi, walks=None, reduce=True, screen=True, drain=False) -> HandoffResult:
@@ -190,9 +193,6 @@ def handoff_task(form_name, degree, lo, hi, walks=None, reduce=True, screen=True
         sage: sorted(first.settled[0].tolist() + last.settled[0].tolist()) == list(range(64))
         True
     """
-    from sage_lfsr.census.lockstep import LaneWalker
-    from sage_lfsr.census.search import _form
-
     walker = LaneWalker(_form(form_name, degree), reduce, screen)
     clock = time.perf_counter()
     parts = [walker.resume(walks)] if walks_count(walks) else []
@@ -203,10 +203,11 @@ def handoff_task(form_name, degree, lo, hi, walks=None, reduce=True, screen=True
     return HandoffResult(settled, walker.take_unfinished(), time.perf_counter() - clock)
 
 
-def search_with_handoff(form, ranges, workers, scheduler_address, finished, reduce=True, screen=True,
+def search_with_handoff(form, ledger, workers, scheduler_address, finished, reduce=True, screen=True,
                         cluster_options=None, on_result=None) -> dict:
     r"""
-    The index ``ranges`` of ``form`` searched on Dask with unfinished walks handed
+    The index ranges of ``ledger`` (a :class:`~sage_lfsr.census.search.RangeLedger`,
+    which tallies them) of ``form`` searched on Dask with unfinished walks handed
     on (:func:`handoff_task`): :data:`TASKS_IN_FLIGHT` tasks a worker thread kept
     submitted, each new one carrying the walks of the task just finished; once the
     ranges are used up, the walks left are drained in pieces, one a worker then
@@ -218,16 +219,13 @@ def search_with_handoff(form, ranges, workers, scheduler_address, finished, redu
     """
     import distributed
 
-    from sage_lfsr.census.search import RangeLedger, run_task
-
-    ledger = RangeLedger(ranges, form.degree)
     counts = {"tasks": 0, "drains": 0, "handed_on": 0, "busy_seconds": 0.0}
-    if not ranges:
+    if not ledger.ranges:
         return counts
     with dask_client(workers, scheduler_address, cluster_options) as client:
         threads = sum(w["nthreads"] for w in client.scheduler_info()["workers"].values()) or workers
-        pending = collections.deque(task_pieces(ranges, form.degree, threads))
-        client.run(run_task, form.name, form.degree, 0, min(1, form.size))  # loads the compiled walk on every worker
+        pending = collections.deque(task_pieces(ledger.ranges, threads))
+        client.run(handoff_task, form.name, form.degree, 0, 0, drain=True)  # loads the compiled walk on every worker
         running = distributed.as_completed()
 
         def submit(lo, hi, walks, drain):

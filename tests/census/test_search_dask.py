@@ -12,7 +12,7 @@ import time
 import pytest
 
 from sage_lfsr.census.forms import Form
-from sage_lfsr.census.search import TaskResult, search, task_ranges
+from sage_lfsr.census.search import RangeLedger, TaskResult, search, task_ranges
 
 distributed = pytest.importorskip("distributed")
 
@@ -61,7 +61,7 @@ def test_handoff_equals_the_sequential_search(cluster, name, degree, size):
     form = Form(name, degree)
     ranges = task_ranges(form.size, degree, 2, task_candidates=size)
     results = []
-    done = search_with_handoff(form, ranges, 2, cluster, results.append)
+    done = search_with_handoff(form, RangeLedger(ranges, degree), 2, cluster, results.append)
     expected = search(name, degree)
     assert done["handed_on"] > 0 and done["drains"] > 0  # walks did move from task to task
     assert sorted((r.lo, r.hi) for r in results) == ranges  # each range once, when all its candidates settled
@@ -95,7 +95,7 @@ def test_a_killed_worker_loses_nothing(cluster):  # last: the cluster's nanny re
             os.kill(victim, signal.SIGKILL)
             killed.append(victim)
 
-    done = search_with_handoff(form, ranges, 2, cluster, results.append, on_result=kill_one)
+    done = search_with_handoff(form, RangeLedger(ranges, form.degree), 2, cluster, results.append, on_result=kill_one)
     assert killed and done["handed_on"] > 0
     assert sorted((r.lo, r.hi) for r in results) == ranges
     expected = search("3,1", 12)
