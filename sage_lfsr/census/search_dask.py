@@ -30,6 +30,7 @@ import collections
 import contextlib
 import functools
 import math
+import os
 import time
 from dataclasses import dataclass
 
@@ -43,6 +44,8 @@ CONNECT_SECONDS = 10
 #: Tasks kept submitted per worker thread: one running and one waiting, so a worker
 #: never waits for the caller's round trip between two tasks.
 TASKS_IN_FLIGHT = 2
+#: Ranges a task holds at most (:func:`task_pieces`): what a killed worker's task walks again.
+RANGES_A_PIECE = 4
 #: Extra tries Dask gives a task that raised (a lost worker is the scheduler's
 #: ``allowed-failures``).
 TASK_RETRIES = 2
@@ -107,12 +110,16 @@ class HandoffResult:
     r"""
     What one task returns: the candidates it settled (``indices, periods, steps``
     arrays, of its range or of walks handed to it), the seconds it walked, and
-    its unfinished walks (:meth:`~sage_lfsr.census.lockstep.LaneWalker.take_unfinished`).
+    its unfinished walks (:meth:`~sage_lfsr.census.lockstep.LaneWalker.take_unfinished`);
+    when it began and ended (``time.time()`` on the worker) and the worker's process id.
     """
 
     settled: tuple
     unfinished: tuple
     seconds: float
+    began: float = 0.0
+    ended: float = 0.0
+    process: int = 0
 
 
 def walks_count(walks) -> int:
@@ -147,31 +154,43 @@ def split_walks(walks, pieces) -> list:
 
 def task_pieces(ranges, threads) -> list:
     r"""
-    The ``ranges`` cut into the index ranges of tasks, guided: a piece is at most
-    a ``1/(4 threads)`` share of the candidates left (and never crosses a range),
-    at least a sixteenth of the largest range (and the lanes' count), so the last
-    tasks are short and the workers finish together. (A piece costs only a round
-    trip: its unfinished walks go on to the next task.)
+    The index ranges of the tasks over ``ranges`` (sorted), guided: a piece is a
+    ``1/(2 threads)`` share of the candidates left, at most :data:`RANGES_A_PIECE`
+    times the largest range and at least a sixteenth of it (and the lanes'
+    count), so there are few tasks and the last ones are short. A piece may span
+    ranges (their tally is the caller's), never a gap between them. (A piece costs
+    only a round trip: its unfinished walks go on to the next task.)
 
     EXAMPLES::
 
         sage: from sage_lfsr.census.search_dask import task_pieces
-        sage: [hi - lo for lo, hi in task_pieces([(0, 1000), (1000, 2000)], 2)]
-        [250, 219, 192, 168, 147, 24, 125, 110, 96, 84, 74, 64, 62, 62, 62, 62, 62, 62, 62, 13]
+        sage: [hi - lo for lo, hi in task_pieces([(0, 1000), (1000, 2000), (3000, 4000)], 2)]
+        [750, 563, 422, 265, 250, 188, 141, 106, 79, 62, 62, 62, 50]
+        sage: [hi - lo for lo, hi in task_pieces([(lo, lo + 100) for lo in range(0, 4000, 100)], 2)]
+        [400, 400, 400, 400, 400, 400, 400, 300, 225, 169, 127, 95, 71, 54, 40, 32, 32, 32, 23]
     """
-    smallest = max(LANES, max(hi - lo for lo, hi in ranges) // 16)
-    left = sum(hi - lo for lo, hi in ranges)
-    pieces = []
+    largest = max(hi - lo for lo, hi in ranges)
+    smallest, most = max(LANES, largest // 16), RANGES_A_PIECE * largest
+    spans = []
     for lo, hi in ranges:
+        if spans and spans[-1][1] == lo:
+            spans[-1][1] = hi
+        else:
+            spans.append([lo, hi])
+    left = sum(hi - lo for lo, hi in spans)
+    pieces = []
+    for lo, hi in spans:
         while lo < hi:
-            count = min(hi - lo, max(smallest, math.ceil(left / (4 * threads))))
+            count = min(hi - lo, most, max(smallest, math.ceil(left / (2 * threads))))
             pieces.append((lo, lo + count))
             lo += count
             left -= count
     return pieces
 
 
-_form = functools.lru_cache(maxsize=4)(Form)  # a worker rebuilds a form's tables once, not per task
+@functools.lru_cache(maxsize=4)
+def _form(name, degree):  # a worker builds a form's tables once, not per task
+    return Form(name, degree)
 
 
 def handoff_task(form_name, degree, lo, hi, walks=None, reduce=True, screen=True, drain=False) -> HandoffResult:
@@ -193,6 +212,7 @@ def handoff_task(form_name, degree, lo, hi, walks=None, reduce=True, screen=True
         sage: sorted(first.settled[0].tolist() + last.settled[0].tolist()) == list(range(64))
         True
     """
+    began = time.time()
     walker = LaneWalker(_form(form_name, degree), reduce, screen)
     clock = time.perf_counter()
     parts = [walker.resume(walks)] if walks_count(walks) else []
@@ -200,7 +220,7 @@ def handoff_task(form_name, degree, lo, hi, walks=None, reduce=True, screen=True
     if drain:
         parts.append(walker.drain())
     settled = tuple(np.concatenate(part) for part in zip(*parts))
-    return HandoffResult(settled, walker.take_unfinished(), time.perf_counter() - clock)
+    return HandoffResult(settled, walker.take_unfinished(), time.perf_counter() - clock, began, time.time(), os.getpid())
 
 
 def search_with_handoff(form, ledger, workers, scheduler_address, finished, reduce=True, screen=True,
@@ -215,11 +235,13 @@ def search_with_handoff(form, ledger, workers, scheduler_address, finished, redu
     its last candidate is settled (then ``on_result(client)``, which tests use to
     kill a worker mid-run). Returns counts: ``tasks``, ``drains``, ``handed_on``
     (walks continued by another task than the one that began them) and
-    ``busy_seconds`` (the tasks' walking time, summed).
+    ``busy_seconds`` (the tasks' walking time, summed), and ``timeline``: each
+    task's ``(began, ended, process)`` on the workers' clocks.
     """
     import distributed
 
-    counts = {"tasks": 0, "drains": 0, "handed_on": 0, "busy_seconds": 0.0}
+    timeline = []
+    counts = {"tasks": 0, "drains": 0, "handed_on": 0, "busy_seconds": 0.0, "timeline": timeline}
     if not ledger.ranges:
         return counts
     with dask_client(workers, scheduler_address, cluster_options) as client:
@@ -242,6 +264,7 @@ def search_with_handoff(form, ledger, workers, scheduler_address, finished, redu
         for future in running:
             out = future.result()
             counts["busy_seconds"] += out.seconds
+            timeline.append((out.began, out.ended, out.process))
             for task in ledger.settle(*out.settled, out.seconds):
                 finished(task)
             if walks_count(out.unfinished):
