@@ -146,7 +146,14 @@ def main():
     finally:
         stop_cluster(processes)
         shutil.rmtree(folder, ignore_errors=True)
-    lines += [""] + summary + [""]
+    lines += [""] + summary + ["",
+              "How: a task returns, once its last candidate is in a lane, what it settled and its unfinished walks "
+              "(index, state, steps so far, masks), and the next task submitted continues them beside its own "
+              "candidates; the walks left when the candidates are used up are drained in pieces, one a worker then "
+              "idle (`sage_lfsr.census.search_dask`). Before, each task drained its own lanes, its last long walks "
+              "stepping with most lanes idle. Walks handed on: walks continued by another task than the one that "
+              "began them. Busy below 100 % is the workers' time outside walks: connecting, Dask's round trips "
+              "between tasks, and the last walks, which no schedule can split.", ""]
     SECTIONS.mkdir(parents=True, exist_ok=True)
     (SECTIONS / "search-dask.md").write_text("## The search on Dask worker processes: walks handed on\n\n"
                                              + "\n".join(lines) + "\n")
