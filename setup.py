@@ -19,7 +19,10 @@ setup(
         "notebook": ["jupyterlab", "ipykernel", "nbclient"],
         "dask": ["dask[distributed]"],
         "graph": ["networkx"],
-        "test": ["pytest", "pytest-timeout", "hypothesis", "psutil", "nbclient", "ipykernel", "playwright",
+        "gpu": ["numba-cuda[cu12]"],  # search(..., device="cuda") on an NVIDIA GPU (numba's CUDA target)
+        # the manual (bash scripts/docs.sh): Sphinx, MyST pages and notebooks, MathJax served from the package
+        "docs": ["sphinx>=8,<10", "myst-nb>=1.1,<2", "jupyter-server-mathjax", "nbclient", "ipykernel"],
+        "test": ["pytest", "pytest-timeout", "pytest-xdist", "hypothesis", "psutil", "nbclient", "ipykernel", "playwright",
                  "galois", "networkx"],
     },
     entry_points={"console_scripts": ["sage-lfsr=sage_lfsr.__main__:main"]},

@@ -21,6 +21,21 @@ import numpy as np
 from common import machine_description, write_section
 
 DEFAULT_SOURCE = Path(__file__).resolve().parents[2] / "shared" / "bench" / "limit.c"
+#: The AVX-512 brute force of form 3,1 (lockstep lanes in intrinsics), kept beside this script.
+NLFSR_SOURCE = Path(__file__).resolve().parent / "nlfsr_avx512.c"
+
+
+def build_nlfsr(directory, width):
+    r"""``nlfsr_avx512.c`` built with ``width``-bit lanes (``gcc -O3 -march=native``); the binary's path."""
+    binary = Path(directory) / f"nlfsr_avx512_{width}"
+    subprocess.run(["gcc", "-O3", "-march=native", f"-DW={width}", "-o", str(binary), str(NLFSR_SOURCE)], check=True)
+    return binary
+
+
+def nlfsr_run(binary, degree):
+    r"""Every candidate of form 3,1 at ``degree`` walked by the C brute force: ``(candidates, maximum, steps, seconds)``."""
+    output = subprocess.run([str(binary), str(degree)], check=True, capture_output=True, text=True).stdout.split()
+    return int(output[0]), int(output[1]), int(output[2]), float(output[3])
 
 
 def build(source, directory):

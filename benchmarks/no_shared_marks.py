@@ -1,82 +1,193 @@
 r"""
 Dask across machines: the owned mode (``sage_lfsr.dask-memory = "owned"``,
-:mod:`sage_lfsr.engine.schedules.dask_owned`) on a LocalCluster whose workers are made
-to share no memory, W = 2 and 4: each worker holds the marks of its own blocks
-of states only. Measures the redundant work (states traced beyond q^d), the
-sweep rounds and the marks passed to their owners (the transfer), against the
-floor (W - 1) / W of any rule without marks from the others. Writes
-docs/benchmarks/dask-no-shared-marks.md.
+:mod:`sage_lfsr.engine.schedules.dask_owned`) on a cluster started as on several
+machines: ``dask scheduler --scheduler-file F`` and ``dask worker --scheduler-file F
+--nworkers W --nthreads 1 --memory-limit M`` as separate processes, the map
+reached through the scheduler file. Each worker holds the marks of its own
+blocks of states only. Beside each run, the sequential fast kernel on one core
+in the same run, and the load average.
 
-    python benchmarks/no_shared_marks.py [--sizes 20,22,24] [--workers 2,4]
+    python benchmarks/no_shared_marks.py scale [--sizes 24,26] [--workers 2,8,16]
+        marks moved per state, messages, phases, scheduler tasks against W
+        (docs/benchmarks/dask-no-shared-marks.md)
+    python benchmarks/no_shared_marks.py large [--degree 30] [--memory 1GB] [--kill]
+        the 2^30 / 2^32 targets, a worker killed at about half of a run
+        (docs/benchmarks/dask-owned-large.md)
 """
 import argparse
+import contextlib
+import json
 import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
 import time
 
 import dask
-from common import benchmark_registers, machine_description, write_section
+from common import SECTIONS, benchmark_registers, machine_description, write_section
 
-from sage_lfsr import map_cycles
-from sage_lfsr.engine.schedules.dask_owned import ROUNDS_FOR_A_WHOLE_SWEEP
+from sage_lfsr import LFSR, map_cycles
+
+BIN = os.path.dirname(sys.executable)
+
+
+@contextlib.contextmanager
+def separate_cluster(workers, memory_limit):
+    r"""A scheduler and ``workers`` worker processes started as commands; yields ``(scheduler file, client)``; all killed after."""
+    import distributed
+
+    folder = tempfile.mkdtemp(prefix="owned-bench-")
+    scheduler_file = os.path.join(folder, "scheduler.json")
+    processes = []
+
+    def start(*arguments):
+        processes.append(subprocess.Popen([os.path.join(BIN, "dask"), *arguments], cwd=folder,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                          start_new_session=True))
+
+    try:
+        start("scheduler", "--scheduler-file", scheduler_file, "--host", "127.0.0.1", "--port", "0",
+              "--dashboard-address", ":0", "--no-show")
+        while not os.path.exists(scheduler_file):
+            time.sleep(0.1)
+        start("worker", "--scheduler-file", scheduler_file, "--nworkers", str(workers), "--nthreads", "1",
+              "--memory-limit", memory_limit, "--host", "127.0.0.1", "--no-dashboard")
+        with distributed.Client(scheduler_file=scheduler_file, timeout=120) as client:
+            client.wait_for_workers(workers, timeout=300)
+            yield scheduler_file, client
+    finally:
+        for process in processes:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=60)
+
+
+def owned(**more):
+    return dask.config.set({"sage_lfsr.dask-memory": "owned", **more})
+
+
+def timed(function):
+    started = time.perf_counter()
+    result = function()
+    return result, time.perf_counter() - started
+
+
+def load():
+    return f"{os.getloadavg()[0]:.1f}"
+
+
+def scale(arguments):
+    sizes = [int(size) for size in arguments.sizes.split(",")]
+    lines = [f"Machine: {machine_description()}", "",
+             "The owned mode of `schedule=\"dask\"` on `dask scheduler` + `dask worker --nworkers W --nthreads 1` "
+             "started as separate processes (connected through the scheduler file; on this 2-core machine W > 2 "
+             "processes share the 2 cores). Each owner holds the marks of its own blocks; a walk marks its own "
+             "states at once and writes the others' into a fixed-size buffer per owner, sent straight to the "
+             "owner's worker (and its replica's) when full. marks/state = marks sent worker to worker per state "
+             "of the space (replicas included); bytes/state = their bytes (4-byte indices); messages = sends; "
+             "phases = barriers the caller waits at (segments, fine segments, sweep); tasks = Dask tasks "
+             "submitted; held = the largest bytes of owned arrays one worker process held; redundant = states "
+             "walked beyond q^d, in % of q^d. Sequential = the fast kernel on one core in the same run.", "",
+             "| register | states | W | marks/state | bytes/state | messages | phases | tasks | held MB | "
+             "redundant % | owned s | sequential s | speedup | load |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    rows = []
+    for workers in [int(count) for count in arguments.workers.split(",")]:
+        with separate_cluster(workers, arguments.memory) as (scheduler_file, client), owned():
+            for register in benchmark_registers(14).values():  # load the compiled walks on every worker
+                map_cycles(register, schedule="dask", workers=workers, split=True, scheduler_address=scheduler_file)
+            for degree in sizes:
+                for kind, register in benchmark_registers(degree).items():
+                    reference, sequential = timed(lambda: map_cycles(register))
+                    result, seconds = timed(lambda: map_cycles(register, schedule="dask", workers=workers,
+                                                               scheduler_address=scheduler_file))
+                    assert result.cycles == reference.cycles, (kind, degree, workers)
+                    choices, states = result.choices, register.state_count
+                    row = dict(kind=kind, degree=degree, workers=workers, marks=choices["owned_marks_sent"] / states,
+                               bytes=choices["owned_marks_bytes"] / states, messages=choices["owned_messages"],
+                               tasks=choices["owned_scheduler_tasks"], held=choices["owned_worker_bytes"] / 2 ** 20,
+                               redundant=100.0 * (result.states_traced - states) / states, seconds=seconds,
+                               sequential=sequential, load=load(), phases=_phases(choices, workers))
+                    rows.append(row)
+                    lines.append(f"| {kind} | 2^{degree} | {workers} | {row['marks']:.2f} | {row['bytes']:.2f} | "
+                                 f"{row['messages']} | {row['phases']} | {row['tasks']} | {row['held']:.1f} | "
+                                 f"{row['redundant']:.1f} | {seconds:.2f} | {sequential:.2f} | "
+                                 f"{sequential / seconds:.2f}x | {row['load']} |")
+                    print(lines[-1], flush=True)
+    (SECTIONS / "dask-owned-scale.json").write_text(json.dumps(rows, indent=1))
+    write_section("dask-no-shared-marks", "Dask across machines: owned blocks of states, marks pushed worker to "
+                  "worker (issue 28)", lines)
+
+
+def _phases(choices, workers):
+    r"""Barriers of a run: segments, the fine pass, the sweep (tasks: GROUPS_PER_OWNER groups per owner and phase)."""
+    from sage_lfsr.engine.schedules.dask_owned import GROUPS_PER_OWNER
+
+    return round(choices["owned_scheduler_tasks"] / (GROUPS_PER_OWNER * choices["owned_owners"]))
+
+
+LARGE = {
+    30: {"primitive": "x^30+x^6+x^4+x+1", "skewed": "(x^19+x^5+x^2+x+1)*(x^7+x+1)*(x^4+x+1)", "many-cycles": "x^30+1"},
+    32: {"primitive": "x^32+x^22+x^2+x+1"},
+}
+
+
+def large(arguments):
+    degree, lines = arguments.degree, []
+    lines += [f"Machine: {machine_description()}", "",
+              f"2^{degree} states, owned mode, W = 2 worker processes started as `dask worker --nworkers 2 "
+              f"--nthreads 1 --memory-limit {arguments.memory}` (separate from the scheduler and the caller), "
+              f"replicas {arguments.replicas}. Sequential = the fast kernel on one core in the same run; the "
+              "machine is shared (load beside each row).", "",
+              "| register | owned s | sequential s | speedup | held MB per worker | marks/state | load |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    kinds = arguments.kinds.split(",") if arguments.kinds else list(LARGE[degree])
+    with separate_cluster(2, arguments.memory) as (scheduler_file, client), owned(**{
+            "sage_lfsr.owned-replicas": arguments.replicas}):
+        for register in benchmark_registers(14).values():
+            map_cycles(register, schedule="dask", workers=2, split=True, scheduler_address=scheduler_file)
+        for kind in kinds:
+            register = LFSR.from_polynomial(LARGE[degree][kind])
+            result, seconds = timed(lambda: map_cycles(register, schedule="dask", workers=2,
+                                                       scheduler_address=scheduler_file))
+            reference, sequential = timed(lambda: map_cycles(register))
+            assert result.cycles == reference.cycles, kind
+            choices = result.choices
+            lines.append(f"| {kind} ({LARGE[degree][kind]}) | {seconds:.1f} | {sequential:.1f} | "
+                         f"{sequential / seconds:.2f}x | {choices['owned_worker_bytes'] / 2 ** 20:.0f} | "
+                         f"{choices['owned_marks_sent'] / register.state_count:.2f} | {load()} |")
+            print(lines[-1], flush=True)
+            if arguments.kill:
+                pids = client.run(os.getpid)
+                timer = threading.Timer(seconds / 2, lambda: os.kill(pids[sorted(pids)[0]], signal.SIGKILL))
+                timer.start()
+                killed, killed_seconds = timed(lambda: map_cycles(register, schedule="dask", workers=2,
+                                                                  scheduler_address=scheduler_file))
+                timer.cancel()
+                assert killed.cycles == reference.cycles, kind
+                lines.append(f"| {kind}, a worker killed at {seconds / 2:.1f} s | {killed_seconds:.1f} | | "
+                             f"{killed_seconds / seconds:.2f}x the uninterrupted run | failovers "
+                             f"{len(killed.choices['owned_failovers'])} | | {load()} |")
+                print(lines[-1], flush=True)
+                client.wait_for_workers(2, timeout=300)
+    name = f"dask-owned-large-{degree}"
+    (SECTIONS / f"{name}.md").write_text(f"## Owned mode at 2^{degree} (issue 28)\n\n" + "\n".join(lines) + "\n")
 
 
 def main():
-    import distributed
-
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", default="20,22,24")
-    parser.add_argument("--workers", default="2,4")
-    parser.add_argument("--note", default="")
+    parser.add_argument("what", choices=["scale", "large"])
+    parser.add_argument("--sizes", default="24,26")
+    parser.add_argument("--workers", default="2,8,16")
+    parser.add_argument("--memory", default="1GB")
+    parser.add_argument("--degree", type=int, default=30)
+    parser.add_argument("--kinds", default="")
+    parser.add_argument("--replicas", type=int, default=1)
+    parser.add_argument("--kill", action="store_true")
     arguments = parser.parse_args()
-    sizes = [int(size) for size in arguments.sizes.split(",")]
-    lines = [f"Machine: {machine_description()}", ""] + ([arguments.note, ""] if arguments.note else [])
-    lines += ["The owned mode of `schedule=\"dask\"` (the default for workers on other machines), forced on a "
-              "LocalCluster so that the workers share no memory: each owns blocks of states and holds their marks "
-              "only. Segments are walked once; each walk writes the marks of the states it passes to their owners' "
-              "rows, which stay on the worker that walked them until a sweep needs them, then travel worker to worker "
-              "as Dask dependencies (a bitmap of the owner's bits where denser than 4-byte indices); none pass "
-              f"through the caller. The states the segments leave are swept in rounds (up to {ROUNDS_FOR_A_WHOLE_SWEEP}) "
-              "with the minimal-state rule, submitted at once as a graph: an owner's round r + 1 waits on Dask for "
-              "every owner's round r. Redundant = states traced beyond q^d, in % of q^d (the floor for a rule "
-              "without marks from the others is (W - 1) / W); marks = marks made for other owners (millions of "
-              "states); moved = MB of marks that travelled between workers, and against a bitmap of the whole space; "
-              "wall seconds beside the sequential fast kernel's (one run each, the load average of the machine "
-              "beside each row).", "",
-              "| register | states | W | redundant % | floor % | rounds | marks M | moved MB | moved / bitmap | "
-              "dask s | sequential s | slowdown | load |",
-              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for workers in [int(count) for count in arguments.workers.split(",")]:
-        cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, host="127.0.0.1",
-                                           dashboard_address=":0", worker_dashboard_address=None)
-        try:
-            with dask.config.set({"sage_lfsr.dask-memory": "owned"}):
-                for register in benchmark_registers(14).values():  # compile every path on every worker
-                    map_cycles(register, schedule="dask", workers=workers, split=True,
-                               scheduler_address=cluster.scheduler_address)
-                for degree in sizes:
-                    for kind, register in benchmark_registers(degree).items():
-                        started = time.perf_counter()
-                        reference = map_cycles(register)
-                        sequential = time.perf_counter() - started
-                        started = time.perf_counter()
-                        result = map_cycles(register, schedule="dask", workers=workers,
-                                            scheduler_address=cluster.scheduler_address)
-                        seconds = time.perf_counter() - started
-                        assert result.cycles == reference.cycles, (kind, degree, workers)
-                        state_count = result.state_count
-                        redundant = 100.0 * (result.states_traced - state_count) / state_count
-                        moved = result.choices["owned_marks_bytes"]
-                        assert result.choices["owned_marks_via_caller_bytes"] == 0
-                        lines.append(f"| {kind} | 2^{degree} | {workers} | {redundant:.1f} | "
-                                     f"{100.0 * (workers - 1) / workers:.0f} | {result.choices['owned_rounds']} | "
-                                     f"{result.choices['owned_marks_states'] / 1e6:.1f} | {moved / 2 ** 20:.1f} | "
-                                     f"{moved / (state_count / 8):.2f}x | {seconds:.2f} | {sequential:.2f} | "
-                                     f"{seconds / sequential:.1f}x | {os.getloadavg()[0]:.1f} |")
-                        print(lines[-1], flush=True)
-        finally:
-            cluster.close()
-    write_section("dask-no-shared-marks", "Dask across machines: owned blocks of states, marks passed in batches "
-                  "(issue 12)", lines)
+    scale(arguments) if arguments.what == "scale" else large(arguments)
 
 
 if __name__ == "__main__":

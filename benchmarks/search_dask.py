@@ -76,8 +76,8 @@ def stop_cluster(processes):
 def handoff_run(form, scheduler_file):
     r"""What ``search(..., schedule="dask")`` runs, with the handoff counts: ``(tasks, counts)``."""
     results = []
-    ledger = RangeLedger(task_ranges(form.size, form.degree, WORKERS), form.degree)
-    counts = search_with_handoff(form, ledger, WORKERS, scheduler_file, results.append)
+    counts = search_with_handoff(form, task_ranges(form.size, form.degree, WORKERS), RangeLedger([], form.degree),
+                                 WORKERS, scheduler_file, results.append)
     return results, counts
 
 

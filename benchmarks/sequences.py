@@ -105,6 +105,93 @@ def scale_lines():
     return lines
 
 
+COMPLEXITY_HEADING = "### Sequence complexities beyond Berlekamp-Massey (issue 30)"
+
+
+def complexity_lines():
+    r"""Issue 30's targets: the register at library speed, maximum order complexity, Games-Chan,
+    Stamp-Martin, the periodic linear complexity, NIST's worked example. Best of 3 (1 for the NIST
+    example); the load beside each row."""
+    from sage_lfsr.theory.nist import binary_expansion_of_e
+    from sage_lfsr.theory.sequences import (berlekamp_massey, games_chan, k_error_linear_complexity_profile,
+                                            maximum_order_complexity_profile, periodic_linear_complexity,
+                                            shortest_fsr, sp800_22_linear_complexity_test)
+
+    lines = [COMPLEXITY_HEADING, "",
+             "Best of 3 runs (compilation excluded); the load average (1 minute, 2 cores shared with other "
+             "sessions) just before each row. `berlekamp_massey` over GF(2) makes two NTL `MinPolySeq` calls on "
+             "random data (the first gives L, and where 2L > n the second, on the sequence extended to 2L terms, "
+             "the register), so it costs about twice `linear_complexity`.", "",
+             "| measure | input | result | seconds | target | load |", "| --- | --- | --- | ---: | ---: | ---: |"]
+    rng = np.random.default_rng(30)
+    bits = rng.integers(0, 2, 10 ** 6)
+    as_list = bits.tolist()
+    over_half = np.random.default_rng(0).integers(0, 2, 10 ** 6)
+    nlfsr, first_return = nlfsr_output(NLFSR_20, 20, 10 ** 5)
+    period = rng.integers(0, 2, 1 << 20).astype(np.uint8)
+    period3 = rng.integers(0, 3, 10 ** 6)
+    for warm in (lambda: berlekamp_massey(bits[:5000]), lambda: maximum_order_complexity_profile(bits[:5000]),
+                 lambda: shortest_fsr(nlfsr[:3000]), lambda: games_chan(period[:1024]),
+                 lambda: k_error_linear_complexity_profile(period[:1024]), lambda: periodic_linear_complexity(bits[:999]),
+                 lambda: sp800_22_linear_complexity_test(bits[:5000], 500)):
+        warm()
+    rows = [
+        ("`linear_complexity` (for comparison)", "10^6 random bits, numpy", lambda: linear_complexity(bits),
+         lambda r: f"L = {r:,}", "", 3),
+        ("`berlekamp_massey`", "10^6 random bits, numpy", lambda: berlekamp_massey(bits),
+         lambda r: f"degree {r.degree:,}", "1 s", 3),
+        ("`berlekamp_massey`", "10^6 random bits, list", lambda: berlekamp_massey(as_list),
+         lambda r: f"degree {r.degree:,}", "1 s", 3),
+        ("`berlekamp_massey`", "10^6 random bits (seed 0: 2L > n, two NTL calls)", lambda: berlekamp_massey(over_half),
+         lambda r: f"degree {r.degree:,}", "1 s", 3),
+        ("maximum order complexity profile", "10^6 random bits", lambda: maximum_order_complexity_profile(bits),
+         lambda r: f"{r[-1]}", "1 s", 3),
+        ("`shortest_fsr`", "10^5 bits of the maximum-period NLFSR x0+x6+x7+x12+x14+x4x6 (n = 20)",
+         lambda: shortest_fsr(nlfsr), lambda r: f"order {r.degree}: {r.anf()}", "1 s, order 20", 3),
+        ("Games-Chan", "period 2^20, random", lambda: games_chan(period), lambda r: f"L = {r:,}", "0.1 s", 3),
+        ("k-error profile (Stamp-Martin, every k)", "period 2^20, random",
+         lambda: k_error_linear_complexity_profile(period),
+         lambda r: f"k = 0..{len(r) - 1:,}; L_1 = {r[1]:,}, L_100 = {r[100]:,}", "2 s", 3),
+        ("periodic linear complexity (NTL gcd)", "one period of 10^6 random bits",
+         lambda: periodic_linear_complexity(bits), lambda r: f"L = {r:,}", "1 s", 3),
+        ("periodic linear complexity (FLINT gcd)", "one period of 10^6 random terms over GF(3)",
+         lambda: periodic_linear_complexity(period3, q=3), lambda r: f"L = {r:,}", "", 1),
+    ]
+    for label, data, call, show, target, repeats in rows:
+        load = os.getloadavg()[0]
+        seconds, result = best_of(repeats, call)
+        lines.append(f"| {label} | {data} | {show(result)} | {seconds:.3f} | {target} | {load:.1f} |")
+        print(lines[-1], flush=True)
+    load = os.getloadavg()[0]
+    started = time.perf_counter()
+    e_bits = binary_expansion_of_e(10 ** 6)
+    e_seconds = time.perf_counter() - started
+    seconds, result = best_of(1, lambda: sp800_22_linear_complexity_test(e_bits, 1000))
+    lines.append(f"| NIST SP 800-22 2.10, the worked example | the first 10^6 bits of e (mpmath, {e_seconds:.2f} s), "
+                 f"M = 1000 | counts {', '.join(map(str, result.counts))}; chi-square {result.chi_square:.6f}; "
+                 f"P-value {result.p_value:.6f} (document: 0.845406) | {seconds:.3f} | | {load:.1f} |")
+    print(lines[-1], flush=True)
+    lines += ["", "The document's chi-square (2.700348) follows the reference code's class probability "
+              "pi_0 = 0.01047; the text's 0.010417 (1/96) would give 2.706147 and P = 0.844721.", ""]
+    return lines
+
+
+def splice_complexity_section(lines):
+    r"""Replace (or append) the issue-30 subsection of docs/benchmarks/sequences.md, keeping the rest."""
+    from common import SECTIONS, assemble_report
+
+    path = SECTIONS / "sequences.md"
+    text = path.read_text() if path.exists() else "## Sequences and single states (issues 13, 22 and 30)\n"
+    if COMPLEXITY_HEADING in text:
+        before, rest = text.split(COMPLEXITY_HEADING, 1)
+        following = rest.find("\n### ")
+        after = rest[following + 1:] if following >= 0 else ""
+    else:
+        before, after = text.rstrip("\n") + "\n\n", ""
+    path.write_text(before + "\n".join(lines) + "\n" + after)
+    assemble_report()
+
+
 def compiled_massey(terms, q=2):
     r"""``massey(terms, q)`` by the compiled O(n L) kernel only (``massey`` itself may divide and conquer)."""
     from sage_lfsr.theory.sequences import _connection_and_profile
@@ -183,10 +270,15 @@ def main():
         name = "primitive, degree 127" if subject is register else "x^3 * (primitive 60) * (primitive 64)"
         lines.append(f"| {label} | {name} | {seconds:.4f} | {load:.1f} |")
         print(lines[-1], answer if not hasattr(answer, "parent") else "", flush=True)
-    write_section("sequences", "Sequences and single states (issues 13 and 22)", lines)
+    write_section("sequences", "Sequences and single states (issues 13, 22 and 30)", lines + [""] + complexity_lines())
 
 
 if __name__ == "__main__":
+    import sys
+
     started = time.perf_counter()
-    main()
+    if sys.argv[1:] == ["--complexity"]:  # issue 30's rows only, spliced into the written section
+        splice_complexity_section(complexity_lines())
+    else:
+        main()
     print(f"{time.perf_counter() - started:.1f} s")

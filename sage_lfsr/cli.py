@@ -68,6 +68,8 @@ import time
 import traceback
 import warnings
 
+from sage_lfsr.cli_arguments import UsageError, positive_int, positive_int_list, refuse  # noqa: F401 (their home for the subcommands)
+from sage_lfsr.cli_complexity import add_complexity_command
 from sage_lfsr.common.limits import TooLarge
 from sage_lfsr.common.progress import ProgressBar
 
@@ -78,28 +80,6 @@ BENCH_SCHEDULES = ("sequential", "static", "queue", "steal", "hybrid")
 BENCH_COLUMNS = ("schedule", "workers", "wall_seconds", "run_seconds", "speedup", "imbalance_percent",
                  "redundant_states", "redundant_percent", "states_traced", "tasks", "batch_size",
                  "matches_sequential")
-
-
-class UsageError(ValueError):
-    r"""A bad argument: reported in one line, exit code 2."""
-
-
-def refuse(message):
-    r"""
-    Refuse bad input before any work: the one path of the command line's own
-    refusals, which :func:`main` reports as one line ``sage-lfsr: error: ...``
-    and exit code 2 (as it reports the library's ``ValueError``). Raised inside
-    an ``except`` block too, the message stands alone (no chained traceback).
-
-    EXAMPLES::
-
-        sage: from sage_lfsr.cli import refuse
-        sage: refuse("--anf needs --degree")
-        Traceback (most recent call last):
-        ...
-        UsageError: --anf needs --degree
-    """
-    raise UsageError(message) from None
 
 
 class Terminated(BaseException):
@@ -139,39 +119,6 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 # ---------------------------------------------------------------- arguments
-
-def positive_int(text):
-    r"""
-    An integer ``>= 1`` from the command line.
-
-    EXAMPLES::
-
-        sage: from sage_lfsr.cli import positive_int
-        sage: positive_int("4")
-        4
-        sage: positive_int("0")
-        Traceback (most recent call last):
-        ...
-        ArgumentTypeError: must be a positive integer, not '0'
-    """
-    value = int(text) if re.fullmatch(r"\s*\+?[0-9]+\s*", text) else 0  # ASCII digits, as the field parser reads
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, not {text!r}")
-    return value
-
-
-def positive_int_list(text):
-    r"""
-    A comma-separated list of positive integers.
-
-    EXAMPLES::
-
-        sage: from sage_lfsr.cli import positive_int_list
-        sage: positive_int_list("1,2, 4")
-        [1, 2, 4]
-    """
-    return [positive_int(item.strip()) for item in text.split(",") if item.strip()]
-
 
 def parse_coefficients(text):
     r"""
@@ -264,8 +211,9 @@ def build_parser():
 
     bench = commands.add_parser("bench", help="compare schedules on one register: a CSV and PNG plots")
     _add_register_arguments(bench)
-    bench.add_argument("--schedules", default=",".join(BENCH_SCHEDULES),
-                       help=f"comma-separated (default: {','.join(BENCH_SCHEDULES)}); sequential always runs")
+    bench.add_argument("--schedules", "--schedule", dest="schedules", default=",".join(BENCH_SCHEDULES),
+                       help=f"comma-separated (default: {','.join(BENCH_SCHEDULES)}); sequential always runs "
+                            "(--schedule, as in map, is the same option)")
     bench.add_argument("--workers", type=positive_int_list, default=[1, 2], metavar="W1,W2,...",
                        help="worker counts (default: 1,2)")
     _add_run_arguments(bench)
@@ -282,6 +230,7 @@ def build_parser():
     graph.set_defaults(run=command_graph)
     add_census_command(commands)
     add_debruijn_command(commands)
+    add_complexity_command(commands)
     return parser
 
 
@@ -345,13 +294,16 @@ def build_fsr(arguments):
 
 def _check_paths(arguments):
     r"""Before any work: the files the command will write can be written."""
-    from sage_lfsr.common.files import check_regular, check_writable
+    from sage_lfsr.common.files import check_regular, check_writable, same_file, short_path
 
     if getattr(arguments, "output", None) is not None:
         check_writable(arguments.output)
     if getattr(arguments, "checkpoint", None) is not None:
         check_regular(arguments.checkpoint)
         check_writable(arguments.checkpoint, "checkpoint file")
+        if getattr(arguments, "output", None) is not None and same_file(arguments.output, arguments.checkpoint):
+            refuse(f"--output and --checkpoint name the same file {short_path(arguments.output)}: the result would "
+                   "replace the checkpoint; give two files")
 
 
 def _write(text, path):
@@ -476,10 +428,13 @@ def command_bench(arguments):
             elapsed, result = best_of(arguments.repeat, once)
             reference = reference or (elapsed, result)
             rows.append(bench_row(elapsed, result, reference))
-    pictures = write_bench(rows, arguments.output)
+    note = slow_parallel_note(rows, register.state_count)
+    pictures = write_bench(rows, arguments.output, note)
     if not arguments.quiet:
         print(f"{PROG}: wrote {os.path.abspath(arguments.output)} ({len(rows)} runs) and the plots "
               f"{', '.join(os.path.abspath(path) for path in pictures)}", file=sys.stderr)
+        if note:
+            print(f"{PROG}: note: {note}", file=sys.stderr)
     mismatched = [f"{row['schedule']}/{row['workers']}" for row in rows if not row["matches_sequential"]]
     if mismatched:
         raise RuntimeError(f"these runs disagree with the sequential map: {', '.join(mismatched)}")
@@ -527,8 +482,46 @@ def bench_row(elapsed, result, reference) -> dict:
     return row
 
 
-def write_bench(rows, csv_path):
-    r"""Write ``rows`` to ``csv_path`` and the speedup and imbalance plots beside it; return the plot paths."""
+#: From about this many states a parallel map pays for starting its workers (README, Performance).
+PARALLEL_PAYS_FROM = 1 << 26
+
+
+def slow_parallel_note(rows, state_count):
+    r"""
+    Why every parallel run of a bench is slower than the sequential one, when it is
+    (``None`` otherwise): the register is too small to pay for starting workers.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.cli import slow_parallel_note
+        sage: rows = [{"schedule": "sequential", "workers": 1, "speedup": 1.0, "wall_seconds": 0.002},
+        ....:         {"schedule": "queue", "workers": 2, "speedup": 0.1, "wall_seconds": 0.02}]
+        sage: note = slow_parallel_note(rows, 4096)
+        sage: note.startswith("every parallel run is slower than the sequential one (speedup below 1): "
+        ....:                 "4096 states take 0.002 s on one core, less than starting workers costs")
+        True
+        sage: slow_parallel_note(rows[:1] + [dict(rows[1], speedup=1.6)], 1 << 28) is None
+        True
+    """
+    parallel = [row for row in rows if row["schedule"] != "sequential" and row["workers"] > 1]
+    if not parallel or any(row["speedup"] >= 1 for row in parallel):
+        return None
+    sequential = next((row for row in rows if row["schedule"] == "sequential"), None)
+    took = f" take {float(sequential['wall_seconds']):.3g} s on one core," if sequential else ""
+    size = f"2^{state_count.bit_length() - 1}" if state_count & (state_count - 1) == 0 and state_count > 4096 \
+        else str(state_count)
+    small = (f"{size} states{took} less than starting workers costs" if state_count < PARALLEL_PAYS_FROM
+             else f"{size} states")
+    return (f"every parallel run is slower than the sequential one (speedup below 1): {small}; parallel maps pay "
+            f"from about 2^{PARALLEL_PAYS_FROM.bit_length() - 1} states (sage_lfsr.crossover measures it on this "
+            "machine)")
+
+
+def write_bench(rows, csv_path, note=None):
+    r"""
+    Write ``rows`` to ``csv_path`` and the speedup and imbalance plots beside it; return the plot paths.
+    ``note`` (:func:`slow_parallel_note`) is written under the speedup plot.
+    """
     os.makedirs(os.path.dirname(os.path.abspath(csv_path)), exist_ok=True)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=BENCH_COLUMNS, lineterminator="\n", extrasaction="ignore")
@@ -540,7 +533,13 @@ def write_bench(rows, csv_path):
     for column, label, suffix in (("speedup", "speedup over sequential", "speedup"),
                                   ("imbalance_percent", "load imbalance lambda (%)", "imbalance")):
         path = f"{stem}_{suffix}.png"
-        bench_figure(rows, column, label).savefig(path, dpi=100)
+        figure = bench_figure(rows, column, label)
+        if column == "speedup" and note:
+            import textwrap
+
+            figure.suptitle("\n".join(textwrap.wrap(note, 90)), fontsize=7)
+            figure.axes[0].axhline(1, color="grey", linewidth=0.8, linestyle="--")
+        figure.savefig(path, dpi=100)
         paths.append(path)
     return paths
 
@@ -589,9 +588,10 @@ def add_census_command(commands):
     source.add_argument("--from", dest="from_file", metavar="FILE",
                         help='registers, one a line: "lfsr q=3 c=1,0,2", "fsr d=4 f=x0+x1*x2", "matrix d=2 rows=01,11", '
                              '"fsr q=3 d=2 f=x0+2*x1^2" ("#" comments)')
-    source.add_argument("--form", metavar="K1,K2[,K3]",
-                        help='a maximum-period search over a published form: "3,1" is x0 + xa + xb + xc*xd, '
-                             '"2,2", "5,1", "3,0,1" (--mode period, --degree; sage_lfsr.census.forms)')
+    source.add_argument("--nlfsr-form", "--form", dest="form", metavar="K1,K2[,K3]",
+                        help='a maximum-period search over a published NLFSR form: "3,1" is x0 + xa + xb + xc*xd, '
+                             '"2,2", "5,1", "3,0,1" (with --degree; a period walk, so --mode period is implied; '
+                             'sage_lfsr.census.forms). Not the Fibonacci/Galois --form of map; --form still works here')
     census.add_argument("--linear-complexity", action="store_true",
                         help="--form: add the linear complexity of one period of each register's output")
     census.add_argument("template_text", nargs="?", metavar="TEMPLATE",
@@ -600,12 +600,14 @@ def add_census_command(commands):
     census.add_argument("--degree", type=positive_int, help="the degree of the family's registers")
     census.add_argument("--q", type=positive_int, default=2, help="the field order of --family lfsrs and primitive")
     census.add_argument("--singular", action="store_true", help="--family lfsrs: also registers with c_0 = 0")
-    census.add_argument("--mode", choices=MODES, default="map", help="map (default), period or predict")
+    census.add_argument("--mode", choices=MODES, help="map (default), period or predict (--nlfsr-form: period)")
     census.add_argument("--start", type=int, default=1, help="the start state index of --mode period (default: 1)")
     census.add_argument("--schedule", help="threads (default where no register needs Sage), queue (default "
                                             "otherwise), sequential, static, steal, hybrid, dask; "
                                             "--form: threads (default), processes, sequential, dask")
     census.add_argument("--workers", type=positive_int, help="worker processes (default: every core)")
+    census.add_argument("--device", choices=("cpu", "cuda"),
+                        help="--form: walk on the CPU (default) or on an NVIDIA GPU (one walker; pip extra gpu)")
     census.add_argument("--batch-size", type=positive_int, help="registers per task (default: sized automatically)")
     census.add_argument("--no-theory", action="store_true", help="--mode map: skip the theory check of LFSRs")
     census.add_argument("--scheduler-address", metavar="ADDRESS", help="Dask scheduler for --schedule dask")
@@ -669,6 +671,11 @@ def command_census(arguments):
     _check_paths(arguments)
     if arguments.form is not None:
         return command_form_search(arguments)
+    arguments.mode = arguments.mode or "map"
+    if arguments.linear_complexity:
+        refuse("--linear-complexity goes with --form (a search's registers): leave it out")
+    if arguments.device is not None:
+        refuse("--device goes with --form (a search's registers): leave it out")
     registers = census_registers(arguments)
     if not hasattr(registers, "tasks"):  # a family that is a generator; one known by index stays as it is
         registers = list(registers)
@@ -702,13 +709,16 @@ def add_debruijn_command(commands):
     _add_register_arguments(debruijn)
     debruijn._mutually_exclusive_groups[-1].required = False  # --rule needs no register
     debruijn.add_argument("--count", action="store_true", help="the number of ways to join the cycles into one")
+    debruijn.add_argument("--exact", action="store_true", help="with --count: every digit of the number (default: "
+                                                               "above 50 digits, its scientific form and digit count)")
     debruijn.add_argument("--tree-seed", type=int, metavar="S", help="join the cycles on a random spanning tree "
                                                                      "drawn from seed S")
-    debruijn.add_argument("--anf", nargs="?", const=True, metavar="TEXT",
-                          help="alone: print the joined feedback as ANF (default: a truth table); with TEXT: "
-                               "a nonlinear register to join, as for map (needs --degree)")
+    debruijn.add_argument("--anf", nargs="?", const=True, metavar="TEXT",  # bare --anf: refused with the new spelling
+                          help='a nonlinear feedback in x0..x(d-1) to join, as for map (needs --degree)')
+    debruijn.add_argument("--format", choices=["table", "anf"], help="with --tree-seed: print the joined feedback "
+                          "as a truth table (default) or as ANF")
     debruijn.add_argument("--zero-apart", action="store_true", help="keep the zero state a cycle of its own")
-    debruijn.add_argument("--schedule", default="sequential", help="the schedule of the map (default: sequential)")
+    debruijn.add_argument("--schedule", help="the schedule of the map (default: sequential)")
     debruijn.add_argument("--workers", type=positive_int, help="worker processes of the map")
     debruijn.add_argument("--rule", choices=list(RULES), help="stream a de Bruijn sequence by the successor rule "
                           "that joins the pure (pcr) or complemented (ccr) cycling register, or the pure (psr) or "
@@ -717,6 +727,65 @@ def add_debruijn_command(commands):
     debruijn.add_argument("--bits", type=int, metavar="N", help="how many bits --rule writes (default: 2^n up to 2^20)")
     debruijn.add_argument("--output", metavar="FILE", help="write here instead of standard output")
     debruijn.set_defaults(run=command_debruijn)
+
+
+#: Most bits ``debruijn --rule`` writes (a byte each; a file's text is held whole before its atomic rename).
+MAX_DEBRUIJN_TEXT_BITS = 1 << 30
+#: Bits ``debruijn --rule`` makes and writes to standard output at a time.
+DEBRUIJN_CHUNK_BITS = 1 << 22
+#: Digits of a joining count printed as they are; above, its scientific form (``--exact``: all of them).
+MAX_PLAIN_DIGITS = 50
+
+
+def _readable_count(number, exact):
+    r"""
+    The decimal text of ``number``, shortened above :data:`MAX_PLAIN_DIGITS` digits
+    unless ``exact``.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.cli import _readable_count
+        sage: _readable_count(576, False), _readable_count(3 ** 200, False)
+        ('576', '2.656139888e95 (96 digits; --exact prints them all)')
+    """
+    from sage_lfsr.common.sagemath import Integer  # its decimal text has no length limit, unlike int's
+
+    digits = str(Integer(number))
+    if exact or len(digits) <= MAX_PLAIN_DIGITS:
+        return digits
+    return f"{digits[0]}.{digits[1:10]}e{len(digits) - 1} ({len(digits):,} digits; --exact prints them all)"
+
+
+def _debruijn_stream(arguments):
+    r"""
+    ``debruijn --rule``: the bits in chunks of :data:`DEBRUIJN_CHUNK_BITS`, to standard
+    output as they come (bounded memory), or into one buffer of the file's size
+    (the file is replaced whole, through a temporary file and a rename).
+    """
+    import numpy as np
+
+    from sage_lfsr.debruijn import de_bruijn_bits
+
+    count = arguments.bits if arguments.bits is not None else 1 << min(arguments.order, 20)
+    if not 0 <= count <= MAX_DEBRUIJN_TEXT_BITS:
+        refuse(f"--bits is 0 to {MAX_DEBRUIJN_TEXT_BITS} (2^30), not {count}")
+    de_bruijn_bits(arguments.rule, arguments.order, 0)  # the order checked before any output
+    text = None if arguments.output is None else np.empty(count + 1, dtype=np.uint8)
+    state, done = 0, 0
+    while done < count:
+        bits, state = de_bruijn_bits(arguments.rule, arguments.order, min(count - done, DEBRUIJN_CHUNK_BITS), state)
+        bits += 48  # ASCII digits, in place
+        if text is None:
+            sys.stdout.write(bits.tobytes().decode("ascii"))
+        else:
+            text[done:done + len(bits)] = bits
+        done += len(bits)
+    if text is None:
+        _write("\n", None)
+    else:
+        text[count] = 10
+        _write(memoryview(text), arguments.output)
+    return 0
 
 
 def command_debruijn(arguments):
@@ -732,7 +801,7 @@ def command_debruijn(arguments):
         conjugate pairs across cycles: 16
         joinings: 576
         0
-        sage: main(["debruijn", "--polynomial", "x^3+1", "--tree-seed", "1", "--anf"])
+        sage: main(["debruijn", "--polynomial", "x^3+1", "--tree-seed", "1", "--format", "anf"])
         x0 + x1 + x1*x2 + 1
         0
         sage: main(["debruijn", "--rule", "pcr", "--order", "3"])
@@ -744,48 +813,65 @@ def command_debruijn(arguments):
         sage: main(["debruijn", "--rule", "pcr", "--order", "65", "--bits", "8"])
         sage-lfsr: error: the successor rules stream orders 1 to 64, not 65
         2
+        sage: main(["debruijn", "--rule", "pcr", "--order", "8", "--workers", "2", "--zero-apart"])
+        sage-lfsr: error: --rule streams bits by itself: leave out --zero-apart, --workers
+        2
+        sage: main(["debruijn", "--polynomial", "x^23+1", "--count", "--tree-seed", "1"])
+        sage-lfsr: error: a joined register is a truth table of up to 4194304 (2^22) states; the register has 8388608 (its cycles are counted up to 2^24)
+        2
     """
-    from sage_lfsr.common.sagemath import Integer  # its decimal text has no length limit, unlike int's
-    from sage_lfsr.debruijn import count_joinings, de_bruijn_bits, join_cycles
+    from sage_lfsr.debruijn import count_joinings, join_cycles
     from sage_lfsr.debruijn.adjacency import pairs_of
     from sage_lfsr.debruijn.cycles import cycle_labels
+    from sage_lfsr.debruijn.joining import check_join_size
 
     _check_paths(arguments)
-    show_anf = arguments.anf is True
-    if show_anf:
-        arguments.anf = None
-    has_register = any(getattr(arguments, name, None) is not None
-                       for name in ("coefficients", "polynomial", "matrix", "anf"))
+    if arguments.anf is True:
+        refuse("--anf gives a nonlinear register to join (--anf TEXT --degree d); to print the joined feedback "
+               "as ANF, use --format anf")
+    register_options = {"--coefficients": arguments.coefficients, "--polynomial": arguments.polynomial,
+                        "--matrix": arguments.matrix, "--anf": arguments.anf, "--degree": arguments.degree,
+                        "--q": None if arguments.q == 2 else arguments.q,
+                        "--constant": None if arguments.constant == "0" else arguments.constant,
+                        "--form": None if arguments.form == "fibonacci" else arguments.form}
+    joining_options = {"--count": arguments.count or None, "--exact": arguments.exact or None,
+                       "--tree-seed": arguments.tree_seed, "--format": arguments.format,
+                       "--zero-apart": arguments.zero_apart or None, "--schedule": arguments.schedule,
+                       "--workers": arguments.workers}
     if arguments.rule is not None:
-        if has_register or arguments.count or arguments.tree_seed is not None:
-            refuse("--rule streams bits by itself: leave out the register, --count and --tree-seed")
+        given = [name for name, value in {**register_options, **joining_options}.items() if value is not None]
+        if given:
+            refuse(f"--rule streams bits by itself: leave out {', '.join(given)}")
         if arguments.order is None:
             refuse("--rule needs --order")
-        count = arguments.bits if arguments.bits is not None else 1 << min(arguments.order, 20)
-        if not 0 <= count <= 1 << 30:
-            refuse(f"--bits is 0 to 2^30 (the text is held before it is written), not {count}")
-        de_bruijn_bits(arguments.rule, arguments.order, 0)  # the order checked before any output
-        chunks, state, left = [], 0, count
-        while left:
-            bits, state = de_bruijn_bits(arguments.rule, arguments.order, min(left, 1 << 22), state)
-            chunks.append((bits + 48).tobytes().decode("ascii"))
-            left -= len(bits)
-        _write("".join(chunks) + "\n", arguments.output)
-        return 0
-    if not has_register:
-        refuse("give a register (--polynomial, --coefficients, --matrix or --anf) or --rule")
+        return _debruijn_stream(arguments)
+    for name, value in (("--order", arguments.order), ("--bits", arguments.bits)):
+        if value is not None:
+            refuse(f"{name} is for --rule (a successor rule's order and length)")
+    registers = [name for name in ("--coefficients", "--polynomial", "--matrix", "--anf")
+                 if register_options[name] is not None]
+    if len(registers) != 1:
+        refuse("give a register (--polynomial, --coefficients, --matrix or --anf) or --rule" if not registers else
+               f"give one register, not {' and '.join(registers)}")
     if not arguments.count and arguments.tree_seed is None:
         refuse("say what to do: --count, --tree-seed S, or --rule")
+    if arguments.exact and not arguments.count:
+        refuse("--exact is for --count (every digit of the number of joinings)")
+    if arguments.format is not None and arguments.tree_seed is None:
+        refuse("--format is for --tree-seed (how the joined feedback is printed)")
     register = build_register(arguments)
-    options = {"schedule": arguments.schedule, "workers": arguments.workers}
+    if arguments.tree_seed is not None:
+        check_join_size(register)  # before the count, which takes larger registers
+    options = {"schedule": arguments.schedule or "sequential", "workers": arguments.workers}
     lines = []
     if arguments.count:
         labels = cycle_labels(register, **options)
+        count = count_joinings(register, zero_apart=arguments.zero_apart, **options)
         lines += [f"cycles: {labels.cycle_count}", f"conjugate pairs across cycles: {len(pairs_of(labels).states)}",
-                  "joinings: " + str(Integer(count_joinings(register, zero_apart=arguments.zero_apart, **options)))]
+                  "joinings: " + _readable_count(count, arguments.exact)]
     if arguments.tree_seed is not None:
         joined = join_cycles(register, seed=arguments.tree_seed, zero_apart=arguments.zero_apart, **options)
-        lines.append(joined.anf() if show_anf else "".join(map(str, joined.truth_table().tolist())))
+        lines.append(joined.anf() if arguments.format == "anf" else "".join(map(str, joined.truth_table().tolist())))
     _write("\n".join(lines) + "\n", arguments.output)
     return 0
 
@@ -793,20 +879,35 @@ def command_debruijn(arguments):
 def command_form_search(arguments):
     r"""``census --form``: the maximum-period registers of a form, a summary line on standard error."""
     from sage_lfsr.census.forms import Form
-    from sage_lfsr.census.search import search
+    from sage_lfsr.census.search import check_output_period, check_search, estimated_steps_per_candidate, search
+    from sage_lfsr.engine.checkpoint import CheckpointWarning
 
-    if arguments.mode != "period":
-        raise ValueError("--form searches walk periods: give --mode period")
+    if arguments.mode not in (None, "period"):
+        raise ValueError(f"--nlfsr-form searches walk periods: --mode {arguments.mode} does not apply (leave --mode "
+                         "out, or give --mode period)")
     if arguments.degree is None:
-        raise ValueError("--form needs --degree")
+        raise ValueError("--nlfsr-form needs --degree")
     if arguments.schedule not in (None, "sequential", "threads", "processes", "dask"):
         raise ValueError("--form runs on --schedule threads (default), processes, sequential or dask")
+    _refuse_options_of_families(arguments)
     form = Form(arguments.form, arguments.degree)
-    workers = arguments.workers or (1 if arguments.schedule == "sequential" else _default_census_workers())
-    schedule = arguments.schedule
-    with ProgressBar(arguments.quiet, unit="candidates", total=form.size) as progress:
+    if arguments.linear_complexity:
+        check_output_period(form.degree)
+    device = arguments.device or "cpu"
+    workers = arguments.workers or (1 if arguments.schedule == "sequential" or device == "cuda"
+                                    else _default_census_workers())
+    workers, schedule = check_search(form, workers, arguments.schedule, scheduler_address=arguments.scheduler_address)
+    if not arguments.quiet:
+        print(f"{PROG}: form {form.name} degree {form.degree}: {len(form)} candidates ({form.size} before the "
+              f"reciprocal reduction), about {estimated_steps_per_candidate(form.degree) * len(form):.2g} steps",
+              file=sys.stderr, flush=True)
+    with ProgressBar(arguments.quiet, unit="candidates", total=form.size) as progress, \
+            warnings.catch_warnings(record=True) as notes:
+        warnings.simplefilter("always", CheckpointWarning)
         result = search(form, arguments.degree, workers=workers, checkpoint=arguments.checkpoint, progress=progress,
-                        schedule=schedule, scheduler_address=arguments.scheduler_address)
+                        schedule=schedule, scheduler_address=arguments.scheduler_address, device=device)
+    for note in notes:  # a dropped checkpoint record: one line each
+        print(f"{PROG}: note: {_first_line(note.message)}", file=sys.stderr)
     summary = result.summary()
     print(f"{PROG}: form {summary['form']} degree {summary['degree']}: {summary['candidates']} candidates "
           f"({summary['indices']} before the reciprocal reduction), {summary['walked']} walked, "
@@ -818,6 +919,30 @@ def command_form_search(arguments):
                 else result.to_json(arguments.linear_complexity, indent=1) + "\n")
     _write(document, arguments.output)
     return 0
+
+
+#: Census options that choose or shape a family (argparse dest, option, default): a --form search has its own.
+_FAMILY_OPTIONS = (("q", "--q", 2), ("start", "--start", 1), ("batch_size", "--batch-size", None),
+                   ("singular", "--singular", False), ("no_theory", "--no-theory", False),
+                   ("template", "--template", None), ("template_text", "TEMPLATE", None))
+
+
+def _refuse_options_of_families(arguments):
+    r"""
+    Refuse, in one line, census options a ``--form`` search does not take (they would be ignored).
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.cli import main
+        sage: main(["census", "--form", "3,1", "--degree", "6", "--mode", "period", "--q", "3", "--quiet"])
+        sage-lfsr: error: --q does not apply to a --form search (binary registers walked from state 1, in tasks it sizes itself): leave it out
+        2
+    """
+    given = [option for dest, option, default in _FAMILY_OPTIONS if getattr(arguments, dest, default) != default]
+    if given:
+        refuse(f"{', '.join(given)} {'does' if len(given) == 1 else 'do'} not apply to a --form search (binary "
+               "registers walked from state 1, in tasks it sizes itself): leave "
+               f"{'it' if len(given) == 1 else 'them'} out")
 
 
 def _default_census_workers():
@@ -877,6 +1002,21 @@ def _quiet_helper_processes():
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
 
 
+def _reader_gone() -> int:
+    r"""
+    Standard output's reader has gone (``sage-lfsr ... | head -1``): no message (nobody
+    reads one), the rest of the output dropped, and exit 141 (128 + SIGPIPE), as a shell
+    tool stopped by the closed pipe.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the flush at exit does not fail again
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # a stdout without a descriptor (tests)
+        pass
+    return 128 + signal.SIGPIPE
+
+
 def main(argv=None) -> int:
     r"""
     Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code.
@@ -894,6 +1034,8 @@ def main(argv=None) -> int:
         return exit_request.code if isinstance(exit_request.code, int) else 0
     except (KeyboardInterrupt, Terminated) as stop:
         return _stopped(stop, arguments)
+    except BrokenPipeError:
+        return _reader_gone()
     except Exception as error:
         if _signal_behind(error) is not None:
             return _stopped(_signal_behind(error), arguments)

@@ -23,6 +23,7 @@ from sage_lfsr.debruijn import adjacency_graph, join_cycles
 from sage_lfsr.debruijn.adjacency import pairs_of
 from sage_lfsr.debruijn.cycles import cycle_labels
 from sage_lfsr.debruijn.joining import random_spanning_tree
+from sage_lfsr.debruijn.successors import integer_argument
 from sage_lfsr.plot import transition_graph_figure
 
 #: Most cycles the adjacency figure draws.
@@ -52,6 +53,8 @@ def adjacency_figure(register, tree=None, tree_seed=None, axes=None) -> Figure:
     """
     import networkx
 
+    if tree is None and tree_seed is not None:
+        integer_argument(tree_seed, "the tree seed")  # before the graph is built
     graph = adjacency_graph(register)
     if graph.number_of_nodes() > MAX_DRAWN_CYCLES:
         raise ValueError(f"the adjacency graph is drawn for at most {MAX_DRAWN_CYCLES} cycles, "

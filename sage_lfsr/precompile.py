@@ -12,7 +12,7 @@ EXAMPLES::
     sage: from sage_lfsr.precompile import precompile
     sage: sorted(precompile())
     ['binary_anf_step', 'binary_step', 'binary_step, affine singular', 'census map', 'census period',
-     'digit_map_step', 'galois_xor_step', 'general_anf_step', 'general_step']
+     'digit_map_step', 'galois_xor_step', 'general_anf_step', 'general_step', 'search 2,2', 'search 3,1']
 """
 import ast
 import sys
@@ -30,6 +30,9 @@ REGISTERS = {
 }
 #: Census lines whose batch kernels are compiled too.
 CENSUS = ["fsr d=4 f=x0+x1+x1*x2", "lfsr q=2 c=1,0,0,1"]
+#: Published forms whose lockstep walks are compiled (one per count of product terms: 3,1, 5,1 and
+#: 3,0,1 share the first), so the first maximum-period search does not wait for numba (about 30 s).
+SEARCH_FORMS = ("3,1", "2,2")
 
 
 def build(text):
@@ -54,6 +57,12 @@ def precompile() -> dict:
     for mode in ("map", "period"):
         compile_kernels((CENSUS, mode))  # what a census compiles before its workers start
         results[f"census {mode}"] = "compiled"
+    from sage_lfsr.census.forms import Form
+    from sage_lfsr.census.lockstep import walk
+
+    for name in SEARCH_FORMS:
+        walk(Form(name, 6), 0, 1)
+        results[f"search {name}"] = "compiled"
     return results
 
 

@@ -25,6 +25,8 @@ EXAMPLES::
 """
 from __future__ import annotations
 
+import base64
+import html
 import io
 
 import ipywidgets as widgets
@@ -35,6 +37,59 @@ from sage_lfsr.registers.lfsr import LFSR, state_index_to_tuple, tuple_to_state_
 KINDS = ("fibonacci", "galois", "xnor", "nonlinear")
 #: Largest degree drawn: 2^8 = 256 states in the graph.
 MAX_DEGREE = 8
+
+
+#: What a static picture says under itself: a renderer without a kernel shows the picture, not the widget.
+STATIC_CAPTION = "a picture of the widget as it was last drawn (the live widget needs a running kernel)"
+
+
+def image_tag(data: bytes, mimetype: str, alt: str) -> str:
+    r"""
+    An HTML ``<img>`` carrying ``data`` (PNG or SVG bytes) inline as a ``data:`` URI.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.register_widget import image_tag
+        sage: image_tag(b"<svg/>", "image/svg+xml", "a drawing")
+        '<img alt="a drawing" src="data:image/svg+xml;base64,PHN2Zy8+"/>'
+    """
+    encoded = base64.b64encode(data).decode("ascii")
+    return f'<img alt="{html.escape(alt)}" src="data:{mimetype};base64,{encoded}"/>'
+
+
+class StaticPicture:
+    r"""
+    A widget that also carries a picture of its current state, for renderers
+    that cannot run widgets (nbconvert's HTML, GitHub, the manual): its rich
+    display holds, beside the widget view, ``text/html`` made of the widget's
+    text and figures as ``<img>`` elements (:meth:`static_parts`). A front end
+    that runs widgets (JupyterLab, Notebook, VS Code) ranks the widget view
+    first and shows the live widget.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.widgets import RegisterAnimator
+        sage: bundle = RegisterAnimator(degree=3)._repr_mimebundle_()
+        sage: sorted(bundle)
+        ['application/vnd.jupyter.widget-view+json', 'text/html', 'text/plain']
+        sage: bundle["text/html"].count("<img ")
+        2
+    """
+
+    def static_parts(self) -> list:
+        r"""The picture's parts, top to bottom: HTML fragments (``<img>`` elements for figures)."""
+        raise NotImplementedError
+
+    def static_html(self) -> str:
+        r"""The picture of the widget's current state, as one HTML fragment."""
+        parts = "\n".join(part for part in self.static_parts() if part)
+        return (f'<div class="sage-lfsr-static-picture">\n{parts}\n'
+                f'<p><small><em>{STATIC_CAPTION}</em></small></p>\n</div>')
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = dict(super()._repr_mimebundle_(**kwargs) or {})
+        bundle["text/html"] = self.static_html()
+        return bundle
 
 
 class AnimatorModel:
@@ -316,7 +371,7 @@ def state_graph_svg(model: AnimatorModel) -> str:
 
 # ---------------------------------------------------------------- the widget
 
-class RegisterAnimator(widgets.VBox):
+class RegisterAnimator(StaticPicture, widgets.VBox):
     r"""
     The clickable register: kind and degree, one toggle per cell (its bit) and per tap (or
     the ANF of a nonlinear feedback), step / back / reset / run (with its speed), the output
@@ -434,3 +489,9 @@ class RegisterAnimator(widgets.VBox):
         finally:
             self._syncing = False
         return self.model
+
+    def static_parts(self) -> list:
+        r"""The status line, the register and its state graph (SVG drawings as images)."""
+        return [self.message.value, self.status.value,
+                image_tag(self.register_view.value.encode("utf-8"), "image/svg+xml", "the register"),
+                image_tag(self.graph_view.value.encode("utf-8"), "image/svg+xml", "its state graph")]

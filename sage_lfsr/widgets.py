@@ -46,6 +46,7 @@ import ipywidgets as widgets
 
 from sage_lfsr import plot
 from sage_lfsr.common.errors import MappingCancelled
+from sage_lfsr.register_widget import StaticPicture, image_tag
 
 #: The explorer enumerates state spaces up to this size.
 EXPLORER_MAX_STATES = 1 << 20
@@ -247,6 +248,10 @@ class FigureView(widgets.Image):
         self.figure = None
         self.layout.display = "none"
 
+    def static_html(self, alt="a figure") -> str:
+        r"""The figure shown, as an ``<img>`` element (empty while nothing is shown)."""
+        return image_tag(bytes(self.value), "image/png", alt) if self.figure is not None else ""
+
 
 class BackgroundRun:
     r"""
@@ -385,7 +390,7 @@ def structure_table_html(predicted, enumerated=None) -> str:
     return _table_html(header, rows) + verdict
 
 
-class CycleExplorer(widgets.VBox):
+class CycleExplorer(StaticPicture, widgets.VBox):
     r"""
     Explore the cycle structure of one register.
 
@@ -546,6 +551,12 @@ class CycleExplorer(widgets.VBox):
 
         self.runner.start(work, self._show_map, background=background)
 
+    def static_parts(self) -> list:
+        r"""What the explorer shows: message, description, structure table, the figures drawn."""
+        return [self.message.value, self.summary.value, self.table.value,
+                self.lengths_view.static_html("cycle lengths"), self.graph_note.value,
+                self.graph_view.static_html("state-transition graph"), self.tail_view.static_html("tail depths")]
+
     def _show_map(self, cycle_map):
         self.enumerated = cycle_map
         self.table.value = structure_table_html(self.predicted, cycle_map)
@@ -613,7 +624,7 @@ def bench_register(kind, degree, field_order=2, seed=1):
     raise InputError(f"unknown register {kind!r}: choose one of {', '.join(REGISTERS)}")
 
 
-class SchedulingBench(widgets.VBox):
+class SchedulingBench(StaticPicture, widgets.VBox):
     r"""
     Run one register under several schedules and compare how they spread the work.
 
@@ -739,6 +750,12 @@ class SchedulingBench(widgets.VBox):
             return runs
 
         self.runner.start(work, self._show_runs, background=background)
+
+    def static_parts(self) -> list:
+        r"""What the bench shows: the preset's note, message, the runs' table and the three figures."""
+        return [self.preset_note.value, self.message.value, self.table.value,
+                self.speedup_view.static_html("speedup"), self.load_view.static_html("per-worker load"),
+                self.timeline_view.static_html("task timelines")]
 
     def _show_runs(self, runs):
         self.runs = runs

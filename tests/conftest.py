@@ -1,9 +1,14 @@
 import os
 import random
+import shutil
+import tempfile
 
 import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# Hypothesis keeps its example database in a directory of this run, not .hypothesis/ in the checkout.
+HYPOTHESIS_DIRECTORY = tempfile.mkdtemp(prefix="sage_lfsr_hypothesis_")
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", HYPOTHESIS_DIRECTORY)
 
 from sage_lfsr.registers.lfsr import LFSR  # noqa: E402
 
@@ -41,10 +46,24 @@ def schedule_register(label):
     raise KeyError(label)
 
 
+@pytest.fixture(scope="session")
+def executed(tmp_path_factory):
+    r"""
+    ``executed(name)``: ``notebooks/name`` executed once per test run (the notebook tests and the
+    manual share it), kept in a directory that every pytest-xdist worker of the run sees.
+    """
+    from notebook_support import executed_notebook
+
+    base = tmp_path_factory.getbasetemp()
+    directory = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "executed-notebooks"
+    return lambda name: executed_notebook(name, directory)
+
+
 def pytest_sessionfinish(session, exitstatus):
     r"""The suite writes only in temporary directories: fail the run if /dev/null is no longer a device."""
     import stat
 
+    shutil.rmtree(HYPOTHESIS_DIRECTORY, ignore_errors=True)
     if not stat.S_ISCHR(os.stat(os.devnull).st_mode):
         session.exitstatus = 1
         print(f"\nerror: {os.devnull} is no longer a character device: a test wrote over it "

@@ -46,3 +46,49 @@ def free_port() -> int:
 def jupyter_executable() -> str | None:
     candidate = Path(sys.executable).parent / "jupyter"
     return str(candidate) if candidate.exists() else shutil.which("jupyter")
+
+
+def manual_builder():
+    r"""``docs/build.py`` (the manual's builder) as a module: its ``execute`` and ``build``."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("sage_lfsr_manual_build", REPOSITORY / "docs" / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_EXECUTED = {}
+
+
+def executed_notebook(name, directory=None):
+    r"""
+    ``notebooks/name`` executed headless (nbclient, the ``sage_lfsr`` kernel), once per test
+    run: the notebook tests and the manual's build share it. With ``directory`` (the
+    ``executed`` fixture's, one for every pytest-xdist worker of the run) the first worker
+    that asks executes it under a file lock and the others read it. A copy each call.
+    """
+    import copy
+
+    require_kernel()
+    if name not in _EXECUTED:
+        _EXECUTED[name] = manual_builder().execute(name) if directory is None else _executed_once(name, directory)
+    return copy.deepcopy(_EXECUTED[name])
+
+
+def _executed_once(name, directory):
+    import fcntl
+
+    import nbformat
+
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    with open(directory / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.exists():
+            return nbformat.read(path, as_version=4)
+        notebook = manual_builder().execute(name)
+        partial = directory / f"{name}.partial"
+        nbformat.write(notebook, partial)
+        os.replace(partial, path)
+        return notebook

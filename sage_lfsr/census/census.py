@@ -111,6 +111,14 @@ def census(registers, mode="map", schedule=None, workers=None, checkpoint=None, 
       ``map_cycles`` (with a :class:`~sage_lfsr.engine.pool.MappingPool`, ``workers``
       defaults to the pool's)
 
+    A published form (``families.form("3,1", 20)``) in mode ``"period"`` from state 1
+    runs the maximum-period search's lockstep walk (:func:`~sage_lfsr.census.search.search`,
+    on threads; schedule ``None``, ``"threads"`` or ``"sequential"``, no checkpoint or
+    pool): the same time as ``search``, one row per representative; a candidate
+    with a cycle shorter than :data:`~sage_lfsr.census.lockstep.SHORT_PERIOD` is
+    screened out (``"screened"`` true, ``"period"`` ``None``, ``"max_period"`` false:
+    exact, since a short cycle leaves no room for one of `2^n - 1` states).
+
     OUTPUT: a :class:`CensusResult`; it is exact or the census fails (every
     mapped register is checked: cycle states + transient states = `q^d`)
 
@@ -124,9 +132,16 @@ def census(registers, mode="map", schedule=None, workers=None, checkpoint=None, 
         Traceback (most recent call last):
         ...
         ValueError: unknown census mode 'count': choose one of map, period, predict
+        sage: from sage_lfsr.census import families
+        sage: from sage_lfsr.census.published import published_count
+        sage: forms = census(families.form("2,2", 10), mode="period")
+        sage: forms.summary()["max_period_count"] == published_count("2,2", 10)
+        True
     """
     called = time.perf_counter()  # what the user waits for: generating, checking, planning and the run
     _check_arguments(mode, workers, start, batch_size)
+    if _walks_in_lockstep(registers, mode, schedule, start, checkpoint, pool, batch_size):
+        return _form_period_census(registers, schedule, workers, progress, called)
     if schedule not in (None, "threads") and schedule not in available_schedules():
         raise ValueError(f"unknown census schedule {shorten(repr(schedule), 60)}: choose one of "
                          f"{', '.join(sorted(available_schedules() + ['threads']))}")
@@ -193,10 +208,53 @@ def census(registers, mode="map", schedule=None, workers=None, checkpoint=None, 
     finally:
         if bar is not None:
             bar.bar.close()
+        if checkpoint is not None:
+            checkpoint.close()  # unlocked for the next run
     run_seconds = time.perf_counter() - started
     result = CensusResult.assemble(planned, specs, restored + list(record.results), run_seconds)
     result.wall_seconds = time.perf_counter() - called
     return result
+
+
+def _walks_in_lockstep(registers, mode, schedule, start, checkpoint, pool, batch_size) -> bool:
+    r"""Whether a census is the maximum-period search's question: a form's period walks from state 1."""
+    from sage_lfsr.census.forms import Form
+
+    return (isinstance(registers, Form) and mode == "period" and start == 1 and schedule in (None, "threads", "sequential")
+            and checkpoint is None and pool is None and batch_size is None)
+
+
+def _form_period_census(form, schedule, workers, progress, called) -> "FormPeriodResult":
+    r"""A form's census in mode ``"period"`` by :func:`~sage_lfsr.census.search.search` (its lockstep walk on threads)."""
+    import numpy as np
+
+    from sage_lfsr.census.lockstep import NOT_REPRESENTATIVE
+    from sage_lfsr.census.search import search
+
+    if workers is not None and schedule != "sequential":
+        check_workers(workers, _default_workers())
+    workers = 1 if schedule == "sequential" else int(workers or _default_workers())
+    periods = np.full(form.size, NOT_REPRESENTATIVE, dtype=np.int64)
+
+    def observe(indices, walked):
+        periods[indices] = walked
+
+    bar = None
+    if progress is True:
+        from sage_lfsr.common.progress import ProgressBar
+
+        bar = progress = ProgressBar(False, unit="candidates", total=form.size)
+    try:
+        found = search(form, form.degree, workers=workers, progress=progress or None,
+                       schedule="threads" if workers > 1 else "sequential", observe=observe)
+    finally:
+        if bar is not None:
+            bar.bar.close()
+    representatives = np.flatnonzero(periods != NOT_REPRESENTATIVE)
+    choices = {"schedule": "threads" if workers > 1 else "sequential", "workers": workers, "batch_size": None,
+               "search": "lockstep"}
+    return FormPeriodResult(form, representatives, periods[representatives], sum(t.steps for t in found.tasks),
+                            choices, found.seconds, time.perf_counter() - called)
 
 
 def compile_kernels(job):
@@ -431,6 +489,66 @@ class CensusResult:
             raise ImportError("CensusResult.to_dataframe needs pandas: pip install pandas "
                               "(or use to_csv / to_json)") from None
         return pandas.DataFrame(self.rows, columns=self.columns())
+
+
+class FormPeriodResult(CensusResult):
+    r"""
+    A census of a published form in mode ``"period"``, walked in lockstep (see
+    :func:`census`): the rows of :class:`CensusResult` and ``"screened"``, built
+    from arrays the first time they are read.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.census import census, families
+        sage: result = census(families.form("3,1", 8), mode="period", schedule="sequential")
+        sage: general = census(list(families.form("3,1", 8)), mode="period", schedule="sequential")
+        sage: len(result) == len(general), result.summary()["max_period_count"] == general.summary()["max_period_count"]
+        (True, True)
+        sage: [row["period"] for row in result.rows if not row["screened"]] == [
+        ....:     row["period"] for row, fast in zip(general.rows, result.rows) if not fast["screened"]]
+        True
+    """
+
+    def __init__(self, form, indices, periods, steps, choices, run_seconds, wall_seconds):
+        super().__init__("period", None, run_seconds, steps, choices, wall_seconds)
+        self.form, self.indices, self.periods = form, indices, periods
+
+    def __len__(self):
+        return len(self.indices)
+
+    @property
+    def rows(self) -> list:
+        from sage_lfsr.census.lockstep import SHORT_CYCLE
+
+        if self._rows is None:
+            full = (1 << self.form.degree) - 1
+            self._rows = [{"index": k, "register": self.form.spec(int(i)).text, "kind": "fsr", "q": 2,
+                           "degree": self.form.degree, "period": int(p) if p > 0 else None,
+                           "longest_cycle": int(p) if p > 0 else None, "max_period": int(p) == full,
+                           "screened": int(p) == SHORT_CYCLE}
+                          for k, (i, p) in enumerate(zip(self.indices.tolist(), self.periods.tolist()))]
+        return self._rows
+
+    def column(self, name):
+        import numpy as np
+
+        from sage_lfsr.census.lockstep import SHORT_CYCLE
+
+        walked = np.where(self.periods > 0, self.periods, -1)
+        columns = {"period": walked, "longest_cycle": walked, "max_period": self.periods == (1 << self.form.degree) - 1,
+                   "full_cycle": self.periods == 1 << self.form.degree, "screened": self.periods == SHORT_CYCLE}
+        if name not in columns:
+            raise KeyError(f"a census in mode 'period' has no column {name!r}")
+        return columns[name]
+
+    def summary(self) -> dict:
+        summary = super().summary()
+        summary["screened"] = int(self.column("screened").sum())
+        summary["transient_start"] -= summary["screened"]
+        return summary
+
+    def columns(self) -> list:
+        return super().columns() + ["screened"]
 
 
 def _distribution(values) -> dict:

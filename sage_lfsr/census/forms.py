@@ -54,7 +54,7 @@ import re
 
 import numpy as np
 
-from sage_lfsr.common.limits import shorten
+from sage_lfsr.common.limits import TooLarge, format_count, shorten
 from sage_lfsr.common.compiled import cached_njit
 
 #: Largest degree a form supports (states are 63-bit integers, and the walk is ``2^n`` steps anyway).
@@ -189,11 +189,12 @@ class Form:
         self.universes = np.concatenate(parts)
         self.offsets = np.array([0, len(parts[0]), len(parts[0]) + len(parts[1]),
                                  len(parts[0]) + len(parts[1]) + len(parts[2])], dtype=np.int64)
-        self.radices = np.array([math.comb(len(parts[0]), k1 - 1), math.comb(len(parts[1]), k2),
-                                 math.comb(len(parts[2]), k3)], dtype=np.int64)
-        self.size = int(self.radices[0]) * int(self.radices[1]) * int(self.radices[2])
+        radices = [math.comb(len(parts[0]), k1 - 1), math.comb(len(parts[1]), k2), math.comb(len(parts[2]), k3)]
+        self.size = math.prod(radices)  # Python integers: a count past 2^63 is refused, not wrapped
         if self.size >= 1 << 62:
-            raise ValueError(f"the form {self.name} has {self.size} candidates at degree {degree}: above 2^62")
+            raise TooLarge(f"the form {self.name} has {format_count(self.size)} candidates at degree {degree}: "
+                           f"above the 2^62 its indices hold")
+        self.radices = np.array(radices, dtype=np.int64)
         self.binomials = _binomial_table(max(len(p) for p in parts))
         self.term_count = k1 + k2 + k3
         self.self_reciprocal = self._count_self_reciprocal(parts)

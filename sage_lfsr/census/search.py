@@ -20,6 +20,7 @@ EXAMPLES::
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import io
@@ -28,15 +29,17 @@ import math
 import numbers
 import os
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from sage_lfsr.common.files import check_regular, short_path
-from sage_lfsr.common.limits import shorten
+from sage_lfsr.common.files import check_regular, open_locked, release, short_path
+from sage_lfsr.common.limits import MAX_TASKS, check_search_size, check_sequence_length, check_workers, shorten
 from sage_lfsr.census.forms import Form
 from sage_lfsr.census.published import published_count
-from sage_lfsr.census.lockstep import SHORT_CYCLE, SHORT_PERIOD, LaneWalker, walk
+from sage_lfsr.census.lockstep import SHORT_CYCLE, SHORT_PERIOD, LaneWalker, warm_up
+from sage_lfsr.engine.checkpoint import CheckpointCorrupted, CheckpointWarning
 
 #: Estimated steps a task holds at most: under a second of one core.
 TASK_STEPS = 1 << 31
@@ -80,6 +83,11 @@ def run_task(form_name, degree, lo, hi, reduce=True, screen=True) -> TaskResult:
     return done[0]
 
 
+def warm_up_task(form_name, degree, reduce=True, screen=True):
+    r"""The walk of the form compiled (or loaded) in a worker, walking no candidate (:func:`~sage_lfsr.census.lockstep.warm_up`)."""
+    warm_up(_form(form_name, degree), reduce, screen)
+
+
 def estimated_steps_per_candidate(degree) -> float:
     r"""
     Steps one candidate costs on average: half the state space (a walk covers its
@@ -89,85 +97,120 @@ def estimated_steps_per_candidate(degree) -> float:
     return (1 << degree) / 2 * 0.25
 
 
-def task_ranges(size, degree, workers, task_candidates=None, least=1) -> list:
+def task_ranges(size, degree, workers, task_candidates=None, least=1):
     r"""
-    Index ranges covering ``0..size-1``: guided self-scheduling, each task a
-    ``1/(2 workers)`` share of the candidates still unassigned, at most about
-    :data:`TASK_STEPS` estimated steps and at least a
+    Index ranges covering ``0..size-1``, generated one at a time (a search of
+    billions of candidates holds none of them in a list): guided self-scheduling,
+    each task a ``1/(2 workers)`` share of the candidates still unassigned, at most
+    about :data:`TASK_STEPS` estimated steps and at least a
     ``1/(TASKS_PER_WORKER workers)`` share of all (and ``least`` candidates), so
     the tasks shrink toward the end and the workers finish together; or ranges
-    of ``task_candidates`` each.
+    of ``task_candidates`` each. Never more than
+    :data:`~sage_lfsr.common.limits.MAX_TASKS` tasks: past that the tasks grow (each
+    finished task is a result the search keeps and a line of its checkpoint).
 
     EXAMPLES::
 
         sage: from sage_lfsr.census.search import task_ranges
-        sage: task_ranges(10, 4, 1, task_candidates=4)
+        sage: list(task_ranges(10, 4, 1, task_candidates=4))
         [(0, 4), (4, 8), (8, 10)]
         sage: [hi - lo for lo, hi in task_ranges(1000, 12, 2)]
         [250, 188, 141, 106, 79, 59, 45, 33, 25, 19, 16, 16, 16, 7]
+        sage: from sage_lfsr.common.limits import MAX_TASKS
+        sage: sum(1 for _ in task_ranges(10**9, 28, 2)) <= MAX_TASKS
+        True
     """
+    fewest = -(-size // MAX_TASKS)  # the least count a task holds so that no more than MAX_TASKS exist
     if task_candidates is not None:
-        return [(lo, min(lo + task_candidates, size)) for lo in range(0, size, task_candidates)]
-    largest = max(1, int(TASK_STEPS / estimated_steps_per_candidate(degree)))
-    smallest = min(largest, max(least, math.ceil(size / (workers * TASKS_PER_WORKER * 4))))
-    ranges, lo = [], 0
+        step = max(int(task_candidates), fewest)
+        yield from ((lo, min(lo + step, size)) for lo in range(0, size, step))
+        return
+    largest = max(1, fewest, int(TASK_STEPS / estimated_steps_per_candidate(degree)))
+    smallest = min(largest, max(least, fewest, math.ceil(size / (workers * TASKS_PER_WORKER * 4))))
+    lo = 0
     while lo < size:
         count = min(largest, max(smallest, math.ceil((size - lo) / (2 * workers))))
-        ranges.append((lo, min(lo + count, size)))
+        yield lo, min(lo + count, size)
         lo += count
-    return ranges
 
 
 class RangeLedger:
     r"""
     Per-range tallies of the candidates a :class:`~sage_lfsr.census.lockstep.LaneWalker`
     settles (in any order, ranges interleaved); a range's :class:`TaskResult` comes
-    out once its last candidate is settled. Tallies are numpy operations per call,
-    not Python per candidate.
+    out once its last candidate is settled, and the range is then forgotten. Ranges
+    are added as workers take them (:meth:`add`), so the ledger holds only those
+    under way. Tallies are numpy operations per call, not Python per candidate.
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr.census.search import RangeLedger
+        sage: ledger = RangeLedger([(0, 2)], 3)
+        sage: ledger.add(2, 4)
+        sage: ledger.settle(np.array([0, 2, 3]), np.array([7, 3, 7]), np.array([7, 3, 7]), 1.0)
+        [TaskResult(lo=2, hi=4, walked=2, screened=0, steps=10, maximum=[3], seconds=0.588...)]
+        sage: len(ledger)
+        1
     """
 
     def __init__(self, ranges, degree):
-        self.ranges = sorted(ranges)
-        self.starts = np.array([lo for lo, _ in self.ranges], dtype=np.int64)
-        count = len(self.ranges)
-        self.left = np.array([hi - lo for lo, hi in self.ranges], dtype=np.int64)
-        self.walked, self.screened = np.zeros(count, np.int64), np.zeros(count, np.int64)
-        self.steps, self.seconds = np.zeros(count, np.int64), np.zeros(count)
-        self.maximum = [[] for _ in range(count)]
+        self.bounds = np.zeros((2, 0), dtype=np.int64)  # lo, hi of the ranges under way, by lo
+        self.tallies = np.zeros((4, 0), dtype=np.int64)  # candidates left, walked, screened, steps
+        self.seconds = np.zeros(0)
+        self.maximum = []
         self.full = (1 << degree) - 1
+        for lo, hi in ranges:
+            self.add(lo, hi)
+
+    def __len__(self):
+        return self.bounds.shape[1]
+
+    def add(self, lo, hi):
+        r"""Tally the candidates ``lo..hi-1`` too (a range that overlaps none under way)."""
+        at = int(np.searchsorted(self.bounds[0], lo))
+        self.bounds = np.insert(self.bounds, at, [lo, hi], axis=1)
+        self.tallies = np.insert(self.tallies, at, [hi - lo, 0, 0, 0], axis=1)
+        self.seconds = np.insert(self.seconds, at, 0.0)
+        self.maximum.insert(at, [])
 
     def settle(self, indices, periods, steps, seconds) -> list:
         r"""Record one call's settled candidates (``seconds`` shared out by steps); the ranges completed."""
         if not len(indices):
             return []
-        at = np.searchsorted(self.starts, indices, side="right") - 1
-        count = len(self.ranges)
-        self.left -= np.bincount(at, minlength=count)
-        self.walked += np.bincount(at, weights=periods >= -1, minlength=count).astype(np.int64)
-        self.screened += np.bincount(at, weights=periods == SHORT_CYCLE, minlength=count).astype(np.int64)
+        at = np.searchsorted(self.bounds[0], indices, side="right") - 1
+        count = len(self)
+        self.tallies[0] -= np.bincount(at, minlength=count)
+        self.tallies[1] += np.bincount(at, weights=periods >= -1, minlength=count).astype(np.int64)
+        self.tallies[2] += np.bincount(at, weights=periods == SHORT_CYCLE, minlength=count).astype(np.int64)
         per_range = np.bincount(at, weights=steps, minlength=count)
-        self.steps += per_range.astype(np.int64)
+        self.tallies[3] += per_range.astype(np.int64)
         total = per_range.sum()
         self.seconds += per_range * (seconds / total) if total else np.bincount(at, minlength=count) * (seconds / len(at))
         for where in np.flatnonzero(periods == self.full):
             self.maximum[at[where]].append(int(indices[where]))
-        done = []
-        for k in np.unique(at):
-            if self.left[k] == 0:
-                lo, hi = self.ranges[k]
-                done.append(TaskResult(lo, hi, int(self.walked[k]), int(self.screened[k]), int(self.steps[k]),
-                                       sorted(self.maximum[k]), float(self.seconds[k])))
+        finished = [int(k) for k in np.unique(at) if self.tallies[0, k] == 0]
+        done = [TaskResult(int(self.bounds[0, k]), int(self.bounds[1, k]), int(self.tallies[1, k]),
+                           int(self.tallies[2, k]), int(self.tallies[3, k]), sorted(self.maximum[k]),
+                           float(self.seconds[k])) for k in finished]
+        if finished:
+            self.bounds, self.tallies = np.delete(self.bounds, finished, axis=1), np.delete(self.tallies, finished, axis=1)
+            self.seconds = np.delete(self.seconds, finished)
+            for k in reversed(finished):
+                del self.maximum[k]
         return done
 
 
-def walk_ranges(form, next_range, emit, reduce=True, screen=True, stop=None):
+def walk_ranges(form, next_range, emit, reduce=True, screen=True, stop=None, walker_class=None):
     r"""
     One worker's loop: ranges from ``next_range()`` (``None`` when there are no
     more) fed into one :class:`~sage_lfsr.census.lockstep.LaneWalker`, then the
     lanes drained; ``emit(indices, periods, steps, seconds)`` after each call.
-    ``stop`` (a :class:`threading.Event`) ends the loop between two ranges.
+    ``stop`` (a :class:`threading.Event`) ends the loop between two ranges, and a
+    walk within a few hundredths of a second. ``walker_class`` walks in place of
+    :class:`~sage_lfsr.census.lockstep.LaneWalker` (the GPU's, :mod:`~sage_lfsr.census.gpu`).
     """
-    walker = LaneWalker(form, reduce, screen)
+    walker = (walker_class or LaneWalker)(form, reduce, screen, stop=stop)
     while stop is None or not stop.is_set():
         taken = next_range()
         clock = time.perf_counter()
@@ -177,65 +220,169 @@ def walk_ranges(form, next_range, emit, reduce=True, screen=True, stop=None):
             return
 
 
-class SearchCheckpoint:
-    r"""Finished tasks of one search, appended as JSON lines; a torn last line is ignored."""
+#: Fields of a checkpoint's task record (a :class:`TaskResult`), integers but ``seconds``.
+_RECORD_FIELDS = ("lo", "hi", "walked", "screened", "steps", "maximum", "seconds")
 
-    def __init__(self, path, header):
-        self.path, self.header = os.fspath(path), header
-        self.done = []
+
+class SearchCheckpoint:
+    r"""
+    Finished tasks of one search, appended as JSON lines after a header line.
+
+    Reading checks every record against the search (``size`` candidates):
+    integer bounds inside ``0..size``, counts that fit the range, maximum-period
+    indices inside it; a damaged record refuses the file in one line. A record
+    repeated (two runs on one file) or overlapping an earlier one is dropped, with
+    a line in :attr:`notes`; a torn last line (a kill mid-write) is cut off, with a
+    note. While open, the file is locked (``flock``): a second search on it is
+    refused at once. Use it as a context manager, or :meth:`close` it.
+
+    EXAMPLES::
+
+        sage: import os, tempfile
+        sage: from sage_lfsr.census.search import SearchCheckpoint, TaskResult
+        sage: path = os.path.join(tempfile.mkdtemp(), "search.jsonl")
+        sage: task = TaskResult(int(0), int(10), int(4), int(6), int(80), [int(3)], float(0.1))
+        sage: with SearchCheckpoint(path, {"search": "3,1"}, 100) as saved:
+        ....:     saved.record(task)
+        ....:     saved.record(task)
+        sage: with SearchCheckpoint(path, {"search": "3,1"}, 100) as saved:
+        ....:     [(task.lo, task.hi) for task in saved.done], saved.notes
+        ([(0, 10)], ['the checkpoint ... line 3 repeats the candidates 0..9 of line 2: dropped'])
+        sage: with SearchCheckpoint(path, {"search": "3,1"}, 100) as saved:
+        ....:     SearchCheckpoint(path, {"search": "3,1"}, 100)
+        Traceback (most recent call last):
+        ...
+        ValueError: the checkpoint ... is in use by another search (it is locked): wait for it to end, or use another file
+    """
+
+    def __init__(self, path, header, size):
+        self.path, self.header, self.size = os.fspath(path), header, int(size)
+        self.done, self.notes = [], []
         check_regular(self.path)
-        if os.path.exists(self.path):
-            with open(self.path, encoding="utf-8", errors="replace") as handle:  # damage reads as not a header
-                lines = handle.read().split("\n")
-            if lines and lines[0]:
-                try:
-                    found = json.loads(lines[0])
-                except ValueError:
-                    found = None
-                if found != header:
-                    raise ValueError(f"the checkpoint {short_path(self.path)} is not one of this search "
-                                     f"(its first line is not {shorten(json.dumps(header), 200)})")
-                for line in lines[1:]:
-                    try:
-                        self.done.append(TaskResult(**json.loads(line)))
-                    except (ValueError, TypeError):
-                        continue  # a line torn by a kill
-        if not self.done and not (os.path.exists(self.path) and os.path.getsize(self.path)):
-            with open(self.path, "w", encoding="utf-8") as handle:
-                handle.write(json.dumps(header) + "\n")
+        self._stream = open_locked(self.path, "a+b")
+        if self._stream is None:
+            raise ValueError(f"the checkpoint {short_path(self.path)} is in use by another search (it is locked): "
+                             "wait for it to end, or use another file")
+        try:
+            self._read()
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+        return False
+
+    def close(self):
+        r"""Release the file (and its lock)."""
+        release(self._stream)
+
+    def _read(self):
+        stream = self._stream
+        stream.seek(0)
+        first = stream.readline()
+        if not first:
+            stream.write((json.dumps(self.header) + "\n").encode("utf-8"))
+            stream.flush()
+            return
+        try:
+            found = json.loads(first.decode("utf-8"))
+        except (ValueError, RecursionError):
+            found = None
+        if found != self.header:
+            raise ValueError(f"the checkpoint {short_path(self.path)} is not one of this search "
+                             f"(its first line is not {shorten(json.dumps(self.header), 200)})")
+        good, number, found = len(first), 1, []
+        for line in stream:
+            number += 1
+            if not line.endswith(b"\n"):
+                self.notes.append(f"the checkpoint {short_path(self.path)}: its last line was cut short by a kill "
+                                  "(dropped; its task runs again)")
+                break
+            good += len(line)
+            found.append((self._task(line, number), number))
+        if good < stream.tell():
+            stream.truncate(good)  # appended records start on a line of their own
+        last = None  # the record kept last, by first candidate: the kept ones do not overlap
+        for task, number in sorted(found, key=lambda entry: (entry[0].lo, entry[1])):
+            if last is not None and task.lo < last[0].hi:
+                verb = "repeats" if (task.lo, task.hi) == (last[0].lo, last[0].hi) else "overlaps"
+                self.notes.append(f"the checkpoint {short_path(self.path)}: line {number} {verb} the candidates "
+                                  f"{last[0].lo}..{last[0].hi - 1} of line {last[1]}: dropped")
+                continue
+            last = task, number
+            self.done.append(task)
+
+    def _task(self, line, number) -> TaskResult:
+        r"""The record on ``line``, checked against the search; refused (one line) when it cannot be one."""
+        def damaged(why):
+            return CheckpointCorrupted(f"the checkpoint {short_path(self.path)} is damaged: line {number} {why}; "
+                                       "remove that line (its task runs again) or the file")
+
+        try:
+            record = json.loads(line.decode("utf-8"))
+        except (ValueError, RecursionError):
+            raise damaged("is not a JSON record") from None
+        if not isinstance(record, dict) or sorted(record) != sorted(_RECORD_FIELDS):
+            raise damaged(f"is not a task record (fields {', '.join(_RECORD_FIELDS)})")
+        whole = ("lo", "hi", "walked", "screened", "steps")
+        if not all(type(record[name]) is int for name in whole):
+            raise damaged(f"has a field among {', '.join(whole)} that is not an integer")
+        lo, hi, walked, screened, steps = (record[name] for name in whole)
+        if not 0 <= lo < hi <= self.size:
+            raise damaged(f"covers {shorten(str(lo), 30)}..{shorten(str(hi), 30)}, not a range inside the "
+                          f"search's candidates 0..{self.size}")
+        if min(walked, screened, steps) < 0 or walked + screened > hi - lo:
+            raise damaged("has counts that do not fit its range")
+        maximum, seconds = record["maximum"], record["seconds"]
+        if (not isinstance(maximum, list) or len(maximum) > walked or not all(type(i) is int for i in maximum)
+                or maximum != sorted(set(maximum)) or (maximum and not lo <= maximum[0] <= maximum[-1] < hi)):
+            raise damaged(f"lists maximum-period candidates that are not distinct indices inside {lo}..{hi - 1}")
+        if type(seconds) not in (int, float) or not 0 <= seconds < math.inf:
+            raise damaged("has seconds that are not a finite count")
+        return TaskResult(lo, hi, walked, screened, steps, maximum, float(seconds))
 
     def record(self, result: TaskResult):
-        with open(self.path, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(result.to_dict()) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+        r"""Append ``result`` durably (one line, flushed and ``fsync``-ed)."""
+        self._stream.write((json.dumps(result.to_dict()) + "\n").encode("utf-8"))
+        self._stream.flush()
+        os.fsync(self._stream.fileno())
 
 
-def remaining(ranges, done) -> list:
+def remaining(ranges, done):
     r"""
-    The parts of ``ranges`` no result in ``done`` (checkpointed) covers, so a
-    rerun with other task sizes or workers walks no candidate twice.
+    The parts of ``ranges`` no result in ``done`` (checkpointed, not overlapping)
+    covers, generated as ``ranges`` are, so a rerun with other task sizes or
+    workers walks no candidate twice.
 
     EXAMPLES::
 
         sage: from sage_lfsr.census.search import remaining, TaskResult
-        sage: remaining([(0, 10), (10, 20)], [TaskResult(5, 12, 0, 0, 0, [])])
+        sage: list(remaining([(0, 10), (10, 20)], [TaskResult(5, 12, 0, 0, 0, [])]))
         [(0, 5), (12, 20)]
     """
-    covered = sorted((r.lo, r.hi) for r in done)
-    out = []
+    return _uncovered(ranges, sorted((r.lo, r.hi) for r in done))  # ``done`` read now, not as ranges are taken
+
+
+def _uncovered(ranges, covered):
+    first = 0  # covered[:first] ends before the ranges still to come (they arrive in order)
     for lo, hi in ranges:
-        for a, b in covered:
-            if b <= lo or a >= hi:
-                continue
+        while first < len(covered) and covered[first][1] <= lo:
+            first += 1
+        for k in range(first, len(covered)):
+            a, b = covered[k]
+            if a >= hi:
+                break
             if a > lo:
-                out.append((lo, a))
+                yield lo, a
             lo = max(lo, b)
             if lo >= hi:
                 break
         if lo < hi:
-            out.append((lo, hi))
-    return out
+            yield lo, hi
 
 
 @dataclass
@@ -275,6 +422,8 @@ class SearchResult:
         published notation and as term lists, whether it is its own reciprocal, and
         (with ``linear_complexity``) the linear complexity of one period of its output.
         """
+        if linear_complexity:
+            check_output_period(self.form.degree)
         rows = []
         for index in self.maximum:
             row = {"index": index, "feedback": self.form.text(index), "terms": self.form.terms(index),
@@ -307,6 +456,24 @@ def output_period(masks, degree) -> list:
     return output_bits(np.array(masks, dtype=np.int64), np.int64(degree)).tolist()
 
 
+def check_output_period(degree):
+    r"""
+    Refuse, before any work, a degree whose one period of output (`2^n - 1` terms)
+    is longer than the linear complexity takes
+    (:data:`~sage_lfsr.common.limits.MAX_SEQUENCE_TERMS`): from `n = 24`.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.census.search import check_output_period
+        sage: check_output_period(23)
+        sage: check_output_period(24)
+        Traceback (most recent call last):
+        ...
+        TooLarge: one period of a degree-24 register's output of 16777215 terms is too long: the limit is 10000000 (10^7)
+    """
+    check_sequence_length((1 << int(degree)) - 1, f"one period of a degree-{degree} register's output")
+
+
 def output_linear_complexity(masks, degree) -> int:
     r"""The linear complexity of one period of the output, through :func:`sage_lfsr.sequences.linear_complexity` (defined in :mod:`sage_lfsr.theory.sequences`)."""
     from sage_lfsr.theory.sequences import linear_complexity
@@ -314,8 +481,48 @@ def output_linear_complexity(masks, degree) -> int:
     return int(linear_complexity(output_period(masks, degree)))
 
 
+def check_search(form, workers=1, schedule=None, task_candidates=None, scheduler_address=None) -> tuple:
+    r"""
+    Refuse, before any work, a search :func:`search` would not run: more than
+    :data:`~sage_lfsr.common.limits.MAX_SEARCH_CANDIDATES` candidates, more workers
+    than the limit of every surface (:func:`~sage_lfsr.common.limits.check_workers`,
+    threads and processes alike), an unknown schedule, a task size that is not a
+    positive integer. ``(workers, schedule)`` as the search takes them.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr.census.forms import Form
+        sage: from sage_lfsr.census.search import check_search
+        sage: check_search(Form("3,1", 8), 2)
+        (2, 'threads')
+        sage: check_search(Form("3,1", 8), 10**5)
+        Traceback (most recent call last):
+        ...
+        ValueError: workers = 100000 is more than this machine runs usefully: at most ...
+        sage: check_search(Form("3,1", 8), task_candidates=-5)
+        Traceback (most recent call last):
+        ...
+        ValueError: task_candidates must be a positive integer, not -5
+    """
+    if not isinstance(workers, numbers.Integral) or isinstance(workers, bool) or workers < 1:
+        raise ValueError(f"workers must be a positive integer, not {shorten(repr(workers), 60)}")
+    workers = int(workers)
+    schedule = schedule or ("threads" if workers > 1 else "sequential")
+    if schedule not in SCHEDULES:
+        raise ValueError(f"unknown search schedule {shorten(repr(schedule), 60)}: choose {', '.join(SCHEDULES)}")
+    if task_candidates is not None and (not isinstance(task_candidates, numbers.Integral)
+                                        or isinstance(task_candidates, bool) or task_candidates < 1):
+        raise ValueError(f"task_candidates must be a positive integer, not {shorten(repr(task_candidates), 60)}")
+    check_search_size(form.size, f"the form {form.name} at degree {form.degree}")
+    if schedule != "sequential" and not (schedule == "dask" and scheduler_address is not None):
+        from sage_lfsr.engine.planning import default_workers
+
+        check_workers(workers, default_workers())  # the limit of map and census
+    return workers, schedule
+
+
 def search(form, degree, workers=1, checkpoint=None, progress=None, reduce=True, screen=True,
-           task_candidates=None, schedule=None, scheduler_address=None) -> SearchResult:
+           task_candidates=None, schedule=None, scheduler_address=None, device="cpu", observe=None) -> SearchResult:
     r"""
     Every candidate of ``form`` (``"3,1"``, ...) at ``degree`` walked from state 1;
     the maximum-period ones kept.
@@ -333,6 +540,11 @@ def search(form, degree, workers=1, checkpoint=None, progress=None, reduce=True,
     - ``scheduler_address`` -- a running Dask scheduler, its address or its scheduler file (``.json``)
       (else a LocalCluster of ``workers``); its tasks hand their unfinished walks on
       (:func:`~sage_lfsr.census.search_dask.search_with_handoff`)
+    - ``device`` -- ``"cpu"`` (default) or ``"cuda"``: the walks on an NVIDIA GPU
+      (:mod:`~sage_lfsr.census.gpu`), one walker, same tasks and checkpoint
+    - ``observe`` -- ``observe(indices, periods)`` with every candidate settled (the
+      lockstep codes for those not walked), in the caller's process: schedules
+      ``"sequential"`` and ``"threads"`` only (what a census of a form reads)
 
     EXAMPLES::
 
@@ -343,21 +555,30 @@ def search(form, degree, workers=1, checkpoint=None, progress=None, reduce=True,
         (True, True)
     """
     form = form if isinstance(form, Form) else Form(form, degree)
-    if not isinstance(workers, numbers.Integral) or isinstance(workers, bool) or workers < 1:
-        raise ValueError(f"workers must be a positive integer, not {workers!r}")
-    workers = int(workers)
-    schedule = schedule or ("threads" if workers > 1 else "sequential")
-    if schedule not in SCHEDULES:
-        raise ValueError(f"unknown search schedule {shorten(repr(schedule), 60)}: choose {', '.join(SCHEDULES)}")
+    workers, schedule = check_search(form, workers, schedule, task_candidates, scheduler_address)
+    walker_class = _device_walker(device, workers, schedule)
+    if observe is not None and schedule not in ("sequential", "threads"):
+        raise ValueError(f"observe= reads the walks in this process: schedule 'sequential' or 'threads', not {schedule!r}")
     header = {"search": form.name, "degree": form.degree, "reduce": bool(reduce), "screen": bool(screen),
               "short_period": SHORT_PERIOD}
-    saved = SearchCheckpoint(checkpoint, header) if checkpoint is not None else None
+    with contextlib.ExitStack() as closing:
+        saved = None
+        if checkpoint is not None:
+            saved = closing.enter_context(SearchCheckpoint(checkpoint, header, form.size))
+            for note in saved.notes:
+                warnings.warn(note, CheckpointWarning, stacklevel=2)
+        return _search(form, workers, saved, progress, bool(reduce), bool(screen), task_candidates, schedule,
+                       scheduler_address, walker_class, observe)
+
+
+def _search(form, workers, saved, progress, reduce, screen, task_candidates, schedule, scheduler_address,
+            walker_class=None, observe=None):
     isolated = schedule == "processes"  # tasks walk on their own (Dask tasks hand their unfinished walks on)
     ranges = task_ranges(form.size, form.degree, workers, task_candidates,
                          ISOLATED_TASK_CANDIDATES if isolated else 1)
-    result = SearchResult(form, bool(reduce), bool(screen), list(saved.done) if saved else [])
+    result = SearchResult(form, reduce, screen, list(saved.done) if saved else [])
     todo = remaining(ranges, result.tasks)
-    done = sum(hi - lo for lo, hi in ranges) - sum(hi - lo for lo, hi in todo)
+    done = sum(task.hi - task.lo for task in result.tasks)
     clock = time.perf_counter()
 
     def finished(task):
@@ -369,27 +590,41 @@ def search(form, degree, workers=1, checkpoint=None, progress=None, reduce=True,
         if progress:
             progress(done, form.size)
 
-    arguments = [(form.name, form.degree, lo, hi, bool(reduce), bool(screen)) for lo, hi in todo]
+    arguments = ((form.name, form.degree, lo, hi, reduce, screen) for lo, hi in todo)
     if schedule in ("sequential", "threads"):
-        _run_in_this_process(form, todo, 1 if schedule == "sequential" else workers, bool(reduce), bool(screen),
-                             finished)
+        _run_in_this_process(form, todo, 1 if schedule == "sequential" else workers, reduce, screen, finished,
+                             walker_class, observe)
     elif schedule == "processes":
-        walk(form, 0, min(1, form.size))  # compiled (or loaded) once here, before the workers fork
+        warm_up(form, reduce, screen)  # compiled (or loaded) once here, before the workers fork
         _run_processes(arguments, workers, finished)
     else:
         from sage_lfsr.census.search_dask import search_with_handoff
 
-        search_with_handoff(form, RangeLedger(todo, form.degree), workers, scheduler_address, finished, bool(reduce),
-                            bool(screen))
+        search_with_handoff(form, todo, RangeLedger([], form.degree), workers, scheduler_address, finished, reduce,
+                            screen)
     result.seconds = time.perf_counter() - clock
     return result
+
+
+def _device_walker(device, workers, schedule):
+    r"""The walker class of ``device`` (``None``: the CPU's), refused in one line where it cannot run."""
+    if device == "cpu":
+        return None
+    if device != "cuda":
+        raise ValueError(f"unknown search device {shorten(repr(device), 60)}: choose cpu or cuda")
+    if workers != 1 or schedule != "sequential":
+        raise ValueError("device cuda walks on one GPU from this process: give workers=1 (schedule sequential)")
+    from sage_lfsr.census.gpu import GpuWalker, cuda_target
+
+    cuda_target()  # no GPU: one line now, before any work
+    return GpuWalker
 
 
 def _star_run_task(args):
     return run_task(*args)
 
 
-def _run_in_this_process(form, ranges, workers, reduce, screen, finished):
+def _run_in_this_process(form, ranges, workers, reduce, screen, finished, walker_class=None, observe=None):
     r"""
     The ranges on ``workers`` threads (the compiled walk releases the GIL,
     :func:`~sage_lfsr.common.threads.threaded`), each with persistent lanes
@@ -401,26 +636,34 @@ def _run_in_this_process(form, ranges, workers, reduce, screen, finished):
 
     from sage_lfsr.common.threads import threaded
 
-    ledger = RangeLedger(ranges, form.degree)
+    ledger = RangeLedger([], form.degree)
     pending = iter(ranges)
     taking, tallying = threading.Lock(), threading.Lock()
 
     def next_range():
         with taking:
-            return next(pending, None)
+            taken = next(pending, None)
+        if taken is not None:
+            with tallying:
+                ledger.add(*taken)
+        return taken
 
     if workers == 1:  # sequential: no thread at all
         def emit(*settled):
+            if observe is not None:
+                observe(*settled[:2])
             for task in ledger.settle(*settled):
                 finished(task)
 
-        walk_ranges(form, next_range, emit, reduce, screen)
+        walk_ranges(form, next_range, emit, reduce, screen, walker_class=walker_class)
         return
-    walk(form, 0, min(1, form.size))  # compiled (or loaded) once, not by each thread
+    warm_up(form, reduce, screen)  # compiled (or loaded) once, not by each thread
 
     def loop(worker, put, stop):
         def emit(*settled):
             with tallying:
+                if observe is not None:
+                    observe(*settled[:2])
                 done = ledger.settle(*settled)
             for task in done:
                 put(task)
@@ -435,6 +678,10 @@ def _run_in_this_process(form, ranges, workers, reduce, screen, finished):
 def _run_processes(arguments, workers, finished):
     import multiprocessing
 
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    from sage_lfsr.engine.schedules.processes import _child_setup
+
+    # each worker dies with this process (even after a kill -9), ignores a terminal's Ctrl-C
+    # (this process ends the pool) and ends quietly on SIGTERM: the map's workers' set-up
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_child_setup, initargs=(os.getpid(),)) as pool:
         for task in pool.imap_unordered(_star_run_task, arguments):
             finished(task)

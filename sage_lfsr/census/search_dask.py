@@ -22,13 +22,17 @@ in hand when the caller itself is killed are simply walked again by the rerun,
 their ranges not being checkpointed.
 
 Without ``scheduler_address`` a ``LocalCluster`` of ``workers`` single-threaded
-processes stands in for machines.
+processes stands in for machines, started and closed as the map's
+(:mod:`~sage_lfsr.engine.schedules.dask_cluster`: its workers ignore a terminal's
+Ctrl-C, which the caller handles). Tasks are submitted as results come, a few per
+worker ahead, and the index ranges are taken as they are needed, so the futures
+and ranges held stay few at any size.
 """
 from __future__ import annotations
 
 import collections
-import contextlib
 import functools
+import itertools
 import math
 import os
 import time
@@ -37,74 +41,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from sage_lfsr.census.forms import Form
-from sage_lfsr.census.lockstep import LANES, LaneWalker
+from sage_lfsr.census.lockstep import LaneWalker
 
-#: Seconds to wait for a scheduler to answer.
-CONNECT_SECONDS = 10
-#: Tasks kept submitted per worker thread: one running and one waiting, so a worker
-#: never waits for the caller's round trip between two tasks.
-TASKS_IN_FLIGHT = 2
+#: Tasks submitted a worker at most, ahead of their results (so a search of any size holds few futures).
+IN_FLIGHT_PER_WORKER = 4
+#: Tasks kept submitted per worker thread when walks are handed on: one running and one
+#: waiting, so a worker never waits for the caller's round trip between two tasks.
+HANDOFF_IN_FLIGHT = 2
 #: Ranges a task holds at most (:func:`task_pieces`): what a killed worker's task walks again.
 RANGES_A_PIECE = 4
-#: Extra tries Dask gives a task that raised (a lost worker is the scheduler's
-#: ``allowed-failures``).
+#: Extra tries Dask gives a task that raised (a lost worker is the scheduler's ``allowed-failures``).
 TASK_RETRIES = 2
-
-
-@contextlib.contextmanager
-def dask_client(workers, scheduler_address, cluster_options=None):
-    r"""
-    A ``distributed.Client`` of the scheduler at ``scheduler_address`` (an address
-    or a ``.json`` scheduler file), or of a ``LocalCluster`` of ``workers``
-    single-threaded processes started here and closed on exit.
-    """
-    import distributed
-
-    cluster = None
-    if scheduler_address is None:
-        cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, **(cluster_options or {}))
-        client = distributed.Client(cluster)
-    elif str(scheduler_address).endswith(".json"):
-        client = distributed.Client(scheduler_file=str(scheduler_address), timeout=CONNECT_SECONDS)
-    else:
-        client = distributed.Client(scheduler_address, timeout=CONNECT_SECONDS)
-    try:
-        yield client
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-
-
-def run_on_dask(run_task, arguments, workers, scheduler_address, finished, cluster_options=None, on_result=None,
-                prepare=None):
-    r"""
-    Run ``run_task`` (:func:`~sage_lfsr.census.search.run_task`) on each of ``arguments``
-    (each range walked to its end by one task, no walks handed on); call
-    ``finished(result)`` once per range as results arrive (then ``on_result(client)``,
-    which tests use to kill a worker mid-run). ``prepare`` (a ``(function, args)`` pair)
-    runs once on every worker first, all at once: loading the compiled kernel there
-    rather than inside the first task each worker gets.
-    """
-    import distributed
-
-    with dask_client(workers, scheduler_address, cluster_options) as client:
-        if prepare is not None:
-            client.run(prepare[0], *prepare[1])
-        futures = [client.submit(run_task, *args, key=f"search-{args[0]}-{args[1]}-{args[2]}-{args[3]}", pure=False,
-                                 retries=TASK_RETRIES) for args in arguments]
-        seen = set()
-        for future in distributed.as_completed(futures):
-            task = future.result()
-            if (task.lo, task.hi) in seen:
-                continue
-            seen.add((task.lo, task.hi))
-            finished(task)
-            if on_result is not None:
-                on_result(client)
-
-
 @dataclass
 class HandoffResult:
     r"""
@@ -152,40 +99,49 @@ def split_walks(walks, pieces) -> list:
             if k < count]
 
 
-def task_pieces(ranges, threads) -> list:
+def task_pieces(ranges, size, threads, take):
     r"""
-    The index ranges of the tasks over ``ranges`` (sorted), guided: a piece is a
-    ``1/(2 threads)`` share of the candidates left, at most :data:`RANGES_A_PIECE`
-    times the largest range and at least a sixteenth of it (and the lanes'
-    count), so there are few tasks and the last ones are short. A piece may span
-    ranges (their tally is the caller's), never a gap between them. (A piece costs
-    only a round trip: its unfinished walks go on to the next task.)
+    The index ranges of the tasks over ``ranges`` (in order, generated as they are
+    taken; ``take(lo, hi)`` is called with each range as it is first used), guided:
+    a piece is a ``1/(2 threads)`` share of the candidates ``0..size-1`` not yet
+    reached, at most :data:`RANGES_A_PIECE` times the largest range so far and at
+    least a sixteenth of it (and 32), so there are few tasks and the last ones are
+    short. A piece may span ranges (the caller tallies them), never a gap between
+    them. (A piece costs only a round trip: its unfinished walks go on to the next task.)
 
     EXAMPLES::
 
         sage: from sage_lfsr.census.search_dask import task_pieces
-        sage: [hi - lo for lo, hi in task_pieces([(0, 1000), (1000, 2000), (3000, 4000)], 2)]
-        [750, 563, 422, 265, 250, 188, 141, 106, 79, 62, 62, 62, 50]
-        sage: [hi - lo for lo, hi in task_pieces([(lo, lo + 100) for lo in range(0, 4000, 100)], 2)]
+        sage: taken = []
+        sage: pieces = task_pieces([(0, 1000), (1000, 2000), (3000, 4000)], 4000, 2, lambda *r: taken.append(r))
+        sage: [hi - lo for lo, hi in pieces], taken
+        ([1000, 750, 250, 250, 188, 141, 106, 79, 62, 62, 62, 50], [(0, 1000), (1000, 2000), (3000, 4000)])
+        sage: [hi - lo for lo, hi in task_pieces([(lo, lo + 100) for lo in range(0, 4000, 100)], 4000, 2, max)]
         [400, 400, 400, 400, 400, 400, 400, 300, 225, 169, 127, 95, 71, 54, 40, 32, 32, 32, 23]
     """
-    largest = max(hi - lo for lo, hi in ranges)
-    smallest, most = max(LANES, largest // 16), RANGES_A_PIECE * largest
-    spans = []
-    for lo, hi in ranges:
-        if spans and spans[-1][1] == lo:
-            spans[-1][1] = hi
-        else:
-            spans.append([lo, hi])
-    left = sum(hi - lo for lo, hi in spans)
-    pieces = []
-    for lo, hi in spans:
-        while lo < hi:
-            count = min(hi - lo, most, max(smallest, math.ceil(left / (2 * threads))))
-            pieces.append((lo, lo + count))
+    largest, lo, hi = 0, 0, 0  # the span lo..hi of contiguous ranges taken and not yet handed out
+    for start, end in ranges:
+        if start != hi:  # a gap (or the first range): the span so far handed out whole
+            while lo < hi:
+                count = min(hi - lo, _piece(lo, size, threads, largest))
+                yield lo, lo + count
+                lo += count
+            lo = start
+        take(start, end)
+        largest, hi = max(largest, end - start), end
+        while hi - lo >= _piece(lo, size, threads, largest):
+            count = _piece(lo, size, threads, largest)
+            yield lo, lo + count
             lo += count
-            left -= count
-    return pieces
+    while lo < hi:
+        count = min(hi - lo, _piece(lo, size, threads, largest))
+        yield lo, lo + count
+        lo += count
+
+
+def _piece(lo, size, threads, largest):
+    r"""Candidates of the piece that starts at ``lo`` (:func:`task_pieces`)."""
+    return min(RANGES_A_PIECE * largest, max(32, largest // 16, math.ceil((size - lo) / (2 * threads))))
 
 
 @functools.lru_cache(maxsize=4)
@@ -223,31 +179,36 @@ def handoff_task(form_name, degree, lo, hi, walks=None, reduce=True, screen=True
     return HandoffResult(settled, walker.take_unfinished(), time.perf_counter() - clock, began, time.time(), os.getpid())
 
 
-def search_with_handoff(form, ledger, workers, scheduler_address, finished, reduce=True, screen=True,
-                        cluster_options=None, on_result=None) -> dict:
+def search_with_handoff(form, ranges, ledger, workers, scheduler_address, finished, reduce=True, screen=True,
+                        on_result=None) -> dict:
     r"""
-    The index ranges of ``ledger`` (a :class:`~sage_lfsr.census.search.RangeLedger`,
-    which tallies them) of ``form`` searched on Dask with unfinished walks handed
-    on (:func:`handoff_task`): :data:`TASKS_IN_FLIGHT` tasks a worker thread kept
-    submitted, each new one carrying the walks of the task just finished; once the
-    ranges are used up, the walks left are drained in pieces, one a worker then
-    idle. ``finished(task_result)`` is called once per range, in the caller, when
-    its last candidate is settled (then ``on_result(client)``, which tests use to
-    kill a worker mid-run). Returns counts: ``tasks``, ``drains``, ``handed_on``
-    (walks continued by another task than the one that began them) and
-    ``busy_seconds`` (the tasks' walking time, summed), and ``timeline``: each
-    task's ``(began, ended, process)`` on the workers' clocks.
+    The index ``ranges`` of ``form`` (in order, taken as they are needed) searched
+    on Dask with unfinished walks handed on (:func:`handoff_task`):
+    :data:`HANDOFF_IN_FLIGHT` tasks a worker thread kept submitted, each new one
+    carrying the walks of the task just finished; once the ranges are used up, the
+    walks left are drained in pieces, one a worker then idle. ``ledger`` (an empty
+    :class:`~sage_lfsr.census.search.RangeLedger`) tallies the ranges;
+    ``finished(task_result)`` is called once per range, in the caller, when its last
+    candidate is settled (then ``on_result(client)``, which tests use to kill a
+    worker mid-run). Returns counts: ``tasks``, ``drains``, ``handed_on`` (walks
+    continued by another task than the one that began them), ``busy_seconds`` (the
+    tasks' walking time, summed), and ``timeline``: each task's ``(began, ended,
+    process)`` on the workers' clocks.
     """
     import distributed
 
+    from sage_lfsr.engine.schedules.dask_cluster import _ClusterClient
+
     timeline = []
     counts = {"tasks": 0, "drains": 0, "handed_on": 0, "busy_seconds": 0.0, "timeline": timeline}
-    if not ledger.ranges:
+    ranges = iter(ranges)
+    first = next(ranges, None)
+    if first is None:
         return counts
-    with dask_client(workers, scheduler_address, cluster_options) as client:
+    with _ClusterClient(scheduler_address, workers) as client:  # the map's: bounded connect, quiet Ctrl-C
         threads = sum(w["nthreads"] for w in client.scheduler_info()["workers"].values()) or workers
-        pending = collections.deque(task_pieces(ledger.ranges, threads))
-        client.run(handoff_task, form.name, form.degree, 0, 0, drain=True)  # loads the compiled walk on every worker
+        pieces = task_pieces(itertools.chain([first], ranges), form.size, threads, ledger.add)
+        client.run(handoff_task, form.name, form.degree, 0, 0, None, reduce, screen, True)  # loads the walk everywhere
         running = distributed.as_completed()
 
         def submit(lo, hi, walks, drain):
@@ -258,8 +219,8 @@ def search_with_handoff(form, ledger, workers, scheduler_address, finished, redu
                                       key=f"search-{form.name}-{form.degree}-{lo}-{hi}-{counts['tasks']}",
                                       pure=False, retries=TASK_RETRIES))
 
-        for _ in range(min(len(pending), TASKS_IN_FLIGHT * threads)):
-            submit(*pending.popleft(), None, False)
+        for piece in itertools.islice(pieces, HANDOFF_IN_FLIGHT * threads):
+            submit(*piece, None, False)
         pool = []
         for future in running:
             out = future.result()
@@ -269,17 +230,55 @@ def search_with_handoff(form, ledger, workers, scheduler_address, finished, redu
                 finished(task)
             if walks_count(out.unfinished):
                 pool.append(out.unfinished)
-            if pending:
-                submit(*pending.popleft(), join_walks(pool), False)
+            piece = next(pieces, None)
+            if piece is not None:
+                submit(*piece, join_walks(pool), False)
                 pool = []
             elif pool:
                 idle = max(1, threads - running.count())
-                for piece in split_walks(join_walks(pool), idle):
-                    submit(0, 0, piece, True)
+                for part in split_walks(join_walks(pool), idle):
+                    submit(0, 0, part, True)
                 pool = []
             if on_result is not None:
                 on_result(client)
-    left = [r for r, count in zip(ledger.ranges, ledger.left) if count]
-    if left:  # a walk lost on the way: never passed off as complete
-        raise RuntimeError(f"the Dask search ended with {len(left)} ranges unsettled, the first {left[0]}")
+    if len(ledger):  # a walk lost on the way: never passed off as complete
+        raise RuntimeError(f"the Dask search ended with {len(ledger)} ranges unsettled")
     return counts
+
+
+def run_on_dask(run_task, arguments, workers, scheduler_address, finished, on_result=None, prepare=None):
+    r"""
+    Run ``run_task`` (:func:`~sage_lfsr.census.search.run_task`) on each of ``arguments``; call
+    ``finished(result)`` once per range as results arrive (then ``on_result(client)``,
+    which tests use to kill a worker mid-run). ``prepare`` (a ``(function, args)`` pair)
+    runs once on every worker first, all at once: loading the compiled kernel there
+    rather than inside the first task each worker gets.
+    """
+    import distributed
+
+    from sage_lfsr.engine.schedules.dask_cluster import _ClusterClient
+
+    arguments = iter(arguments)
+    with _ClusterClient(scheduler_address, workers) as client:  # the map's: bounded connect, quiet Ctrl-C
+        if prepare is not None:
+            client.run(prepare[0], *prepare[1])
+        pending = distributed.as_completed()
+
+        def submit_next():  # a few tasks a worker in flight: the ranges are generated as results come
+            args = next(arguments, None)
+            if args is not None:
+                pending.add(client.submit(run_task, *args, key=f"search-{args[0]}-{args[1]}-{args[2]}-{args[3]}",
+                                          pure=False, retries=2))
+
+        for _ in range(IN_FLIGHT_PER_WORKER * max(workers, len(client.scheduler_info()["workers"]))):
+            submit_next()
+        seen = set()
+        for future in pending:
+            task = future.result()
+            submit_next()
+            if (task.lo, task.hi) in seen:
+                continue
+            seen.add((task.lo, task.hi))
+            finished(task)
+            if on_result is not None:
+                on_result(client)

@@ -113,9 +113,85 @@ def check_regular(path, what="checkpoint file"):
         raise ValueError(f"cannot use {short_path(path)} as the {what}: it is {kind}, not a regular file")
 
 
+#: Files this process holds locked (:func:`open_locked`); a forked child closes its copies.
+_LOCKED = set()
+
+
+def open_locked(path, mode="rb"):
+    r"""
+    ``path`` opened and locked (``flock``, exclusive, not waited for): the open file,
+    or ``None`` when another open file holds the lock (another run, in this process
+    or another). :func:`release` unlocks it. A process forked meanwhile (a worker)
+    closes its copy at once, so the lock ends with :func:`release`, not with the
+    last worker.
+
+    EXAMPLES::
+
+        sage: import os, tempfile
+        sage: from sage_lfsr.common.files import open_locked, release
+        sage: path = os.path.join(tempfile.mkdtemp(), "checkpoint")
+        sage: first = open_locked(path, "a+b")
+        sage: open_locked(path) is None
+        True
+        sage: release(first); second = open_locked(path); second is not None
+        True
+        sage: release(second)
+    """
+    stream = open(path, mode)  # noqa: SIM115 -- held until release()
+    try:
+        fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        stream.close()
+        return None
+    except BaseException:
+        stream.close()
+        raise
+    _LOCKED.add(stream)
+    return stream
+
+
+def release(stream):
+    r"""Close a file of :func:`open_locked`, ending its lock."""
+    _LOCKED.discard(stream)
+    stream.close()
+
+
+def _close_locked_in_child():
+    for stream in list(_LOCKED):
+        try:
+            stream.close()  # written through at once by its owner: nothing buffered to write twice
+        except OSError:
+            pass
+    _LOCKED.clear()
+
+
+os.register_at_fork(after_in_child=_close_locked_in_child)
+
+
 def short_path(path, limit=200):
     r"""``path`` as text, cut in the middle beyond ``limit`` characters (for one-line messages)."""
     return shorten(os.fspath(path), limit)
+
+
+def same_file(first, second) -> bool:
+    r"""
+    Whether two paths name one file: the same file once links are followed, or
+    the same place when neither exists yet.
+
+    EXAMPLES::
+
+        sage: import os, tempfile
+        sage: from sage_lfsr.common.files import same_file
+        sage: directory = tempfile.mkdtemp()
+        sage: same_file(os.path.join(directory, "a"), os.path.join(directory, ".", "a"))
+        True
+        sage: same_file(os.path.join(directory, "a"), os.path.join(directory, "b"))
+        False
+    """
+    try:
+        return os.path.samefile(first, second)
+    except OSError:
+        return os.path.realpath(first) == os.path.realpath(second)
 
 
 def check_writable(path, what="output file"):
@@ -167,8 +243,10 @@ def check_writable(path, what="output file"):
 def write_atomically(path, data, sync=False):
     r"""
     Write ``data`` (``str`` as UTF-8, or ``bytes``) to ``path`` through a temporary
-    file in the same directory and :func:`os.replace`; on any error the temporary
-    file is removed and ``path`` is untouched. ``sync``: ``fsync`` the file and its
+    file in the same directory (``.NAME.sage-lfsr-PID-XXXX.tmp``) and :func:`os.replace`; on
+    any error the temporary file is removed and ``path`` is untouched; one left by a
+    process killed mid-write is removed by the next write to ``path``
+    (:func:`remove_stale_temporaries`). ``sync``: ``fsync`` the file and its
     directory (durable across a power cut). A symbolic link's target is replaced
     (the link kept); a character device or a FIFO is written through.
 
@@ -206,7 +284,9 @@ def write_atomically(path, data, sync=False):
         return
     path = os.path.realpath(path)
     directory = os.path.dirname(path)
-    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    remove_stale_temporaries(path)
+    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=_temporary_prefix(path) + f"{os.getpid()}-",
+                                             suffix=".tmp")
     try:
         with os.fdopen(descriptor, "wb") as stream:
             stream.write(payload)
@@ -223,6 +303,69 @@ def write_atomically(path, data, sync=False):
         raise
     if sync:
         sync_directory(directory)
+
+
+def _temporary_prefix(path) -> str:
+    return f".{os.path.basename(path)}.sage-lfsr-"
+
+
+def remove_stale_temporaries(path) -> list:
+    r"""
+    Remove the temporary files :func:`write_atomically` left beside ``path`` when
+    killed mid-write (``.NAME.sage-lfsr-PID-XXXX.tmp`` whose process ``PID`` is
+    gone); the names removed.
+
+    EXAMPLES::
+
+        sage: import os, tempfile
+        sage: from sage_lfsr.common.files import remove_stale_temporaries
+        sage: directory = tempfile.mkdtemp(); path = os.path.join(directory, "map.json")
+        sage: for pid in (os.getpid(), 2**22 + 1):  # this process's and one no process has
+        ....:     open(os.path.join(directory, f".map.json.sage-lfsr-{pid}-x1y2.tmp"), "w").close()
+        sage: [name.split("-")[2] for name in remove_stale_temporaries(path)], len(os.listdir(directory))
+        (['4194305'], 1)
+    """
+    prefix = _temporary_prefix(path)
+    pattern = re.compile(re.escape(prefix) + r"(\d+)-\w+\.tmp")
+
+    def owner(name):
+        match = pattern.fullmatch(name)
+        return int(match[1]) if match else None
+
+    return remove_files_of_dead_processes(os.path.dirname(os.path.abspath(path)), owner)
+
+
+def remove_files_of_dead_processes(directory, owner) -> list:
+    r"""
+    Remove the files of ``directory`` whose name ``owner(name)`` maps to the id of a
+    process that has ended (``None``: not a file of this kind); the names removed.
+    """
+    removed = []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return removed
+    for name in names:
+        pid = owner(name)
+        if pid is None or pid_alive(pid):
+            continue
+        try:
+            os.unlink(os.path.join(directory, name))
+            removed.append(name)
+        except OSError:
+            pass
+    return removed
+
+
+def pid_alive(pid: int) -> bool:
+    r"""Whether a process ``pid`` exists (a zombie counts as alive; so does one we may not signal)."""
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def write_through(path, payload):

@@ -18,8 +18,16 @@ import operator
 import numpy as np
 
 from sage_lfsr.common.compiled import cached_njit
+from sage_lfsr.common.limits import TooLarge
 from sage_lfsr.debruijn.adjacency import pairs_of
-from sage_lfsr.debruijn.cycles import cycle_labels
+from sage_lfsr.debruijn.cycles import MAX_LABELLED_STATES, cycle_labels
+from sage_lfsr.debruijn.successors import integer_argument
+from sage_lfsr.registers.coercion import describe
+from sage_lfsr.registers.feedback import MAX_TABULATED_STATES
+
+#: Largest state space joined into one register: the joined feedback is a truth table
+#: (:data:`~sage_lfsr.registers.feedback.MAX_TABULATED_STATES`), below the cycles' own limit.
+MAX_JOINED_STATES = min(MAX_TABULATED_STATES, MAX_LABELLED_STATES)
 
 
 def _wilson(offsets, ends, edges, vertex_count, root, leave_out, seed):
@@ -63,6 +71,7 @@ def random_spanning_tree(pairs, seed=0, leave_out=-1) -> np.ndarray:
         sage: len(random_spanning_tree(pairs, seed=1)), pairs.labels.cycle_count
         (5, 6)
     """
+    seed = integer_argument(seed, "the seed")
     cycles = pairs.cycles
     keep = np.flatnonzero((cycles[:, 0] != leave_out) & (cycles[:, 1] != leave_out))
     count = pairs.labels.cycle_count
@@ -79,7 +88,7 @@ def random_spanning_tree(pairs, seed=0, leave_out=-1) -> np.ndarray:
                          f"{pairs.labels.smallest[isolated[0]]} meets no other): no joining exists")
     root = vertices[0]
     chosen = wilson(offsets, heads[order].astype(np.int64), rows[order].astype(np.int64), count, root,
-                    leave_out, int(seed) % (1 << 32))
+                    leave_out, seed % (1 << 32))
     picked = np.delete(chosen, [root] + ([leave_out] if leave_out >= 0 else []))
     if (picked < 0).any():
         raise ValueError("the adjacency graph is not connected: no joining exists")
@@ -120,6 +129,27 @@ def _tree_rows(pairs, tree, leave_out):
                              f"through states {labels.smallest[u]} and {labels.smallest[v]}")
         parent[find(u)] = find(v)
     return np.array(states, dtype=np.int64).reshape(-1, 2)
+
+
+def check_join_size(register):
+    r"""
+    Refuse, before any work, a register too large for :func:`join_cycles`: more than
+    :data:`MAX_JOINED_STATES` (`2^{22}`) states, the truth table's limit.
+
+    EXAMPLES::
+
+        sage: from sage_lfsr import LFSR
+        sage: from sage_lfsr.debruijn.joining import check_join_size
+        sage: check_join_size(LFSR.from_polynomial("x^22 + 1"))
+        sage: check_join_size(LFSR.from_polynomial("x^23 + 1"))
+        Traceback (most recent call last):
+        ...
+        sage_lfsr.common.limits.TooLarge: a joined register is a truth table of up to 4194304 (2^22) states; the register has 8388608 (its cycles are counted up to 2^24)
+    """
+    count = int(describe(register).state_count)
+    if count > MAX_JOINED_STATES:
+        raise TooLarge(f"a joined register is a truth table of up to {MAX_JOINED_STATES} (2^22) states; the "
+                       f"register has {count} (its cycles are counted up to 2^24)")
 
 
 def join_cycles(register, tree=None, seed=0, zero_apart=False, cycle_map=None, **map_options):
@@ -171,6 +201,9 @@ def join_cycles(register, tree=None, seed=0, zero_apart=False, cycle_map=None, *
     if not isinstance(register, FSR) and getattr(register, "form", None) != "fibonacci":
         raise TypeError(f"cycle joining builds a shift register from an FSR or a Fibonacci LFSR, not "
                         f"{type(register).__name__}{' in Galois form' if getattr(register, 'form', None) else ''}")
+    check_join_size(register)
+    if tree is None:
+        integer_argument(seed, "the seed")
     labels = cycle_labels(register, cycle_map, **map_options)
     leave_out = -1
     if zero_apart:

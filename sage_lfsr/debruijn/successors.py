@@ -1,7 +1,9 @@
 r"""
 Successor rules: de Bruijn sequences of order `n \le 64` streamed bit by bit in
-`O(n)` time and space a bit (compiled), without enumerating or storing states;
-and :func:`is_de_bruijn`, the compiled check (orders up to 32).
+`O(n)` time a bit at worst and a few word operations for most states (compiled;
+:func:`_is_necklace` settles most necklace tests by their runs of zeros), without
+enumerating or storing states; and :func:`is_de_bruijn`, the compiled check
+(orders up to 32).
 
 A state `a_1 a_2 \cdots a_n` is an integer with `a_1` in bit 0 (the package's
 `x_0`); the next state is `a_2 \cdots a_n f(a)` and the stream is the bits `f`.
@@ -22,6 +24,8 @@ representative; each feedback's docstring proves its choice.
 This module needs numpy and numba only (no engine, no Sage).
 """
 from __future__ import annotations
+
+import operator
 
 import numpy as np
 from llvmlite import ir
@@ -73,39 +77,54 @@ bit = cached_njit(_bit, inline="always")
 def _is_necklace(word, length):
     r"""
     Whether the string `t_1 \cdots t_L` (`t_i` in bit `i - 1` of ``word``, `L \le 64`) is a
-    necklace (least among its rotations): it is a prenecklace whose longest
-    Lyndon prefix has a length `p` dividing `L` (Cattell, Ruskey, Sawada,
-    Serra, Miers, "Fast algorithms to generate necklaces, unlabeled necklaces
-    and irreducible polynomials over GF(2)", J. Algorithms 37 (2000), Thm 2.1).
-    Their scan compares `t_i` with `t_{i-p}`; here a word operation finds the next
-    `i` where they differ (the lowest set bit of ``word ^ (word << p)`` at or
-    above `i`), so a scan costs a step per change of `p`, not per bit.
+    necklace (no larger than any of its rotations), in a few word operations
+    for most strings.
+
+    Let `z \ge 1` be the length of its leading run of 0s. A necklace that holds a 1
+    ends with 1 (else the rotation moving that last 0 to the front would be
+    smaller), and no run of 0s is longer than `z` (the rotation starting there
+    would begin with `0^{z+1}`, below `0^z 1`). A rotation that starts with fewer
+    than `z` zeros, or with a 1, is larger than `t` (it has a 1 where `t` still has
+    a 0). So a string passing those two tests is a necklace exactly when it is no
+    larger than its rotations that start at another run of exactly `z` zeros, few
+    for most strings: each is compared with `t` in one step, at the lowest bit where
+    they differ.
 
     EXAMPLES::
 
         sage: import numpy as np
         sage: from sage_lfsr.debruijn.successors import necklace
         sage: word = lambda text: np.uint64(int(text[::-1], 2))  # t_1 in bit 0
-        sage: [bool(necklace(word(t), len(t))) for t in ("0011", "0101", "0110", "1111", "0010111")]
-        [True, True, False, True, True]
+        sage: [bool(necklace(word(t), len(t))) for t in ("0011", "0101", "0110", "1111", "0010111", "0000")]
+        [True, True, False, True, True, True]
+        sage: [bool(necklace(word(t), len(t))) for t in ("0010011", "0010010", "0100101", "01011")]
+        [True, False, False, True]
     """
     one = np.uint64(1)
     full = ~np.uint64(0) if length == 64 else (one << np.uint64(length)) - one
+    word &= full
     if word & one:  # starts with 1: a necklace only as 1^L
-        return word & full == full
-    p = 1
-    i = 1  # t_{i+1}, in bit i, is compared with t_{i+1-p}
-    while i < length:
-        differ = ((word ^ (word << np.uint64(p))) & full) >> np.uint64(i)
-        if differ == 0:
-            break
-        i += int(trailing_zeros(differ))  # the lowest such bit
-        if bit(word, i) == 0:  # t_i < t_{i-p}: a rotation is smaller
+        return word == full
+    if word == 0:
+        return True
+    if (word >> np.uint64(length - 1)) == 0:  # holds a 1 and ends with 0
+        return False
+    zeros = int(trailing_zeros(word))
+    free = ~word & full
+    starts = free  # bit i: t_{i+1} .. t_{i+zeros} are all 0
+    for shift in range(1, zeros):
+        starts &= free >> np.uint64(shift)
+    if starts & (free >> np.uint64(zeros)):  # a run of zeros + 1 zeros
+        return False
+    starts &= starts - one  # the leading run left out
+    while starts:
+        shift = trailing_zeros(starts)
+        starts &= starts - one
+        rotated = ((word >> shift) | (word << (np.uint64(length) - shift))) & full
+        differ = word ^ rotated
+        if differ and word & (differ & (~differ + one)):  # t has the 1 where they first differ
             return False
-        # p = i + 1; each 1 right after is then compared with t_1 = 0 and moves p on: skip the run
-        i += 1 + int(trailing_zeros(~(word >> np.uint64(i + 1)))) if i + 1 < length else 1
-        p = min(i, length)
-    return length % p == 0
+    return True
 
 
 necklace = cached_njit(_is_necklace, inline="always")
@@ -163,28 +182,27 @@ def _ccr_feedback(state, order):
     representative exactly when that rotation is the necklace (its first half
     `\bar\beta 1 0^m` then has its last 1 at `j = |\beta| + 1`). A state and its
     conjugate share `a_2 \cdots a_n`, and representatives start with 1, so the
-    test is made on `1 a_2 \cdots a_n`.
+    test is made on `1 a_2 \cdots a_n`. When `a_2 = 1` (`m = 0`), `W` holds a 1 and
+    ends with 0, so it is no necklace: half the states are settled by that bit.
     """
     one = np.uint64(1)
+    if order <= 32:  # W is one word: the test of the PCR rule
+        if state & np.uint64(2):  # m = 0: W holds a 1 and ends with 0, no necklace
+            return (state & one) ^ one
+        alpha = state | one
+        zeros = int(trailing_zeros((alpha >> one) | (one << np.uint64(order - 1))))
+        # W = S = alpha + complement(alpha) rotated by n + zeros + 1: S rotated by zeros + 1, complemented
+        mask = (one << np.uint64(order)) - one
+        whole = alpha | (((~alpha) & mask) << np.uint64(order))
+        shift = np.uint64(zeros + 1)
+        full = (one << np.uint64(2 * order)) - one if order < 32 else ~np.uint64(0)
+        word = ~((whole >> shift) | (whole << (np.uint64(2 * order) - shift))) & full
+        return (state & one) ^ one ^ np.uint64(necklace(word, 2 * order))
     alpha = state | one
     above = alpha >> one
-    zeros = order - 1 if above == 0 else int(popcount((above & (~above + one)) - one))  # trailing zeros
-    # W = S rotated to start at position n + zeros + 1 of S = alpha + complement(alpha)
+    zeros = order - 1 if above == 0 else int(trailing_zeros(above))
     length = 2 * order
     start = order + zeros + 1
-    if order <= 32:  # W is one word: the test of the PCR rule
-        span = np.uint64(length)
-        whole = alpha | (((~alpha) & ((one << np.uint64(order)) - one)) << np.uint64(order))
-        if start >= length:
-            start -= length
-        word = whole >> np.uint64(start)
-        if start:
-            word |= whole << (span - np.uint64(start))
-        if length < 64:
-            word &= (one << span) - one
-        if not necklace(word, length):
-            return (state & one) ^ one
-        return state & one
     p = 1
     for i in range(1, length):
         current = symbol(alpha, start + i, order)
@@ -198,27 +216,24 @@ def _ccr_feedback(state, order):
     return state & one
 
 
-def _bit_length(value):
+@intrinsic
+def bit_length(typingctx, value):
     r"""
-    The number of bits of ``value`` up to its highest 1 (0 for 0).
+    The number of bits of a ``uint64`` up to its highest 1 (0 for 0), one machine instruction.
 
     EXAMPLES::
 
-        sage: import numpy as np
+        sage: import numba, numpy as np
         sage: from sage_lfsr.debruijn.successors import bit_length
-        sage: [bit_length(np.uint64(v)) for v in (0, 1, 6, 2**63)]
+        sage: length = numba.njit(lambda value: bit_length(value))
+        sage: [length(np.uint64(v)) for v in (0, 1, 6, 2**63)]
         [0, 1, 3, 64]
     """
-    value |= value >> np.uint64(1)
-    value |= value >> np.uint64(2)
-    value |= value >> np.uint64(4)
-    value |= value >> np.uint64(8)
-    value |= value >> np.uint64(16)
-    value |= value >> np.uint64(32)
-    return int(popcount(value))
+    def codegen(context, builder, signature, args):
+        leading = builder.ctlz(args[0], ir.Constant(ir.IntType(1), 0))
+        return builder.sub(ir.Constant(ir.IntType(64), 64), leading)
+    return numba_types.uint64(numba_types.uint64), codegen
 
-
-bit_length = cached_njit(_bit_length, inline="always")
 
 
 def _is_necklace_after_zero(rest, length):
@@ -291,17 +306,19 @@ def _summing_feedback(state, order, constant):
     """
     one = np.uint64(1)
     rest = state >> one
-    star = (rest << one) | ((popcount(rest) & one) ^ one ^ np.uint64(constant))  # p = 1 on a^*
-    value = (popcount(state) + np.uint64(constant)) & one
+    parity = (popcount(rest) & one) ^ np.uint64(constant)  # of c + a_2 + ... + a_n
+    star = (rest << one) | (parity ^ one)  # p = 1 on a^*
+    value = parity ^ (state & one)
+    if (star >> np.uint64(order - 1)) & one:  # k = 0: 1 u is a necklace only as 1^{n+1}
+        full = ~np.uint64(0) if order == 64 else (one << np.uint64(order)) - one
+        return value ^ one if star == full else value
     if star == 0:  # 0^n, on the CSR's root
         return value
-    length = bit_length(star)  # j: a^* = u 0^k with u = a*_1 .. a*_j
+    length = int(bit_length(star))  # j: a^* = u 0^k with u = a*_1 .. a*_j
     zeros = order - length
     if order < 64:  # 0^k 1 u in one word
         word = (star << np.uint64(zeros + 1)) | (one << np.uint64(zeros))
         representative = necklace(word, order + 1)
-    elif zeros == 0:  # 1 u: a necklace only as 1^{65}
-        representative = star == ~np.uint64(0)
     else:  # 0 . 0^{k-1} 1 u: the first 0 kept apart
         representative = necklace_after_zero((star << np.uint64(zeros)) | (one << np.uint64(zeros - 1)), order + 1)
     return value ^ one if representative else value
@@ -348,12 +365,35 @@ RULES = {"pcr": (specialize(_stream_template, "stream_pcr", feedback=pcr_feedbac
                  "complemented summing register (weight, then necklace order of the words a + 1 + parity)")}
 
 
+def integer_argument(value, what):
+    r"""
+    ``value`` as an ``int`` if it is an integer (Python, numpy or Sage; not a
+    bool), else a :class:`TypeError` naming ``what``: never cast (``"7"``, ``1.9``).
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr.debruijn.successors import integer_argument
+        sage: integer_argument(np.uint8(7), "the state"), integer_argument(7, "the state")
+        (7, 7)
+        sage: integer_argument(float(1.9), "the state")
+        Traceback (most recent call last):
+        ...
+        TypeError: the state must be an integer, not 1.9
+    """
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{what} must be an integer, not {value!r}")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{what} must be an integer, not {value!r}") from None
+
+
 def _check_order(order, limit, what):
-    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) and type(order).__name__ != "Integer":
-        raise TypeError(f"the order must be an integer, not {order!r}")
-    if not 1 <= int(order) <= limit:
+    order = integer_argument(order, "the order")
+    if not 1 <= order <= limit:
         raise ValueError(f"{what} orders 1 to {limit}, not {order}")
-    return int(order)
+    return order
 
 
 def de_bruijn_bits(rule, order, count, state=0):
@@ -392,16 +432,25 @@ def de_bruijn_bits(rule, order, count, state=0):
         Traceback (most recent call last):
         ...
         ValueError: the successor rules stream orders 1 to 64, not 0
+        sage: de_bruijn_bits("pcr", 8, 8, state="7")
+        Traceback (most recent call last):
+        ...
+        TypeError: the state must be an integer, not '7'
+        sage: de_bruijn_bits("pcr", 8, float(2.5))
+        Traceback (most recent call last):
+        ...
+        TypeError: the number of bits must be an integer, not 2.5
     """
-    if rule not in RULES:
+    if not isinstance(rule, str) or rule not in RULES:
         raise ValueError(f"unknown rule {rule!r}: choose one of {', '.join(RULES)}")
     order = _check_order(order, MAX_RULE_ORDER, "the successor rules stream")
-    if not 0 <= int(state) < 1 << order:
+    state, count = integer_argument(state, "the state"), integer_argument(count, "the number of bits")
+    if not 0 <= state < 1 << order:
         raise ValueError(f"a state of order {order} is an integer 0..2^{order} - 1, not {state}")
-    if not 0 <= int(count) <= MAX_STREAM_BITS:
+    if not 0 <= count <= MAX_STREAM_BITS:
         raise ValueError(f"the number of bits is 0 to {MAX_STREAM_BITS} (2^32) a call, not {count}")
-    out = np.empty(int(count), dtype=np.uint8)
-    state = np.uint64(int(state))
+    out = np.empty(count, dtype=np.uint8)
+    state = np.uint64(state)
     for first in range(0, len(out), CHUNK):  # Ctrl-C is seen between chunks
         state = RULES[rule][0](state, order, out[first:first + CHUNK])
     return out, int(state)
@@ -499,9 +548,54 @@ def _mark_sorted_windows(bits, order, seen, first, stop, window, low_bits, count
 mark_sorted_windows = cached_njit(_mark_sorted_windows, nogil=True)
 
 
+def _bits_of(sequence, length):
+    r"""
+    ``sequence`` as a 1-d ``uint8`` array of 0s and 1s, or ``None`` if it is not
+    ``length`` terms long (checked before anything is converted). Refused: bytes
+    (ASCII digits or byte values? say which: ``text.decode()`` or
+    ``np.frombuffer``), iterators (their length is unknown until read whole), and
+    any term that is not 0 or 1 (``0.3``, ``nan``, ``"1"`` in a list), rather
+    than cast.
+    """
+    if isinstance(sequence, (bytes, bytearray, memoryview)):
+        raise TypeError("is_de_bruijn takes bits as an array, a list or a '0101' string, not bytes: decode ASCII "
+                        "digits (data.decode()) or read byte values with numpy.frombuffer(data, dtype=numpy.uint8)")
+    if not hasattr(sequence, "__len__") or not hasattr(sequence, "__getitem__") or isinstance(sequence, dict):
+        why = "its terms have no order" if hasattr(sequence, "__len__") else \
+            "its length is known only once it is read whole (list() it)"
+        raise TypeError(f"is_de_bruijn takes bits as an array, a list or a '0101' string, not "
+                        f"{type(sequence).__name__}: {why}")
+    if len(sequence) != length:
+        return None
+    if isinstance(sequence, str):
+        if not sequence.isascii():
+            raise ValueError("a binary sequence holds 0s and 1s only")
+        return np.frombuffer(sequence.encode("ascii"), dtype=np.uint8) - np.uint8(48)  # others caught later
+    bits = np.asarray(sequence)
+    if bits.ndim != 1:
+        return None
+    if bits.dtype.kind in "ui":
+        if bits.dtype != np.uint8 and (bits.min() < 0 or bits.max() > 1):  # before a cast could wrap 256 to 0
+            raise ValueError("a binary sequence holds 0s and 1s only")
+        return bits.astype(np.uint8, copy=False)
+    if bits.dtype.kind == "b":
+        return bits.view(np.uint8)
+    if bits.dtype.kind not in "fO":
+        raise ValueError("a binary sequence holds 0s and 1s only, not "
+                         + ("strings (a '0101' string is read whole)" if bits.dtype.kind in "US" else
+                            f"{bits.dtype} terms"))
+    ones = np.asarray(bits == 1, dtype=bool)  # float and object terms compared, never cast: 0.3 is not 0
+    wrong = np.flatnonzero(~(ones | np.asarray(bits == 0, dtype=bool)))
+    if len(wrong):
+        raise ValueError(f"a binary sequence holds 0s and 1s only, not {bits[wrong[0]].item()!r} (term {wrong[0]})")
+    return ones.view(np.uint8)
+
+
 def is_de_bruijn(sequence, order) -> bool:
     r"""
-    Whether ``sequence`` (bits: a numpy array, a list or a ``"0101..."`` string)
+    Whether ``sequence`` (bits: a numpy array, a list or tuple of integers, bools
+    or floats equal to 0 or 1, or a ``"0101..."`` string; bytes, iterators and
+    any other term, ``0.3`` or ``nan``, are refused, not cast)
     is a binary de Bruijn sequence of ``order`` `\le 32`: `2^n` bits in which,
     read cyclically, every `n`-bit string occurs once. The `2^n` windows are
     all distinct exactly when they cover every string: a compiled pass sets each
@@ -537,17 +631,21 @@ def is_de_bruijn(sequence, order) -> bool:
         Traceback (most recent call last):
         ...
         ValueError: a binary sequence holds 0s and 1s only
+        sage: is_de_bruijn([0, 0, 0, 1, 0.0, 1, 1, 1.0], 3)
+        True
+        sage: is_de_bruijn([0, 0, 0, 1, 0, 1, 1, 0.3], 3)
+        Traceback (most recent call last):
+        ...
+        ValueError: a binary sequence holds 0s and 1s only, not 0.3 (term 7)
+        sage: is_de_bruijn((int(c) for c in "00010111"), 3)
+        Traceback (most recent call last):
+        ...
+        TypeError: is_de_bruijn takes bits as an array, a list or a '0101' string, not generator: its length is known only once it is read whole (list() it)
     """
     order = _check_order(order, MAX_CHECK_ORDER, "is_de_bruijn checks")
-    if isinstance(sequence, str):
-        bits = np.frombuffer(sequence.encode("ascii"), dtype=np.uint8) - np.uint8(48)
-    else:
-        bits = np.asarray(sequence)
-    if bits.ndim != 1 or len(bits) != 1 << order:
+    bits = _bits_of(sequence, 1 << order)
+    if bits is None:
         return False
-    if bits.dtype != np.uint8 and (bits.min() < 0 or bits.max() > 1):  # before a cast could wrap 256 to 0
-        raise ValueError("a binary sequence holds 0s and 1s only")
-    bits = bits.astype(np.uint8, copy=False)
     seen = np.zeros(max(1, (1 << order) >> 6), dtype=np.uint64)
     window, read = np.uint64(0), 0
     for index in range(order - 1):

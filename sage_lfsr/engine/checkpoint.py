@@ -48,6 +48,10 @@ Reading checks everything it can, and drops nothing silently:
   :class:`CheckpointCorrupted`; a header for another job with
   :class:`CheckpointMismatch`.
 
+While a run uses the file (from :meth:`Checkpoint.restore` to :meth:`Checkpoint.close`)
+it is locked (``flock``): a second run on the same file is refused in one line, so
+two runs never append the same tasks side by side.
+
 Result frames hold numbers only (no pickles), so reading a checkpoint runs no
 code from the file. **A checkpoint is trusted input**: the CRCs guard against
 accidents (torn writes, bit rot, a file of another run), not against forgery.
@@ -80,7 +84,7 @@ import zlib
 
 import numpy as np
 
-from sage_lfsr.common.files import check_regular, write_atomically
+from sage_lfsr.common.files import check_regular, open_locked, release, write_atomically
 from sage_lfsr.engine.job import TaskResult
 from sage_lfsr.engine.snapshots import remove_snapshot, snapshot_path
 
@@ -285,6 +289,7 @@ class Checkpoint:
         self.dropped = []
         self._header_crc = None
         self._synced_at, self._unsynced = -math.inf, False
+        self._held = None  # the open file holding the lock while a run uses the checkpoint
 
     def __repr__(self):
         return f"Checkpoint({self.path!r})"
@@ -411,9 +416,15 @@ class Checkpoint:
         wanted = self.header_for(job)
         if not self.exists():
             self._create(wanted)
+            self._lock()
             return []
-        header, results, good_length = self.read()
-        self._check_same_job(header, wanted)
+        self._lock()
+        try:
+            header, results, good_length = self.read()
+            self._check_same_job(header, wanted)
+        except BaseException:  # refused: the file stays free for the run that fits it
+            self.close()
+            raise
         for line in self.dropped:
             warnings.warn(line, CheckpointWarning, stacklevel=3)
         if good_length < os.path.getsize(self.path):
@@ -473,6 +484,31 @@ class Checkpoint:
             if not self._unsynced:
                 os.fsync(stream.fileno())
                 self._synced_at = now
+
+    def _lock(self):
+        r"""
+        Hold the file locked (``flock``) until :meth:`close`: a second run on it, in
+        another process or this one, is refused in one line instead of writing beside this one.
+        """
+        if self._held is not None:
+            return
+        stream = open_locked(self.path)
+        if stream is not None and os.stat(self.path).st_ino != os.fstat(stream.fileno()).st_ino:
+            release(stream)  # created anew under our feet by another run
+            stream = None
+        if stream is None:
+            raise CheckpointError(f"checkpoint {self.path} is in use by another run (it is locked): wait for it "
+                                  "to end, or use another file")
+        self._held = stream
+
+    def close(self):
+        r"""When the run ends, however: the records ``fsync``-ed (:meth:`sync`) and the file's lock released."""
+        try:
+            self.sync()
+        finally:
+            if self._held is not None:
+                release(self._held)
+                self._held = None
 
     def sync(self):
         r"""``fsync`` the records appended since the last ``fsync`` (at the end of a run)."""

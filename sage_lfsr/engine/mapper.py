@@ -196,7 +196,7 @@ class _Resume:
     def close(self):
         r"""When the run ends, however: the records are ``fsync``-ed, the last memory snapshot whose tasks are recorded is written."""
         try:
-            self.checkpoint.sync()
+            self.checkpoint.close()  # fsync-ed and unlocked
         finally:
             if self.taker is not None:
                 self.taker.close()

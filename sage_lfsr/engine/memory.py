@@ -50,23 +50,13 @@ def sweep_stale_segments(directory=SHM_DIRECTORY) -> list:
         sage: sweep_stale_segments(directory), sorted(os.listdir(directory))[0]
         (['sage_lfsr_999999999_ab'], 'other_1_ef')
     """
-    from sage_lfsr.engine.schedules.lifetime import pid_alive
+    from sage_lfsr.common.files import remove_files_of_dead_processes
 
-    removed = []
-    try:
-        names = os.listdir(directory)
-    except OSError:
-        return removed
-    for name in names:
-        owner = name[len(SEGMENT_PREFIX):].split("_")[0]
-        if not name.startswith(SEGMENT_PREFIX) or not owner.isdigit() or pid_alive(int(owner)):
-            continue
-        try:
-            os.unlink(os.path.join(directory, name))
-            removed.append(name)
-        except OSError:
-            pass
-    return removed
+    def owner(name):
+        pid = name[len(SEGMENT_PREFIX):].split("_")[0]
+        return int(pid) if name.startswith(SEGMENT_PREFIX) and pid.isdigit() else None
+
+    return remove_files_of_dead_processes(directory, owner)
 
 
 def shared_memory_free_bytes(directory=SHM_DIRECTORY):

@@ -275,6 +275,9 @@ class LFSR(KeyedRegister):
         if polynomial.degree() < 1:
             raise ValueError("the characteristic polynomial must have degree at least 1")
         polynomial = polynomial.monic()
+        if field.order() == _prime_of(field.order()) and form == "fibonacci" and isinstance(constant, int) \
+                and constant == 0:  # integers in one pass: fast at large degree
+            return cls.from_integers([int(c) for c in (-polynomial).list()[:-1]], q=int(field.order()))
         coefficients = [-c for c in polynomial.list()[:-1]]
         if field.order() == _prime_of(field.order()):
             return cls(coefficients, q=field.order(), constant=constant, form=form)
@@ -287,6 +290,66 @@ class LFSR(KeyedRegister):
         register._coefficients = tuple(field(c) for c in coefficients)
         register._form = _check_form(form)
         register._constant = _coerce_constant(field, constant)
+        return register
+
+    @classmethod
+    def from_integers(cls, values, q=2):
+        r"""
+        The Fibonacci register with coefficients given as integer representations, built in one
+        vectorised pass: each of the `q` field elements is made once and the coefficients index
+        them (for a register of degree `10^5` and more, where :class:`LFSR` coerces one by one).
+        The values are checked as :class:`LFSR` checks them.
+
+        INPUT:
+
+        - ``values`` -- `c_0, \ldots, c_{d-1}` as a numpy integer array or a list of integers
+          in `0..q-1`
+        - ``q`` -- the field order (default: 2)
+
+        EXAMPLES::
+
+            sage: import numpy as np
+            sage: from sage_lfsr import LFSR
+            sage: LFSR.from_integers(np.array([1, 1, 0, 0])) == LFSR([1, 1, 0, 0])
+            True
+            sage: LFSR.from_integers([1, 3], q=9).coefficients()
+            (1, z)
+
+        TESTS::
+
+            sage: LFSR.from_integers([1, 3], q=3)
+            Traceback (most recent call last):
+            ...
+            ValueError: coefficient c_1 = 3 is outside GF(3): integers stand for field elements 0..2
+            sage: LFSR.from_integers([])
+            Traceback (most recent call last):
+            ...
+            ValueError: an LFSR needs at least one coefficient
+        """
+        import numpy as np
+
+        field = _field(q)
+        order = int(field.order())
+        if isinstance(values, np.ndarray) and values.dtype.kind in "iu" and order <= 1 << 16:
+            array = values.astype(np.int64, copy=False).ravel()
+        else:
+            array = np.array([as_integer(v, f"coefficient c_{i}") for i, v in enumerate(values)], dtype=object)
+        if len(array) == 0:
+            raise ValueError("an LFSR needs at least one coefficient")
+        outside = np.flatnonzero((array < 0) | (array >= order))
+        if len(outside):
+            i = int(outside[0])
+            raise ValueError(f"coefficient c_{i} = {array[i]} is outside GF({order}): "
+                             f"integers stand for field elements 0..{order - 1}")
+        if order <= 1 << 16:
+            elements = np.empty(order, dtype=object)
+            elements[:] = [sagemath.int_to_element(field, v) for v in range(order)]
+            coefficients = tuple(elements[array.astype(np.int64)].tolist())
+        else:
+            coefficients = tuple(sagemath.int_to_element(field, int(v)) for v in array)
+        register = cls.__new__(cls)
+        register._field, register._coefficients = field, coefficients
+        register._form, register._constant = "fibonacci", field(0)
         return register
 
     @classmethod

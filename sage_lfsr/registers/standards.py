@@ -43,6 +43,8 @@ EXAMPLES::
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 
 from sage_lfsr.registers.hardware import HardwareRegister, from_taps
@@ -85,6 +87,9 @@ class StandardRegister:
         """
         if self.crc is None:
             raise ValueError(f"{self.name} is not a CRC generator")
+        if not isinstance(data, (bytes, bytearray, memoryview)):  # bytes(5) would be five zero bytes
+            hint = ": encode text first, e.g. text.encode()" if isinstance(data, str) else ""
+            raise TypeError(f"checksum takes bytes, not {type(data).__name__}{hint}")
         init, reflected, final_xor = self.crc
         register, value = self.register, init
         entry = 0 if register.shift == "right" else register.width - 1
@@ -242,6 +247,12 @@ def standard(name) -> StandardRegister:
 
     TESTS::
 
+        sage: standard("CRC32") is standard("crc_32") is standard("CRC-32"), standard("PRBS_31").name
+        (True, 'PRBS31')
+        sage: standard("CRC-32").checksum(int(5))
+        Traceback (most recent call last):
+        ...
+        TypeError: checksum takes bytes, not int
         sage: standard("PRBS8")
         Traceback (most recent call last):
         ...
@@ -253,7 +264,13 @@ def standard(name) -> StandardRegister:
     """
     if not isinstance(name, str):
         raise TypeError(f"a standard register is named by a string, not {type(name).__name__}")
-    key = name.strip().upper().replace("_", "-")[:40]
-    if key not in STANDARDS:
+    key = _plain_name(name[:60])
+    by_plain_name = {_plain_name(known): register for known, register in STANDARDS.items()}
+    if key not in by_plain_name:
         raise ValueError(f"unknown standard register {name[:40]!r}: choose one of {', '.join(sorted(STANDARDS))}")
-    return STANDARDS[key]
+    return by_plain_name[key]
+
+
+def _plain_name(name) -> str:
+    r"""A standard's name without case, spaces, ``-``, ``_`` or ``.``: ``"crc_32"``, ``"CRC32"`` and ``"CRC-32"`` alike."""
+    return re.sub(r"[\s_.-]", "", name).upper()

@@ -31,6 +31,13 @@ Sequences are given as field elements, integers (integer representations
 over `GF(2)` a bit string such as ``"0110 1001"`` (spaces and underscores are
 ignored).
 
+The other measures of a sequence's complexity are reached from this module too (it is
+``sage_lfsr.sequences``): :func:`maximum_order_complexity`, its profile and :func:`shortest_fsr`
+(the shortest register of any kind, :mod:`~sage_lfsr.theory.order_complexity`);
+:func:`periodic_linear_complexity`, :func:`games_chan` and the `k`-error linear complexity with its
+profile (:mod:`~sage_lfsr.theory.periodic`); the linear complexity test of NIST SP 800-22
+(:func:`sp800_22_linear_complexity_test`, :mod:`~sage_lfsr.theory.nist`).
+
 EXAMPLES::
 
     sage: from sage_lfsr.theory.sequences import berlekamp_massey, linear_complexity_profile
@@ -41,6 +48,7 @@ EXAMPLES::
 """
 from __future__ import annotations
 
+import itertools
 import math
 from functools import lru_cache
 
@@ -117,43 +125,82 @@ def sequence_terms(sequence, q=2):
         ...
         TypeError: a sequence is a list of terms or a bit string, not Integer
     """
-    from sage_lfsr.common import sagemath
     from sage_lfsr.common.limits import TooLarge
 
     field = _field_of_order(q)
     q = int(field.order())
     if hasattr(sequence, "__len__") and len(sequence) > MAX_SEQUENCE_TERMS:
         raise TooLarge(f"{len(sequence)} terms are too many: sequence functions take at most {MAX_SEQUENCE_TERMS}")
+    if isinstance(sequence, (bytes, bytearray, memoryview)):
+        raise TypeError("a sequence is a list of terms or a bit string, not bytes: unpack them first "
+                        "(numpy.unpackbits, or sage_lfsr.cli_complexity.read_bits for a file)")
     if isinstance(sequence, str):
         if q != 2:
             raise TypeError(f"a bit string is a sequence over GF(2), not GF({q}): give a list of integers")
         return field, _bit_string_terms(sequence)
-    if isinstance(sequence, np.ndarray):
+    if isinstance(sequence, np.ndarray) and sequence.dtype != object:
         if sequence.dtype.kind not in "iub" or sequence.ndim != 1:
             raise TypeError(f"a sequence array must be one-dimensional with integer entries, not {sequence.dtype}")
         terms = sequence.astype(np.int64)
     else:
         try:
-            items = list(sequence)
+            # a generator or an endless iterator is read only up to the limit
+            items = list(itertools.islice(iter(sequence), MAX_SEQUENCE_TERMS + 1))
         except TypeError:
             raise TypeError(f"a sequence is a list of terms or a bit string, not {type(sequence).__name__}") from None
-        values = []
-        for position, item in enumerate(items):
-            if isinstance(item, (int, np.integer)) or type(item).__name__ == "Integer":
-                values.append(int(item))
-            elif hasattr(item, "parent"):
-                parent = item.parent()
-                if not getattr(parent, "is_field", lambda: False)() or parent.order() != q:
-                    raise ValueError(f"term {position} = {item} lies in {_field_name(parent)}, not GF({q})")
-                values.append(sagemath.element_to_int(item))
-            else:
-                raise TypeError(f"term {position} = {item!r} is neither an integer nor an element of GF({q})")
-        terms = np.array(values, dtype=np.int64)
+        if len(items) > MAX_SEQUENCE_TERMS:
+            raise TooLarge(f"more than {MAX_SEQUENCE_TERMS} terms are too many: sequence functions take at most "
+                           f"{MAX_SEQUENCE_TERMS} (an iterator is read no further)")
+        terms = _plain_integers(items, q)
+        if terms is None:
+            terms = np.array(_checked_values(items, q), dtype=_term_dtype(q))
     bad = np.flatnonzero((terms < 0) | (terms >= q))
     if len(bad):
         raise ValueError(f"term {bad[0]} = {terms[bad[0]]} is outside GF({q}): "
                          f"integers stand for field elements 0..{q - 1}")
     return field, terms
+
+
+#: Fields whose integer representations reach past int64 hold their terms in object arrays.
+_INT64_FIELD_ORDER = 1 << 62
+
+
+def _checked_values(items, q):
+    r"""The integer representations of ``items`` (integers or field elements), each checked."""
+    from sage_lfsr.common import sagemath
+
+    values = []
+    for position, item in enumerate(items):
+        if isinstance(item, bool):
+            raise TypeError(f"term {position} = {item!r} is neither an integer nor an element of GF({q})")
+        if isinstance(item, (int, np.integer)) or type(item).__name__ == "Integer":
+            value = int(item)
+            if not 0 <= value < q:  # checked here: a huge integer fits no int64
+                raise ValueError(f"term {position} = {value} is outside GF({q}): "
+                                 f"integers stand for field elements 0..{q - 1}")
+            values.append(value)
+        elif hasattr(item, "parent"):
+            parent = item.parent()
+            if not getattr(parent, "is_field", lambda: False)() or parent.order() != q:
+                raise ValueError(f"term {position} = {item} lies in {_field_name(parent)}, not GF({q})")
+            values.append(sagemath.element_to_int(item))
+        else:
+            raise TypeError(f"term {position} = {item!r} is neither an integer nor an element of GF({q})")
+    return values
+
+
+def _plain_integers(items, q):
+    r"""A list of Python ``int`` (the common case) as an array in one pass, or ``None`` (checked one by one)."""
+    if not all(type(item) is int for item in items):
+        return None
+    try:
+        return np.array(items, dtype=_term_dtype(q))
+    except OverflowError:  # beyond int64: the terms are refused one by one, with their positions
+        return None
+
+
+def _term_dtype(q):
+    return np.int64 if q < _INT64_FIELD_ORDER else object
 
 
 def _field_name(parent):
@@ -379,6 +426,25 @@ class _CompiledMassey:
         return bits[:length + 1].astype(np.int64)
 
 
+def compiled_complexity(terms, q=2) -> int:
+    r"""
+    The linear complexity of a short sequence of integer representations by the compiled kernel
+    alone, without the input checks (for callers that run it on many blocks of checked terms:
+    NIST's test, the exhaustive `k`-error search).
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr.theory.sequences import compiled_complexity
+        sage: compiled_complexity(np.array([0, 0, 0, 1])), compiled_complexity(np.array([1, 2, 0, 1, 2]), 3)
+        (4, 2)
+    """
+    massey = _CompiledMassey(np.ascontiguousarray(terms, dtype=np.int64), q)
+    while massey.done < massey.n:
+        massey.step()
+    return massey.length
+
+
 def _massey_elements(field, terms):
     r"""The same algorithm on Sage elements, for fields too large to tabulate."""
     from sage_lfsr.common import sagemath
@@ -401,7 +467,8 @@ def _massey_elements(field, terms):
         shift += 1
         profile.append(length)
     connection = (connection + [zero] * (length + 1))[:length + 1]
-    return np.array([sagemath.element_to_int(c) for c in connection], dtype=np.int64), np.array(profile, dtype=np.int64)
+    return (np.array([sagemath.element_to_int(c) for c in connection], dtype=_term_dtype(int(field.order()))),
+            np.array(profile, dtype=np.int64))
 
 
 # ---------------------------------------------------------------- limits
@@ -415,9 +482,10 @@ MAX_QUADRATIC_TERMS = {"binary": 4 * 10 ** 6, "tables": 2 * 10 ** 5, "elements":
 #: Most terms one FLINT call takes over GF(p), p > 2 (about 10 s: the call holds the interpreter, so
 #: Ctrl-C waits for it; NTL's GF(2) call takes the 10^7 of :data:`MAX_SEQUENCE_TERMS` in about 5 s).
 MAX_FLINT_TERMS = 2 * 10 ** 6
-#: Most terms PARI's half-gcd takes over GF(p^m), m > 1 (about 60 s over GF(256) for 10^6; Ctrl-C
-#: stops it at once).
-MAX_PARI_TERMS = 10 ** 6
+#: Most terms PARI's half-gcd takes over GF(p^m), p odd, m > 1 (50 s and 1.2 GB for 5 x 10^5 terms over
+#: GF(27) at load 6; 10^6 overflowed PARI's default 1 GB stack; the call runs in a child process that
+#: Ctrl-C stops at once, with a stack of up to 4 GB).
+MAX_PARI_TERMS = 5 * 10 ** 5
 #: Most terms the divide-and-conquer Massey takes over GF(2^m), m > 1 (5 s for 4 x 10^5 random terms
 #: over GF(256), about 20 s for 10^6; its largest carry-less product, under a second, is the longest
 #: Ctrl-C waits); over GF(2) it takes the :data:`MAX_SEQUENCE_TERMS` (6.5 s for 4 x 10^6, about 25 s
@@ -443,8 +511,8 @@ def _check_size(n, q, method, profile):
             raise TooLarge(f"{n} terms are too many for FLINT's Berlekamp-Massey over GF({q}): one call that "
                            f"Ctrl-C cannot stop, about 5 s a million terms; the limit is {MAX_FLINT_TERMS}")
         if kind == "pari" and n > MAX_PARI_TERMS:
-            raise TooLarge(f"{n} terms are too many for PARI's half-gcd over GF({q}): about a minute a million "
-                           f"terms over GF(256); the limit is {MAX_PARI_TERMS}")
+            raise TooLarge(f"{n} terms are too many for PARI's half-gcd over GF({q}): about a minute and 1.2 GB for "
+                           f"half a million terms; the limit is {MAX_PARI_TERMS}")
         if kind == "recursive" and q != 2 and n > MAX_RECURSIVE_TERMS:
             raise TooLarge(f"{n} terms are too many for Massey's algorithm over GF({q}): about 20 s for "
                            f"{MAX_RECURSIVE_TERMS} by divide and conquer, the limit here")
@@ -501,9 +569,13 @@ def _subquadratic(kind, terms, q, signals, complexity_only):
 
         connection, steps = recursive_massey(terms, q, field_tables(q), signals=signals)
         return (len(connection) - 1 if complexity_only else connection), steps
+    from sage_lfsr.theory.library_calls import interruptible
     from sage_lfsr.theory.minimal_polynomials import library_complexity, library_connection
 
-    return (library_complexity(terms, q) if complexity_only else library_connection(terms, q)), None
+    # a library call holds the interpreter: a long one runs in a child that Ctrl-C stops at once
+    call = library_complexity if complexity_only else library_connection
+    return interruptible(call, terms, q, expected_seconds=_library_seconds(len(terms), q, kind),
+                         signals=signals, pari=kind == "pari"), None
 
 
 def _connection_and_profile(sequence, q, method="auto", profile=True, complexity_only=False):
@@ -522,9 +594,9 @@ def _connection_and_profile(sequence, q, method="auto", profile=True, complexity
     if q > MAX_TABLE_ORDER:
         connection, steps = _massey_elements(field, terms)
         return field, (len(connection) - 1 if complexity_only else connection), steps
-    compiled = _CompiledMassey(terms, q)
     may_switch = method == "auto" and kind is not None
     with DeferredSignals() as signals:  # Ctrl-C lands between two chunks, never inside numba's callbacks
+        compiled = _CompiledMassey(terms, q)  # (nor inside numba's compiler, whose state it would break)
         while compiled.done < n:
             if may_switch and compiled.remaining_seconds() > _library_seconds(n, q, kind):
                 return (field, *_subquadratic(kind, terms, q, signals, complexity_only))
@@ -627,12 +699,10 @@ def berlekamp_massey(sequence, q=2, method="auto"):
     length = len(connection) - 1
     if length == 0:
         return LFSR([0], q=q)
-    neg = field_tables(q)[2] if q <= MAX_TABLE_ORDER else None
-    coefficients = []
-    for j in range(length):  # x_{n+L} = -sum_i C_i x_{n+L-i}, so c_j = -C_{L-j}
-        value = int(connection[length - j])
-        coefficients.append(int(neg[value]) if neg is not None else _negated(field, value))
-    return LFSR(coefficients, q=q)
+    top_first = connection[length:0:-1]  # x_{n+L} = -sum_i C_i x_{n+L-i}, so c_j = -C_{L-j}
+    if q <= MAX_TABLE_ORDER:
+        return LFSR.from_integers(field_tables(q)[2][top_first.astype(np.int64)], q=q)
+    return LFSR.from_integers([_negated(field, int(value)) for value in top_first], q=q)
 
 
 def _negated(field, value):
@@ -670,3 +740,28 @@ def linear_complexity_profile(sequence, q=2) -> list:
         [0, 0, 0, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4]
     """
     return massey(sequence, q)[2].tolist()
+
+
+# ---------------------------------------------------------------- the other complexities
+# Reached from here too (``sage_lfsr.sequences`` is this module), loaded on first use: those modules
+# build on this one, so importing them here at load time would be a circle.
+_ELSEWHERE = {
+    "maximum_order_complexity": "order_complexity", "maximum_order_complexity_profile": "order_complexity",
+    "shortest_fsr": "order_complexity", "games_chan": "periodic", "periodic_linear_complexity": "periodic",
+    "k_error_linear_complexity": "periodic", "k_error_linear_complexity_profile": "periodic",
+    "sp800_22_linear_complexity_test": "nist",
+}
+
+
+def __getattr__(name):
+    r"""The complexities of :mod:`~sage_lfsr.theory.order_complexity`, :mod:`~sage_lfsr.theory.periodic`
+    and :mod:`~sage_lfsr.theory.nist`, by their names here."""
+    if name not in _ELSEWHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"sage_lfsr.theory.{_ELSEWHERE[name]}"), name)
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_ELSEWHERE))

@@ -59,9 +59,9 @@ def counts(tasks):
 @pytest.mark.parametrize("name, degree, size", [("3,1", 12, 150), ("2,2", 10, 300)])
 def test_handoff_equals_the_sequential_search(cluster, name, degree, size):
     form = Form(name, degree)
-    ranges = task_ranges(form.size, degree, 2, task_candidates=size)
+    ranges = list(task_ranges(form.size, degree, 2, task_candidates=size))
     results = []
-    done = search_with_handoff(form, RangeLedger(ranges, degree), 2, cluster, results.append)
+    done = search_with_handoff(form, ranges, RangeLedger([], degree), 2, cluster, results.append)
     expected = search(name, degree)
     assert done["handed_on"] > 0 and done["drains"] > 0  # walks did move from task to task
     assert sorted((r.lo, r.hi) for r in results) == ranges  # each range once, when all its candidates settled
@@ -86,7 +86,7 @@ def test_search_on_dask_resumes_its_checkpoint(cluster, tmp_path):
 
 def test_a_killed_worker_loses_nothing(cluster):  # last: the cluster's nanny restarts the worker
     form = Form("3,1", 12)
-    ranges = task_ranges(form.size, form.degree, 2, task_candidates=150)
+    ranges = list(task_ranges(form.size, form.degree, 2, task_candidates=150))
     results, killed = [], []
 
     def kill_one(client):
@@ -95,7 +95,8 @@ def test_a_killed_worker_loses_nothing(cluster):  # last: the cluster's nanny re
             os.kill(victim, signal.SIGKILL)
             killed.append(victim)
 
-    done = search_with_handoff(form, RangeLedger(ranges, form.degree), 2, cluster, results.append, on_result=kill_one)
+    done = search_with_handoff(form, ranges, RangeLedger([], form.degree), 2, cluster, results.append,
+                               on_result=kill_one)
     assert killed and done["handed_on"] > 0
     assert sorted((r.lo, r.hi) for r in results) == ranges
     expected = search("3,1", 12)

@@ -377,3 +377,91 @@ def test_the_rules_match_the_naive_version_on_a_stretch_of_high_orders(rule, n):
             naive.append(int(bit))
             window = window[1:] + bit
         assert bits.tolist() == naive
+
+
+def test_the_word_necklace_test_matches_the_definition():
+    for length in range(1, 11):  # every word
+        verdicts = [bool(successors.necklace(np.uint64(word), length)) for word in range(2 ** length)]
+        texts = [format(word, f"0{length}b")[::-1] for word in range(2 ** length)]  # t_1 in bit 0
+        assert verdicts == [naive_necklace(text) for text in texts]
+    rng = random.Random(5)
+    for length in (31, 32, 33, 63, 64):  # random words, and words built to pass the zero-run test
+        for _ in range(300):
+            text = rng.choice(["".join(rng.choice("01") for _ in range(length)),
+                               ("0" * rng.randint(1, 3) + "1" * rng.randint(1, 3)) * length])[:length]
+            word = np.uint64(int(text[::-1], 2))
+            assert bool(successors.necklace(word, length)) == naive_necklace(text), text
+
+
+def test_de_bruijn_arguments_of_the_wrong_type_are_refused_not_cast():
+    bits = "00010111"
+    assert is_de_bruijn([int(c) for c in bits], 3) and is_de_bruijn([float(c) for c in bits], 3)
+    for value in (0.3, float("nan"), "1"):
+        assert "0s and 1s only" in one_line_error(lambda: is_de_bruijn([int(c) for c in bits[:-1]] + [value], 3))
+    assert "not bytes" in one_line_error(lambda: is_de_bruijn(bits.encode(), 3), TypeError)
+    assert "generator" in one_line_error(lambda: is_de_bruijn((int(c) for c in bits), 3), TypeError)
+    for keywords in ({"state": "7"}, {"state": 1.9}, {"count": 2.5}, {"order": 8.0}, {"state": True}):
+        arguments = {"rule": "pcr", "order": 8, "count": 8, **keywords}
+        assert "must be an integer" in one_line_error(lambda: de_bruijn_bits(**arguments), TypeError)
+    for seed in ("7", 1.9):
+        assert "must be an integer" in one_line_error(lambda: join_cycles(LFSR.from_polynomial("x^3 + 1"), seed=seed),
+                                                      TypeError)
+    numpy_typed = de_bruijn_bits("pcr", 8, np.int64(8), state=np.uint8(7))[0]
+    assert numpy_typed.tolist() == de_bruijn_bits("pcr", 8, 8, 7)[0].tolist()
+
+
+def run_cli(capsys, *arguments):
+    from sage_lfsr.cli import main
+    code = main(["debruijn", *arguments])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_the_debruijn_command_refuses_before_any_work(capsys, monkeypatch):
+    import sage_lfsr.debruijn as debruijn
+
+    def no_work(*arguments, **keywords):
+        raise AssertionError("work started before the refusal")
+    monkeypatch.setattr(debruijn, "count_joinings", no_work)
+    monkeypatch.setattr(debruijn, "join_cycles", no_work)
+    code, _, err = run_cli(capsys, "--polynomial", "x^23+1", "--count", "--tree-seed", "1")
+    assert code == 2 and "4194304 (2^22)" in err and err.count("\n") == 1
+    for options, said in ((["--workers", "2"], "--workers"), (["--zero-apart"], "--zero-apart"),
+                          (["--anf", "x0"], "--anf"), (["--schedule", "threads"], "--schedule")):
+        code, _, err = run_cli(capsys, "--rule", "pcr", "--order", "8", *options)
+        assert code == 2 and "leave out" in err and said in err and err.count("\n") == 1
+    code, _, err = run_cli(capsys, "--polynomial", "x^3+1", "--tree-seed", "1", "--anf")
+    assert code == 2 and "--format anf" in err
+    code, _, err = run_cli(capsys, "--polynomial", "x^3+1", "--count", "--bits", "8")
+    assert code == 2 and "--bits" in err
+
+
+def test_the_debruijn_command_prints_a_long_count_readably_and_anf_on_request(capsys):
+    from sage_lfsr.cli import MAX_PLAIN_DIGITS
+    register = LFSR.from_polynomial("x^10 + 1")
+    digits = str(count_joinings(register))
+    assert len(digits) > MAX_PLAIN_DIGITS
+    code, out, _ = run_cli(capsys, "--polynomial", "x^10+1", "--count")
+    shown = out.splitlines()[-1]
+    assert code == 0 and shown.startswith(f"joinings: {digits[0]}.{digits[1:10]}e{len(digits) - 1} ")
+    assert f"{len(digits):,} digits" in shown and len(shown) < 100
+    code, out, _ = run_cli(capsys, "--polynomial", "x^10+1", "--count", "--exact")
+    assert out.splitlines()[-1] == f"joinings: {digits}"
+    code, out, _ = run_cli(capsys, "--polynomial", "x^4+1", "--tree-seed", "3", "--format", "anf")
+    assert out == join_cycles(LFSR.from_polynomial("x^4 + 1"), seed=3).anf() + "\n"
+
+
+def test_the_debruijn_stream_is_written_in_bounded_chunks(capsys, monkeypatch, tmp_path):
+    import sys
+    import sage_lfsr.cli as cli
+    monkeypatch.setattr(cli, "DEBRUIJN_CHUNK_BITS", 1000)
+    count = 3005
+    expected = "".join(map(str, de_bruijn_bits("ccr", 24, count)[0].tolist())) + "\n"
+    writes = []
+    write = sys.stdout.write
+    monkeypatch.setattr(sys.stdout, "write", lambda text: writes.append(len(text)) or write(text))
+    code, out, _ = run_cli(capsys, "--rule", "ccr", "--order", "24", "--bits", str(count))
+    assert code == 0 and out == expected and max(writes) <= 1000
+    path = tmp_path / "s"
+    code, _, _ = run_cli(capsys, "--rule", "ccr", "--order", "24", "--bits", str(count), "--output", str(path))
+    assert code == 0 and path.read_text() == expected

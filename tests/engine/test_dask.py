@@ -202,27 +202,6 @@ def test_shared_rows_and_a_sweep_of_the_few_states_the_segments_left(cluster, mo
     assert unmarked <= swept <= 8 * 64 * unmarked  # pieces around them, not the whole space
 
 
-@pytest.mark.parametrize("workers, block", [(2, 4), (3, 4), (2, 6), (3, 5)])
-def test_owned_segments_route_every_walked_state_to_its_owner(workers, block):
-    # in one process: the marks per owner, mapped back to states by the ownership rule, are every state once
-    import numpy as np
-
-    from sage_lfsr.registers.coercion import describe
-    from sage_lfsr.engine.kernels import make_kernel
-    from sage_lfsr.engine.kernels.owned_marks import OwnedTracer
-
-    register = LFSR.from_polynomial("x^8 + x^4 + x^3 + x^2 + 1")  # primitive: 0 and one cycle of 255
-    for kernel in ("fast", "sage"):
-        tracer = OwnedTracer(make_kernel(kernel, describe(register)))
-        segments, marks, steps = tracer.segments(0, 256, 2, block, workers)
-        states = []
-        for owner, local in enumerate(marks):
-            local = local.astype(np.int64)
-            states += ((local // block) * block * workers + owner * block + local % block).tolist()
-        assert steps == 256 and sorted(states) == list(range(256))
-        assert sum(int(row[2]) for row in segments) == 256
-
-
 def _listening_socket(answer=None):
     r"""A loopback server that accepts and then says nothing, or ``answer`` (not Dask's protocol)."""
     import socket
@@ -314,53 +293,18 @@ if __name__ == "__main__":
     assert "Traceback (most recent call last)" not in err and len(err.splitlines()) <= 3
 
 
-OWNED_REGISTERS = {
-    "primitive": LFSR.from_polynomial("x^12 + x^6 + x^4 + x + 1"),
-    "many-cycles": LFSR.from_polynomial("x^12 + 1"),
-    "skewed": LFSR.from_polynomial("(x^5 + x^2 + 1) * (x^7 + x + 1)"),
-    "gf3": LFSR.from_polynomial("(x + 1)^2 * (x^4 + x + 2)", q=3),
-}
-
-
-@pytest.mark.parametrize("name", sorted(OWNED_REGISTERS))
-def test_owned_mode_maps_like_the_reference(cluster, name):
-    import dask
-
-    running, client = cluster
-    register = OWNED_REGISTERS[name]
-    with dask.config.set({"sage_lfsr.dask-memory": "owned"}):
-        result = map_cycles(register, schedule="dask", workers=2, batch_size=256, split=True,
-                            scheduler_address=running.scheduler_address)
-    assert_matches_reference(result, register)
-    choices = result.choices
-    assert choices["dask_memory"].startswith("owned")
-    assert choices["owned_marks_states"] > 0 and choices["owned_marks_via_caller_bytes"] == 0
-    assert result.states_traced >= register.state_count  # the redundant work is what lies beyond q^d
-    # no shared memory, yet at most 10 % redundant work (the floor without marks is 50 %)
-    assert result.states_traced - register.state_count <= register.state_count // 10
-    if name == "primitive":  # every state on a segment, each segment walked once: no redundant work,
-        # and no mark moves (the segments cover every state: no sweep needs them)
-        assert choices["owned_rounds"] == 0 and result.states_traced == register.state_count
-        assert choices["owned_marks_bytes"] == 0
-    if choices["owned_rounds"]:  # marks moved worker to worker, less than 4 bytes a marked state
-        assert 0 < choices["owned_marks_bytes"] < 4 * choices["owned_marks_states"]
-    else:  # the segments covered every state: no sweep, so no mark had to move
-        assert choices["owned_marks_bytes"] == 0
-    assert set(client.run(lambda: len(dask_common.RUN_STATE)).values()) == {0}
-
-
 def test_owned_mode_is_chosen_for_workers_on_other_machines(cluster, monkeypatch):
     running, _ = cluster
     monkeypatch.setattr(dask_cluster, "workers_share_this_machine", lambda client, workers: False)
-    register = OWNED_REGISTERS["many-cycles"]
+    register = LFSR.from_polynomial("x^12 + 1")
     result = map_cycles(register, schedule="dask", workers=2, batch_size=512, kernel="sage",
                         scheduler_address=running.scheduler_address)
     assert_matches_reference(result, register)
     assert result.choices["dask_memory"].startswith("owned") and "other machines" in result.choices["dask_memory"]
-    singular = REGISTERS["gf2-singular"]  # trees: each worker keeps its own arrays, and the result says so
+    singular = REGISTERS["gf2-singular"]  # trees: each owner numbers the depths of its own states
     result = map_cycles(singular, schedule="dask", workers=2, batch_size=256, scheduler_address=running.scheduler_address)
     assert_matches_reference(result, singular)
-    assert result.choices["dask_memory"].startswith("private") and "singular" in result.choices["dask_memory"]
+    assert result.choices["dask_memory"].startswith("owned") and "depths" in result.choices["dask_memory"]
 
 
 def test_an_unknown_memory_mode_is_refused(cluster):

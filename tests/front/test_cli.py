@@ -312,3 +312,59 @@ def test_dev_null_is_still_a_character_device_after_the_command_line_tests():
     import stat
 
     assert stat.S_ISCHR(os.stat(os.devnull).st_mode), "a test replaced /dev/null (issue 24): restore it with mknod"
+
+
+# ---------------------------------------------------------------- a first hour (issue 29)
+
+def test_bench_takes_schedule_as_map_does_and_says_why_parallel_runs_are_slower(capsys, tmp_path):
+    arguments, register = REGISTERS["gf2-degree-12"]
+    output = tmp_path / "bench.csv"
+    code, out, err = run_main(capsys, "bench", *arguments, "--schedule", "queue", "--workers", "2",
+                              "--output", str(output))
+    rows = list(csv.DictReader(output.open()))
+    assert code == 0 and [(row["schedule"], row["workers"]) for row in rows] == [("sequential", "1"), ("queue", "2")]
+    notes = [line for line in err.splitlines() if line.startswith("sage-lfsr: note: ")]
+    if float(rows[1]["speedup"]) < 1:  # 2^12 states: starting workers costs more than the whole map
+        assert len(notes) == 1 and "(speedup below 1): 4096 states take" in notes[0] and "2^26" in notes[0]
+    else:
+        assert notes == []
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly():
+    command = [sys.executable, "-m", "sage_lfsr", "predict", "--polynomial", "x^4+x+1"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # as `| head -1` does once it has its line: every write now fails (EPIPE)
+    try:
+        error = process.stderr.read()
+        code = process.wait(timeout=120)
+    finally:
+        process.kill()
+        process.wait()
+    assert (code, error) == (141, b"")  # 128 + SIGPIPE, as a shell tool stopped by the pipe; no message
+
+
+def test_a_census_of_a_published_form_needs_no_mode_and_lists_the_published_registers(capsys):
+    from sage_lfsr.census.published import published_count
+
+    code, out, _ = run_main(capsys, "census", "--nlfsr-form", "2,2", "--degree", "10", "--quiet")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and len(rows) == published_count("2,2", 10) == 28
+    assert run_main(capsys, "census", "--form", "2,2", "--degree", "10", "--quiet")[:2] == (0, out)  # old spelling
+    code, out, err = run_main(capsys, "census", "--nlfsr-form", "2,2", "--degree", "10", "--mode", "map")
+    assert (code, out) == (2, "") and len(err.splitlines()) == 1 and "--mode map does not apply" in err
+
+
+def test_a_census_of_a_form_in_mode_period_walks_as_the_search_does():
+    from sage_lfsr.census import census, families
+    from sage_lfsr.census.published import published_count
+    from sage_lfsr.census.search import search
+
+    fast = census(families.form("3,1", 10), mode="period", workers=2)
+    searched = search("3,1", 10, workers=2).summary()
+    assert fast.choices["search"] == "lockstep" and fast.steps == searched["steps"]
+    assert fast.summary()["max_period_count"] == searched["maximum_period"] == published_count("3,1", 10)
+    general = census(list(families.form("3,1", 10)), mode="period", schedule="sequential")  # one at a time
+    assert len(fast.rows) == len(general.rows) and fast.summary()["screened"] > 0
+    for row, reference in zip(fast.rows, general.rows):
+        assert (row["register"], row["max_period"]) == (reference["register"], reference["max_period"])
+        assert row["screened"] or row["period"] == reference["period"]

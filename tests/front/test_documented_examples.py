@@ -52,3 +52,30 @@ def test_every_python_block_runs_as_pasted(document, tmp_path):
     started = [line for line in completed.stderr.splitlines() if line.startswith("BLOCK ")]
     where = started[-1][6:] if started else document
     assert completed.returncode == 0, f"the block at {where} fails as pasted:\n{completed.stderr[-3000:]}"
+
+
+def free_names(code) -> set:
+    r"""The names a block reads that it neither imports nor defines (nor are builtins): ``symtable``, no run."""
+    import builtins
+    import symtable
+
+    top = symtable.symtable(code, "block", "exec")
+    bound = {symbol.get_name() for symbol in top.get_symbols() if symbol.is_imported() or symbol.is_assigned()}
+    used, tables = set(), [top]
+    while tables:
+        table = tables.pop()
+        tables.extend(table.get_children())
+        used |= {symbol.get_name() for symbol in table.get_symbols()
+                 if symbol.is_referenced() and (table is top or symbol.is_global())}
+    return used - bound - set(dir(builtins))
+
+
+def test_free_names_finds_a_missing_import():
+    assert free_names("from x import a\nb = a(c)\n[d for d in e]\n") == {"c", "e"}
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_each_python_block_runs_when_pasted_alone(document):
+    r"""Each block imports what it uses: pasted alone into a fresh session it needs nothing before it (issue 29)."""
+    for line, code, skipped in python_blocks(document):
+        assert skipped or free_names(code) == set(), f"{document}:{line} uses names it does not import"

@@ -44,7 +44,9 @@ def jupyter_lab(tmp_path_factory):
     command = [jupyter_executable(), "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
                f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={REPOSITORY}",
                "--LabApp.expose_app_in_browser=True", f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
-               "--LabApp.news_url="]
+               "--LabApp.news_url=",
+               # checkpoints in the test's directory, not notebooks/.ipynb_checkpoints of the checkout
+               f"--FileCheckpoints.checkpoint_dir={tmp_path / 'checkpoints'}"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
     log = open(tmp_path / "jupyter.log", "w")

@@ -107,3 +107,44 @@ def test_the_widget_clicks_drive_the_model():
     assert animator.tap_buttons == [] and "f = " in animator.register_view.value
     animator.anf_text.value = "x0 + x9"
     assert "x9" in animator.message.value and animator.model.anf == "x0 + x1*x2 + x3"
+
+
+# ---------------------------------------------------------------- pictures for renderers without widgets
+
+def _pictures(html_text):
+    r"""The images of a static picture, decoded: ``[(mimetype, bytes), ...]``."""
+    import base64
+
+    return [(kind, base64.b64decode(data))
+            for kind, data in re.findall(r'<img alt="[^"]*" src="data:([^;]+);base64,([^"]+)"', html_text)]
+
+
+def test_the_animator_carries_a_picture_of_its_current_state():
+    animator = RegisterAnimator(degree=4, coefficients=[1, 1, 0, 0])
+    for _ in range(3):
+        animator.step_button.click()
+    bundle = animator._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle  # a live front end still gets the widget
+    (register_kind, register_image), (graph_kind, graph_image) = _pictures(bundle["text/html"])
+    assert register_kind == graph_kind == "image/svg+xml"
+    state = (1, 0, 0, 0)  # the animator's start; the register's own steps are the oracle
+    for _ in range(3):
+        state = tuple(int(x) for x in LFSR([1, 1, 0, 0]).next_state(state))
+    expected = sum(bit << i for i, bit in enumerate(state))
+    assert f'id="current-node-{expected}"'.encode() in graph_image
+    assert register_image.decode() == animator.register_view.value and b'id="cell-3"' in register_image
+    assert f"(index {expected})" in bundle["text/html"]
+
+
+def test_nbconvert_html_shows_the_picture_where_the_widget_is():
+    r"""A notebook saved without widget state (GitHub, a course page, nbconvert) shows the picture, not a blank."""
+    nbformat = pytest.importorskip("nbformat")
+    exporters = pytest.importorskip("nbconvert")
+    animator = RegisterAnimator(degree=3, coefficients=[1, 0, 1])
+    cell = nbformat.v4.new_code_cell("RegisterAnimator(degree=3, coefficients=[1, 0, 1])")
+    cell.outputs = [nbformat.v4.new_output("execute_result", data=animator._repr_mimebundle_(), execution_count=1)]
+    notebook = nbformat.v4.new_notebook(cells=[cell])
+    page, _ = exporters.HTMLExporter().from_notebook_node(notebook)
+    output = page[page.index('jp-OutputArea-output'):]  # the cell's output area, after its input
+    assert '<img alt="the register" src="data:image/svg+xml;base64,' in output
+    assert 'type="application/vnd.jupyter.widget-view+json"' not in page

@@ -210,3 +210,20 @@ def test_bench_bad_input_and_no_schedule():
     bench.register_kind.value = "x^d + x^(d-1) (singular)"
     bench.run(background=False)
     assert "ValueError" in bench.runner.message.value and "Traceback" not in bench.runner.message.value
+
+
+def test_explorer_and_bench_carry_a_picture_of_their_state(explorer):
+    import base64
+    import re
+
+    def images(widget):
+        found = re.findall(r'src="data:image/png;base64,([^"]+)"', widget._repr_mimebundle_()["text/html"])
+        return [base64.b64decode(data) for data in found]
+
+    assert images(explorer) == [png(explorer.lengths_view), png(explorer.graph_view)]  # non-singular: no tails
+    explorer.coefficients.value = "0 1 1 0"  # singular: the tail-depth histogram joins the picture
+    explorer.wait()
+    assert images(explorer) == [png(explorer.lengths_view), png(explorer.graph_view), png(explorer.tail_view)]
+    assert explorer.table.value in explorer._repr_mimebundle_()["text/html"]
+    bench = SchedulingBench(register="x^d + 1", degree=8, workers=2, batch_size=64, schedules=("sequential", "queue"))
+    assert images(bench) == [png(bench.speedup_view), png(bench.load_view), png(bench.timeline_view)]

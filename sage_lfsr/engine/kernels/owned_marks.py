@@ -1,35 +1,36 @@
 r"""
 Traversals for workers that share no memory and hold no bitmap of the whole
 space (Dask across machines): each worker *owns* blocks of states and keeps
-the visited marks of its own states only.
+the visited marks (or, for singular registers, the depths) of its own states only.
 
-Ownership: the states are cut into blocks of ``block`` states dealt round-robin
-to the ``workers`` owners, so state `s` belongs to owner ``(s // block) % workers``
-and is bit ``(s // (block * workers)) * block + s % block`` of that owner's
-bitmap (:func:`owner_of`, :func:`local_index`).
+Ownership: the states are cut into blocks of ``block`` states (the job's task
+size, so a task lies in one block) dealt round-robin to the ``workers`` owners,
+so state `s` belongs to owner ``(s // block) % workers`` and is entry
+``(s // (block * workers)) * block + s % block`` of that owner's arrays
+(:func:`owner_of`, :func:`local_index`).
 
-- :func:`trace_owned_segments` -- the segments of long cycles, as
-  :func:`~sage_lfsr.engine.kernels.traversal.trace_segments`, returning every state
-  walked, so the caller hands the marks to their owners (no shared bitmap: the
-  walk needs none, and each segment is walked once, by the task of its start).
-- :func:`owned_unmarked_segments` -- the same from the unmarked distinguished
-  states of an owner's blocks for a finer ``dbits``: the rare long cycles that
-  have no distinguished state of the coarse kind, cut before the sweep.
-- :func:`sweep_owned` -- once every mark of the segments has reached its owner,
-  the unmarked states lie on cycles without distinguished states. An owner walks
-  from each unmarked state ``s`` of one of its blocks and gives up at a state
-  smaller than ``s`` (a cycle is recorded only from its minimal state); the states
-  it walks that others own are returned as marks for them. Run in rounds over
-  windows of ``workers`` consecutive blocks (round `r`: block `r` of every owner),
-  with the marks of a round delivered before the next, a walk that gives up
-  meets a smaller state of the same window, whose owner walks the cycle whole in
-  this round: so every cycle is recorded, and re-walks happen only where two
-  owners hold states of one cycle in the same window.
+Each walk marks the states of its own owner at once and writes the others'
+(as their local indices) into a fixed-size buffer per owner; when one fills,
+the walk returns with its place in ``resume`` so that the caller sends the
+buffers to their owners and calls again (:class:`OwnedWalker`). A walk never
+marks its own start: a mark says "not the start of an unrecorded piece", and a
+walk that is run again after its worker was lost must find its starts unmarked.
 
-Each is plain Python that numba compiles for the ``fast`` kernel (:func:`compiled`),
-or that runs as it is with the ``sage`` kernel's successor.
+- :func:`owned_segments_walk` -- the segments from the distinguished starts of
+  a range of this owner (with ``fine``: only the unmarked ones, the pieces of
+  the cycles that coarser segments left);
+- :func:`owned_sweep_walk` -- from every unmarked, not distinguished state
+  ``s`` of a range of this owner, walk until the walk comes round (a cycle,
+  recorded from ``s``, its minimal state), or reaches a smaller or a
+  distinguished state (given up). Only the recording walk passes a cycle's
+  minimal state, and no walk marks its start, so a mark never hides the start
+  of an unrecorded cycle: marks may arrive at any time, in any order;
+- :func:`owned_trees_walk` -- singular registers: the depth of every state of
+  a range of this owner, from the owner's own depths only (no marks move).
+
+Each is plain Python that numba compiles for the ``fast`` kernel (one set per
+step kind, cached on disk), or that runs as it is with the ``sage`` kernel's successor.
 """
-import numba
 import numpy as np
 from numba.typed import List
 
@@ -52,15 +53,14 @@ def owner_of(state, block, workers):
 
 
 def local_index(state, block, workers):
-    r"""The bit of ``state`` in its owner's bitmap."""
-    # ``state // block`` and ``% / // workers`` as in owner_of: compiled together, two divisions, not four
+    r"""The entry of ``state`` in its owner's arrays."""
     quotient = state // block
     return (quotient // workers) * block + (state - quotient * block)
 
 
 def local_bits(state_count, block, workers):
     r"""
-    Bits of one owner's bitmap (every owner gets the same number).
+    Entries of one owner's arrays (every owner gets the same number).
 
     EXAMPLES::
 
@@ -105,225 +105,276 @@ def place(state, block, workers, block_shift, worker_shift):
     return owner_of(state, block, workers), local_index(state, block, workers)
 
 
-def grown(buffer):
-    r"""``buffer`` copied into one twice as large (called only when full: an array
-    reassigned at every step would cost compiled code two reference counts a step)."""
-    bigger = np.empty(2 * buffer.shape[0] + 16, dtype=np.int64)
-    bigger[:buffer.shape[0]] = buffer
-    return bigger
-
-
-def trace_owned_segments(step, params, lo, hi, dbits, block, workers, segments, walked, counts):
+def owned_segments_walk(step, params, lo, hi, dbits, block, workers, me, block_shift, worker_shift, bitmap, fine,
+                        route, buffers, counts, resume, segments):
     r"""
-    Segments from the distinguished starts in ``[lo, hi)``; every state walked
-    goes, as its bit (local index), to its owner's row of ``walked``, ``counts[v]``
-    of them in row ``v``: ``(steps, whether they fitted)``. When a row is full
-    the walk stops (it marks nothing, so it is run again with larger rows: an
-    array reassigned in the loop would cost two reference counts a step).
+    Segments ``(start, end, length, smallest)`` from the distinguished starts in
+    ``[lo, hi)`` (owned by ``me``; with ``fine`` only the unmarked ones, whose
+    starts are not marked), on from ``resume`` (``[next start, in a walk, start,
+    state, length, smallest]``): ``(steps, done)``; not done: a buffer is full
+    (the place is in ``resume``). Every state walked, this owner's too, goes to
+    its owner's buffer (no branch on the owner at each step; this owner's row is
+    applied here and copied to its replica); without ``route`` nothing is written
+    (a first pass that only measures the segments: when they cover every state,
+    no mark is needed at all).
     """
-    steps, capacity = 0, walked.shape[1]
-    counts[:] = 0
-    # Powers of two (the usual block and worker counts): shifts and masks, not divisions.
-    powers = block & (block - 1) == 0 and workers & (workers - 1) == 0
-    block_shift, worker_shift = 0, 0
-    while (1 << block_shift) < block:
-        block_shift += 1
-    while (1 << worker_shift) < workers:
-        worker_shift += 1
-    for start in range(lo, hi):
-        if not is_distinguished(start, dbits):
-            continue
-        state, smallest, length = start, start, 0
-        while True:
-            if powers:
-                owner = (state >> block_shift) & (workers - 1)
-                index = ((state >> (block_shift + worker_shift)) << block_shift) | (state & (block - 1))
-            else:
-                owner, index = owner_of(state, block, workers), local_index(state, block, workers)
-            if counts[owner] == capacity:
-                return steps, False
-            walked[owner, counts[owner]] = index
-            counts[owner] += 1
+    steps, capacity = 0, buffers.shape[1]
+    limit = distinguished_limit(dbits)
+    candidate, active = resume[0], resume[1]
+    start, state, length, smallest = resume[2], resume[3], resume[4], resume[5]
+    while True:
+        if active == 0:
+            while candidate < hi:
+                if hashed_below(candidate, limit) and not (
+                        fine and is_marked(bitmap, place(candidate, block, workers, block_shift, worker_shift)[1])):
+                    break
+                candidate += 1
+            if candidate >= hi:
+                resume[0], resume[1] = candidate, 0
+                return steps, True
+            start = state = smallest = candidate
+            length, active = 0, 1
+            candidate += 1
+            if fine:  # its start unmarked: a walk run again after a lost worker finds it again
+                state = step(state, params)
+                length = 1
+        while not (length > 0 and hashed_below(state, limit)):
+            if length > 0:
+                smallest = min(smallest, state)
+            if route:
+                owner, index = place(state, block, workers, block_shift, worker_shift)
+                count = counts[owner]
+                if count == capacity:
+                    resume[0], resume[1], resume[2], resume[3], resume[4], resume[5] = (
+                        candidate, 1, start, state, length, smallest)
+                    return steps, False
+                buffers[owner, count] = index
+                counts[owner] = count + 1
             state = step(state, params)
             length += 1
-            if state == start or is_distinguished(state, dbits):
-                break
-            smallest = min(smallest, state)
         steps += length
         segments.append((start, state, length, smallest))
-    return steps, True
+        active = 0
 
 
-def owned_unmarked_segments(step, params, ranges, bitmap, dbits, block, workers, me, block_shift, worker_shift,
-                            segments, walked):
+def owned_sweep_walk(step, params, lo, hi, dbits, block, workers, me, block_shift, worker_shift, bitmap, buffers,
+                     counts, resume, cycles, budget):
     r"""
-    Segments (as :func:`trace_owned_segments`) from the distinguished starts of
-    the ranges ``[lo, hi)`` of ``ranges`` (states owned by ``me``) that are not
-    marked: the pieces of the cycles the segments of a coarser ``dbits`` left.
-    Marks this owner's states; the others' go to ``walked``: ``(steps, walked, count)``.
+    The sweep of ``[lo, hi)`` (owned by ``me``) on from ``resume`` (``[next
+    start, in a walk, start, state, length]``) until ``budget`` states are
+    walked or scanned: ``(steps, status)``, status 1 when the range is done, 0
+    when a buffer is full, 2 when the budget is spent.
     """
-    steps, count = 0, 0
-    for row in range(len(ranges)):
-        for start in range(ranges[row][0], ranges[row][1]):
-            if not is_distinguished(start, dbits) or is_marked(bitmap, place(start, block, workers, block_shift,
-                                                                              worker_shift)[1]):
-                continue
-            state, smallest, length = start, start, 0
-            while True:
-                owner, index = place(state, block, workers, block_shift, worker_shift)
-                if owner == me:
+    steps, work, capacity = 0, 0, buffers.shape[1]
+    skip_bytes = block % 8 == 0
+    position, active, start, state, length = resume[0], resume[1], resume[2], resume[3], resume[4]
+    while True:
+        if active == 0:
+            found = False
+            while position < hi:
+                candidate = position
+                position += 1
+                work += 1
+                local = place(candidate, block, workers, block_shift, worker_shift)[1]
+                if skip_bytes and local & 7 == 0 and candidate + 8 <= hi and bitmap[local >> 3] == 255:
+                    position = candidate + 8
+                    continue
+                if is_marked(bitmap, local) or is_distinguished(candidate, dbits):
+                    continue
+                found = True
+                break
+            if not found:
+                resume[0], resume[1] = position, 0
+                return steps, 1
+            start = state = candidate
+            length, active = 0, 1
+        while True:
+            owner, index = place(state, block, workers, block_shift, worker_shift)
+            if owner == me:
+                if length > 0:
                     mark(bitmap, index)
-                else:
-                    if count == walked.shape[0]:
-                        walked = grown(walked)
-                    walked[count] = state
-                    count += 1
-                state = step(state, params)
-                length += 1
-                if state == start or is_distinguished(state, dbits):
-                    break
-                smallest = min(smallest, state)
-            steps += length
-            segments.append((start, state, length, smallest))
-    return steps, walked, count
+            else:
+                if counts[owner] == capacity:
+                    resume[0], resume[1], resume[2], resume[3], resume[4] = position, 1, start, state, length
+                    return steps, 0
+                buffers[owner, counts[owner]] = index
+                counts[owner] += 1
+            state = step(state, params)
+            length += 1
+            if state == start:
+                cycles.append((start, length))
+                break
+            if state < start or is_distinguished(state, dbits):
+                break
+        steps += length
+        work += length
+        active = 0
+        if work >= budget:
+            resume[0], resume[1] = position, 0
+            return steps, 2
+
+
+def _walked_to_cycle(step, params, start, steps_known):
+    r"""``(cycle length, steps from start to the cycle)`` of the walk from ``start``, which comes round within ``steps_known`` steps."""
+    # A cycle state lies steps_known steps on: walk round from it, then two pointers a cycle apart.
+    entry = start
+    for _ in range(steps_known):
+        entry = step(entry, params)
+    length, state = 1, step(entry, params)
+    while state != entry:
+        state = step(state, params)
+        length += 1
+    tortoise, hare = start, start
+    for _ in range(length):
+        hare = step(hare, params)
+    tail = 0
+    while tortoise != hare:
+        tortoise = step(tortoise, params)
+        hare = step(hare, params)
+        tail += 1
+    return length, tail
+
+
+def owned_trees_walk(step, params, lo, hi, block, workers, me, block_shift, worker_shift, depths, cycles):
+    r"""
+    Singular registers: the depth of every state of ``[lo, hi)`` (owned by
+    ``me``) in ``depths`` (this owner's, ``max`` = unknown), and the cycles whose
+    minimal state this owner holds: return the steps walked. A walk from an
+    unknown state stops at an own state of known depth ``k``: behind a tail
+    state (``k > 0``) the depth adds up; behind a cycle state the walk's entry
+    into the cycle is found by walking round it. Otherwise the cycle is found
+    by Brent's method (no memory of the states of other owners).
+    """
+    steps = 0
+    unknown = np.iinfo(depths.dtype).max
+    for first in range(lo, hi):
+        if depths[place(first, block, workers, block_shift, worker_shift)[1]] != unknown:
+            continue
+        power, distance, known = 1, 1, -1
+        tortoise, hare, walked = first, step(first, params), 1
+        while True:
+            owner, index = place(hare, block, workers, block_shift, worker_shift)
+            if owner == me and depths[index] != unknown:
+                known = np.int64(depths[index])
+                break
+            if tortoise == hare:
+                break
+            if power == distance:
+                tortoise, power, distance = hare, 2 * power, 0
+            hare = step(hare, params)
+            distance += 1
+            walked += 1
+        steps += walked
+        if known > 0:
+            tail, base = walked, known
+        else:
+            # a cycle within ``walked`` steps (``hare`` is on it)
+            length, tail = _walked_to_cycle(step, params, first, walked)
+            base = 0
+            if known < 0:  # a cycle this owner has not walked: its states get depth 0, its minimal state's owner records it
+                entry = first
+                for _ in range(tail):
+                    entry = step(entry, params)
+                state, smallest = entry, entry
+                for _ in range(length):
+                    owner, index = place(state, block, workers, block_shift, worker_shift)
+                    if owner == me:
+                        depths[index] = 0
+                    smallest = min(smallest, state)
+                    state = step(state, params)
+                steps += length
+                if place(smallest, block, workers, block_shift, worker_shift)[0] == me:
+                    cycles.append((smallest, length))
+        state = first
+        for offset in range(tail):
+            owner, index = place(state, block, workers, block_shift, worker_shift)
+            if owner == me and depths[index] == unknown:
+                depths[index] = base + tail - offset
+            state = step(state, params)
+    return steps
 
 
 def apply_marks(bitmap, local_indices):
-    r"""Mark the states at ``local_indices`` (bits of this owner's bitmap)."""
+    r"""Mark the states at ``local_indices`` (entries of this owner's bitmap)."""
     for index in local_indices:
         mark(bitmap, index)
 
 
-def sweep_walk(step, params, state, start, length, bitmap, dbits, block, workers, me, block_shift, worker_shift,
-               walked, count):
-    r"""
-    The walk of :func:`sweep_owned` from ``start``, on from ``state`` after
-    ``length`` steps: ``(state, length, count, outcome)``, outcome 1 when the
-    cycle closed, 2 when given up, 0 when ``walked`` is full (at ``state``,
-    not yet marked: the caller grows ``walked`` and walks on).
-    """
-    capacity = walked.shape[0]
-    while True:
-        owner, index = place(state, block, workers, block_shift, worker_shift)
-        if owner == me:
-            mark(bitmap, index)
-        else:
-            if count == capacity:
-                return state, length, count, 0
-            walked[count] = state
-            count += 1
-        state = step(state, params)
-        length += 1
-        if state == start:
-            return state, length, count, 1
-        if state < start or is_distinguished(state, dbits):
-            return state, length, count, 2
-
-
-def sweep_owned(step, params, ranges, bitmap, dbits, block, workers, me, block_shift, worker_shift, cycles, walked):
-    r"""
-    Walk from every unmarked state ``s`` of the ranges ``[lo, hi)`` of ``ranges``
-    (rows ``(lo, hi)`` of states owned by ``me``) until it comes round (a cycle,
-    recorded from ``s``, its minimal state), or reaches a smaller or a
-    distinguished state (given up). Marks this owner's states; the others' go to
-    ``walked``: ``(steps, walked, count)``. (``walked`` is replaced only between
-    steps of :func:`sweep_walk`, never inside its loop.)
-    """
-    steps, count = 0, 0
-    skip_bytes = block % 8 == 0
-    for row in range(len(ranges)):
-        lo, hi = ranges[row][0], ranges[row][1]
-        start = lo - 1
-        while start + 1 < hi:
-            start += 1
-            local = place(start, block, workers, block_shift, worker_shift)[1]
-            if skip_bytes and local & 7 == 0 and start + 8 <= hi and bitmap[local >> 3] == 255:
-                start += 7
-                continue
-            if is_marked(bitmap, local) or is_distinguished(start, dbits):
-                continue
-            state, length, outcome = start, 0, 0
-            while outcome == 0:
-                state, length, count, outcome = sweep_walk(step, params, state, start, length, bitmap, dbits, block,
-                                                           workers, me, block_shift, worker_shift, walked, count)
-                if outcome == 0:
-                    walked = grown(walked)
-            if outcome == 1:
-                cycles.append((start, length))
-            steps += length
-    return steps, walked, count
-
-
 is_distinguished = traversal.is_distinguished
+distinguished_limit = traversal.distinguished_limit
+hashed_below = traversal.hashed_below
 is_marked = traversal.is_marked
 mark = traversal.mark
 
-_COMPILED = {}
-
 # Templates of one step kind's traversals: ``walk`` (the traversal, inlined) and
-# ``step`` are globals bound per step kind, so the step is inlined in the walk: a
-# compiled step passed as an argument is called through a pointer at every step
-# (measured: 5x slower).
+# ``step`` are globals bound per step kind, so the step is inlined in the walk.
 walk = step = PAIR = QUADRUPLE = to_array = None
 
 
-def _segments_template(params, lo, hi, dbits, block, workers, walked, counts):
+def _segments_template(params, lo, hi, dbits, block, workers, me, block_shift, worker_shift, bitmap, fine, route,
+                       buffers, counts, resume):
     segments = List.empty_list(QUADRUPLE)
-    steps, fitted = walk(step, params, lo, hi, dbits, block, workers, segments, walked, counts)
-    return steps, fitted, to_array(segments, 4)
+    steps, done = walk(step, params, lo, hi, dbits, block, workers, me, block_shift, worker_shift, bitmap, fine,
+                       route, buffers, counts, resume, segments)
+    return steps, done, to_array(segments, 4)
 
 
-def _unmarked_segments_template(params, ranges, bitmap, dbits, block, workers, me, block_shift, worker_shift):
-    segments = List.empty_list(QUADRUPLE)
-    steps, walked, count = walk(step, params, ranges, bitmap, dbits, block, workers, me, block_shift, worker_shift,
-                                segments, np.empty(1024, dtype=np.int64))
-    return steps, to_array(segments, 4), walked[:count]
-
-
-def _sweep_template(params, ranges, bitmap, dbits, block, workers, me, block_shift, worker_shift):
+def _sweep_template(params, lo, hi, dbits, block, workers, me, block_shift, worker_shift, bitmap, buffers, counts,
+                    resume, budget):
     cycles = List.empty_list(PAIR)
-    steps, walked, count = walk(step, params, ranges, bitmap, dbits, block, workers, me, block_shift, worker_shift,
-                                cycles, np.empty(1024, dtype=np.int64))
-    return steps, to_array(cycles, 2), walked[:count]
+    steps, status = walk(step, params, lo, hi, dbits, block, workers, me, block_shift, worker_shift, bitmap, buffers,
+                         counts, resume, cycles, budget)
+    return steps, status, to_array(cycles, 2)
 
 
-_TEMPLATES = {"trace_owned_segments": _segments_template, "owned_unmarked_segments": _unmarked_segments_template,
-              "sweep_owned": _sweep_template}
+def _trees_template(params, lo, hi, block, workers, me, block_shift, worker_shift, depths):
+    cycles = List.empty_list(PAIR)
+    steps = walk(step, params, lo, hi, block, workers, me, block_shift, worker_shift, depths, cycles)
+    return steps, to_array(cycles, 2)
+
+
+_TEMPLATES = (("segments", owned_segments_walk, _segments_template), ("sweep", owned_sweep_walk, _sweep_template),
+              ("trees", owned_trees_walk, _trees_template))
+_COMPILED = {}
+_APPLY = []
 
 
 def compiled(step_function):
     r"""
-    ``{name: function}``: the traversals compiled by numba for ``step_function``
-    (a compiled successor; the functions take its parameters, not the step), their
-    helpers resolved to compiled versions (as :mod:`~sage_lfsr.engine.kernels.fast` does).
+    ``{"segments", "sweep", "trees", "apply"}``: the owned traversals compiled by
+    numba for ``step_function`` (a compiled successor), cached on disk.
     """
     if step_function not in _COMPILED:
+        import numba
+
+        from sage_lfsr.common.compiled import cached_njit, rebind, specialize
         from sage_lfsr.engine.kernels import fast
 
-        def rebuilt(function, **names):
-            return type(function)(function.__code__, dict(function.__globals__, **names), function.__name__)
-
         helpers = {"is_distinguished": fast.is_distinguished, "is_marked": fast.traversal_is_marked,
-                   "mark": fast.traversal_mark}
-        for function in (owner_of, local_index, grown):
+                   "mark": fast.traversal_mark, "distinguished_limit": fast.distinguished_limit,
+                   "hashed_below": fast.hashed_below}
+        for function in (owner_of, local_index, _walked_to_cycle):
             helpers[function.__name__] = numba.njit(inline="always")(function)
-        helpers["place"] = numba.njit(inline="always")(rebuilt(place, **helpers))
-        helpers["sweep_walk"] = numba.njit(inline="always")(rebuilt(sweep_walk, **helpers))
-
-        functions = {"apply_marks": numba.njit(nogil=True)(rebuilt(apply_marks, **helpers))}
-        for function in (trace_owned_segments, owned_unmarked_segments, sweep_owned):
-            inlined = numba.njit(inline="always")(rebuilt(function, **helpers))
-            functions[function.__name__] = numba.njit(nogil=True)(
-                rebuilt(_TEMPLATES[function.__name__], walk=inlined, step=step_function, List=List,
-                        PAIR=fast.PAIR, QUADRUPLE=fast.QUADRUPLE, to_array=fast._to_array))
+        helpers["place"] = numba.njit(inline="always")(rebind(place, "place", **helpers))
+        suffix = f"{step_function.py_func.__module__.rsplit('.', 1)[-1]}_{step_function.__name__}"
+        functions = {}
+        for name, function, template in _TEMPLATES:
+            inlined = numba.njit(inline="always")(rebind(function, f"{function.__name__}__{suffix}", **helpers))
+            functions[name] = specialize(template, f"owned_{name}__{suffix}", walk=inlined, step=step_function,
+                                         PAIR=fast.PAIR, QUADRUPLE=fast.QUADRUPLE, to_array=fast._to_array)
+        if not _APPLY:
+            _APPLY.append(cached_njit(rebind(apply_marks, "owned_apply_marks", mark=fast.traversal_mark), nogil=True))
+        functions["apply"] = _APPLY[0]
         _COMPILED[step_function] = functions
     return _COMPILED[step_function]
 
 
-class OwnedTracer:
+class OwnedWalker:
     r"""
-    The owned traversals for a kernel: compiled for the ``fast`` kernel, plain
-    Python with the ``sage`` kernel's successor. States and marks are numpy arrays.
+    The owned traversals of one owner ``me`` of ``workers`` for a kernel:
+    compiled for the ``fast`` kernel, plain Python with the ``sage`` kernel's
+    successor. Each call walks until it is done or a buffer of marks for
+    another owner is full (then the caller sends :meth:`take_buffers` and calls again).
 
     EXAMPLES::
 
@@ -331,198 +382,120 @@ class OwnedTracer:
         sage: from sage_lfsr import LFSR
         sage: from sage_lfsr.registers.coercion import describe
         sage: from sage_lfsr.engine.kernels import make_kernel
-        sage: from sage_lfsr.engine.kernels.owned_marks import OwnedTracer
-        sage: tracer = OwnedTracer(make_kernel("fast", describe(LFSR([1, 1, 0, 0]))))
-        sage: segments, marks, steps = tracer.segments(0, 16, 1, 16, 1)
-        sage: steps, sorted(marks[0].tolist()) == list(range(16))
-        (16, True)
+        sage: from sage_lfsr.engine.kernels.owned_marks import OwnedWalker
+        sage: walker = OwnedWalker(make_kernel("fast", describe(LFSR([1, 1, 0, 0]))), block=4, workers=2, me=0, capacity=3)
         sage: bitmap = np.zeros(1, dtype=np.uint8)
-        sage: cycles, walked, steps = tracer.sweep([(0, 16)], bitmap, 0, 16, 1, 0)
-        sage: cycles.tolist(), steps, len(walked)
-        ([[0, 1], [1, 15]], 16, 0)
+        sage: cycles, steps, status = walker.sweep(0, 4, bitmap, 0, [0] * 5, 10**9)
+        sage: cycles.tolist(), status, sorted(walker.take_buffers()[1].tolist())
+        ([[0, 1]], 0, [0, 1, 3])
     """
 
-    def __init__(self, kernel):
+    def __init__(self, kernel, block, workers, me, capacity=1 << 16):
         from sage_lfsr.engine.kernels.fast import FastKernel, step_function
 
+        self.block, self.workers, self.me = int(block), int(workers), int(me)
+        self.shifts = shifts(self.block, self.workers)
+        self.buffers = np.empty((self.workers, int(capacity)), dtype=np.int64)
+        self.counts = np.zeros(self.workers, dtype=np.int64)
         if isinstance(kernel, FastKernel):
             step, self.params = step_function(kernel.register.tables)
             self.functions = compiled(step)
-            self.step_arguments = (self.params,)
             self.compiled = True
         elif hasattr(kernel, "successor"):
-            self.step_arguments = (kernel.successor, None)
-            self.functions = {function.__name__: function
-                              for function in (trace_owned_segments, owned_unmarked_segments, apply_marks,
-                                               sweep_owned)}
-            self.compiled = False
+            self.step, self.params, self.compiled = (lambda state, _params: kernel.successor(state)), None, False
         else:
             raise TypeError(f"kernel {kernel.name!r} has no successor the owned traversals can step with")
 
-    def _list(self, width):
-        if not self.compiled:
-            return []
-        from numba import types
-        from numba.typed import List
+    def _placing(self):
+        return (self.block, self.workers, self.me) + self.shifts
 
-        return List.empty_list(types.UniTuple(types.int64, width))
+    def take_buffers(self):
+        r"""``{owner: local indices}`` of the marks for other owners written since the last call."""
+        taken = {owner: self.buffers[owner, :count].copy() for owner, count in enumerate(self.counts.tolist()) if count}
+        self.counts[:] = 0
+        return taken
 
-    @staticmethod
-    def _array(rows, width):
-        return np.array([tuple(row) for row in rows], dtype=np.int64).reshape(-1, width)
-
-    def segments(self, lo, hi, dbits, block, workers):
-        r"""
-        ``(segments, marks, steps)`` for the distinguished starts in ``[lo, hi)``:
-        ``marks[v]``, the bits of owner ``v`` the segments walked.
-        """
-        dtype = np.uint32 if local_bits(int(hi), block, workers) <= 2 ** 32 else np.int64
-        capacity = max(4096, 2 * (int(hi) - int(lo)) // workers)
-        counts = np.zeros(workers, dtype=np.int64)
-        while True:
-            walked = np.empty((workers, capacity), dtype=dtype)
-            if self.compiled:
-                steps, fitted, segments = self.functions["trace_owned_segments"](
-                    self.params, int(lo), int(hi), int(dbits), int(block), int(workers), walked, counts)
-            else:
-                rows = []
-                steps, fitted = trace_owned_segments(*self.step_arguments, int(lo), int(hi), int(dbits), int(block),
-                                                     int(workers), rows, walked, counts)
-                segments = self._array(rows, 4)
-            if fitted:
-                return segments, [walked[owner, :counts[owner]] for owner in range(workers)], int(steps)
-            capacity *= 4
-
-    def unmarked_segments(self, ranges, bitmap, dbits, block, workers, me):
-        r"""``(segments, walked states owned by others, steps)`` from the unmarked distinguished states of ``ranges``."""
-        return self._owned_walk("owned_unmarked_segments", 4, ranges, bitmap, dbits, block, workers, me)
-
-    def _owned_walk(self, name, width, ranges, bitmap, dbits, block, workers, me):
-        ranges = np.asarray(ranges, dtype=np.int64).reshape(-1, 2)
-        arguments = (bitmap, int(dbits), int(block), int(workers), int(me)) + shifts(int(block), int(workers))
+    def segments(self, lo, hi, dbits, bitmap, fine, resume, route=True):
+        r"""``(segments, steps, done)``: :func:`owned_segments_walk` on from ``resume`` (a list of 6, updated)."""
+        state = np.asarray(resume, dtype=np.int64)
         if self.compiled:
-            steps, rows, walked = self.functions[name](self.params, ranges, *arguments)
-            return rows, walked, int(steps)
-        rows = []
-        steps, walked, count = self.functions[name](*self.step_arguments, ranges.tolist(), *arguments, rows,
-                                                    np.empty(1024, dtype=np.int64))
-        return self._array(rows, width), walked[:count], int(steps)
+            steps, done, segments = self.functions["segments"](
+                self.params, int(lo), int(hi), int(dbits), *self._placing(), bitmap, bool(fine), bool(route),
+                self.buffers, self.counts, state)
+        else:
+            rows = []
+            steps, done = owned_segments_walk(self.step, None, int(lo), int(hi), int(dbits), *self._placing(), bitmap,
+                                              bool(fine), bool(route), self.buffers, self.counts, state, rows)
+            segments = np.array(rows, dtype=np.int64).reshape(-1, 4)
+        resume[:] = state.tolist()
+        return segments, int(steps), bool(done)
+
+    def sweep(self, lo, hi, bitmap, dbits, resume, budget):
+        r"""``(cycles, steps, status)``: :func:`owned_sweep_walk` on from ``resume`` (a list of 5, updated)."""
+        state = np.asarray(resume, dtype=np.int64)
+        if self.compiled:
+            steps, status, cycles = self.functions["sweep"](
+                self.params, int(lo), int(hi), int(dbits), *self._placing(), bitmap, self.buffers, self.counts, state,
+                int(budget))
+        else:
+            rows = []
+            steps, status = owned_sweep_walk(self.step, None, int(lo), int(hi), int(dbits), *self._placing(), bitmap,
+                                             self.buffers, self.counts, state, rows, int(budget))
+            cycles = np.array(rows, dtype=np.int64).reshape(-1, 2)
+        resume[:] = state.tolist()
+        return cycles, int(steps), int(status)
+
+    def trees(self, lo, hi, depths):
+        r"""``(cycles, steps)``: :func:`owned_trees_walk` over ``[lo, hi)``."""
+        if self.compiled:
+            steps, cycles = self.functions["trees"](self.params, int(lo), int(hi), *self._placing(), depths)
+        else:
+            rows = []
+            steps = owned_trees_walk(self.step, None, int(lo), int(hi), *self._placing(), depths, rows)
+            cycles = np.array(rows, dtype=np.int64).reshape(-1, 2)
+        return cycles, int(steps)
 
     def apply(self, bitmap, local_indices):
-        self.functions["apply_marks"](bitmap, np.asarray(local_indices, dtype=np.int64))
+        r"""Mark ``local_indices`` in ``bitmap``."""
+        if self.compiled:
+            self.functions["apply"](bitmap, np.asarray(local_indices, dtype=np.int64))
+        else:
+            apply_marks(bitmap, local_indices)
 
-    def sweep(self, ranges, bitmap, dbits, block, workers, me):
-        r"""``(cycles, walked states owned by others, steps)`` for the unmarked states of the ``(lo, hi)`` ``ranges``."""
-        return self._owned_walk("sweep_owned", 2, ranges, bitmap, dbits, block, workers, me)
 
-
-def split_by_owner(states, block, workers, local, offsets):
+def marks_to_send(marks, size):
     r"""
-    ``local[offsets[v]:offsets[v + 1]]`` := the bits (local indices) of the
-    states of ``states`` that owner ``v`` holds, in their order.
+    ``marks`` (local indices, int64) as uint32 where the owner's ``size`` bits
+    allow: what travels. (Grouping them by region of the owner's bitmap before
+    they are applied was measured slower here: at 2^19 marks a flush over a
+    2^29-bit bitmap, nearly every mark still touches a cache line of its own.)
+
+    EXAMPLES::
+
+        sage: import numpy as np
+        sage: from sage_lfsr.engine.kernels.owned_marks import marks_to_send
+        sage: marks_to_send(np.array([5, 2**20]), 2**21).dtype, marks_to_send(np.array([5]), 2**33).dtype
+        (dtype('uint32'), dtype('int64'))
     """
-    counts = np.zeros(workers, dtype=np.int64)
-    # Powers of two (the usual block and worker counts): shifts and masks, not divisions.
-    powers = block & (block - 1) == 0 and workers & (workers - 1) == 0
-    block_shift, worker_shift = np.int64(0), np.int64(0)
-    while np.int64(1) << block_shift < block:
-        block_shift += 1
-    while np.int64(1) << worker_shift < workers:
-        worker_shift += 1
-    for state in states:
-        if powers:
-            counts[(state >> block_shift) & (workers - 1)] += 1
-        else:
-            counts[owner_of(state, block, workers)] += 1
-    offsets[0] = 0
-    for owner in range(workers):
-        offsets[owner + 1] = offsets[owner] + counts[owner]
-    position = offsets[:workers].copy()
-    for state in states:
-        if powers:
-            owner = (state >> block_shift) & (workers - 1)
-            index = ((state >> (block_shift + worker_shift)) << block_shift) | (state & (block - 1))
-        else:
-            owner, index = owner_of(state, block, workers), local_index(state, block, workers)
-        local[position[owner]] = index
-        position[owner] += 1
+    return marks.astype(np.uint32) if size <= 1 << 32 else np.asarray(marks, dtype=np.int64)
 
 
-def set_bits(bitmap, local_indices):
-    r"""Set the bits ``local_indices`` of ``bitmap`` (any integer type)."""
-    for index in local_indices:
-        mark(bitmap, index)
+def apply_local_marks(bitmap, local_indices):
+    r"""
+    Mark ``local_indices`` in ``bitmap`` (compiled once, for marks that arrive from other owners).
 
+    EXAMPLES::
 
-_SPLIT = {}
-
-
-def _split_compiled():
-    if not _SPLIT:
+        sage: import numpy as np
+        sage: from sage_lfsr.engine.kernels.owned_marks import apply_local_marks
+        sage: bitmap = np.zeros(2, dtype=np.uint8)
+        sage: apply_local_marks(bitmap, np.array([1, 9], dtype=np.uint32)); bitmap.tolist()
+        [2, 2]
+    """
+    if not _APPLY:
+        from sage_lfsr.common.compiled import cached_njit, rebind
         from sage_lfsr.engine.kernels import fast
 
-        helpers = {"owner_of": numba.njit(inline="always")(owner_of),
-                   "local_index": numba.njit(inline="always")(local_index), "mark": fast.traversal_mark}
-        for function in (split_by_owner, set_bits):
-            rebuilt = type(function)(function.__code__, dict(function.__globals__, **helpers), function.__name__)
-            _SPLIT[function.__name__] = numba.njit(nogil=True)(rebuilt)
-    return _SPLIT
-
-
-def marks_by_owner(states, block, workers):
-    r"""
-    ``states`` as one array of bits (local indices) per owner, in the smallest
-    unsigned type that holds them (a compiled pass: two reads of ``states``).
-
-    EXAMPLES::
-
-        sage: import numpy as np
-        sage: from sage_lfsr.engine.kernels.owned_marks import marks_by_owner
-        sage: [part.tolist() for part in marks_by_owner(np.array([0, 5, 9, 12, 3]), 4, 2)]
-        [[0, 5, 3], [1, 4]]
-        sage: marks_by_owner(np.array([7]), 4, 2)[0].dtype
-        dtype('uint32')
-    """
-    states = np.asarray(states, dtype=np.int64)
-    dtype = np.uint32 if local_bits(int(states.max()) + 1 if len(states) else 1, block, workers) <= 2 ** 32 else np.int64
-    local, offsets = np.empty(len(states), dtype=dtype), np.empty(workers + 1, dtype=np.int64)
-    _split_compiled()["split_by_owner"](states, np.int64(block), np.int64(workers), local, offsets)
-    return [local[offsets[owner]:offsets[owner + 1]] for owner in range(workers)]
-
-
-class EncodedMarks:
-    r"""
-    One owner's marks on their way to it: its bits as a bitmap of its ``bits``
-    local bits when that is smaller than 4 bytes a mark, else the indices.
-    ``nbytes`` is what travels; :meth:`apply` sets them in the owner's bitmap.
-
-    EXAMPLES::
-
-        sage: import numpy as np
-        sage: from sage_lfsr.engine.kernels.owned_marks import EncodedMarks
-        sage: sparse, dense = EncodedMarks(np.array([3, 9], dtype=np.uint32), 1024), EncodedMarks(np.arange(0, 1024, 2, dtype=np.uint32), 1024)
-        sage: sparse.kind, sparse.nbytes, sparse.count, dense.kind, dense.nbytes, dense.count
-        ('indices', 8, 2, 'bitmap', 128, 512)
-        sage: bitmap = np.zeros(128, dtype=np.uint8)
-        sage: sparse.apply(bitmap); dense.apply(bitmap)
-        sage: sorted(np.flatnonzero(np.unpackbits(bitmap, bitorder="little")).tolist())[:4]
-        [0, 2, 3, 4]
-    """
-
-    def __init__(self, local_indices, bits, source=None):
-        self.count, self.source = len(local_indices), source
-        if 32 * len(local_indices) > bits:
-            self.kind, self.data = "bitmap", np.zeros((bits + 7) // 8, dtype=np.uint8)
-            _split_compiled()["set_bits"](self.data, local_indices)
-        else:
-            self.kind, self.data = "indices", np.ascontiguousarray(local_indices)
-
-    @property
-    def nbytes(self):
-        return self.data.nbytes
-
-    def apply(self, bitmap):
-        if self.kind == "bitmap":
-            np.bitwise_or(bitmap, self.data, out=bitmap)
-        elif len(self.data):
-            _split_compiled()["set_bits"](bitmap, self.data)
+        _APPLY.append(cached_njit(rebind(apply_marks, "owned_apply_marks", mark=fast.traversal_mark), nogil=True))
+    indices = np.asarray(local_indices)
+    _APPLY[0](bitmap, indices if indices.dtype in (np.uint32, np.int64) else indices.astype(np.int64))

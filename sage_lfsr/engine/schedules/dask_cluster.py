@@ -26,19 +26,22 @@ picks one, ``"auto"`` by default):
   cover every state the sweep is not run (its tasks are recorded as done with
   no work); when they leave few, it is one group that sweeps only the pieces the
   caller's scan of the rows finds unmarked (:func:`unmarked_pieces`).
-- ``"owned"`` (the default when some worker runs on another machine): no memory
-  is shared and no worker holds a bitmap of the whole space; each owns blocks of
-  states and the marks of other workers' walks reach it worker to worker, as
-  Dask dependencies (:mod:`~sage_lfsr.engine.schedules.dask_owned`). Invertible registers.
+- ``"owned"`` (the default when some worker runs on another machine; with
+  ``"owned"`` also for separate worker processes on this machine, e.g. ``dask
+  worker`` processes with a memory limit below the whole bitmap): no memory is
+  shared and no worker holds an array of the whole space; each owns blocks of
+  states and the marks of other workers' walks reach it worker to worker, sent
+  straight from the walking worker (:mod:`~sage_lfsr.engine.schedules.dask_owned`).
+  Every register, singular ones with depths per owner.
 - ``"private"`` (``registry="manager"``, the seed's design, and singular
-  registers): each worker process keeps a bitmap of the whole space per run that
+  registers on this machine): each worker process keeps a bitmap of the whole space per run that
   persists across its tasks; walks of other workers are not seen, which costs
   only redundant work (:func:`~sage_lfsr.engine.assembly.assemble` drops duplicate cycles).
 
 The result's ``choices["dask_memory"]`` says which. When a worker dies, Dask
 recomputes its tasks on the others (a restarted worker starts with fresh
-memory); the map is the same (in the owned mode the run fails instead: the
-marks of the lost worker's states are gone).
+memory); the map is the same (in the owned mode the lost worker's owners move
+to the replicas of their marks on other workers, and only its unfinished groups run again).
 
 Connecting to ``scheduler_address`` is bounded: the address must answer a
 Dask identity request within :func:`connect_timeout` seconds (10 by default;
@@ -121,6 +124,32 @@ def shared_layout(state_count, workers):
         ('rows', 'single', 'single')
     """
     return "rows" if workers * ((state_count + 7) // 8) <= SHARED_ROWS_UP_TO_BYTES else "single"
+
+
+def scheduler_file_address(address):
+    r"""
+    ``address``, or the address in ``address`` when it names a scheduler file
+    (``dask scheduler --scheduler-file FILE``, JSON with an ``"address"``).
+
+    EXAMPLES::
+
+        sage: import json, tempfile
+        sage: from sage_lfsr.engine.schedules.dask_cluster import scheduler_file_address
+        sage: with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
+        ....:     json.dump({"type": "Scheduler", "address": "tcp://127.0.0.1:8786"}, file)
+        sage: scheduler_file_address(file.name), scheduler_file_address("tcp://head:8786")
+        ('tcp://127.0.0.1:8786', 'tcp://head:8786')
+    """
+    import json
+
+    if "://" in str(address) or not os.path.isfile(str(address)):
+        return address
+    try:
+        with open(address) as file:
+            return json.load(file)["address"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise DaskConnectionError(f"cannot read a Dask scheduler address from the file {short_path(address)}: "
+                                  f"{type(error).__name__}: {error}") from None
 
 
 class DaskStartError(RuntimeError):
@@ -371,6 +400,7 @@ class _ClusterClient:
     def __enter__(self):
         _drop_sync_cancel_noise()
         if self.address:
+            self.address = scheduler_file_address(self.address)
             timeout = connect_timeout()
             check_scheduler(self.address, timeout)
             self.client = distributed.Client(self.address, timeout=timeout)
@@ -397,14 +427,33 @@ class _ClusterClient:
         return self.client
 
     def __exit__(self, exc_type, *exc_info):
-        interrupted = exc_type is not None and issubclass(exc_type, (KeyboardInterrupt, MappingCancelled))
+        # Ctrl-C, SIGTERM (the command line's Terminated), a cancel
+        interrupted = exc_type is not None and (issubclass(exc_type, MappingCancelled)
+                                                or not issubclass(exc_type, Exception))
         if interrupted:  # the client's pending coroutine, cut off by Ctrl-C, is collected later
             warnings.filterwarnings("ignore", message="coroutine .* was never awaited", category=RuntimeWarning)
         with _quiet_dask_logs() if interrupted else contextlib.nullcontext():
             if self.client is not None:
                 self.client.close()
             if self.cluster is not None:
+                if interrupted:
+                    _stop_workers_now(self.cluster)
                 self.cluster.close()
+
+
+def _stop_workers_now(cluster):
+    r"""
+    End a LocalCluster's worker processes at once (SIGKILL), their nannies told not to
+    restart them: a worker inside a kernel answers its nanny's request to close only
+    when the kernel returns, and the nanny waits 4 s before it kills the worker itself.
+    """
+    from distributed.core import Status
+
+    for nanny in list(getattr(cluster, "workers", {}).values()):
+        with contextlib.suppress(Exception):
+            pid = nanny.process.process.pid
+            nanny.status = Status.closing_gracefully  # its worker's exit closes it, no restart
+            os.kill(pid, signal.SIGKILL)
 
 
 def _close_half_started(before):
@@ -518,15 +567,21 @@ class DaskSchedule(Schedule):
             layout = shared_layout(job.state_count, max(indices.values()) + 1)
             memory = StateMemory(job.state_count, False, layout, max(indices.values()) + 1)
             how = f"{how} ({layout})"
+        ended = False
         try:
             record = self._run_tasks(client, run_id, job, options, indices, memory, mode == "owned")
             record.measured["dask_memory"] = how
             if memory is not None:
                 record.measured["visited_layout"] = memory.layout
+            ended = True
             return record
         finally:
-            with contextlib.suppress(Exception):  # a worker gone at the end keeps nothing; workers close first
-                client.run(release_run, run_id)
+            # a worker gone at the end keeps nothing; workers close first. After Ctrl-C or a failure a
+            # LocalCluster's workers are not asked (they close next): each would answer only once its task's
+            # kernel returns (10-20 s after Ctrl-C)
+            if ended or options.scheduler_address is not None:
+                with contextlib.suppress(Exception):
+                    client.run(release_run, run_id)
             if memory is not None:
                 memory.release()
 
@@ -643,10 +698,11 @@ def memory_mode(client, job, workers):
 
     - ``"shared"``: every worker on this machine, bitmaps in shared memory;
     - ``"owned"``: workers that share no memory (the default when some run on
-      other machines): each owns blocks of states and their marks only
-      (:mod:`~sage_lfsr.engine.schedules.dask_owned`); invertible registers;
+      other machines; asked for with ``"owned"``, also for worker processes on
+      this machine): each owns blocks of states and their marks (singular
+      registers: depths) only (:mod:`~sage_lfsr.engine.schedules.dask_owned`);
     - ``"private"``: a bitmap of the whole space per worker (``registry="manager"``,
-      the seed's design; singular registers, whose trees each worker traces alone).
+      the seed's design; singular registers when every worker is on this machine).
 
     Dask's config key ``sage_lfsr.dask-memory`` asks for one (``"auto"`` by default).
     """
@@ -657,15 +713,14 @@ def memory_mode(client, job, workers):
         raise ValueError(f"unknown {MEMORY_CONFIG_KEY} {wanted!r}: choose one of {', '.join(MEMORY_MODES)}")
     if getattr(job, "registry", None) != "shared" or wanted == "private":
         return "private", "private: one bitmap per worker process"
+    what = "depths" if job.singular else "marks"
+    if wanted == "owned":
+        return "owned", f"owned: each worker holds the {what} of its own blocks of states (asked for)"
+    if not workers_share_this_machine(client, workers):
+        why = "workers on other machines" if wanted == "auto" else "shared memory asked for, but workers run elsewhere"
+        return "owned", f"owned: each worker holds the {what} of its own blocks of states ({why})"
     if job.singular:
-        return "private", ("private: one bitmap per worker process (singular register: the owned mode "
-                           "needs an invertible one)")
-    here = workers_share_this_machine(client, workers)
-    if wanted == "owned" or (not here and wanted == "auto"):
-        where = "workers on other machines" if not here else "asked for"
-        return "owned", f"owned: each worker holds the marks of its own blocks of states ({where})"
-    if not here:
-        return "owned", "owned: shared memory asked for, but workers run on other machines"
+        return "private", "private: one array of depths per worker process (singular register, workers on this machine)"
     return "shared", "shared on this machine"
 
 

@@ -59,14 +59,3 @@ def describe_exit(exitcode: int) -> str:
             name = f"number {-exitcode}"
         return f"was killed by signal {name} (exit code {exitcode})"
     return f"exited with code {exitcode}"
-
-
-def pid_alive(pid: int) -> bool:
-    r"""Whether a process ``pid`` exists (a zombie counts as alive; so does one we may not signal)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
