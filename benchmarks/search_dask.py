@@ -31,6 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import SECTIONS, machine_description  # noqa: E402
 
 from sage_lfsr.census.forms import Form  # noqa: E402
+from sage_lfsr.census.lockstep import warm_up  # noqa: E402
 from sage_lfsr.census.search import (ISOLATED_TASK_CANDIDATES, RangeLedger, run_task, search,  # noqa: E402
                                      task_ranges)
 from sage_lfsr.census.search_dask import run_on_dask, search_with_handoff  # noqa: E402
@@ -117,6 +118,7 @@ def main():
         summary = []
         for degree in arguments.degrees:
             form = Form("3,1", degree)
+            warm_up(form)  # the walk of this degree's lane width loaded here, untimed (the workers load theirs first)
             for attempt in range(arguments.repeat):
                 before = load()
                 clock = time.perf_counter()
