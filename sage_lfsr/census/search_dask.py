@@ -105,7 +105,7 @@ def task_pieces(ranges, size, threads, take):
     taken; ``take(lo, hi)`` is called with each range as it is first used), guided:
     a piece is a ``1/(2 threads)`` share of the candidates ``0..size-1`` not yet
     reached, at most :data:`RANGES_A_PIECE` times the largest range so far and at
-    least a sixteenth of it (and 32), so there are few tasks and the last ones are
+    least a quarter of it (and 32), so there are few tasks and the last ones are
     short. A piece may span ranges (the caller tallies them), never a gap between
     them. (A piece costs only a round trip: its unfinished walks go on to the next task.)
 
@@ -115,7 +115,7 @@ def task_pieces(ranges, size, threads, take):
         sage: taken = []
         sage: pieces = task_pieces([(0, 1000), (1000, 2000), (3000, 4000)], 4000, 2, lambda *r: taken.append(r))
         sage: [hi - lo for lo, hi in pieces], taken
-        ([1000, 750, 250, 250, 188, 141, 106, 79, 62, 62, 62, 50], [(0, 1000), (1000, 2000), (3000, 4000)])
+        ([1000, 750, 250, 250, 250, 250, 250], [(0, 1000), (1000, 2000), (3000, 4000)])
         sage: [hi - lo for lo, hi in task_pieces([(lo, lo + 100) for lo in range(0, 4000, 100)], 4000, 2, max)]
         [400, 400, 400, 400, 400, 400, 400, 300, 225, 169, 127, 95, 71, 54, 40, 32, 32, 32, 23]
     """
@@ -141,7 +141,7 @@ def task_pieces(ranges, size, threads, take):
 
 def _piece(lo, size, threads, largest):
     r"""Candidates of the piece that starts at ``lo`` (:func:`task_pieces`)."""
-    return min(RANGES_A_PIECE * largest, max(32, largest // 16, math.ceil((size - lo) / (2 * threads))))
+    return min(RANGES_A_PIECE * largest, max(32, largest // 4, math.ceil((size - lo) / (2 * threads))))
 
 
 @functools.lru_cache(maxsize=4)
