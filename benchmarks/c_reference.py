@@ -108,7 +108,9 @@ def main():
             lines.append(f"| {degree} | {best['c']:.3f} | {rate:.0f} | {best['kernel']:.3f} | "
                          f"{best['c'] / best['kernel']:.2f}x | {best['map']:.3f} | {best['c'] / best['map']:.2f}x |")
             print(lines[-1], flush=True)
-    lines += ["", "A ratio above 1 means the package is faster than the C loop."]
+    lines += ["", "A ratio above 1 means the package is faster than the C loop.",
+              "", "The AVX-512 brute force of form 3,1 (`benchmarks/nlfsr_avx512.c`) is compared with the lockstep "
+              "search walk by `benchmarks/search.py`, in `docs/benchmarks/search.md`."]
     write_section("c-reference", "Fast kernel against the C reference loop (issue 12)", lines)
 
 

@@ -109,7 +109,8 @@ def scale(arguments):
                                bytes=choices["owned_marks_bytes"] / states, messages=choices["owned_messages"],
                                tasks=choices["owned_scheduler_tasks"], held=choices["owned_worker_bytes"] / 2 ** 20,
                                redundant=100.0 * (result.states_traced - states) / states, seconds=seconds,
-                               sequential=sequential, load=load(), phases=_phases(choices, workers))
+                               sequential=sequential, load=load(), phases=_phases(choices, workers),
+                               marking=choices["owned_marking_steps"] > 0)
                     rows.append(row)
                     lines.append(f"| {kind} | 2^{degree} | {workers} | {row['marks']:.2f} | {row['bytes']:.2f} | "
                                  f"{row['messages']} | {row['phases']} | {row['tasks']} | {row['held']:.1f} | "
@@ -122,10 +123,8 @@ def scale(arguments):
 
 
 def _phases(choices, workers):
-    r"""Barriers of a run: segments, the fine pass, the sweep (tasks: GROUPS_PER_OWNER groups per owner and phase)."""
-    from sage_lfsr.engine.schedules.dask_owned import GROUPS_PER_OWNER
-
-    return round(choices["owned_scheduler_tasks"] / (GROUPS_PER_OWNER * choices["owned_owners"]))
+    r"""Barriers of a run: the segments measured, marked, the fine pass, the sweep."""
+    return choices["owned_phases"]
 
 
 LARGE = {
@@ -176,9 +175,73 @@ def large(arguments):
     (SECTIONS / f"{name}.md").write_text(f"## Owned mode at 2^{degree} (issue 28)\n\n" + "\n".join(lines) + "\n")
 
 
+def redundancy_slopes(rows):
+    r"""``(kind, degree) -> rho``: the sweep's redundant walks fitted as ``rho (W - 1)`` of q^d (rows without marked segments)."""
+    slopes = {}
+    for key in sorted({(row["kind"], row["degree"]) for row in rows}):
+        mine = [row for row in rows if (row["kind"], row["degree"]) == key and not row["marking"] and row["marks"]]
+        x = sum((row["workers"] - 1) ** 2 for row in mine)
+        slopes[key] = sum(row["redundant"] / 100 * (row["workers"] - 1) for row in mine) / x if x else 0.0
+    return slopes
+
+
+def modelled_marks(row, slopes):
+    r"""
+    Marks sent per state: marked segments send each covered state's mark to its
+    owner and to the owner's replica, each on another worker with probability
+    (W - 1) / W: 2 (W - 1) / W; the sweep sends a walked state's mark when another
+    owner holds it, to that owner and its replica (on the walker with probability
+    1 / (W - 1)): (2W - 3) / W a walked state, and walks (1 + rho (W - 1)) q^d.
+    """
+    workers = row["workers"]
+    if not row["marks"]:
+        return 0.0
+    if row["marking"]:
+        return 2 * (workers - 1) / workers
+    return (2 * workers - 3) / workers * (1 + slopes[(row["kind"], row["degree"])] * (workers - 1))
+
+
+def fitted_model(rows, cores=2):
+    r"""
+    Least squares over the measured rows (docs/dask.md gives the model): owned seconds =
+    a marks / min(W, cores) + b Dask tasks + c messages + d (W processes share ``cores``).
+    """
+    import numpy as np
+
+    design = np.array([[row["marks"] * 2.0 ** row["degree"] / min(row["workers"], cores), row["tasks"],
+                        row["messages"], 1.0] for row in rows])
+    seconds = np.array([row["seconds"] for row in rows])
+    weights = 1.0 / seconds  # relative errors
+    coefficients, *_ = np.linalg.lstsq(design * weights[:, None], seconds * weights, rcond=None)
+    return np.maximum(coefficients, 0.0), design @ np.maximum(coefficients, 0.0)
+
+
+def model(arguments):
+    rows = json.loads((SECTIONS / "dask-owned-scale.json").read_text())
+    slopes = redundancy_slopes(rows)
+    (a, b, c, d), predicted = fitted_model(rows)
+    lines = ["Fitted to the rows of the scale table (`python benchmarks/no_shared_marks.py model`): "
+             "marks/state = 2 (W - 1) / W where the segments are marked, (2W - 3) / W x (1 + rho (W - 1)) in a "
+             "sweep, rho fitted per register and size (" + ", ".join(
+                 f"{kind} 2^{degree}: {rho:.3f}" for (kind, degree), rho in slopes.items() if rho)
+             + f"); seconds = {a * 1e9:.1f} ns x marks / min(W, 2 cores) + {b * 1e3:.1f} ms x Dask tasks + "
+             f"{c * 1e3:.2f} ms x messages + {d:.2f} s.", "",
+             "| register | states | W | marks/state measured | model | off by | seconds measured | model | off by |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for row, seconds in zip(rows, predicted):
+        modelled = modelled_marks(row, slopes)
+        marks_off = abs(modelled - row["marks"]) / row["marks"] if row["marks"] else 0.0
+        lines.append(f"| {row['kind']} | 2^{row['degree']} | {row['workers']} | {row['marks']:.2f} | {modelled:.2f} | "
+                     f"{100 * marks_off:.0f} % | {row['seconds']:.2f} | {seconds:.2f} | "
+                     f"{100 * abs(seconds - row['seconds']) / row['seconds']:.0f} % |")
+    (SECTIONS / "dask-owned-model.md").write_text("## Owned mode: the model against the measurements (issue 28)\n\n"
+                                                  + "\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["scale", "large"])
+    parser.add_argument("what", choices=["scale", "large", "model"])
     parser.add_argument("--sizes", default="24,26")
     parser.add_argument("--workers", default="2,8,16")
     parser.add_argument("--memory", default="1GB")
@@ -187,7 +250,7 @@ def main():
     parser.add_argument("--replicas", type=int, default=1)
     parser.add_argument("--kill", action="store_true")
     arguments = parser.parse_args()
-    scale(arguments) if arguments.what == "scale" else large(arguments)
+    {"scale": scale, "large": large, "model": model}[arguments.what](arguments)
 
 
 if __name__ == "__main__":

@@ -137,7 +137,7 @@ def _walk_kernel(state, walked, linear, nonlinear, steps, top, limit):
         return
     mask = linear[lane]
     top_bit = KIND(ONE << KIND(top))
-    room = np.uint32(min(steps, limit - walked[lane]))  # below 2^31: LAUNCH_STEPS
+    room = np.uint32(max(min(steps, limit - walked[lane]), 0))  # below 2^31: LAUNCH_STEPS
     moved = np.uint32(0)
     while moved < room and s != ONE:
         for _ in range(BLOCK_STEPS):

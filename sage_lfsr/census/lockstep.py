@@ -59,10 +59,10 @@ VECTOR_BITS = 512
 #: Lanes walked together with 64-bit states (with 32- and 16-bit states: two and four times as many).
 LANES = VECTORS * VECTOR_BITS // 64
 #: Steps per lane between two refills.
-CHUNK = 64
+CHUNK = 256
 #: Work (chunks stepped plus candidates unranked) of one compiled call: a call returns
 #: to Python at least this often (a few tens of milliseconds), so signals are answered.
-CALL_BUDGET = 1 << 14
+CALL_BUDGET = 1 << 13
 #: Longest period `p` of the words :func:`has_short_cycle` tries.
 SHORT_PERIOD = 10
 
@@ -183,6 +183,21 @@ def lane_type(degree):
     raise ValueError(f"a lane holds at most {LANE_WIDTHS[-1][0]} bits, not {degree}")
 
 
+def _has_avx512():
+    r"""Whether this machine's vector registers hold 512 bits (x86-64 with AVX-512F)."""
+    import platform
+
+    import llvmlite.binding as llvm
+
+    try:
+        return platform.machine().lower() in ("x86_64", "amd64") and "+avx512f" in llvm.get_host_cpu_features().flatten()
+    except RuntimeError:  # pragma: no cover - llvmlite cannot read the features
+        return False
+
+
+_AVX512 = _has_avx512()
+
+
 def _declare(builder, name, result, arguments):
     module = builder.module
     try:
@@ -232,6 +247,9 @@ def vector_steps(width, vectors, nonlinear_terms, chunk=CHUNK):
             shift = builder.trunc(args[4], element) if width < 64 else args[4]
             top_bit = splat(builder, builder.shl(ir.Constant(element, 1), shift))
             one = ir.Constant(vector, [1] * per)
+            # a 1 in each lane that the compiler cannot see through (an empty asm): `x & low != 0` stays
+            # one vptestmd, where a known 1 becomes a shift and a move to a mask register
+            low = builder.asm(ir.FunctionType(vector, [vector]), "", "=v,0", [one], False) if _AVX512 else one
             zero = ir.Constant(vector, [0] * per)
             popcount = _declare(builder, f"llvm.ctpop.v{per}i{width}", vector, [vector])
             first = [builder.load(address(state_at, at(v)), align=1) for v in range(vectors)]
@@ -252,7 +270,7 @@ def vector_steps(width, vectors, nonlinear_terms, chunk=CHUNK):
                 states[-1].add_incoming(first[v], entry)
             for v in range(vectors):
                 x = states[v]
-                parity = builder.and_(builder.call(popcount, [builder.and_(x, masks[v])]), one)
+                parity = builder.and_(builder.call(popcount, [builder.and_(x, masks[v])]), low)
                 bit = builder.icmp_unsigned("!=", parity, zero)
                 for t in range(nonlinear_terms):
                     q = products[t][v]

@@ -387,7 +387,7 @@ class OwnedWalker:
         sage: bitmap = np.zeros(1, dtype=np.uint8)
         sage: cycles, steps, status = walker.sweep(0, 4, bitmap, 0, [0] * 5, 10**9)
         sage: cycles.tolist(), status, sorted(walker.take_buffers()[1].tolist())
-        ([[0, 1]], 0, [0, 1, 3])
+        ([[0, 1]], 0, [0, 2, 4])
     """
 
     def __init__(self, kernel, block, workers, me, capacity=1 << 16):

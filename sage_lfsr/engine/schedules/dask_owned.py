@@ -8,15 +8,18 @@ the depths) of its own blocks of states only
 
     caller                                   Dask workers (owners 0..W-1, W >= 1 a worker process)
     ------                                   --------------------------------------------------
-    per phase, each owner's tasks in a few   owned_group (pinned to the owner's worker): walks from
-    groups, pinned to its worker       --->  its own states; own marks set at once, the others'
-                                             written to a fixed-size buffer per owner and sent,
-                                             when one fills, straight to that owner's worker (and
-                                             to its replica's): a Dask handler ORs them in there
+    per phase, each owner's tasks in 16      owned_group (pinned to the owner's worker, one group
+    groups, pinned to its worker, in   --->  at a time, its walks on a thread of their own): each
+    increasing order of states               mark written to a fixed-size buffer per owner; a full
+                                             one is handed to the event loop, which sends it
+                                             straight to that owner's worker (and its replica's):
+                                             a Dask handler ORs the marks in there
     results only (segments, cycles)   <---   (nothing of the marks passes the scheduler or caller)
 
-Phases: segments from the coarse distinguished starts of each owner's blocks
-(each segment walked once); when they leave states, a pass of finer
+Phases: segments from the coarse distinguished starts of each owner's blocks,
+walked once without marks (when they cover every state, as for primitive
+registers, that is the whole map and no mark moves); when they leave states,
+walked again with their marks, then a pass of finer
 distinguished starts left unmarked (the long cycles without a coarse one),
 then one sweep: each owner walks from its unmarked states and gives up at a
 smaller or distinguished state, so a cycle is recorded by the owner of its
@@ -59,7 +62,7 @@ BUFFER_MARKS = 1 << 20
 #: States a sweep call walks or scans before it yields (the worker applies the marks that arrived).
 SWEEP_BUDGET = 1 << 18
 #: Groups a phase's tasks of one owner are cut into (a lost worker's unfinished group is walked again).
-GROUPS_PER_OWNER = 8
+GROUPS_PER_OWNER = 16
 #: Seconds between two checks that the owners' workers are still in the cluster.
 OWNER_CHECK_SECONDS = 1.0
 #: Seconds one send of marks may take before it is tried again; a send to a worker the
@@ -108,17 +111,11 @@ _LOST = {}
 
 async def receive_marks(run_id=None, client_id=None, owner=None, size=None, marks=None):
     r"""The Dask handler :data:`HANDLER`: OR ``marks`` (local indices) into this worker's array of ``owner``."""
-    began = time.perf_counter()
     _RUN_CLIENTS[run_id] = client_id
     bitmap = _owned_array(run_id, owner, size, np.uint8)
     if bitmap is not None:
         apply_local_marks(bitmap, marks)
-    _RECEIVED[run_id] = _RECEIVED.get(run_id, 0.0) + time.perf_counter() - began
     return len(marks)
-
-
-#: ``run id -> seconds`` this process spent applying marks that arrived.
-_RECEIVED = {}
 
 
 def install_handler(dask_worker=None):
@@ -229,7 +226,11 @@ async def owned_group(run_id, client_id, job_key, job, owner, owners, block, rou
     walker = _walker(job_key, job, block, owners, owner)
     size = local_bits(job.state_count, block, owners)
     singular = phase == "trees"
-    array = _owned_array(run_id, owner, -size if singular else size, job.register.depth_dtype if singular else np.uint8)
+    if phase == "measure":  # no marks yet: an owner whose segments cover every state never allocates its bitmap
+        array = None if run_id in dask_common.ENDED_RUNS else np.zeros(1, dtype=np.uint8)
+    else:
+        array = _owned_array(run_id, owner, -size if singular else size,
+                             job.register.depth_dtype if singular else np.uint8)
     if array is None:
         return None
     # marks, bytes and messages sent to other workers; seconds sending; seconds walking; seconds waiting for sends
@@ -238,13 +239,17 @@ async def owned_group(run_id, client_id, job_key, job, owner, owners, block, rou
     loop = asyncio.get_running_loop()
     sender = _Sender(loop, worker, run_id, client_id, routes, owner, size, sent, threaded=walker.compiled)
     arguments = (run_id, walker, array, phase, tasks, dbits, block, owners, singular, sender, clock_zero)
-    try:
-        if walker.compiled:  # on a thread of its own, without the GIL: the event loop sends and receives meanwhile
-            found = await loop.run_in_executor(_executor(), _walk_group, *arguments)
-        else:  # the sage kernel: PARI runs on the main thread only
-            found = _walk_group(*arguments)
-    finally:
-        await sender.drain()
+    # Dask runs coroutine tasks side by side on the event loop, not one a thread slot: the groups
+    # of this process take turns, in the order they came (so each owner sweeps its states in
+    # increasing order, and the marks of the others arrive before it gets there).
+    async with _turns():
+        try:
+            if walker.compiled:  # on a thread of its own, without the GIL: the event loop sends and receives
+                found = await loop.run_in_executor(_executor(), _walk_group, *arguments)
+            else:  # the sage kernel: PARI runs on the main thread only
+                found = _walk_group(*arguments)
+        finally:
+            await sender.drain()
     if found is None:
         return None
     with dask_common.RUN_STATE_LOCK:
@@ -276,6 +281,8 @@ def _walk_group(run_id, walker, array, phase, tasks, dbits, block, owners, singu
                         sender.send(walker.take_buffers())
                 cycles = np.concatenate(pieces).reshape(-1, 2)
                 states = int(cycles[:, 1].sum())
+                if len(cycles) and int(cycles.max()) < 1 << 32:  # x^d + 1 has q^d / d cycles: half the bytes
+                    cycles = cycles.astype(np.uint32)
             else:
                 steps, pieces, resume, done = 0, [], [task.lo, 0, 0, 0, 0, 0], False
                 while not done:
@@ -300,6 +307,16 @@ def _walk_group(run_id, walker, array, phase, tasks, dbits, block, owners, singu
 #: Sends of marks a group keeps under way while it walks on (bounded memory: this many buffers' copies).
 SENDS_IN_FLIGHT = 16
 _EXECUTOR = []
+
+
+_TURNS = []
+
+
+def _turns():
+    r"""The lock the owned groups of this process take turns with (FIFO)."""
+    if not _TURNS:
+        _TURNS.append(asyncio.Lock())
+    return _TURNS[0]
 
 
 def _executor():
@@ -414,8 +431,8 @@ class OwnedRun:
         addresses = [by_name[name] for name, _ in sorted(indices.items(), key=lambda item: item[1]) if name in by_name]
         self.owners = configured("owned-owners", len(addresses))
         self.hosts, self.replica_hosts = owner_hosts(addresses, self.owners, configured("owned-replicas", 1))
-        self.lost, self.scheduler_tasks, self.failovers, self.held = set(), 0, [], 0
-        self.sent = [0, 0, 0, 0.0, 0.0, 0.0]
+        self.scheduler_tasks, self.failovers, self.held = 0, [], 0
+        self.sent, self.phases = [0, 0, 0, 0.0, 0.0, 0.0], 0
         self.owners_checked = time.monotonic()
 
     def routes(self):
@@ -474,7 +491,7 @@ class OwnedRun:
         record = RunRecord(self.progress.collected, {index: 0.0 for index in range(len(set(self.hosts)))}, None,
                            time.perf_counter() - clock_zero)
         record.measured.update(dask_groups=self.progress.groups, owned_owners=self.owners, owned_block=self.block,
-                               owned_fine_bits=fine, owned_marking_steps=marked, owned_scheduler_tasks=self.scheduler_tasks,
+                               owned_fine_bits=fine, owned_marking_steps=marked, owned_scheduler_tasks=self.scheduler_tasks, owned_phases=self.phases,
                                owned_worker_bytes=self.held, owned_marks_sent=self.sent[0],
                                owned_marks_bytes=self.sent[1], owned_messages=self.sent[2], owned_send_seconds=self.sent[3], owned_walk_seconds=self.sent[4], owned_wait_seconds=self.sent[5],
                                owned_replicas=sum(host is not None for host in self.replica_hosts),
@@ -486,6 +503,7 @@ class OwnedRun:
 
     def _phase(self, phase, tasks, dbits):
         r"""Run ``tasks`` as ``phase`` on their owners; yield their :class:`TaskResult`\ s as groups finish."""
+        self.phases += 1
         by_owner = {}
         for task in tasks:
             by_owner.setdefault((task.lo // self.block) % self.owners, []).append(task)
@@ -518,7 +536,7 @@ class OwnedRun:
         return self.client.submit(
             owned_group, self.run_id, self.client.id, self.job_key, self.job_argument, owner, self.owners, self.block,
             self.routes(), phase, group, dbits, self.wall_zero, pure=False, workers=[self.hosts[owner]],
-            allow_other_workers=False,
+            allow_other_workers=False, priority=-group[0].lo,  # an owner's groups in increasing order of states
             key=f"sage_lfsr-{self.run_id}-{phase}-{owner}-{group[0].task_id}-{len(self.failovers)}")
 
     def _wait(self, pending, phase, dbits):
