@@ -539,6 +539,53 @@ class LaneWalker:
         r"""Every lane walked to its end; the candidates settled."""
         return self._run(0, 0, True)
 
+    def take_unfinished(self):
+        r"""
+        The walks still in the lanes, taken out (the lanes left idle) to be
+        continued by another walker's :meth:`resume`, maybe on another machine:
+        ``(indices, states, steps, linear, nonlinear)`` arrays, one entry a walk
+        (``nonlinear`` one column a walk).
+
+        EXAMPLES::
+
+            sage: from sage_lfsr.census.forms import Form
+            sage: from sage_lfsr.census.lockstep import LaneWalker
+            sage: form = Form("3,1", 8)
+            sage: first = LaneWalker(form)
+            sage: settled = [first.feed(0, form.size)]
+            sage: walks = first.take_unfinished()
+            sage: len(walks[0]) > 0, len(first.drain()[0])
+            (True, 0)
+            sage: second = LaneWalker(form)
+            sage: settled += [second.resume(walks), second.drain()]
+            sage: sorted(sum((part[0].tolist() for part in settled), [])) == list(range(form.size))
+            True
+        """
+        busy = np.flatnonzero(self.owner >= 0)
+        walks = (self.owner[busy], self.state[busy], self.walked[busy], self.linear[busy], self.nonlinear[:, busy])
+        self.owner[busy], self.state[busy], self.walked[busy] = -1, np.uint64(1), 0
+        return walks
+
+    def resume(self, walks):
+        r"""
+        Walks taken from a walker of the same form (:meth:`take_unfinished`)
+        continued in these lanes from where they stopped; those that find no
+        free lane wait for one. The candidates settled meanwhile.
+        """
+        indices, states, steps, linear, nonlinear = walks
+        settled, at = [], 0
+        while at < len(indices):
+            free = np.flatnonzero(self.owner < 0)[:len(indices) - at]
+            taken = slice(at, at + len(free))
+            self.owner[free], self.state[free], self.walked[free] = indices[taken], states[taken], steps[taken]
+            self.linear[free], self.nonlinear[:, free] = linear[taken], nonlinear[:, taken]
+            at += len(free)
+            if at < len(indices):
+                settled.append(self._run(0, 0, False))  # every lane busy: steps until one finishes
+        if not settled:
+            return tuple(np.empty(0, dtype=np.int64) for _ in range(3))
+        return tuple(np.concatenate(part) for part in zip(*settled))
+
     def _run(self, lo, hi, drain):
         r"""
         Compiled calls of at most :data:`CALL_BUDGET` work each until the work is

@@ -537,7 +537,9 @@ def search(form, degree, workers=1, checkpoint=None, progress=None, reduce=True,
     - ``progress`` -- ``progress(candidates_done, candidates_total)`` after each task
     - ``reduce`` -- one candidate per reciprocal pair (default)
     - ``screen`` -- skip the candidates with a short cycle (:mod:`~sage_lfsr.census.lockstep`)
-    - ``scheduler_address`` -- a running Dask scheduler (else a LocalCluster of ``workers``)
+    - ``scheduler_address`` -- a running Dask scheduler, its address or its scheduler file (``.json``)
+      (else a LocalCluster of ``workers``); its tasks hand their unfinished walks on
+      (:func:`~sage_lfsr.census.search_dask.search_with_handoff`)
     - ``device`` -- ``"cpu"`` (default) or ``"cuda"``: the walks on an NVIDIA GPU
       (:mod:`~sage_lfsr.census.gpu`), one walker, same tasks and checkpoint
     - ``observe`` -- ``observe(indices, periods)`` with every candidate settled (the
@@ -571,7 +573,7 @@ def search(form, degree, workers=1, checkpoint=None, progress=None, reduce=True,
 
 def _search(form, workers, saved, progress, reduce, screen, task_candidates, schedule, scheduler_address,
             walker_class=None, observe=None):
-    isolated = schedule in ("processes", "dask")  # tasks walk on their own: no lanes carried between them
+    isolated = schedule == "processes"  # tasks walk on their own (Dask tasks hand their unfinished walks on)
     ranges = task_ranges(form.size, form.degree, workers, task_candidates,
                          ISOLATED_TASK_CANDIDATES if isolated else 1)
     result = SearchResult(form, reduce, screen, list(saved.done) if saved else [])
@@ -596,10 +598,10 @@ def _search(form, workers, saved, progress, reduce, screen, task_candidates, sch
         warm_up(form, reduce, screen)  # compiled (or loaded) once here, before the workers fork
         _run_processes(arguments, workers, finished)
     else:
-        from sage_lfsr.census.search_dask import run_on_dask
+        from sage_lfsr.census.search_dask import search_with_handoff
 
-        run_on_dask(run_task, arguments, workers, scheduler_address, finished,
-                    prepare=(warm_up_task, (form.name, form.degree, bool(reduce), bool(screen))))
+        search_with_handoff(form, todo, RangeLedger([], form.degree), workers, scheduler_address, finished, reduce,
+                            screen)
     result.seconds = time.perf_counter() - clock
     return result
 
