@@ -50,13 +50,14 @@ def assemble_report():
     order = ["summary", "perf-targets", "kernels", "linear-kinds", "nonlinear", "c-reference", "sage-kernel", "schedules",
              "schedules-large", "many-cycles", "many-cycles-x30", "many-cycles-caller", "dask", "dask-no-shared-marks",
              "scale", "cold-start", "resume", "resume-30", "shared-depths", "scaling-16-cores-one-bitmap", "scaling-16-cores", "sweep-16-cores",
-             "sequences", "census", "search", "debruijn"]
+             "dask-owned-large-30", "dask-owned-large-32", "dask-owned-model",
+             "sequences", "census", "search", "search-gpu", "search-dask", "debruijn"]
     parts = ["# Benchmarks", "",
              "Written by the scripts in `benchmarks/`: `kernels.py`, `linear_kinds.py`, `nonlinear.py`, `c_reference.py`, "
              "`sage_kernel.py`, `schedules.py` (also on a machine without Sage, from tables it exports), "
              "`many_cycles.py`, `dask_bench.py`, `no_shared_marks.py`, `scale.py`, `cold_start.py`, `resume.py`, "
              "`sweep.py` (the 16-core sweep, "
-             "numpy and numba only), `sequences.py`, `census.py`, `search.py`, `debruijn.py`; `summary.md` beside the sections "
+             "numpy and numba only), `sequences.py`, `census.py`, `search.py`, `search_dask.py`, `debruijn.py`; `summary.md` beside the sections "
              "is written by hand from "
              "them. Each section names the machine it ran on. Times are the best of a few runs (the machines are "
              "shared and noisy); speedups are ratios measured in the same run.", ""]
