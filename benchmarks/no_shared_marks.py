@@ -15,13 +15,9 @@ in the same run, and the load average.
         (docs/benchmarks/dask-owned-large.md)
 """
 import argparse
-import contextlib
 import json
 import os
 import signal
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 
@@ -29,39 +25,8 @@ import dask
 from common import SECTIONS, benchmark_registers, machine_description, write_section
 
 from sage_lfsr import LFSR, map_cycles
+from sage_lfsr.engine.schedules.dask_commands import separate_cluster
 
-BIN = os.path.dirname(sys.executable)
-
-
-@contextlib.contextmanager
-def separate_cluster(workers, memory_limit):
-    r"""A scheduler and ``workers`` worker processes started as commands; yields ``(scheduler file, client)``; all killed after."""
-    import distributed
-
-    folder = tempfile.mkdtemp(prefix="owned-bench-")
-    scheduler_file = os.path.join(folder, "scheduler.json")
-    processes = []
-
-    def start(*arguments):
-        processes.append(subprocess.Popen([os.path.join(BIN, "dask"), *arguments], cwd=folder,
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                          start_new_session=True))
-
-    try:
-        start("scheduler", "--scheduler-file", scheduler_file, "--host", "127.0.0.1", "--port", "0",
-              "--dashboard-address", ":0", "--no-show")
-        while not os.path.exists(scheduler_file):
-            time.sleep(0.1)
-        start("worker", "--scheduler-file", scheduler_file, "--nworkers", str(workers), "--nthreads", "1",
-              "--memory-limit", memory_limit, "--host", "127.0.0.1", "--no-dashboard")
-        with distributed.Client(scheduler_file=scheduler_file, timeout=120) as client:
-            client.wait_for_workers(workers, timeout=300)
-            yield scheduler_file, client
-    finally:
-        for process in processes:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=60)
 
 
 def owned(**more):

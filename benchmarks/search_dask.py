@@ -20,10 +20,7 @@ from one run are compared.
 """
 import argparse
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -35,43 +32,13 @@ from sage_lfsr.census.lockstep import warm_up  # noqa: E402
 from sage_lfsr.census.search import (ISOLATED_TASK_CANDIDATES, RangeLedger, run_task, search,  # noqa: E402
                                      task_ranges)
 from sage_lfsr.census.search_dask import run_on_dask, search_with_handoff  # noqa: E402
+from sage_lfsr.engine.schedules.dask_commands import separate_cluster  # noqa: E402
 
 WORKERS = 2
 
 
 def load():
     return f"{os.getloadavg()[0]:.1f}"
-
-
-def start_cluster(folder):
-    r"""A scheduler and ``WORKERS`` single-threaded worker processes, each its own process; the scheduler file."""
-    dask = shutil.which("dask", path=os.path.dirname(sys.executable)) or "dask"
-    scheduler_file = os.path.join(folder, "scheduler.json")
-    environment = dict(os.environ, DASK_LOGGING__DISTRIBUTED="warning")
-    logs = open(os.path.join(folder, "cluster.log"), "w")
-    processes = [subprocess.Popen([dask, "scheduler", "--scheduler-file", scheduler_file, "--no-dashboard"],
-                                  stdout=logs, stderr=subprocess.STDOUT, env=environment)]
-    while not os.path.exists(scheduler_file):
-        time.sleep(0.1)
-    processes.append(subprocess.Popen([dask, "worker", "--scheduler-file", scheduler_file, "--nworkers", str(WORKERS),
-                                       "--nthreads", "1", "--no-dashboard"],
-                                      stdout=logs, stderr=subprocess.STDOUT, env=environment))
-    import distributed
-
-    with distributed.Client(scheduler_file=scheduler_file) as client:
-        client.wait_for_workers(WORKERS, timeout=120)
-    return scheduler_file, processes
-
-
-def stop_cluster(processes):
-    for process in reversed(processes):
-        process.terminate()
-    for process in reversed(processes):
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def handoff_run(form, scheduler_file):
@@ -110,9 +77,7 @@ def main():
              "shared with other work, so only ratios from one run are compared.", "",
              "| n | schedule | seconds | over one core | busy | steps/s per busy core | tasks | walks handed on | drain tasks | load |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
-    folder = tempfile.mkdtemp(prefix="search-dask-")
-    scheduler_file, processes = start_cluster(folder)
-    try:
+    with separate_cluster(WORKERS) as (scheduler_file, _):
         search("3,1", 12)  # untimed: this process and the workers load the compiled walk
         search("3,1", 12, workers=WORKERS, schedule="dask", scheduler_address=scheduler_file)
         summary = []
@@ -145,9 +110,6 @@ def main():
                     print(lines[-1], flush=True)
                 summary.append(f"- n = {degree}, run {attempt + 1}: " + ", ".join(ratios) + f" ({len(expected[0])} "
                                "maximum-period representatives, the same registers and steps in every row).")
-    finally:
-        stop_cluster(processes)
-        shutil.rmtree(folder, ignore_errors=True)
     lines += [""] + summary + ["",
               "How: a task returns, once its last candidate is in a lane, what it settled and its unfinished walks "
               "(index, state, steps so far, masks), and the next task submitted continues them beside its own "

@@ -209,7 +209,7 @@ def search_with_handoff(form, ranges, ledger, workers, scheduler_address, finish
         threads = sum(w["nthreads"] for w in client.scheduler_info()["workers"].values()) or workers
         pieces = task_pieces(itertools.chain([first], ranges), form.size, threads, ledger.add)
         client.run(handoff_task, form.name, form.degree, 0, 0, None, reduce, screen, True)  # loads the walk everywhere
-        running = distributed.as_completed()
+        running = distributed.as_completed(loop=client.loop)  # this client's loop, not the default client's
 
         def submit(lo, hi, walks, drain):
             counts["tasks"] += 1
@@ -262,7 +262,7 @@ def run_on_dask(run_task, arguments, workers, scheduler_address, finished, on_re
     with _ClusterClient(scheduler_address, workers) as client:  # the map's: bounded connect, quiet Ctrl-C
         if prepare is not None:
             client.run(prepare[0], *prepare[1])
-        pending = distributed.as_completed()
+        pending = distributed.as_completed(loop=client.loop)
 
         def submit_next():  # a few tasks a worker in flight: the ranges are generated as results come
             args = next(arguments, None)

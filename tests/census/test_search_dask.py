@@ -69,6 +69,15 @@ def test_handoff_equals_the_sequential_search(cluster, name, degree, size):
     assert counts(results) == counts(expected.tasks)  # every walk exact: the same steps in total
 
 
+@pytest.mark.timeout(60)
+def test_a_client_the_caller_holds_neither_slows_nor_stalls_the_search(cluster):
+    expected = search("3,1", 11).maximum
+    with distributed.Client(cluster) as held:  # a notebook's own client of the same scheduler
+        assert search("3,1", 11, workers=2, schedule="dask", scheduler_address=cluster).maximum == expected
+        held.close()  # the search waited on this client's loop (3-9 s a search), then stalled once it closed
+        assert search("3,1", 11, workers=2, schedule="dask", scheduler_address=cluster).maximum == expected
+
+
 def test_search_on_dask_resumes_its_checkpoint(cluster, tmp_path):
     checkpoint = tmp_path / "search.jsonl"
     first = search("3,1", 11, workers=2, schedule="dask", scheduler_address=cluster, checkpoint=checkpoint,

@@ -22,7 +22,6 @@ from sage_lfsr.registers.coercion import describe  # noqa: E402
 from sage_lfsr.engine.schedules.dask_owned import owned_arrays_held  # noqa: E402
 
 pytestmark = pytest.mark.timeout(240)
-BIN = os.path.dirname(sys.executable)
 
 
 def _registers():
@@ -46,39 +45,10 @@ def _registers():
 @pytest.fixture(scope="module")
 def separate_cluster(tmp_path_factory):
     r"""A scheduler and two worker processes (one nanny each) started as commands; all killed afterwards."""
-    folder = tmp_path_factory.mktemp("dask")
-    scheduler_file = str(folder / "scheduler.json")
-    processes = []
+    from sage_lfsr.engine.schedules.dask_commands import separate_cluster as started
 
-    def start(*arguments):
-        processes.append(subprocess.Popen([os.path.join(BIN, "dask"), *arguments], cwd=folder,
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                          start_new_session=True))
-
-    try:
-        start("scheduler", "--scheduler-file", scheduler_file, "--host", "127.0.0.1", "--port", "0",
-              "--dashboard-address", ":0", "--no-show")
-        while not os.path.exists(scheduler_file):
-            time.sleep(0.1)
-        start("worker", "--scheduler-file", scheduler_file, "--nworkers", "2", "--nthreads", "1",
-              "--memory-limit", "2GB", "--host", "127.0.0.1", "--no-dashboard")
-        client = distributed.Client(scheduler_file=scheduler_file, timeout=60)
-        client.wait_for_workers(2, timeout=120)
-        yield scheduler_file, client
-        client.close()
-    finally:
-        for process in processes:  # the session of each: the nannies and their workers with it
-            with pytest.raises(ProcessLookupError) if process.poll() is not None else _nothing():
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
-
-
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        return False
+    with started(2, "2GB", tmp_path_factory.mktemp("dask")) as cluster:
+        yield cluster
 
 
 def _owned(owners, **more):
