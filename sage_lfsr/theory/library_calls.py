@@ -24,13 +24,13 @@ EXAMPLES::
 """
 from __future__ import annotations
 
-import ctypes
 import os
 import pickle
 import select
 import signal
-import sys
 import threading
+
+from sage_lfsr.common.parent import die_with_parent
 
 #: Calls expected to take longer than this run in a child process (a fork costs 10-50 ms).
 CHILD_ABOVE_SECONDS = 0.5
@@ -65,7 +65,7 @@ def interruptible(function, *arguments, expected_seconds=0.0, signals=None, pari
     parent = os.getpid()
     child = os.fork()
     if child == 0:  # pragma: no cover - runs in the child, which never returns
-        _die_with(parent)
+        die_with_parent(parent)
         _run_child(read_end, write_end, function, arguments, pari)
     os.close(write_end)
     finished = False
@@ -107,17 +107,6 @@ def _kill(child):
     except ProcessLookupError:  # pragma: no cover - it ended meanwhile
         pass
     os.waitpid(child, 0)
-
-
-def _die_with(parent):  # pragma: no cover - the child
-    # the kernel kills the child when the caller dies, even by SIGKILL (Linux: PR_SET_PDEATHSIG = 1)
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):
-            pass
-    if os.getppid() != parent:
-        os._exit(1)
 
 
 def _run_child(read_end, write_end, function, arguments, pari):  # pragma: no cover - the child

@@ -145,3 +145,22 @@ def test_a_caller_killed_mid_run_resumes_from_its_checkpoint(separate_cluster, t
     assert result.choices["resumed_tasks"] + result.choices.get("segment_tasks_rerun", 0) > 0  # it read the records
     # the dead caller's arrays were dropped on the workers by the next run, and this run's at its end
     assert set(client.run(owned_arrays_held).values()) == {0}
+
+
+@pytest.mark.timeout(120)
+def test_a_separate_cluster_dies_with_its_caller_even_by_sigkill():
+    import psutil
+
+    code = ("import time\nfrom sage_lfsr.engine.schedules.dask_commands import separate_cluster\n"
+            "with separate_cluster(1) as (scheduler_file, client):\n    print(scheduler_file, flush=True)\n"
+            "    time.sleep(600)")
+    caller = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    folder = os.path.dirname(caller.stdout.readline().strip())
+    started = [process for process in psutil.process_iter(["cmdline"])
+               if any(folder in part for part in process.info["cmdline"] or [])]
+    started += [child for process in started for child in process.children(recursive=True)]
+    assert len(started) >= 3  # the scheduler, the worker command and its worker
+    caller.kill()  # no finally, no atexit: only the kernel's parent-death signal is left
+    caller.wait()
+    gone, alive = psutil.wait_procs(started, timeout=10)
+    assert all(process.status() == psutil.STATUS_ZOMBIE for process in alive if process.is_running())

@@ -6,7 +6,9 @@ workers are not the caller's processes and share no memory with it. The tests an
 benchmarks of the owned mode and of the search run on it; a user can try the owned
 mode (``sage_lfsr.dask-memory = "owned"``) the same way before taking it to a real cluster.
 
-Everything started is killed when the ``with`` block ends, however it ends.
+Everything started is killed when the ``with`` block ends, however it ends, and
+with the caller when it is killed (the kernel's parent-death signal; the block must
+be entered from the thread that stays alive for it, as the main thread does).
 """
 import contextlib
 import os
@@ -16,6 +18,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from sage_lfsr.common.parent import die_with_parent
 
 #: Seconds the scheduler gets to write its file, and the workers to join it.
 START_SECONDS = 120
@@ -54,10 +58,13 @@ def separate_cluster(workers, memory_limit=None, folder=None):
     environment = dict(os.environ, DASK_LOGGING__DISTRIBUTED=os.environ.get("DASK_LOGGING__DISTRIBUTED", "warning"))
     processes = []
 
+    caller = os.getpid()
+
     def start(*arguments):
         with open(os.path.join(folder, "cluster.log"), "ab") as log:
             processes.append(subprocess.Popen([dask, *arguments], cwd=folder, env=environment, stdout=log,
-                                              stderr=subprocess.STDOUT, start_new_session=True))
+                                              stderr=subprocess.STDOUT, start_new_session=True,
+                                              preexec_fn=lambda: die_with_parent(caller)))
 
     try:
         start("scheduler", "--scheduler-file", scheduler_file, "--host", "127.0.0.1", "--port", "0",

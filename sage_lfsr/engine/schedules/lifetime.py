@@ -11,12 +11,11 @@ does), so ``getppid()`` is never compared with the caller's pid.
 """
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
-import sys
 
-_PR_SET_PDEATHSIG = 1
+from sage_lfsr.common.parent import die_with_parent
+
 _started_by = None
 
 
@@ -27,14 +26,7 @@ def watch_parent(expected_parent=None):
     """
     global _started_by
     _started_by = os.getppid()
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):  # pragma: no cover - no prctl: parent_gone() still works
-            pass
-    if expected_parent is not None and os.getppid() != expected_parent:
-        os._exit(1)  # the caller died before the death signal was armed
+    die_with_parent(expected_parent)
 
 
 def parent_gone() -> bool:
