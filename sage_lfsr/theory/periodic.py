@@ -262,13 +262,14 @@ def _stamp_martin_range(bits, low, high):
     return profile[low:]
 
 
-def _check_k(k):
+def _check_k(k, terms):
+    r"""``k`` as an integer ``>= 0``, at most ``terms``: changing more terms than a period has changes nothing more."""
     from sage_lfsr.registers.lfsr import as_integer
 
     k = as_integer(k, "k")
     if k < 0:
         raise ValueError(f"k counts changed terms, so it is at least 0, not {k}")
-    return k
+    return min(k, terms)
 
 
 def _error_patterns(n, q, k):
@@ -340,7 +341,7 @@ def k_error_linear_complexity(period, k, q=2) -> int:
         TooLarge: 19415908147836 error patterns of weight at most 10 in a period of 100 over GF(2) are too many for the exhaustive k-error search (only binary periods 2^n have Stamp-Martin): the limit is 100000
     """
     field, terms = _period_terms(period, q, "the k-error linear complexity")
-    q, k = int(field.order()), _check_k(k)
+    q, k = int(field.order()), _check_k(k, len(terms))
     if q == 2 and _is_power_of_two(len(terms)):
         return int(_stamp_martin_range(terms.astype(np.uint8), k, k)[0])
     _check_exhaustive(len(terms), q, k)
@@ -353,7 +354,7 @@ def k_error_linear_complexity_profile(period, q=2, max_k=None) -> list:
     :func:`k_error_linear_complexity` of ``period`` with `k` changes (a non-increasing list).
 
     For a binary period of length `2^n` the list runs until the complexity is 0 (the weight of
-    the period), or to ``max_k``, by Stamp-Martin over every budget at once (`O(N \log N)`). Other periods need ``max_k`` and search every error pattern (see
+    the period), or to ``max_k`` (at most the period's length: more changes change nothing), by Stamp-Martin over every budget at once (`O(N \log N)`). Other periods need ``max_k`` and search every error pattern (see
     :func:`k_error_linear_complexity`).
 
     EXAMPLES::
@@ -374,7 +375,7 @@ def k_error_linear_complexity_profile(period, q=2, max_k=None) -> list:
     field, terms = _period_terms(period, q, "the k-error linear complexity")
     q = int(field.order())
     if max_k is not None:
-        max_k = _check_k(max_k)
+        max_k = _check_k(max_k, len(terms))
     if not (q == 2 and _is_power_of_two(len(terms))):
         if max_k is None:
             raise ValueError(f"the k-error profile of a period of {len(terms)} terms over GF({q}) (not a binary "

@@ -186,6 +186,13 @@ def test_k_error_by_every_error_pattern():
         assert [k_error_linear_complexity(period, k) for k in range(top + 1)] == expected
 
 
+def test_a_k_past_the_period_length_counts_as_the_whole_period():
+    for period, q in (([1, 0, 1, 1, 0, 1, 0, 0], 2), ([2, 1, 0, 1], 3)):
+        whole = k_error_by_patterns(period, len(period), q)
+        assert k_error_linear_complexity(period, 10**22, q=q) == whole == 0  # was a numpy allocation error
+        assert k_error_linear_complexity_profile(period, q=q, max_k=10**22)[-1] == whole
+
+
 def test_k_error_off_period_2n_searches_every_pattern():
     from sage_lfsr.theory.periodic import _exhaustive_profile
 
