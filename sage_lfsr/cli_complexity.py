@@ -67,7 +67,7 @@ def read_bits(path, format="auto"):
 
     INPUT:
 
-    - ``path`` -- a file name, or ``"-"`` for standard input
+    - ``path`` -- a regular file, or ``"-"`` for standard input (a pipe)
     - ``format`` -- ``"text"`` (``0`` and ``1``; spaces, tabs, line breaks and underscores
       ignored), ``"binary"`` (8 bits a byte, the most significant first) or ``"auto"`` (text
       when the file holds only those characters)
@@ -81,6 +81,7 @@ def read_bits(path, format="auto"):
         sage: read_bits(path).tolist()
         [1, 0, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1]
     """
+    from sage_lfsr.common.files import check_regular
     from sage_lfsr.common.limits import MAX_SEQUENCE_TERMS, TooLarge
 
     if format not in ("auto", "text", "binary"):
@@ -90,11 +91,10 @@ def read_bits(path, format="auto"):
         stream = sys.stdin.buffer
         data = stream.read(most_bytes + 1)
     else:
-        if os.path.isdir(path):
-            raise ValueError(f"{path} is a directory, not a file of bits")
+        check_regular(path, "file of bits")  # a FIFO would block, a device never end: `-` reads a pipe
         try:
             size = os.stat(path).st_size
-            if os.path.isfile(path) and size > most_bytes:
+            if size > most_bytes:
                 raise TooLarge(f"{path} has {size} bytes, too many: a file of bits holds at most {MAX_SEQUENCE_TERMS} "
                                f"bits ({MAX_SEQUENCE_TERMS // 8} bytes, or {most_bytes} bytes of text)")
             with open(path, "rb") as stream:

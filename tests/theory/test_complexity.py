@@ -334,3 +334,18 @@ def test_ctrl_c_stops_a_library_call_within_a_second(q, n, monkeypatch):
         time.sleep(2)  # finished before the signal: the interrupt lands here and the check below fails
     assert fired and time.perf_counter() - fired[0] < 1.0
     assert set(children_of_this_process()) <= before  # the child was killed and reaped
+
+
+def test_the_command_reads_only_regular_files_or_standard_input(tmp_path, capsys):
+    from sage_lfsr.cli import main
+
+    fifo = tmp_path / "bits.fifo"
+    os.mkfifo(fifo)  # no writer: reading it would block for ever
+    for path, kind in ((fifo, "a FIFO"), ("/dev/zero", "a character device"), (tmp_path, "a directory")):
+        assert main(["complexity", str(path)]) == 2
+        err = capsys.readouterr().err.splitlines()
+        assert len(err) == 1 and f"it is {kind}, not a regular file" in err[0], err
+    bits = tmp_path / "bits.txt"
+    bits.write_text("1011 0001\n")
+    assert main(["complexity", str(bits), "--measure", "k-error", "--k", "9" * 30]) == 0
+    assert capsys.readouterr().out.endswith("-error linear complexity: 0 (period of 8 bits)\n")
