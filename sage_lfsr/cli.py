@@ -68,7 +68,7 @@ import time
 import traceback
 import warnings
 
-from sage_lfsr.cli_arguments import UsageError, positive_int, positive_int_list, refuse  # noqa: F401 (their home for the subcommands)
+from sage_lfsr.cli_arguments import positive_int, positive_int_list, refuse
 from sage_lfsr.cli_complexity import add_complexity_command
 from sage_lfsr.common.limits import TooLarge
 from sage_lfsr.common.progress import ProgressBar

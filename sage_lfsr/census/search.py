@@ -83,11 +83,6 @@ def run_task(form_name, degree, lo, hi, reduce=True, screen=True) -> TaskResult:
     return done[0]
 
 
-def warm_up_task(form_name, degree, reduce=True, screen=True):
-    r"""The walk of the form compiled (or loaded) in a worker, walking no candidate (:func:`~sage_lfsr.census.lockstep.warm_up`)."""
-    warm_up(_form(form_name, degree), reduce, screen)
-
-
 def estimated_steps_per_candidate(degree) -> float:
     r"""
     Steps one candidate costs on average: half the state space (a walk covers its
